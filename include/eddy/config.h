@@ -1,0 +1,127 @@
+// eddy/config.h — StreamsConfig: Eddy's settings, under Kafka Streams' names.
+//
+// Build it from properties, the way Kafka Streams users do, or set fields directly.
+// Keys Eddy knows are parsed into typed fields; any other key is passed to librdkafka
+// (prefix it with `consumer.`, `producer.` or `admin.` to reach only that client).
+// Every key and value is checked by `validate()`, which `KafkaStreams::start()` and the
+// tools call: an unknown key or a bad value throws ConfigError naming the key.
+//
+//   auto config = eddy::StreamsConfig::from_properties({
+//       {"application.id", "session-scoring"},
+//       {"bootstrap.servers", "localhost:9092"},      // "" or "embedded": in-process broker
+//       {"processing.guarantee", "exactly_once_v2"},
+//       {"linger.ms", "5"},                           // passed through to librdkafka
+//   });
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace eddy {
+
+using Properties = std::map<std::string, std::string>;
+
+enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
+
+// What to do with a record that failed. kDeadLetter sends it, with the error in headers,
+// to `errors.dead.letter.queue.topic.name`, then continues.
+enum class ErrorHandling { kLogAndContinue, kLogAndFail, kDeadLetter };
+
+struct StreamsConfig {
+  // application.id — required. Names the consumer group, the state folder and the prefix
+  // of every internal topic (`<application.id>-<name>-changelog`). Letters, digits, '.',
+  // '_' and '-' only. Changing it orphans all state.
+  std::string application_id;
+
+  // bootstrap.servers — comma-separated host:port list. Empty or "embedded" starts
+  // librdkafka's in-process mock cluster (no broker needed; see docs/embedded-broker.md
+  // for what it cannot do). Default: "" (embedded).
+  std::string bootstrap_servers;
+
+  // state.dir — root of local state; each application and task gets a folder under it.
+  // Default: "/tmp/eddy".
+  std::string state_dir = "/tmp/eddy";
+
+  // num.stream.threads — processing threads, each with its own consumer and producer.
+  // Default: 1.
+  int num_stream_threads = 1;
+
+  // processing.guarantee — "at_least_once" (default) or "exactly_once_v2".
+  ProcessingGuarantee processing_guarantee = ProcessingGuarantee::kAtLeastOnce;
+
+  // commit.interval.ms — how often offsets are committed (after caches, stores, producer and
+  // sinks are flushed). Default: 30000 under at-least-once, 100 under exactly-once (as in
+  // Kafka Streams). Lower means less replay after a crash and more commit overhead.
+  std::optional<std::chrono::milliseconds> commit_interval;
+
+  // statestore.cache.max.bytes — total bytes of the record caches in front of stores; 0
+  // turns caching off (every update goes downstream). Default: 10 MiB.
+  int64_t cache_max_bytes = 10 * 1024 * 1024;
+
+  // eddy.memory.budget.bytes — one budget for the process: RocksDB block cache and
+  // memtables of all stores, record caches and suppress buffers. Default: 256 MiB.
+  int64_t memory_budget_bytes = 256 * 1024 * 1024;
+
+  // max.task.idle.ms — how long a task waits for data on an empty input partition before
+  // processing its other partitions out of timestamp order. Default: 0.
+  std::chrono::milliseconds max_task_idle{0};
+
+  // buffered.records.per.partition — records buffered per input partition before the
+  // partition is paused. Default: 1000.
+  int buffered_records_per_partition = 1000;
+
+  // poll.ms — the longest one consumer poll blocks. Default: 100.
+  std::chrono::milliseconds poll_interval{100};
+
+  // replication.factor — of the internal topics Eddy creates; -1 uses the broker's default.
+  // Default: -1.
+  int replication_factor = -1;
+
+  // default.deserialization.exception.handler — log_and_continue (default), log_and_fail,
+  // dead_letter. Every skipped record is counted in a metric.
+  ErrorHandling deserialization_error_handling = ErrorHandling::kLogAndContinue;
+
+  // processing.exception.handler — log_and_fail (default), log_and_continue, dead_letter.
+  ErrorHandling processing_error_handling = ErrorHandling::kLogAndFail;
+
+  // default.production.exception.handler — after librdkafka's retries are exhausted:
+  // log_and_fail (default), log_and_continue, dead_letter.
+  ErrorHandling production_error_handling = ErrorHandling::kLogAndFail;
+
+  // errors.dead.letter.queue.topic.name — where dead_letter handlers send records. Required
+  // when any handler is dead_letter. Default: "" (none).
+  std::string dead_letter_topic;
+
+  // group.instance.id — static membership: a restart within session.timeout.ms causes no
+  // rebalance. Default: unset.
+  std::string group_instance_id;
+
+  // metrics.port — loopback port of the Prometheus endpoint; 0 turns it off. Default: 0.
+  int metrics_port = 0;
+
+  // Everything else: passed to librdkafka. Keys prefixed `consumer.`, `producer.`, `admin.`
+  // go to that client only (prefix stripped); others go to all clients.
+  Properties client_properties;
+
+  // Parses `properties` (Kafka Streams names; see each field) and checks the result.
+  // Throws ConfigError naming the first bad key.
+  static StreamsConfig from_properties(const Properties& properties);
+
+  // Checks fields and pass-through keys (against librdkafka's own list). Throws ConfigError.
+  void validate() const;
+
+  // commit.interval.ms with the guarantee's default applied.
+  std::chrono::milliseconds effective_commit_interval() const;
+
+  // True when bootstrap.servers selects the in-process mock cluster.
+  bool uses_embedded_broker() const;
+
+  bool exactly_once() const {
+    return processing_guarantee == ProcessingGuarantee::kExactlyOnceV2;
+  }
+};
+
+}  // namespace eddy

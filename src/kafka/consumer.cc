@@ -1,0 +1,243 @@
+#include "kafka/consumer.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include "common/log.h"
+#include "kafka/client_config.h"
+#include "kafka/error.h"
+
+namespace eddy::kafka {
+namespace {
+
+using PartitionListPtr =
+    std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+
+PartitionListPtr to_list(const std::vector<TopicPartition>& partitions) {
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())),
+                        &rd_kafka_topic_partition_list_destroy);
+  for (const auto& tp : partitions) {
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition);
+  }
+  return list;
+}
+
+PartitionListPtr to_list(const std::vector<TopicPartitionOffset>& partitions) {
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())),
+                        &rd_kafka_topic_partition_list_destroy);
+  for (const auto& tpo : partitions) {
+    rd_kafka_topic_partition_list_add(list.get(), tpo.topic.c_str(), tpo.partition)->offset =
+        tpo.offset;
+  }
+  return list;
+}
+
+std::vector<TopicPartition> from_list(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<TopicPartition> out;
+  out.reserve(static_cast<size_t>(list->cnt));
+  for (int i = 0; i < list->cnt; ++i) {
+    out.push_back({list->elems[i].topic, list->elems[i].partition});
+  }
+  return out;
+}
+
+void rebalance_trampoline(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
+                          rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  static_cast<Consumer*>(opaque)->on_rebalance_event(err, partitions);
+}
+
+}  // namespace
+
+Consumer::Consumer(ConsumerOptions options)
+    : listener_(options.listener), cooperative_(options.cooperative) {
+  Properties properties = std::move(options.properties);
+  properties["group.id"] = options.group_id;
+  properties.try_emplace("enable.auto.commit", "false");
+  properties.try_emplace("enable.auto.offset.store", "false");
+  properties.try_emplace("auto.offset.reset", "earliest");
+  properties.try_emplace("partition.assignment.strategy",
+                         cooperative_ ? "cooperative-sticky" : "range");
+  properties.try_emplace("isolation.level",
+                         options.read_committed ? "read_committed" : "read_uncommitted");
+  cooperative_ = properties["partition.assignment.strategy"] == "cooperative-sticky";
+  bootstrap_ = properties["bootstrap.servers"];
+  ConfPtr conf = make_conf(properties);
+  rd_kafka_conf_set_rebalance_cb(conf.get(), &rebalance_trampoline);
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  route_logs(conf.get());
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr);
+  if (rk == nullptr) throw KafkaError(std::string("cannot create consumer: ") + errstr);
+  conf.release();
+  handle_.reset(rk);
+  rd_kafka_poll_set_consumer(rk);  // route all events to the consumer queue
+  queue_ = rd_kafka_queue_get_consumer(rk);
+}
+
+Consumer::~Consumer() {
+  try {
+    close();
+  } catch (const std::exception& e) {
+    EDDY_LOG_WARN("consumer close: {}", e.what());
+  }
+  if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
+}
+
+void Consumer::subscribe(const std::vector<std::string>& topics) {
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())),
+                        &rd_kafka_topic_partition_list_destroy);
+  for (const auto& topic : topics) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  throw_if_error(rd_kafka_subscribe(handle_.get(), list.get()), "subscribe");
+}
+
+void Consumer::assign(const std::vector<TopicPartitionOffset>& partitions) {
+  throw_if_error(rd_kafka_assign(handle_.get(), to_list(partitions).get()), "assign");
+}
+
+std::vector<Message> Consumer::poll_batch(size_t max, std::chrono::milliseconds timeout) {
+  std::vector<Message> out;
+  out.reserve(max);
+  std::vector<rd_kafka_message_t*> raw(max);
+  // consume_batch_queue also serves rebalance callbacks on this thread.
+  const ssize_t n = rd_kafka_consume_batch_queue(queue_, static_cast<int>(timeout.count()),
+                                                 raw.data(), max);
+  if (n < 0) throw_if_error(rd_kafka_last_error(), "consume");
+  rethrow_callback_error();
+  for (ssize_t i = 0; i < n; ++i) {
+    rd_kafka_message_t* m = raw[static_cast<size_t>(i)];
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      out.emplace_back(m);
+      continue;
+    }
+    const rd_kafka_resp_err_t err = m->err;
+    const std::string text = rd_kafka_message_errstr(m);
+    rd_kafka_message_destroy(m);
+    if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      char reason[512];
+      rd_kafka_fatal_error(handle_.get(), reason, sizeof reason);
+      throw KafkaError(std::string("fatal consumer error: ") + reason, err, false, true);
+    }
+    if (err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+      throw KafkaError("consumer: " + text, err);
+    }
+    EDDY_LOG_WARN("consumer: {} ({})", text, rd_kafka_err2name(err));
+  }
+  return out;
+}
+
+void Consumer::commit(const std::vector<TopicPartitionOffset>& offsets) {
+  if (offsets.empty()) return;
+  throw_if_error(rd_kafka_commit(handle_.get(), to_list(offsets).get(), /*async=*/0),
+                 "commit offsets");
+}
+
+std::vector<TopicPartitionOffset> Consumer::committed(const std::vector<TopicPartition>& partitions,
+                                                      std::chrono::milliseconds timeout) {
+  PartitionListPtr list = to_list(partitions);
+  throw_if_error(rd_kafka_committed(handle_.get(), list.get(), static_cast<int>(timeout.count())),
+                 "fetch committed offsets");
+  std::vector<TopicPartitionOffset> out;
+  for (int i = 0; i < list->cnt; ++i) {
+    out.push_back({list->elems[i].topic, list->elems[i].partition, list->elems[i].offset});
+  }
+  return out;
+}
+
+std::pair<int64_t, int64_t> Consumer::watermarks(const TopicPartition& partition,
+                                                 std::chrono::milliseconds timeout) {
+  int64_t low = -1;
+  int64_t high = -1;
+  throw_if_error(rd_kafka_query_watermark_offsets(handle_.get(), partition.topic.c_str(),
+                                                  partition.partition, &low, &high,
+                                                  static_cast<int>(timeout.count())),
+                 "query watermarks of " + partition.topic + "-" + std::to_string(partition.partition));
+  return {low, high};
+}
+
+void Consumer::pause(const std::vector<TopicPartition>& partitions) {
+  throw_if_error(rd_kafka_pause_partitions(handle_.get(), to_list(partitions).get()), "pause");
+}
+
+void Consumer::resume(const std::vector<TopicPartition>& partitions) {
+  throw_if_error(rd_kafka_resume_partitions(handle_.get(), to_list(partitions).get()), "resume");
+}
+
+void Consumer::seek(const TopicPartition& partition, int64_t offset,
+                    std::chrono::milliseconds timeout) {
+  PartitionListPtr list = to_list(std::vector<TopicPartitionOffset>{
+      {partition.topic, partition.partition, offset}});
+  throw_if_error(rd_kafka_seek_partitions(handle_.get(), list.get(), static_cast<int>(timeout.count())),
+                 "seek " + partition.topic + "-" + std::to_string(partition.partition));
+}
+
+std::vector<TopicPartition> Consumer::assignment() {
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  throw_if_error(rd_kafka_assignment(handle_.get(), &list), "assignment");
+  PartitionListPtr owned(list, &rd_kafka_topic_partition_list_destroy);
+  return from_list(list);
+}
+
+std::shared_ptr<void> Consumer::group_metadata() {
+  rd_kafka_consumer_group_metadata_t* metadata = rd_kafka_consumer_group_metadata(handle_.get());
+  return std::shared_ptr<void>(metadata, [](void* p) {
+    rd_kafka_consumer_group_metadata_destroy(static_cast<rd_kafka_consumer_group_metadata_t*>(p));
+  });
+}
+
+TopicPartitionCounts Consumer::topic_partitions(std::chrono::milliseconds timeout) {
+  return fetch_topic_partitions(handle_.get(), bootstrap_, timeout);
+}
+
+void Consumer::close() {
+  if (closed_) return;
+  closed_ = true;
+  throw_if_error(rd_kafka_consumer_close(handle_.get()), "consumer close");
+  rethrow_callback_error();
+}
+
+void Consumer::on_rebalance_event(int err, rd_kafka_topic_partition_list_s* partitions) noexcept {
+  try {
+    handle_rebalance(err, partitions);
+  } catch (...) {
+    if (!callback_error_) callback_error_ = std::current_exception();
+  }
+}
+
+void Consumer::rethrow_callback_error() {
+  if (callback_error_) std::rethrow_exception(std::exchange(callback_error_, nullptr));
+}
+
+void Consumer::handle_rebalance(int err, rd_kafka_topic_partition_list_s* partitions) {
+  rd_kafka_t* rk = handle_.get();
+  const bool incremental = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
+  const std::vector<TopicPartition> changed = from_list(partitions);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (incremental) {
+      throw_if_error(rd_kafka_incremental_assign(rk, partitions), "incremental assign");
+    } else {
+      throw_if_error(rd_kafka_assign(rk, partitions), "assign");
+    }
+    EDDY_LOG_DEBUG("consumer: {} partition(s) assigned", changed.size());
+    if (listener_ != nullptr) listener_->on_partitions_assigned(changed);
+    return;
+  }
+  // Revoke (or lose): tell the listener first so it can commit while it still owns them.
+  const bool lost = rd_kafka_assignment_lost(rk) != 0;
+  if (listener_ != nullptr) {
+    if (lost) {
+      listener_->on_partitions_lost(changed);
+    } else {
+      listener_->on_partitions_revoked(changed);
+    }
+  }
+  EDDY_LOG_DEBUG("consumer: {} partition(s) {}", changed.size(), lost ? "lost" : "revoked");
+  if (incremental) {
+    throw_if_error(rd_kafka_incremental_unassign(rk, partitions), "incremental unassign");
+  } else {
+    throw_if_error(rd_kafka_assign(rk, nullptr), "unassign");
+  }
+}
+
+}  // namespace eddy::kafka

@@ -1,0 +1,45 @@
+// A consumed Kafka record: owns librdkafka's message and gives views into it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "eddy/headers.h"
+
+struct rd_kafka_message_s;
+
+namespace eddy::kafka {
+
+class Message {
+ public:
+  explicit Message(rd_kafka_message_s* message) : message_(message) {}
+  Message(Message&& other) noexcept : message_(std::exchange(other.message_, nullptr)) {}
+  Message& operator=(Message&& other) noexcept;
+  Message(const Message&) = delete;
+  Message& operator=(const Message&) = delete;
+  ~Message();
+
+  std::string_view topic() const;
+  int32_t partition() const;
+  int64_t offset() const;
+  // nullopt for a null key/value (a tombstone's value is null).
+  std::optional<std::string_view> key() const;
+  std::optional<std::string_view> value() const;
+  // Milliseconds since the epoch; -1 when the record has none.
+  int64_t timestamp() const;
+  // True when the timestamp is the broker's log-append time rather than the producer's.
+  bool log_append_time() const;
+  // Copies the headers out (only called when a processor asks for them).
+  Headers headers() const;
+
+  // A consumer may hand out an error event (e.g. partition EOF, broker down) as a message.
+  int error_code() const;
+  std::string_view error_text() const;
+
+ private:
+  rd_kafka_message_s* message_;
+};
+
+}  // namespace eddy::kafka

@@ -1,0 +1,192 @@
+#include "kafka/producer.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include "common/log.h"
+#include "kafka/client_config.h"
+#include "kafka/error.h"
+
+namespace eddy::kafka {
+namespace {
+
+// Defaults Eddy needs from every producer; a user's explicit setting wins.
+Properties with_producer_defaults(Properties properties, const std::string& transactional_id) {
+  properties.try_emplace("enable.idempotence", "true");
+  // Java's default partitioner for keyed records is murmur2; librdkafka's default is crc32.
+  properties.try_emplace("partitioner", "murmur2_random");
+  properties.try_emplace("linger.ms", "5");
+  properties.try_emplace("compression.type", "lz4");
+  if (!transactional_id.empty()) properties["transactional.id"] = transactional_id;
+  return properties;
+}
+
+rd_kafka_headers_t* to_rd_headers(const Headers& headers) {
+  rd_kafka_headers_t* out = rd_kafka_headers_new(headers.size());
+  for (const auto& header : headers) {
+    rd_kafka_header_add(out, header.key.data(), static_cast<ssize_t>(header.key.size()),
+                        header.value ? header.value->data() : nullptr,
+                        header.value ? static_cast<ssize_t>(header.value->size()) : 0);
+  }
+  return out;
+}
+
+}  // namespace
+
+Producer::Producer(ProducerOptions options) : on_delivery_(std::move(options.on_delivery)) {
+  Properties properties =
+      with_producer_defaults(std::move(options.properties), options.transactional_id);
+  transactional_ = !options.transactional_id.empty();
+  bootstrap_ = properties["bootstrap.servers"];
+  ConfPtr conf = make_conf(properties);
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery_report);
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  route_logs(conf.get());
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr);
+  if (rk == nullptr) throw KafkaError(std::string("cannot create producer: ") + errstr);
+  conf.release();  // rd_kafka_new took ownership
+  handle_.reset(rk);
+}
+
+Producer::~Producer() {
+  if (in_flight() > 0) {
+    EDDY_LOG_WARN("producer closed with {} records not acknowledged; they are failed",
+                  in_flight());
+    rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_poll(handle_.get(), 0);
+  }
+}
+
+void Producer::send(const OutgoingRecord& record) {
+  // librdkafka's varargs macros cast their arguments unparenthesized: pass plain locals.
+  const std::string topic(record.topic);
+  const char* key = record.key ? record.key->data() : nullptr;
+  const size_t key_size = record.key ? record.key->size() : 0;
+  char* value = record.value ? const_cast<char*>(record.value->data()) : nullptr;
+  const size_t value_size = record.value ? record.value->size() : 0;
+  for (;;) {
+    rd_kafka_headers_t* headers =
+        record.headers != nullptr && !record.headers->empty() ? to_rd_headers(*record.headers)
+                                                               : nullptr;
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        handle_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(record.partition),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
+        RD_KAFKA_V_VALUE(value, value_size),
+        RD_KAFKA_V_TIMESTAMP(record.timestamp), RD_KAFKA_V_HEADERS(headers),
+        RD_KAFKA_V_OPAQUE(record.opaque), RD_KAFKA_V_END);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      in_flight_.fetch_add(1, std::memory_order_relaxed);
+      rd_kafka_poll(handle_.get(), 0);  // serve reports as we go; cheap when none are ready
+      return;
+    }
+    if (headers != nullptr) rd_kafka_headers_destroy(headers);  // not taken on failure
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      throw_if_error(err, "cannot produce to topic '" + std::string(record.topic) + "'");
+    }
+    rd_kafka_poll(handle_.get(), 10);  // queue full: wait for acknowledgements, then retry
+  }
+}
+
+int Producer::poll(std::chrono::milliseconds timeout) {
+  return rd_kafka_poll(handle_.get(), static_cast<int>(timeout.count()));
+}
+
+void Producer::flush(std::chrono::milliseconds timeout) {
+  const rd_kafka_resp_err_t err = rd_kafka_flush(handle_.get(), static_cast<int>(timeout.count()));
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    throw KafkaError("producer flush: " + std::to_string(in_flight()) +
+                         " records not acknowledged within " + std::to_string(timeout.count()) +
+                         " ms by " + bootstrap_,
+                     err, /*retriable=*/true);
+  }
+  std::lock_guard lock(failures_mutex_);
+  if (!failures_.empty()) {
+    const DeliveryFailure& first = failures_.front();
+    throw KafkaError(std::to_string(failures_.size()) + " record(s) failed delivery; first: topic " +
+                         first.topic + " partition " + std::to_string(first.partition) + ": " +
+                         first.error,
+                     first.error_code, false, first.error_code == RD_KAFKA_RESP_ERR__FATAL);
+  }
+}
+
+std::vector<DeliveryFailure> Producer::take_failures() {
+  std::lock_guard lock(failures_mutex_);
+  return std::exchange(failures_, {});
+}
+
+TopicPartitionCounts Producer::topic_partitions(std::chrono::milliseconds timeout) {
+  return fetch_topic_partitions(handle_.get(), bootstrap_, timeout);
+}
+
+void Producer::on_delivery_report(rd_kafka_s* /*rk*/, const rd_kafka_message_s* message,
+                                  void* opaque) {
+  auto* self = static_cast<Producer*>(opaque);
+  self->in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) self->record_failure(message);
+  if (self->on_delivery_) {
+    // Runs inside librdkafka's C frames: an exception must not escape.
+    DeliveryReport report;
+    report.topic = rd_kafka_topic_name(message->rkt);
+    report.partition = message->partition;
+    report.offset = message->offset;
+    report.error_code = message->err;
+    report.error = message->err != RD_KAFKA_RESP_ERR_NO_ERROR ? rd_kafka_err2str(message->err) : "";
+    report.opaque = message->_private;
+    try {
+      self->on_delivery_(report);
+    } catch (const std::exception& e) {
+      EDDY_LOG_ERROR("delivery callback threw: {}", e.what());
+    }
+  }
+}
+
+void Producer::record_failure(const rd_kafka_message_s* message) {
+  DeliveryFailure failure{rd_kafka_topic_name(message->rkt), message->partition, message->offset,
+                          message->err, rd_kafka_err2str(message->err)};
+  if (message->err == RD_KAFKA_RESP_ERR__FATAL) {
+    char reason[512];
+    rd_kafka_fatal_error(handle_.get(), reason, sizeof reason);
+    failure.error = std::string("fatal producer error: ") + reason;
+  }
+  EDDY_LOG_ERROR("delivery failed: topic {} partition {}: {}", failure.topic, failure.partition,
+                 failure.error);
+  std::lock_guard lock(failures_mutex_);
+  failures_.push_back(std::move(failure));
+}
+
+void Producer::init_transactions(std::chrono::milliseconds timeout) {
+  throw_if_error(rd_kafka_init_transactions(handle_.get(), static_cast<int>(timeout.count())),
+                 "init_transactions");
+}
+
+void Producer::begin_transaction() {
+  throw_if_error(rd_kafka_begin_transaction(handle_.get()), "begin_transaction");
+}
+
+void Producer::send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
+                                           const void* consumer_group_metadata,
+                                           std::chrono::milliseconds timeout) {
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+  for (const auto& tpo : offsets) {
+    rd_kafka_topic_partition_list_add(list, tpo.topic.c_str(), tpo.partition)->offset = tpo.offset;
+  }
+  rd_kafka_error_t* error = rd_kafka_send_offsets_to_transaction(
+      handle_.get(), list,
+      static_cast<const rd_kafka_consumer_group_metadata_t*>(consumer_group_metadata),
+      static_cast<int>(timeout.count()));
+  rd_kafka_topic_partition_list_destroy(list);
+  throw_if_error(error, "send_offsets_to_transaction");
+}
+
+void Producer::commit_transaction(std::chrono::milliseconds timeout) {
+  throw_if_error(rd_kafka_commit_transaction(handle_.get(), static_cast<int>(timeout.count())),
+                 "commit_transaction");
+}
+
+void Producer::abort_transaction(std::chrono::milliseconds timeout) {
+  throw_if_error(rd_kafka_abort_transaction(handle_.get(), static_cast<int>(timeout.count())),
+                 "abort_transaction");
+}
+
+}  // namespace eddy::kafka

@@ -1,0 +1,185 @@
+// The Kafka client layer against the real local broker (scripts/kafka.sh start).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "eddy/errors.h"
+#include "kafka/admin.h"
+#include "kafka/consumer.h"
+#include "kafka/partitioner.h"
+#include "kafka/producer.h"
+#include "support/real_kafka.h"
+
+namespace eddy::kafka {
+namespace {
+
+using namespace std::chrono_literals;
+using testing_support::real_bootstrap;
+using testing_support::real_props;
+using testing_support::unique_name;
+
+// Consumes with group `group` until `target` records arrived (or 60 s), returning how
+// many records each partition gave and the last offset seen per partition.
+struct ConsumeResult {
+  int64_t records = 0;
+  std::map<int32_t, int64_t> per_partition;
+  std::map<int32_t, int64_t> next_offset;
+  std::set<std::string> keys;
+};
+
+ConsumeResult consume_until(Consumer& consumer, int64_t target, bool commit_each_batch) {
+  ConsumeResult result;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (result.records < target && std::chrono::steady_clock::now() < deadline) {
+    auto batch = consumer.poll_batch(5000, 200ms);
+    std::map<std::pair<std::string, int32_t>, int64_t> offsets;
+    for (const auto& m : batch) {
+      ++result.records;
+      ++result.per_partition[m.partition()];
+      result.next_offset[m.partition()] = m.offset() + 1;
+      result.keys.emplace(*m.key());
+      offsets[{std::string(m.topic()), m.partition()}] = m.offset() + 1;
+    }
+    if (commit_each_batch && !offsets.empty()) {
+      std::vector<TopicPartitionOffset> commit;
+      for (const auto& [tp, offset] : offsets) commit.push_back({tp.first, tp.second, offset});
+      consumer.commit(commit);
+    }
+  }
+  return result;
+}
+
+TEST(RealKafka, CompactedTopicRoundTripAndGroupResume) {
+  const std::string topic = unique_name("it.compacted");
+  const std::string group = unique_name("it.group");
+  constexpr int kRecords = 100000;
+  constexpr int kFirstRun = 40000;
+
+  Admin admin(real_props());
+  admin.create_topics({{.name = topic, .partitions = 4, .replication_factor = 1,
+                        .configs = {{"cleanup.policy", "compact"}}}});
+  const auto description = admin.describe_topic(topic);
+  ASSERT_TRUE(description.has_value());
+  EXPECT_EQ(description->partitions, 4);
+  EXPECT_EQ(admin.describe_topic_configs(topic).at("cleanup.policy"), "compact");
+
+  Producer producer({.properties = real_props()});
+  std::map<int32_t, int64_t> expected_per_partition;
+  for (int i = 0; i < kRecords; ++i) {
+    const std::string key = "key-" + std::to_string(i);
+    const std::string value = "value-" + std::to_string(i);
+    producer.send({.topic = topic, .key = key, .value = value});
+    ++expected_per_partition[partition_for_key(key, 4)];
+  }
+  producer.flush(60s);
+  EXPECT_TRUE(producer.take_failures().empty());
+
+  // First run: read part of the topic, committing as it goes, then leave the group.
+  int64_t first_run_records = 0;
+  {
+    Consumer consumer({.properties = real_props(), .group_id = group});
+    consumer.subscribe({topic});
+    first_run_records = consume_until(consumer, kFirstRun, /*commit_each_batch=*/true).records;
+    consumer.close();
+  }
+  ASSERT_GE(first_run_records, kFirstRun);
+
+  // Second run, same group: resumes from the committed offsets, so the two runs together
+  // read every record exactly once.
+  Consumer consumer({.properties = real_props(), .group_id = group});
+  consumer.subscribe({topic});
+  const ConsumeResult rest = consume_until(consumer, kRecords - first_run_records, true);
+  EXPECT_EQ(first_run_records + rest.records, kRecords);
+  // Nothing more arrives: the group did not re-read from the beginning.
+  EXPECT_TRUE(consumer.poll_batch(100, 1s).empty());
+
+  // A fresh group reads all 100 000 records, with the partition split murmur2 predicts.
+  Consumer fresh({.properties = real_props(), .group_id = unique_name("it.fresh")});
+  fresh.subscribe({topic});
+  const ConsumeResult all = consume_until(fresh, kRecords, false);
+  EXPECT_EQ(all.records, kRecords);
+  EXPECT_EQ(all.keys.size(), static_cast<size_t>(kRecords));
+  for (const auto& [partition, count] : expected_per_partition) {
+    EXPECT_EQ(all.per_partition.at(partition), count) << "partition " << partition;
+  }
+  admin.delete_topics({topic});
+}
+
+TEST(RealKafka, Murmur2PartitioningMatchesTheJavaProducer) {
+  const std::string java_topic = unique_name("it.murmur.java");
+  const std::string eddy_topic = unique_name("it.murmur.eddy");
+  constexpr int kKeys = 2000;
+  constexpr int kPartitions = 7;
+  Admin admin(real_props());
+  admin.create_topics({{.name = java_topic, .partitions = kPartitions},
+                       {.name = eddy_topic, .partitions = kPartitions}});
+
+  // The Java client writes key-0..key-1999 with its default partitioner.
+  const std::string command = std::string(EDDY_SOURCE_DIR) + "/scripts/kafka.sh java " +
+                              EDDY_SOURCE_DIR + "/tests/java/MurmurParity.java " + real_bootstrap() +
+                              " " + java_topic + " " + std::to_string(kKeys) + " 2>&1";
+  const auto [status, output] = testing_support::run_command(command);
+  ASSERT_EQ(status, 0) << output;
+
+  Producer producer({.properties = real_props()});
+  for (int i = 0; i < kKeys; ++i) {
+    const std::string key = "key-" + std::to_string(i);
+    producer.send({.topic = eddy_topic, .key = key, .value = key});
+  }
+  producer.flush(30s);
+
+  auto partitions_by_key = [](const std::string& topic) {
+    Consumer consumer({.properties = real_props(), .group_id = unique_name("it.murmur")});
+    consumer.subscribe({topic});
+    std::map<std::string, int32_t> out;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (out.size() < kKeys && std::chrono::steady_clock::now() < deadline) {
+      for (const auto& m : consumer.poll_batch(1000, 200ms)) out[std::string(*m.key())] = m.partition();
+    }
+    return out;
+  };
+  const auto java = partitions_by_key(java_topic);
+  const auto eddy = partitions_by_key(eddy_topic);
+  ASSERT_EQ(java.size(), static_cast<size_t>(kKeys));
+  ASSERT_EQ(eddy.size(), static_cast<size_t>(kKeys));
+  std::set<int32_t> used;
+  for (const auto& [key, partition] : java) {
+    EXPECT_EQ(eddy.at(key), partition) << key;
+    EXPECT_EQ(partition_for_key(key, kPartitions), partition) << key;
+    used.insert(partition);
+  }
+  EXPECT_EQ(used.size(), static_cast<size_t>(kPartitions));  // keys really spread out
+  admin.delete_topics({java_topic, eddy_topic});
+}
+
+TEST(RealKafka, DeliveryFailureNamesTopicAndPartition) {
+  const std::string topic = unique_name("it.fail");
+  Admin admin(real_props());
+  admin.create_topics({{.name = topic, .partitions = 2}});
+  Producer producer({.properties = real_props()});
+  // Partition 5 does not exist: the record fails and flush() says where.
+  producer.send({.topic = topic, .partition = 5, .key = std::string_view("k"), .value = std::string_view("v")});
+  try {
+    producer.flush(15s);
+    FAIL() << "expected KafkaError";
+  } catch (const KafkaError& e) {
+    EXPECT_NE(std::string(e.what()).find("topic " + topic + " partition 5"), std::string::npos) << e.what();
+  }
+  admin.delete_topics({topic});
+}
+
+TEST(RealKafka, UnknownTopicCreationErrorsAreClear) {
+  Admin admin(real_props());
+  try {
+    admin.create_topics({{.name = unique_name("it.badconfig"), .partitions = 1,
+                          .configs = {{"cleanup.policy", "shred"}}}});
+    FAIL() << "expected KafkaError";
+  } catch (const KafkaError& e) {
+    EXPECT_NE(std::string(e.what()).find("cleanup.policy"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace eddy::kafka
