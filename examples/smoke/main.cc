@@ -24,10 +24,15 @@ int main(int argc, char** argv) {
   std::string topic = "eddy.smoke";
   int count = 100000;
   int partitions = 4;
-  app.add_option("--bootstrap-servers", bootstrap, "Kafka bootstrap servers (empty: embedded broker)");
+  app.add_option("--bootstrap-servers", bootstrap,
+                 "Kafka bootstrap servers (empty: embedded broker)");
   app.add_option("--topic", topic, "topic to use")->capture_default_str();
-  app.add_option("--count", count, "records to produce")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--partitions", partitions, "partitions of the topic")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--count", count, "records to produce")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--partitions", partitions, "partitions of the topic")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -41,7 +46,8 @@ int main(int argc, char** argv) {
     kafka::Admin admin(admin_props, 15s);
     admin.create_topics({{.name = topic, .partitions = partitions}});
 
-    kafka::Producer producer({.properties = kafka::client_properties(config, kafka::ClientKind::kProducer)});
+    kafka::Producer producer(
+        {.properties = kafka::client_properties(config, kafka::ClientKind::kProducer)});
     producer.topic_partitions(10s);  // fails fast when the broker is unreachable
     const auto produce_start = std::chrono::steady_clock::now();
     std::string key;
@@ -55,8 +61,9 @@ int main(int argc, char** argv) {
     const double produce_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - produce_start).count();
 
-    kafka::Consumer consumer({.properties = kafka::client_properties(config, kafka::ClientKind::kConsumer),
-                              .group_id = "eddy-smoke-" + std::to_string(std::time(nullptr))});
+    kafka::Consumer consumer(
+        {.properties = kafka::client_properties(config, kafka::ClientKind::kConsumer),
+         .group_id = "eddy-smoke-" + std::to_string(std::time(nullptr))});
     consumer.subscribe({topic});
     std::map<int32_t, int64_t> per_partition;
     int64_t consumed = 0;
@@ -72,7 +79,8 @@ int main(int argc, char** argv) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - consume_start).count();
     consumer.close();
 
-    std::printf("produced %d records in %.2f s (%.0f rec/s)\n", count, produce_s, count / produce_s);
+    std::printf("produced %d records in %.2f s (%.0f rec/s)\n", count, produce_s,
+                count / produce_s);
     std::printf("consumed %lld records in %.2f s (%.0f rec/s)\n", static_cast<long long>(consumed),
                 consume_s, consumed / consume_s);
     for (const auto& [partition, n] : per_partition) {

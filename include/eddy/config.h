@@ -119,9 +119,7 @@ struct StreamsConfig {
   // True when bootstrap.servers selects the in-process mock cluster.
   bool uses_embedded_broker() const;
 
-  bool exactly_once() const {
-    return processing_guarantee == ProcessingGuarantee::kExactlyOnceV2;
-  }
+  bool exactly_once() const { return processing_guarantee == ProcessingGuarantee::kExactlyOnceV2; }
 };
 
 }  // namespace eddy

@@ -29,12 +29,17 @@ class Error : public std::runtime_error {
 // A configuration key is unknown, missing or has an invalid value. `key()` names it.
 class ConfigError : public Error {
  public:
-  ConfigError(std::string key, const std::string& message)
-      : Error("config '" + key + "': " + message), key_(std::move(key)) {}
+  ConfigError(std::string key, std::string reason)
+      : Error("config '" + key + "': " + reason),
+        key_(std::move(key)),
+        reason_(std::move(reason)) {}
   const std::string& key() const noexcept { return key_; }
+  // The message without the "config '<key>': " prefix.
+  const std::string& reason() const noexcept { return reason_; }
 
  private:
   std::string key_;
+  std::string reason_;
 };
 
 // The topology is invalid (duplicate name, missing serde, co-partitioning, cycle, ...).

@@ -14,7 +14,8 @@ namespace {
 
 using QueuePtr = std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)>;
 using EventPtr = std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)>;
-using OptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)>;
+using OptionsPtr =
+    std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)>;
 
 OptionsPtr make_options(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::milliseconds timeout) {
   OptionsPtr options(rd_kafka_AdminOptions_new(rk, op), &rd_kafka_AdminOptions_destroy);
@@ -134,7 +135,8 @@ void Admin::delete_topics(const std::vector<std::string>& names) {
       rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event.get()), &count);
   for (size_t i = 0; i < count; ++i) {
     const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) continue;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+      continue;
     throw KafkaError(std::string("delete topic '") + rd_kafka_topic_result_name(results[i]) +
                          "': " + rd_kafka_err2str(err),
                      err);
@@ -143,9 +145,9 @@ void Admin::delete_topics(const std::vector<std::string>& names) {
 
 std::optional<TopicDescription> Admin::describe_topic(const std::string& name) {
   const rd_kafka_metadata_t* metadata = nullptr;
-  throw_if_error(rd_kafka_metadata(handle_.get(), 1, nullptr, &metadata,
-                                   static_cast<int>(timeout_.count())),
-                 "describe topic '" + name + "' at " + bootstrap_);
+  throw_if_error(
+      rd_kafka_metadata(handle_.get(), 1, nullptr, &metadata, static_cast<int>(timeout_.count())),
+      "describe topic '" + name + "' at " + bootstrap_);
   std::optional<TopicDescription> out;
   for (int i = 0; i < metadata->topic_cnt; ++i) {
     const auto& topic = metadata->topics[i];
@@ -164,7 +166,8 @@ TopicPartitionCounts Admin::list_topics() {
 Properties Admin::describe_topic_configs(const std::string& name) {
   if (embedded_) return {};
   rd_kafka_t* rk = handle_.get();
-  rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name.c_str());
+  rd_kafka_ConfigResource_t* resource =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name.c_str());
   QueuePtr queue(rd_kafka_queue_new(rk), &rd_kafka_queue_destroy);
   OptionsPtr options = make_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_);
   rd_kafka_DescribeConfigs(rk, &resource, 1, options.get(), queue.get());
@@ -175,9 +178,11 @@ Properties Admin::describe_topic_configs(const std::string& name) {
       rd_kafka_event_DescribeConfigs_result(event.get()), &count);
   Properties out;
   for (size_t i = 0; i < count; ++i) {
-    throw_if_error(rd_kafka_ConfigResource_error(resources[i]), "describe configs of '" + name + "'");
+    throw_if_error(rd_kafka_ConfigResource_error(resources[i]),
+                   "describe configs of '" + name + "'");
     size_t entries = 0;
-    const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(resources[i], &entries);
+    const rd_kafka_ConfigEntry_t** configs =
+        rd_kafka_ConfigResource_configs(resources[i], &entries);
     for (size_t j = 0; j < entries; ++j) {
       const char* value = rd_kafka_ConfigEntry_value(configs[j]);
       out[rd_kafka_ConfigEntry_name(configs[j])] = value != nullptr ? value : "";

@@ -10,7 +10,9 @@
 
 namespace eddy::kafka {
 
-void ConfDeleter::operator()(rd_kafka_conf_s* conf) const { rd_kafka_conf_destroy(conf); }
+void ConfDeleter::operator()(rd_kafka_conf_s* conf) const {
+  rd_kafka_conf_destroy(conf);
+}
 
 ConfPtr make_conf(const Properties& properties) {
   ConfPtr conf(rd_kafka_conf_new());
@@ -38,9 +40,12 @@ constexpr std::string_view kAdminPrefix = "admin.";
 
 std::string_view prefix_of(ClientKind kind) {
   switch (kind) {
-    case ClientKind::kConsumer: return kConsumerPrefix;
-    case ClientKind::kProducer: return kProducerPrefix;
-    case ClientKind::kAdmin: return kAdminPrefix;
+    case ClientKind::kConsumer:
+      return kConsumerPrefix;
+    case ClientKind::kProducer:
+      return kProducerPrefix;
+    case ClientKind::kAdmin:
+      return kAdminPrefix;
   }
   return {};
 }

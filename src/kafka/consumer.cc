@@ -9,8 +9,8 @@
 namespace eddy::kafka {
 namespace {
 
-using PartitionListPtr =
-    std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t,
+                                         decltype(&rd_kafka_topic_partition_list_destroy)>;
 
 PartitionListPtr to_list(const std::vector<TopicPartition>& partitions) {
   PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())),
@@ -100,8 +100,8 @@ std::vector<Message> Consumer::poll_batch(size_t max, std::chrono::milliseconds 
   out.reserve(max);
   std::vector<rd_kafka_message_t*> raw(max);
   // consume_batch_queue also serves rebalance callbacks on this thread.
-  const ssize_t n = rd_kafka_consume_batch_queue(queue_, static_cast<int>(timeout.count()),
-                                                 raw.data(), max);
+  const ssize_t n =
+      rd_kafka_consume_batch_queue(queue_, static_cast<int>(timeout.count()), raw.data(), max);
   if (n < 0) throw_if_error(rd_kafka_last_error(), "consume");
   rethrow_callback_error();
   for (ssize_t i = 0; i < n; ++i) {
@@ -119,7 +119,8 @@ std::vector<Message> Consumer::poll_batch(size_t max, std::chrono::milliseconds 
       rd_kafka_fatal_error(handle_.get(), reason, sizeof reason);
       throw KafkaError(std::string("fatal consumer error: ") + reason, err, false, true);
     }
-    if (err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+    if (err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+        err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
       throw KafkaError("consumer: " + text, err);
     }
     EDDY_LOG_WARN("consumer: {} ({})", text, rd_kafka_err2name(err));
@@ -149,10 +150,10 @@ std::pair<int64_t, int64_t> Consumer::watermarks(const TopicPartition& partition
                                                  std::chrono::milliseconds timeout) {
   int64_t low = -1;
   int64_t high = -1;
-  throw_if_error(rd_kafka_query_watermark_offsets(handle_.get(), partition.topic.c_str(),
-                                                  partition.partition, &low, &high,
-                                                  static_cast<int>(timeout.count())),
-                 "query watermarks of " + partition.topic + "-" + std::to_string(partition.partition));
+  throw_if_error(
+      rd_kafka_query_watermark_offsets(handle_.get(), partition.topic.c_str(), partition.partition,
+                                       &low, &high, static_cast<int>(timeout.count())),
+      "query watermarks of " + partition.topic + "-" + std::to_string(partition.partition));
   return {low, high};
 }
 
@@ -166,10 +167,11 @@ void Consumer::resume(const std::vector<TopicPartition>& partitions) {
 
 void Consumer::seek(const TopicPartition& partition, int64_t offset,
                     std::chrono::milliseconds timeout) {
-  PartitionListPtr list = to_list(std::vector<TopicPartitionOffset>{
-      {partition.topic, partition.partition, offset}});
-  throw_if_error(rd_kafka_seek_partitions(handle_.get(), list.get(), static_cast<int>(timeout.count())),
-                 "seek " + partition.topic + "-" + std::to_string(partition.partition));
+  PartitionListPtr list =
+      to_list(std::vector<TopicPartitionOffset>{{partition.topic, partition.partition, offset}});
+  throw_if_error(
+      rd_kafka_seek_partitions(handle_.get(), list.get(), static_cast<int>(timeout.count())),
+      "seek " + partition.topic + "-" + std::to_string(partition.partition));
 }
 
 std::vector<TopicPartition> Consumer::assignment() {

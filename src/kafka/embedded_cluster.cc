@@ -21,12 +21,17 @@ EmbeddedCluster& EmbeddedCluster::instance() {
   return *cluster;
 }
 
-bool EmbeddedCluster::started() { return g_started.load(); }
+bool EmbeddedCluster::started() {
+  return g_started.load();
+}
 
 EmbeddedCluster::EmbeddedCluster() {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "client.id", "eddy-embedded-broker", errstr, sizeof errstr);
+  // This handle only hosts the mock cluster: it never connects, so silence its
+  // "no bootstrap.servers" notice.
+  rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
   handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (handle_ == nullptr) {
     rd_kafka_conf_destroy(conf);
@@ -47,9 +52,8 @@ void EmbeddedCluster::create_topic(const std::string& topic, int partitions) {
   const rd_kafka_resp_err_t err =
       rd_kafka_mock_topic_create(cluster_, topic.c_str(), partitions, kBrokers);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-    throw KafkaError("embedded broker: cannot create topic '" + topic + "': " +
-                         rd_kafka_err2str(err),
-                     err);
+    throw KafkaError(
+        "embedded broker: cannot create topic '" + topic + "': " + rd_kafka_err2str(err), err);
   }
 }
 

@@ -7,21 +7,20 @@ namespace eddy::kafka {
 void throw_if_error(int code, const std::string& what) {
   if (code == RD_KAFKA_RESP_ERR_NO_ERROR) return;
   const auto err = static_cast<rd_kafka_resp_err_t>(code);
-  const bool retriable = err == RD_KAFKA_RESP_ERR__TIMED_OUT ||
-                         err == RD_KAFKA_RESP_ERR__TRANSPORT ||
-                         err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT ||
-                         err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
-                         err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
-                         err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION;
-  throw KafkaError(what + ": " + rd_kafka_err2str(err) + " (" + rd_kafka_err2name(err) + ")",
-                   code, retriable, err == RD_KAFKA_RESP_ERR__FATAL);
+  const bool retriable =
+      err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+      err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT || err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
+      err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+      err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION;
+  throw KafkaError(what + ": " + rd_kafka_err2str(err) + " (" + rd_kafka_err2name(err) + ")", code,
+                   retriable, err == RD_KAFKA_RESP_ERR__FATAL);
 }
 
 void throw_if_error(rd_kafka_error_s* error, const std::string& what) {
   if (error == nullptr) return;
   const int code = rd_kafka_error_code(error);
-  const std::string message = what + ": " + rd_kafka_error_string(error) + " (" +
-                              rd_kafka_error_name(error) + ")";
+  const std::string message =
+      what + ": " + rd_kafka_error_string(error) + " (" + rd_kafka_error_name(error) + ")";
   const bool retriable = rd_kafka_error_is_retriable(error) != 0;
   const bool fatal = rd_kafka_error_is_fatal(error) != 0;
   rd_kafka_error_destroy(error);

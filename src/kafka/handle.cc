@@ -7,7 +7,9 @@
 
 namespace eddy::kafka {
 
-void HandleDeleter::operator()(rd_kafka_s* rk) const { rd_kafka_destroy(rk); }
+void HandleDeleter::operator()(rd_kafka_s* rk) const {
+  rd_kafka_destroy(rk);
+}
 
 TopicPartitionCounts fetch_topic_partitions(rd_kafka_s* rk, const std::string& bootstrap,
                                             std::chrono::milliseconds timeout) {
@@ -16,9 +18,8 @@ TopicPartitionCounts fetch_topic_partitions(rd_kafka_s* rk, const std::string& b
   const rd_kafka_resp_err_t err =
       rd_kafka_metadata(rk, 1, nullptr, &metadata, static_cast<int>(timeout.count()));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    throw KafkaError("no Kafka broker answered at bootstrap.servers '" + bootstrap +
-                         "' within " + std::to_string(timeout.count()) +
-                         " ms (" + rd_kafka_err2str(err) +
+    throw KafkaError("no Kafka broker answered at bootstrap.servers '" + bootstrap + "' within " +
+                         std::to_string(timeout.count()) + " ms (" + rd_kafka_err2str(err) +
                          "); is the broker running (scripts/kafka.sh status)?",
                      err, /*retriable=*/true);
   }
@@ -47,6 +48,8 @@ void log_callback(const rd_kafka_t* rk, int level, const char* facility, const c
 }
 }  // namespace
 
-void route_logs(rd_kafka_conf_s* conf) { rd_kafka_conf_set_log_cb(conf, log_callback); }
+void route_logs(rd_kafka_conf_s* conf) {
+  rd_kafka_conf_set_log_cb(conf, log_callback);
+}
 
 }  // namespace eddy::kafka

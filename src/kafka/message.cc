@@ -20,9 +20,13 @@ std::string_view Message::topic() const {
   return message_->rkt != nullptr ? rd_kafka_topic_name(message_->rkt) : std::string_view{};
 }
 
-int32_t Message::partition() const { return message_->partition; }
+int32_t Message::partition() const {
+  return message_->partition;
+}
 
-int64_t Message::offset() const { return message_->offset; }
+int64_t Message::offset() const {
+  return message_->offset;
+}
 
 std::optional<std::string_view> Message::key() const {
   if (message_->key == nullptr) return std::nullopt;
@@ -52,9 +56,8 @@ Headers Message::headers() const {
   const char* name = nullptr;
   const void* value = nullptr;
   size_t size = 0;
-  for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
-                     RD_KAFKA_RESP_ERR_NO_ERROR;
-       ++i) {
+  for (size_t i = 0;
+       rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
     Header header{name, std::nullopt};
     if (value != nullptr) header.value.emplace(static_cast<const char*>(value), size);
     out.push_back(std::move(header));
@@ -62,7 +65,9 @@ Headers Message::headers() const {
   return out;
 }
 
-int Message::error_code() const { return message_->err; }
+int Message::error_code() const {
+  return message_->err;
+}
 
 std::string_view Message::error_text() const {
   return message_->err != RD_KAFKA_RESP_ERR_NO_ERROR ? rd_kafka_message_errstr(message_)

@@ -50,8 +50,7 @@ Producer::Producer(ProducerOptions options) : on_delivery_(std::move(options.on_
 
 Producer::~Producer() {
   if (in_flight() > 0) {
-    EDDY_LOG_WARN("producer closed with {} records not acknowledged; they are failed",
-                  in_flight());
+    EDDY_LOG_WARN("producer closed with {} records not acknowledged; they are failed", in_flight());
     rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(handle_.get(), 0);
   }
@@ -65,15 +64,14 @@ void Producer::send(const OutgoingRecord& record) {
   char* value = record.value ? const_cast<char*>(record.value->data()) : nullptr;
   const size_t value_size = record.value ? record.value->size() : 0;
   for (;;) {
-    rd_kafka_headers_t* headers =
-        record.headers != nullptr && !record.headers->empty() ? to_rd_headers(*record.headers)
-                                                               : nullptr;
+    rd_kafka_headers_t* headers = record.headers != nullptr && !record.headers->empty()
+                                      ? to_rd_headers(*record.headers)
+                                      : nullptr;
     const rd_kafka_resp_err_t err = rd_kafka_producev(
         handle_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(record.partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
-        RD_KAFKA_V_VALUE(value, value_size),
-        RD_KAFKA_V_TIMESTAMP(record.timestamp), RD_KAFKA_V_HEADERS(headers),
-        RD_KAFKA_V_OPAQUE(record.opaque), RD_KAFKA_V_END);
+        RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_TIMESTAMP(record.timestamp),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(record.opaque), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       in_flight_.fetch_add(1, std::memory_order_relaxed);
       rd_kafka_poll(handle_.get(), 0);  // serve reports as we go; cheap when none are ready
@@ -102,9 +100,9 @@ void Producer::flush(std::chrono::milliseconds timeout) {
   std::lock_guard lock(failures_mutex_);
   if (!failures_.empty()) {
     const DeliveryFailure& first = failures_.front();
-    throw KafkaError(std::to_string(failures_.size()) + " record(s) failed delivery; first: topic " +
-                         first.topic + " partition " + std::to_string(first.partition) + ": " +
-                         first.error,
+    throw KafkaError(std::to_string(failures_.size()) +
+                         " record(s) failed delivery; first: topic " + first.topic + " partition " +
+                         std::to_string(first.partition) + ": " + first.error,
                      first.error_code, false, first.error_code == RD_KAFKA_RESP_ERR__FATAL);
   }
 }

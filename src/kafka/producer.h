@@ -91,8 +91,7 @@ class Producer {
   const std::string& bootstrap() const { return bootstrap_; }
 
  private:
-  static void on_delivery_report(rd_kafka_s* rk, const rd_kafka_message_s* message,
-                                 void* opaque);
+  static void on_delivery_report(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
   void record_failure(const rd_kafka_message_s* message);
 
   HandlePtr handle_;

@@ -25,14 +25,17 @@ int64_t parse_int(const std::string& key, const std::string& value, int64_t min,
 }
 
 ErrorHandling parse_handling(const std::string& key, const std::string& value) {
-  if (value == "log_and_continue" || value == "LogAndContinue") return ErrorHandling::kLogAndContinue;
+  if (value == "log_and_continue" || value == "LogAndContinue")
+    return ErrorHandling::kLogAndContinue;
   if (value == "log_and_fail" || value == "LogAndFail") return ErrorHandling::kLogAndFail;
   if (value == "dead_letter" || value == "dead_letter_queue") return ErrorHandling::kDeadLetter;
-  throw ConfigError(key, "'" + value + "' is not a handler; use log_and_continue, log_and_fail "
-                                       "or dead_letter");
+  throw ConfigError(key, "'" + value +
+                             "' is not a handler; use log_and_continue, log_and_fail "
+                             "or dead_letter");
 }
 
-using Setter = std::function<void(StreamsConfig&, const std::string& key, const std::string& value)>;
+using Setter =
+    std::function<void(StreamsConfig&, const std::string& key, const std::string& value)>;
 
 const std::unordered_map<std::string, Setter>& setters() {
   static const std::unordered_map<std::string, Setter> table = {
@@ -40,7 +43,9 @@ const std::unordered_map<std::string, Setter>& setters() {
       {"bootstrap.servers", [](StreamsConfig& c, auto&, auto& v) { c.bootstrap_servers = v; }},
       {"state.dir", [](StreamsConfig& c, auto&, auto& v) { c.state_dir = v; }},
       {"num.stream.threads",
-       [](StreamsConfig& c, auto& k, auto& v) { c.num_stream_threads = static_cast<int>(parse_int(k, v, 1, 256)); }},
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.num_stream_threads = static_cast<int>(parse_int(k, v, 1, 256));
+       }},
       {"processing.guarantee",
        [](StreamsConfig& c, auto& k, auto& v) {
          if (v == "at_least_once") {
@@ -48,37 +53,59 @@ const std::unordered_map<std::string, Setter>& setters() {
          } else if (v == "exactly_once_v2") {
            c.processing_guarantee = ProcessingGuarantee::kExactlyOnceV2;
          } else {
-           throw ConfigError(k, "'" + v + "' is not a guarantee; use at_least_once or exactly_once_v2");
+           throw ConfigError(
+               k, "'" + v + "' is not a guarantee; use at_least_once or exactly_once_v2");
          }
        }},
       {"commit.interval.ms",
-       [](StreamsConfig& c, auto& k, auto& v) { c.commit_interval = std::chrono::milliseconds(parse_int(k, v, 1, INT32_MAX)); }},
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.commit_interval = std::chrono::milliseconds(parse_int(k, v, 1, INT32_MAX));
+       }},
       {"statestore.cache.max.bytes",
-       [](StreamsConfig& c, auto& k, auto& v) { c.cache_max_bytes = parse_int(k, v, 0, INT64_MAX); }},
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.cache_max_bytes = parse_int(k, v, 0, INT64_MAX);
+       }},
       {"eddy.memory.budget.bytes",
-       [](StreamsConfig& c, auto& k, auto& v) { c.memory_budget_bytes = parse_int(k, v, 1 << 20, INT64_MAX); }},
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.memory_budget_bytes = parse_int(k, v, 1 << 20, INT64_MAX);
+       }},
       {"max.task.idle.ms",
-       [](StreamsConfig& c, auto& k, auto& v) { c.max_task_idle = std::chrono::milliseconds(parse_int(k, v, -1, INT32_MAX)); }},
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.max_task_idle = std::chrono::milliseconds(parse_int(k, v, -1, INT32_MAX));
+       }},
       {"buffered.records.per.partition",
-       [](StreamsConfig& c, auto& k, auto& v) { c.buffered_records_per_partition = static_cast<int>(parse_int(k, v, 1, INT32_MAX)); }},
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.buffered_records_per_partition = static_cast<int>(parse_int(k, v, 1, INT32_MAX));
+       }},
       {"poll.ms",
-       [](StreamsConfig& c, auto& k, auto& v) { c.poll_interval = std::chrono::milliseconds(parse_int(k, v, 0, 60000)); }},
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.poll_interval = std::chrono::milliseconds(parse_int(k, v, 0, 60000));
+       }},
       {"replication.factor",
        [](StreamsConfig& c, auto& k, auto& v) {
          c.replication_factor = static_cast<int>(parse_int(k, v, -1, 32));
-         if (c.replication_factor == 0) throw ConfigError(k, "0 is not a replication factor; use -1 or >= 1");
+         if (c.replication_factor == 0)
+           throw ConfigError(k, "0 is not a replication factor; use -1 or >= 1");
        }},
       {"default.deserialization.exception.handler",
-       [](StreamsConfig& c, auto& k, auto& v) { c.deserialization_error_handling = parse_handling(k, v); }},
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.deserialization_error_handling = parse_handling(k, v);
+       }},
       {"processing.exception.handler",
-       [](StreamsConfig& c, auto& k, auto& v) { c.processing_error_handling = parse_handling(k, v); }},
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.processing_error_handling = parse_handling(k, v);
+       }},
       {"default.production.exception.handler",
-       [](StreamsConfig& c, auto& k, auto& v) { c.production_error_handling = parse_handling(k, v); }},
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.production_error_handling = parse_handling(k, v);
+       }},
       {"errors.dead.letter.queue.topic.name",
        [](StreamsConfig& c, auto&, auto& v) { c.dead_letter_topic = v; }},
       {"group.instance.id", [](StreamsConfig& c, auto&, auto& v) { c.group_instance_id = v; }},
       {"metrics.port",
-       [](StreamsConfig& c, auto& k, auto& v) { c.metrics_port = static_cast<int>(parse_int(k, v, 0, 65535)); }},
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.metrics_port = static_cast<int>(parse_int(k, v, 0, 65535));
+       }},
   };
   return table;
 }
@@ -100,8 +127,8 @@ const std::unordered_map<std::string_view, std::string_view>& java_only_keys() {
 bool valid_application_id(const std::string& id) {
   if (id.empty() || id.size() > 200) return false;
   for (char ch : id) {
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                    ch == '.' || ch == '_' || ch == '-';
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
     if (!ok) return false;
   }
   return true;
@@ -122,8 +149,8 @@ StreamsConfig StreamsConfig::from_properties(const Properties& properties) {
     if (auto it = setters().find(key); it != setters().end()) {
       it->second(config, key, value);
     } else if (auto java = java_only_keys().find(key); java != java_only_keys().end()) {
-      throw ConfigError(key, "is a Kafka Streams/Java setting Eddy does not take; " +
-                                 std::string(java->second));
+      throw ConfigError(
+          key, "is a Kafka Streams/Java setting Eddy does not take; " + std::string(java->second));
     } else {
       config.client_properties[key] = value;
     }
@@ -134,12 +161,13 @@ StreamsConfig StreamsConfig::from_properties(const Properties& properties) {
 
 void StreamsConfig::validate() const {
   if (application_id.empty()) {
-    throw ConfigError("application.id", "is required; it names the consumer group, state "
-                                        "folder and internal topics (e.g. \"session-scoring\")");
+    throw ConfigError("application.id",
+                      "is required; it names the consumer group, state "
+                      "folder and internal topics (e.g. \"session-scoring\")");
   }
   if (!valid_application_id(application_id)) {
-    throw ConfigError("application.id", "'" + application_id +
-                                            "' may use only letters, digits, '.', '_' and '-'");
+    throw ConfigError("application.id",
+                      "'" + application_id + "' may use only letters, digits, '.', '_' and '-'");
   }
   kafka::check_bootstrap_servers(bootstrap_servers);
   if (state_dir.empty()) throw ConfigError("state.dir", "must not be empty");
@@ -149,10 +177,10 @@ void StreamsConfig::validate() const {
   }
   if (cache_max_bytes < 0) throw ConfigError("statestore.cache.max.bytes", "must not be negative");
   if (cache_max_bytes > memory_budget_bytes) {
-    throw ConfigError("statestore.cache.max.bytes",
-                      "(" + std::to_string(cache_max_bytes) + ") exceeds eddy.memory.budget.bytes (" +
-                          std::to_string(memory_budget_bytes) +
-                          "); the record caches are part of the budget");
+    throw ConfigError(
+        "statestore.cache.max.bytes",
+        "(" + std::to_string(cache_max_bytes) + ") exceeds eddy.memory.budget.bytes (" +
+            std::to_string(memory_budget_bytes) + "); the record caches are part of the budget");
   }
   const bool any_dead_letter = deserialization_error_handling == ErrorHandling::kDeadLetter ||
                                processing_error_handling == ErrorHandling::kDeadLetter ||
@@ -165,14 +193,14 @@ void StreamsConfig::validate() const {
     const std::string client_key = strip_client_prefix(key);
     if (client_key == "group.id" || client_key == "enable.auto.commit" ||
         client_key == "transactional.id") {
-      throw ConfigError(key, "is managed by Eddy (from application.id and processing.guarantee); "
-                             "remove it");
+      throw ConfigError(key,
+                        "is managed by Eddy (from application.id and processing.guarantee); "
+                        "remove it");
     }
     try {
       kafka::check_client_property(client_key, value);
     } catch (const ConfigError& e) {
-      throw ConfigError(key, std::string("is not an Eddy setting, and librdkafka rejects it: ") +
-                                 e.what());
+      throw ConfigError(key, "is not an Eddy setting, and librdkafka rejects it: " + e.reason());
     }
   }
 }

@@ -22,9 +22,10 @@ class ChangelogWriter {
 
 struct StoreContext {
   std::string application_id;
-  std::string task_id;               // "<subtopology>_<partition>", e.g. "0_3"
-  int32_t partition = 0;             // the changelog partition this task writes
-  std::filesystem::path task_dir;    // <state.dir>/<application.id>/<task_id>; persistent stores live here
+  std::string task_id;    // "<subtopology>_<partition>", e.g. "0_3"
+  int32_t partition = 0;  // the changelog partition this task writes
+  std::filesystem::path
+      task_dir;  // <state.dir>/<application.id>/<task_id>; persistent stores live here
   ChangelogWriter* changelog = nullptr;  // null: logging disabled for this instance
   // Timestamp of the record being processed (for changelog records and event-time TTL).
   std::function<int64_t()> record_timestamp;

@@ -58,7 +58,9 @@ TEST(RealKafka, CompactedTopicRoundTripAndGroupResume) {
   constexpr int kFirstRun = 40000;
 
   Admin admin(real_props());
-  admin.create_topics({{.name = topic, .partitions = 4, .replication_factor = 1,
+  admin.create_topics({{.name = topic,
+                        .partitions = 4,
+                        .replication_factor = 1,
                         .configs = {{"cleanup.policy", "compact"}}}});
   const auto description = admin.describe_topic(topic);
   ASSERT_TRUE(description.has_value());
@@ -118,8 +120,9 @@ TEST(RealKafka, Murmur2PartitioningMatchesTheJavaProducer) {
 
   // The Java client writes key-0..key-1999 with its default partitioner.
   const std::string command = std::string(EDDY_SOURCE_DIR) + "/scripts/kafka.sh java " +
-                              EDDY_SOURCE_DIR + "/tests/java/MurmurParity.java " + real_bootstrap() +
-                              " " + java_topic + " " + std::to_string(kKeys) + " 2>&1";
+                              EDDY_SOURCE_DIR + "/tests/java/MurmurParity.java " +
+                              real_bootstrap() + " " + java_topic + " " + std::to_string(kKeys) +
+                              " 2>&1";
   const auto [status, output] = testing_support::run_command(command);
   ASSERT_EQ(status, 0) << output;
 
@@ -136,7 +139,8 @@ TEST(RealKafka, Murmur2PartitioningMatchesTheJavaProducer) {
     std::map<std::string, int32_t> out;
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     while (out.size() < kKeys && std::chrono::steady_clock::now() < deadline) {
-      for (const auto& m : consumer.poll_batch(1000, 200ms)) out[std::string(*m.key())] = m.partition();
+      for (const auto& m : consumer.poll_batch(1000, 200ms))
+        out[std::string(*m.key())] = m.partition();
     }
     return out;
   };
@@ -160,12 +164,16 @@ TEST(RealKafka, DeliveryFailureNamesTopicAndPartition) {
   admin.create_topics({{.name = topic, .partitions = 2}});
   Producer producer({.properties = real_props()});
   // Partition 5 does not exist: the record fails and flush() says where.
-  producer.send({.topic = topic, .partition = 5, .key = std::string_view("k"), .value = std::string_view("v")});
+  producer.send({.topic = topic,
+                 .partition = 5,
+                 .key = std::string_view("k"),
+                 .value = std::string_view("v")});
   try {
     producer.flush(15s);
     FAIL() << "expected KafkaError";
   } catch (const KafkaError& e) {
-    EXPECT_NE(std::string(e.what()).find("topic " + topic + " partition 5"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("topic " + topic + " partition 5"), std::string::npos)
+        << e.what();
   }
   admin.delete_topics({topic});
 }
@@ -173,7 +181,8 @@ TEST(RealKafka, DeliveryFailureNamesTopicAndPartition) {
 TEST(RealKafka, UnknownTopicCreationErrorsAreClear) {
   Admin admin(real_props());
   try {
-    admin.create_topics({{.name = unique_name("it.badconfig"), .partitions = 1,
+    admin.create_topics({{.name = unique_name("it.badconfig"),
+                          .partitions = 1,
                           .configs = {{"cleanup.policy", "shred"}}}});
     FAIL() << "expected KafkaError";
   } catch (const KafkaError& e) {

@@ -19,10 +19,13 @@ inline std::string real_bootstrap() {
 // A topic or group name no earlier run used, so tests never see another run's data.
 inline std::string unique_name(const std::string& base) {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  return base + "-" + std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  return base + "-" +
+         std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(now).count());
 }
 
-inline Properties real_props() { return {{"bootstrap.servers", real_bootstrap()}}; }
+inline Properties real_props() {
+  return {{"bootstrap.servers", real_bootstrap()}};
+}
 
 // Runs a shell command and returns its exit status and standard output.
 inline std::pair<int, std::string> run_command(const std::string& command) {

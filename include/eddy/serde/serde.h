@@ -34,7 +34,9 @@ class Serde {
 
   Serde() = default;
   Serde(SerializeFn serialize, DeserializeFn deserialize, std::string name = "custom")
-      : serialize_(std::move(serialize)), deserialize_(std::move(deserialize)), name_(std::move(name)) {}
+      : serialize_(std::move(serialize)),
+        deserialize_(std::move(deserialize)),
+        name_(std::move(name)) {}
 
   void serialize(const T& value, std::string& out) const { serialize_(value, out); }
   std::string to_bytes(const T& value) const {

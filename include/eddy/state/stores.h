@@ -7,7 +7,8 @@
 //   auto counts = eddy::Stores::persistent_key_value("counts")
 //                     .with_caching_enabled()
 //                     .with_logging_enabled({{"min.compaction.lag.ms", "60000"}})
-//                     .with_ttl({.ttl = std::chrono::hours(24), .clock = eddy::TtlClock::kEventTime});
+//                     .with_ttl({.ttl = std::chrono::hours(24), .clock =
+//                     eddy::TtlClock::kEventTime});
 //   builder.add_state_store(counts);
 #pragma once
 
@@ -37,14 +38,14 @@ struct TtlOptions {
 struct StoreSpec {
   std::string name;
   StoreKind kind = StoreKind::kKeyValue;
-  bool persistent = true;        // RocksDB; false = in memory
-  bool caching = false;          // record cache in front (write-combining, byte-bounded)
-  bool logging = true;           // changelog topic <application.id>-<name>-changelog
-  Properties changelog_configs;  // extra topic configs for the changelog
+  bool persistent = true;         // RocksDB; false = in memory
+  bool caching = false;           // record cache in front (write-combining, byte-bounded)
+  bool logging = true;            // changelog topic <application.id>-<name>-changelog
+  Properties changelog_configs;   // extra topic configs for the changelog
   std::optional<TtlOptions> ttl;  // key-value stores only
   // Window and session stores:
-  int64_t retention_ms = 0;       // keep windows/sessions this long behind stream time
-  int64_t window_size_ms = 0;     // window stores
+  int64_t retention_ms = 0;        // keep windows/sessions this long behind stream time
+  int64_t window_size_ms = 0;      // window stores
   bool retain_duplicates = false;  // window stores used by stream-stream joins
 };
 
@@ -52,15 +53,27 @@ class StoreBuilder {
  public:
   explicit StoreBuilder(StoreSpec spec) : spec_(std::move(spec)) {}
 
-  StoreBuilder& with_caching_enabled() { spec_.caching = true; return *this; }
-  StoreBuilder& with_caching_disabled() { spec_.caching = false; return *this; }
+  StoreBuilder& with_caching_enabled() {
+    spec_.caching = true;
+    return *this;
+  }
+  StoreBuilder& with_caching_disabled() {
+    spec_.caching = false;
+    return *this;
+  }
   StoreBuilder& with_logging_enabled(Properties topic_configs = {}) {
     spec_.logging = true;
     spec_.changelog_configs = std::move(topic_configs);
     return *this;
   }
-  StoreBuilder& with_logging_disabled() { spec_.logging = false; return *this; }
-  StoreBuilder& with_ttl(TtlOptions ttl) { spec_.ttl = ttl; return *this; }
+  StoreBuilder& with_logging_disabled() {
+    spec_.logging = false;
+    return *this;
+  }
+  StoreBuilder& with_ttl(TtlOptions ttl) {
+    spec_.ttl = ttl;
+    return *this;
+  }
 
   const StoreSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
@@ -71,31 +84,43 @@ class StoreBuilder {
 
 struct Stores {
   static StoreBuilder persistent_key_value(std::string name) {
-    return StoreBuilder({.name = std::move(name), .kind = StoreKind::kKeyValue, .persistent = true});
+    return StoreBuilder(
+        {.name = std::move(name), .kind = StoreKind::kKeyValue, .persistent = true});
   }
   static StoreBuilder in_memory_key_value(std::string name) {
-    return StoreBuilder({.name = std::move(name), .kind = StoreKind::kKeyValue, .persistent = false});
+    return StoreBuilder(
+        {.name = std::move(name), .kind = StoreKind::kKeyValue, .persistent = false});
   }
   static StoreBuilder persistent_window(std::string name, std::chrono::milliseconds retention,
                                         std::chrono::milliseconds window_size,
                                         bool retain_duplicates = false) {
-    return StoreBuilder({.name = std::move(name), .kind = StoreKind::kWindow, .persistent = true,
-                         .retention_ms = retention.count(), .window_size_ms = window_size.count(),
+    return StoreBuilder({.name = std::move(name),
+                         .kind = StoreKind::kWindow,
+                         .persistent = true,
+                         .retention_ms = retention.count(),
+                         .window_size_ms = window_size.count(),
                          .retain_duplicates = retain_duplicates});
   }
   static StoreBuilder in_memory_window(std::string name, std::chrono::milliseconds retention,
                                        std::chrono::milliseconds window_size,
                                        bool retain_duplicates = false) {
-    return StoreBuilder({.name = std::move(name), .kind = StoreKind::kWindow, .persistent = false,
-                         .retention_ms = retention.count(), .window_size_ms = window_size.count(),
+    return StoreBuilder({.name = std::move(name),
+                         .kind = StoreKind::kWindow,
+                         .persistent = false,
+                         .retention_ms = retention.count(),
+                         .window_size_ms = window_size.count(),
                          .retain_duplicates = retain_duplicates});
   }
   static StoreBuilder persistent_session(std::string name, std::chrono::milliseconds retention) {
-    return StoreBuilder({.name = std::move(name), .kind = StoreKind::kSession, .persistent = true,
+    return StoreBuilder({.name = std::move(name),
+                         .kind = StoreKind::kSession,
+                         .persistent = true,
                          .retention_ms = retention.count()});
   }
   static StoreBuilder in_memory_session(std::string name, std::chrono::milliseconds retention) {
-    return StoreBuilder({.name = std::move(name), .kind = StoreKind::kSession, .persistent = false,
+    return StoreBuilder({.name = std::move(name),
+                         .kind = StoreKind::kSession,
+                         .persistent = false,
                          .retention_ms = retention.count()});
   }
 };

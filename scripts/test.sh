@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The test command: set-up, configure, build, start Kafka and Redis, run the unit and
+# integration tests, stop what it started. Works on a fresh machine (installs packages and
+# fetches the Kafka jars) and on a developer's (reuses a broker or Redis already running,
+# and leaves them running).
+#
+#   scripts/test.sh                 # dev preset (warnings as errors), all tests
+#   scripts/test.sh --preset asan   # another preset; integration tests too
+#   scripts/test.sh --unit-only     # no broker, no Redis
+set -euo pipefail
+
+REPO_ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
+cd "$REPO_ROOT"
+PRESET=dev
+UNIT_ONLY=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --preset) PRESET=$2; shift 2 ;;
+    --unit-only) UNIT_ONLY=1; shift ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "set-up (Debian packages)"
+scripts/setup.sh
+
+step "configure + build (preset $PRESET)"
+cmake --preset "$PRESET" >/dev/null
+cmake --build --preset "$PRESET"
+
+STARTED_KAFKA=0
+STARTED_REDIS=0
+cleanup() {
+  [ "$STARTED_REDIS" = 1 ] && scripts/redis.sh stop || true
+  [ "$STARTED_KAFKA" = 1 ] && scripts/kafka.sh stop || true
+}
+trap cleanup EXIT
+
+LABELS="unit"
+if [ "$UNIT_ONLY" = 0 ]; then
+  LABELS="unit|integration"
+  step "Kafka (real broker from Maven Central jars)"
+  if scripts/kafka.sh status >/dev/null 2>&1; then
+    echo "test.sh: using the Kafka already running at $(scripts/kafka.sh bootstrap)"
+  else
+    scripts/kafka.sh fetch
+    scripts/kafka.sh start
+    STARTED_KAFKA=1
+  fi
+  step "Redis"
+  if scripts/redis.sh status >/dev/null 2>&1; then
+    echo "test.sh: using the redis-server already running"
+  else
+    scripts/redis.sh start
+    STARTED_REDIS=1
+  fi
+fi
+
+step "tests (labels: $LABELS)"
+# Unit tests run two at a time; integration tests are RUN_SERIAL (they share the broker).
+ctest --test-dir "build/$PRESET" -L "$LABELS" -j2 --output-on-failure --timeout 900
