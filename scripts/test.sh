@@ -43,7 +43,9 @@ LABELS="unit"
 if [ "$UNIT_ONLY" = 0 ]; then
   LABELS="unit|integration"
   step "Kafka (real broker from Maven Central jars)"
-  if scripts/kafka.sh status >/dev/null 2>&1; then
+  if [ -n "${EDDY_TEST_BOOTSTRAP:-}" ]; then
+    echo "test.sh: using the Kafka at EDDY_TEST_BOOTSTRAP=$EDDY_TEST_BOOTSTRAP"
+  elif scripts/kafka.sh status >/dev/null 2>&1; then
     echo "test.sh: using the Kafka already running at $(scripts/kafka.sh bootstrap)"
   else
     scripts/kafka.sh fetch
@@ -51,8 +53,8 @@ if [ "$UNIT_ONLY" = 0 ]; then
     STARTED_KAFKA=1
   fi
   step "Redis"
-  if scripts/redis.sh status >/dev/null 2>&1; then
-    echo "test.sh: using the redis-server already running"
+  if redis-cli -p "${EDDY_REDIS_PORT:-6379}" ping 2>/dev/null | grep -q PONG; then
+    echo "test.sh: using the redis-server already answering on port ${EDDY_REDIS_PORT:-6379}"
   else
     scripts/redis.sh start
     STARTED_REDIS=1
