@@ -1,0 +1,296 @@
+#include "runtime/stream_thread.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "eddy/errors.h"
+#include "kafka/client_config.h"
+
+namespace eddy::runtime {
+namespace {
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kMaxPollRecords = 2000;
+constexpr size_t kProcessBatchPerTask = 1000;
+constexpr auto kClientTimeout = 30s;
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+StreamThread::StreamThread(StreamThreadOptions options) : options_(std::move(options)) {
+  services_.application_id = options_.config.application_id;
+  services_.state_dir = options_.config.state_dir;
+  services_.exactly_once = options_.config.exactly_once();
+}
+
+StreamThread::~StreamThread() {
+  request_shutdown();
+  join();
+}
+
+void StreamThread::start() {
+  alive_ = true;
+  thread_ = std::thread([this] { run(); });
+}
+
+void StreamThread::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void StreamThread::create_clients() {
+  const StreamsConfig& config = options_.config;
+  kafka::ProducerOptions producer_options{
+      .properties = kafka::client_properties(config, kafka::ClientKind::kProducer)};
+  if (config.exactly_once()) {
+    // One transactional producer per thread (EOS v2); fencing of zombies goes through the
+    // consumer group metadata sent with the offsets.
+    producer_options.transactional_id = config.application_id + "-" + options_.process_id + "-" +
+                                        std::to_string(options_.index);
+  }
+  producer_ = std::make_unique<kafka::Producer>(std::move(producer_options));
+  services_.producer = producer_.get();
+
+  kafka::ConsumerOptions consumer_options{
+      .properties = kafka::client_properties(config, kafka::ClientKind::kConsumer),
+      .group_id = config.application_id,
+      .cooperative = false,
+      .read_committed = config.exactly_once(),
+      .listener = this};
+  if (!config.group_instance_id.empty()) {
+    consumer_options.properties["group.instance.id"] =
+        config.group_instance_id + "-" + std::to_string(options_.index);
+  }
+  consumer_ = std::make_unique<kafka::Consumer>(std::move(consumer_options));
+  if (config.exactly_once()) producer_->init_transactions(kClientTimeout);
+}
+
+void StreamThread::run() {
+  const std::string name = "stream-thread-" + std::to_string(options_.index);
+  try {
+    create_clients();
+    consumer_->subscribe(options_.factory->source_topics());
+    last_commit_ = Clock::now();
+    EDDY_LOG_INFO("{}: running, subscribed to {} topic(s)", name,
+                  options_.factory->source_topics().size());
+    while (!shutdown_requested_) run_once();
+    EDDY_LOG_INFO("{}: shutting down: committing {} task(s)", name, tasks_.size());
+    commit_all();
+    close_all(/*clean=*/true);
+    consumer_->close();
+    EDDY_LOG_INFO("{}: stopped after {} records, {} commits", name,
+                  stats_.records_processed.load(), stats_.commits.load());
+  } catch (...) {
+    EDDY_LOG_ERROR("{}: failed; releasing its tasks", name);
+    try {
+      if (in_transaction_) producer_->abort_transaction(kClientTimeout);
+    } catch (...) {
+    }
+    try {
+      close_all(/*clean=*/false);
+    } catch (...) {
+    }
+    alive_ = false;
+    if (options_.on_error) options_.on_error(options_.index, std::current_exception());
+    return;
+  }
+  alive_ = false;
+}
+
+void StreamThread::run_once() {
+  bool any_buffered = false;
+  for (const auto& [tp, task] : task_by_partition_) any_buffered = any_buffered || task->buffered(tp) > 0;
+  const auto poll_timeout = any_buffered ? 0ms : options_.config.poll_interval;
+  route(consumer_->poll_batch(kMaxPollRecords, poll_timeout));
+  initialize_new_tasks();
+  begin_transaction_if_needed();
+  const auto processed = static_cast<int64_t>(process_tasks());
+  stats_.records_processed += processed;
+  processed_since_commit_ += processed;
+  const int64_t now_ms = wall_clock_ms();
+  for (auto& [id, task] : tasks_) {
+    if (!uninitialized_.contains(id)) task->punctuate_wall_clock(now_ms);
+  }
+  update_pauses();
+  maybe_commit();
+}
+
+void StreamThread::route(std::vector<kafka::Message> records) {
+  if (records.empty()) return;
+  // Records of one partition arrive in offset order; group them per partition, keep order.
+  std::map<kafka::TopicPartition, std::vector<kafka::Message>> grouped;
+  for (auto& message : records) {
+    kafka::TopicPartition tp{std::string(message.topic()), message.partition()};
+    grouped[std::move(tp)].push_back(std::move(message));
+  }
+  for (auto& [tp, messages] : grouped) {
+    auto it = task_by_partition_.find(tp);
+    if (it == task_by_partition_.end()) {
+      // A record of a partition no longer assigned (fetched before a revoke): drop it; it is
+      // re-read by whoever owns the partition now, from the committed offset.
+      continue;
+    }
+    it->second->add_records(tp, std::move(messages));
+  }
+}
+
+void StreamThread::initialize_new_tasks() {
+  for (auto it = uninitialized_.begin(); it != uninitialized_.end();) {
+    Task& task = *tasks_.at(*it);
+    const auto start = Clock::now();
+    task.initialize();
+    EDDY_LOG_INFO("task {} initialized in {} ms", task.id().str(),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+    it = uninitialized_.erase(it);
+  }
+}
+
+size_t StreamThread::process_tasks() {
+  size_t total = 0;
+  const auto now = Clock::now();
+  for (auto& [id, task] : tasks_) {
+    if (!uninitialized_.contains(id)) total += task->process(kProcessBatchPerTask, now);
+  }
+  return total;
+}
+
+void StreamThread::update_pauses() {
+  const auto limit = static_cast<size_t>(options_.config.buffered_records_per_partition);
+  std::vector<kafka::TopicPartition> to_pause;
+  std::vector<kafka::TopicPartition> to_resume;
+  for (const auto& [tp, task] : task_by_partition_) {
+    const size_t buffered = task->buffered(tp);
+    if (!paused_.contains(tp) && buffered >= limit) {
+      to_pause.push_back(tp);
+    } else if (paused_.contains(tp) && buffered <= limit / 2) {
+      to_resume.push_back(tp);
+    }
+  }
+  if (!to_pause.empty()) {
+    consumer_->pause(to_pause);
+    paused_.insert(to_pause.begin(), to_pause.end());
+  }
+  if (!to_resume.empty()) {
+    consumer_->resume(to_resume);
+    for (const auto& tp : to_resume) paused_.erase(tp);
+  }
+}
+
+void StreamThread::begin_transaction_if_needed() {
+  if (!options_.config.exactly_once() || in_transaction_ || tasks_.empty()) return;
+  producer_->begin_transaction();
+  in_transaction_ = true;
+}
+
+void StreamThread::maybe_commit() {
+  const bool due = Clock::now() - last_commit_ >= options_.config.effective_commit_interval();
+  if (!due && !commit_requested_) return;
+  commit_all(/*force=*/commit_requested_);
+}
+
+void StreamThread::commit_all(bool force) {
+  const auto start = Clock::now();
+  last_commit_ = start;
+  commit_requested_ = false;
+  if (tasks_.empty() || (!force && processed_since_commit_ == 0)) return;
+  processed_since_commit_ = 0;
+  std::vector<kafka::TopicPartitionOffset> offsets;
+  for (auto& [id, task] : tasks_) {
+    if (uninitialized_.contains(id)) continue;
+    task->prepare_commit();
+    for (auto& offset : task->committable_offsets()) offsets.push_back(std::move(offset));
+  }
+  if (options_.config.exactly_once()) {
+    begin_transaction_if_needed();
+    if (!offsets.empty()) {
+      producer_->send_offsets_to_transaction(offsets, consumer_->group_metadata().get(),
+                                             kClientTimeout);
+    }
+    producer_->commit_transaction(kClientTimeout);
+    in_transaction_ = false;
+  } else {
+    // At-least-once: every effect acknowledged before the offsets that caused it commit.
+    producer_->flush(kClientTimeout);
+    consumer_->commit(offsets);
+  }
+  for (auto& [id, task] : tasks_) {
+    if (!uninitialized_.contains(id)) task->post_commit();
+  }
+  ++stats_.commits;
+  stats_.last_commit_latency_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+}
+
+void StreamThread::close_tasks(const std::vector<kafka::TopicPartition>& partitions, bool clean) {
+  std::set<TaskId> ids;
+  for (const auto& tp : partitions) {
+    if (auto task_id = options_.factory->task_for(tp)) ids.insert(*task_id);
+  }
+  for (const auto& id : ids) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) continue;
+    for (const auto& tp : it->second->input_partitions()) {
+      task_by_partition_.erase(tp);
+      paused_.erase(tp);
+    }
+    it->second->close(clean);
+    uninitialized_.erase(id);
+    tasks_.erase(it);
+  }
+  stats_.tasks = static_cast<int64_t>(tasks_.size());
+}
+
+void StreamThread::close_all(bool clean) {
+  for (auto& [id, task] : tasks_) task->close(clean);
+  tasks_.clear();
+  uninitialized_.clear();
+  task_by_partition_.clear();
+  paused_.clear();
+  stats_.tasks = 0;
+}
+
+void StreamThread::on_partitions_revoked(const std::vector<kafka::TopicPartition>& partitions) {
+  if (options_.on_rebalance) options_.on_rebalance(options_.index, true);
+  if (partitions.empty()) return;
+  // The revoked tasks' work must be committed while this member still owns them. Under
+  // exactly-once the open transaction spans all tasks, so it commits them all.
+  commit_all();
+  close_tasks(partitions, /*clean=*/true);
+  EDDY_LOG_INFO("stream-thread-{}: {} partition(s) revoked, {} task(s) remain", options_.index,
+                partitions.size(), tasks_.size());
+}
+
+void StreamThread::on_partitions_lost(const std::vector<kafka::TopicPartition>& partitions) {
+  if (options_.on_rebalance) options_.on_rebalance(options_.index, true);
+  // Another member may own them already: nothing may be committed; state is dirty.
+  if (in_transaction_) {
+    producer_->abort_transaction(kClientTimeout);
+    in_transaction_ = false;
+  }
+  close_tasks(partitions, /*clean=*/false);
+  EDDY_LOG_WARN("stream-thread-{}: {} partition(s) lost", options_.index, partitions.size());
+}
+
+void StreamThread::on_partitions_assigned(const std::vector<kafka::TopicPartition>& partitions) {
+  std::map<TaskId, std::vector<kafka::TopicPartition>> by_task;
+  for (const auto& tp : partitions) {
+    if (auto id = options_.factory->task_for(tp)) by_task[*id].push_back(tp);
+  }
+  for (auto& [id, tps] : by_task) {
+    if (tasks_.contains(id)) continue;
+    auto task = options_.factory->create(id, tps, services_);
+    for (const auto& tp : task->input_partitions()) task_by_partition_[tp] = task.get();
+    uninitialized_.insert(id);
+    tasks_.emplace(id, std::move(task));
+  }
+  stats_.tasks = static_cast<int64_t>(tasks_.size());
+  EDDY_LOG_INFO("stream-thread-{}: {} partition(s) assigned, {} task(s)", options_.index,
+                partitions.size(), tasks_.size());
+  if (options_.on_rebalance) options_.on_rebalance(options_.index, false);
+}
+
+}  // namespace eddy::runtime

@@ -1,0 +1,58 @@
+// A task: one sub-topology's processing of one partition (of each of its source topics).
+// The stream thread feeds it records, asks it to process, and drives commits; what the task
+// does with records (the processor graph, its stores) is behind this interface.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kafka/message.h"
+#include "kafka/types.h"
+
+namespace eddy::runtime {
+
+struct TaskId {
+  int subtopology = 0;
+  int32_t partition = 0;
+  std::string str() const { return std::to_string(subtopology) + "_" + std::to_string(partition); }
+  auto operator<=>(const TaskId&) const = default;
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+  virtual const TaskId& id() const = 0;
+  virtual const std::vector<kafka::TopicPartition>& input_partitions() const = 0;
+
+  // Restores state (from checkpoint + changelog) so the task can process. Called once,
+  // before the first record. May take long; the thread reports it.
+  virtual void initialize() = 0;
+
+  // Takes ownership of consumed records of one of its partitions (in offset order).
+  virtual void add_records(const kafka::TopicPartition& partition, std::vector<kafka::Message> records) = 0;
+  // Records buffered and not yet processed for `partition`.
+  virtual size_t buffered(const kafka::TopicPartition& partition) const = 0;
+
+  // Processes up to `max_records` buffered records (lowest timestamp first across its
+  // partitions, waiting up to max.task.idle.ms for an empty partition); returns how many.
+  virtual size_t process(size_t max_records, std::chrono::steady_clock::time_point now) = 0;
+  // Fires wall-clock punctuators that are due.
+  virtual void punctuate_wall_clock(int64_t wall_clock_ms) = 0;
+
+  // Commit, phase 1: flush caches and stores, so every effect of the processed records has
+  // been handed to the producer. Phase 2 is done by the thread (flush the producer or
+  // commit the transaction with committable_offsets()). Phase 3: post_commit().
+  virtual void prepare_commit() = 0;
+  // The next offset to read of each input partition, for records processed so far.
+  virtual std::vector<kafka::TopicPartitionOffset> committable_offsets() const = 0;
+  // After a successful commit: write checkpoints.
+  virtual void post_commit() = 0;
+
+  // Releases stores and processors. `clean` false: the state may hold uncommitted effects
+  // (a failed EOS transaction, lost partitions) and must be rebuilt from the changelog.
+  virtual void close(bool clean) = 0;
+};
+
+}  // namespace eddy::runtime
