@@ -49,8 +49,8 @@ void StreamThread::create_clients() {
   if (config.exactly_once()) {
     // One transactional producer per thread (EOS v2); fencing of zombies goes through the
     // consumer group metadata sent with the offsets.
-    producer_options.transactional_id = config.application_id + "-" + options_.process_id + "-" +
-                                        std::to_string(options_.index);
+    producer_options.transactional_id =
+        config.application_id + "-" + options_.process_id + "-" + std::to_string(options_.index);
   }
   producer_ = std::make_unique<kafka::Producer>(std::move(producer_options));
   services_.producer = producer_.get();
@@ -82,8 +82,8 @@ void StreamThread::run() {
     commit_all();
     close_all(/*clean=*/true);
     consumer_->close();
-    EDDY_LOG_INFO("{}: stopped after {} records, {} commits", name,
-                  stats_.records_processed.load(), stats_.commits.load());
+    EDDY_LOG_INFO("{}: stopped after {} records, {} commits", name, stats_.records_processed.load(),
+                  stats_.commits.load());
   } catch (...) {
     EDDY_LOG_ERROR("{}: failed; releasing its tasks", name);
     try {
@@ -103,7 +103,8 @@ void StreamThread::run() {
 
 void StreamThread::run_once() {
   bool any_buffered = false;
-  for (const auto& [tp, task] : task_by_partition_) any_buffered = any_buffered || task->buffered(tp) > 0;
+  for (const auto& [tp, task] : task_by_partition_)
+    any_buffered = any_buffered || task->buffered(tp) > 0;
   const auto poll_timeout = any_buffered ? 0ms : options_.config.poll_interval;
   route(consumer_->poll_batch(kMaxPollRecords, poll_timeout));
   initialize_new_tasks();
@@ -143,8 +144,9 @@ void StreamThread::initialize_new_tasks() {
     Task& task = *tasks_.at(*it);
     const auto start = Clock::now();
     task.initialize();
-    EDDY_LOG_INFO("task {} initialized in {} ms", task.id().str(),
-                  std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+    EDDY_LOG_INFO(
+        "task {} initialized in {} ms", task.id().str(),
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
     it = uninitialized_.erase(it);
   }
 }

@@ -1,8 +1,9 @@
 // StreamThread: one processing thread with its own consumer and producer. It polls in
 // batches, routes records to the tasks of the assigned partitions, lets tasks process,
 // pauses partitions whose buffers are full, and commits on commit.interval.ms:
-//   at-least-once: tasks flush -> producer flush (all acknowledged) -> commit offsets -> checkpoints
-//   exactly-once:  tasks flush -> offsets sent to the open transaction -> commit it -> checkpoints
+//   at-least-once: tasks flush -> producer flush (all acknowledged) -> commit offsets ->
+//   checkpoints exactly-once:  tasks flush -> offsets sent to the open transaction -> commit it ->
+//   checkpoints
 // A revoked task is committed before it is released; an assigned task is initialized
 // (restored) before it processes.
 #pragma once
@@ -27,8 +28,8 @@ namespace eddy::runtime {
 
 struct StreamThreadOptions {
   StreamsConfig config;
-  int index = 0;                  // thread number within the instance
-  std::string process_id;         // unique per instance run (EOS transactional.id)
+  int index = 0;           // thread number within the instance
+  std::string process_id;  // unique per instance run (EOS transactional.id)
   TaskFactory* factory = nullptr;
   // The thread died of `error`; it has released its tasks.
   std::function<void(int index, std::exception_ptr error)> on_error;

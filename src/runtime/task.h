@@ -31,7 +31,8 @@ class Task {
   virtual void initialize() = 0;
 
   // Takes ownership of consumed records of one of its partitions (in offset order).
-  virtual void add_records(const kafka::TopicPartition& partition, std::vector<kafka::Message> records) = 0;
+  virtual void add_records(const kafka::TopicPartition& partition,
+                           std::vector<kafka::Message> records) = 0;
   // Records buffered and not yet processed for `partition`.
   virtual size_t buffered(const kafka::TopicPartition& partition) const = 0;
 

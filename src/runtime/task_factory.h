@@ -28,7 +28,8 @@ class TaskFactory {
   virtual std::vector<std::string> source_topics() const = 0;
   // The task a partition belongs to; nullopt for a partition no sub-topology reads.
   virtual std::optional<TaskId> task_for(const kafka::TopicPartition& partition) const = 0;
-  virtual std::unique_ptr<Task> create(const TaskId& id, std::vector<kafka::TopicPartition> partitions,
+  virtual std::unique_ptr<Task> create(const TaskId& id,
+                                       std::vector<kafka::TopicPartition> partitions,
                                        const TaskServices& services) = 0;
 };
 

@@ -21,11 +21,13 @@ int64_t run_pipe(const std::string& app, const std::string& topic, int64_t expec
   StreamsConfig config;
   config.application_id = app;
   config.bootstrap_servers = testing_support::real_bootstrap();
-  config.processing_guarantee = eos ? ProcessingGuarantee::kExactlyOnceV2 : ProcessingGuarantee::kAtLeastOnce;
+  config.processing_guarantee =
+      eos ? ProcessingGuarantee::kExactlyOnceV2 : ProcessingGuarantee::kAtLeastOnce;
   config.commit_interval = 100ms;
   config.poll_interval = 20ms;
   testing_support::PipeTaskFactory factory(topic);
-  StreamThread thread({.config = config, .index = 0, .process_id = unique_name("p"), .factory = &factory});
+  StreamThread thread(
+      {.config = config, .index = 0, .process_id = unique_name("p"), .factory = &factory});
   thread.start();
   const auto deadline = std::chrono::steady_clock::now() + max_wait;
   while (thread.stats().records_processed < expect && std::chrono::steady_clock::now() < deadline) {
@@ -36,9 +38,11 @@ int64_t run_pipe(const std::string& app, const std::string& topic, int64_t expec
   return thread.stats().records_processed.load();
 }
 
-std::map<std::string, int> read_committed_output(const std::string& topic, int partitions, int expect) {
+std::map<std::string, int> read_committed_output(const std::string& topic, int partitions,
+                                                 int expect) {
   Properties props = real_props();
-  kafka::Consumer reader({.properties = props, .group_id = unique_name("reader"), .read_committed = true});
+  kafka::Consumer reader(
+      {.properties = props, .group_id = unique_name("reader"), .read_committed = true});
   std::vector<kafka::TopicPartitionOffset> assignment;
   for (int p = 0; p < partitions; ++p) assignment.push_back({topic, p, kafka::kOffsetBeginning});
   reader.assign(assignment);
@@ -61,7 +65,8 @@ TEST(StreamThreadExactlyOnce, OutputIsCommittedExactlyOnceWithTheOffsets) {
   const std::string app = unique_name("it-eos-app");
   constexpr int kRecords = 5000;
   kafka::Admin admin(real_props());
-  admin.create_topics({{.name = topic, .partitions = 3}, {.name = topic + ".out", .partitions = 3}});
+  admin.create_topics(
+      {{.name = topic, .partitions = 3}, {.name = topic + ".out", .partitions = 3}});
   kafka::Producer producer({.properties = real_props()});
   for (int i = 0; i < kRecords; ++i) {
     const std::string value = "v" + std::to_string(i);

@@ -14,11 +14,14 @@ namespace eddy::testing_support {
 
 class PipeTask final : public runtime::Task {
  public:
-  PipeTask(runtime::TaskId id, std::vector<kafka::TopicPartition> partitions, kafka::Producer* producer)
+  PipeTask(runtime::TaskId id, std::vector<kafka::TopicPartition> partitions,
+           kafka::Producer* producer)
       : id_(id), partitions_(std::move(partitions)), producer_(producer) {}
 
   const runtime::TaskId& id() const override { return id_; }
-  const std::vector<kafka::TopicPartition>& input_partitions() const override { return partitions_; }
+  const std::vector<kafka::TopicPartition>& input_partitions() const override {
+    return partitions_;
+  }
   void initialize() override {}
   void add_records(const kafka::TopicPartition& tp, std::vector<kafka::Message> records) override {
     auto& queue = buffers_[tp];
@@ -34,9 +37,13 @@ class PipeTask final : public runtime::Task {
       while (!queue.empty() && done < max_records) {
         const kafka::Message& m = queue.front();
         std::string value(m.value().value_or(""));
-        std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::toupper(c); });
+        std::transform(value.begin(), value.end(), value.begin(),
+                       [](unsigned char c) { return std::toupper(c); });
         const std::string topic = tp.topic + ".out";
-        producer_->send({.topic = topic, .partition = tp.partition, .key = m.key(), .value = value,
+        producer_->send({.topic = topic,
+                         .partition = tp.partition,
+                         .key = m.key(),
+                         .value = value,
                          .timestamp = m.timestamp()});
         next_offset_[tp] = m.offset() + 1;
         queue.pop_front();
@@ -71,7 +78,8 @@ class PipeTaskFactory final : public runtime::TaskFactory {
     if (tp.topic != topic_) return std::nullopt;
     return runtime::TaskId{0, tp.partition};
   }
-  std::unique_ptr<runtime::Task> create(const runtime::TaskId& id, std::vector<kafka::TopicPartition> partitions,
+  std::unique_ptr<runtime::Task> create(const runtime::TaskId& id,
+                                        std::vector<kafka::TopicPartition> partitions,
                                         const runtime::TaskServices& services) override {
     ++created;
     return std::make_unique<PipeTask>(id, std::move(partitions), services.producer);

@@ -28,16 +28,21 @@ TEST(StreamThread, ProcessesAllRecordsAndCommitsTheirOffsets) {
   const std::string topic = "thread.pipe";
   Properties props{{"bootstrap.servers", kafka::resolve_bootstrap_servers("")}};
   kafka::Admin admin(props);
-  admin.create_topics({{.name = topic, .partitions = 2}, {.name = topic + ".out", .partitions = 2}});
+  admin.create_topics(
+      {{.name = topic, .partitions = 2}, {.name = topic + ".out", .partitions = 2}});
   kafka::Producer producer({.properties = props});
   for (int i = 0; i < 1000; ++i) {
     const std::string key = "k" + std::to_string(i % 10);
-    producer.send({.topic = topic, .key = key, .value = std::string_view("abc"), .timestamp = 1000 + i});
+    producer.send(
+        {.topic = topic, .key = key, .value = std::string_view("abc"), .timestamp = 1000 + i});
   }
   producer.flush(10s);
 
   testing_support::PipeTaskFactory factory(topic);
-  StreamThread thread({.config = embedded_config("thread-pipe"), .index = 0, .process_id = "p1", .factory = &factory});
+  StreamThread thread({.config = embedded_config("thread-pipe"),
+                       .index = 0,
+                       .process_id = "p1",
+                       .factory = &factory});
   thread.start();
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (thread.stats().records_processed < 1000 && std::chrono::steady_clock::now() < deadline) {
@@ -53,7 +58,8 @@ TEST(StreamThread, ProcessesAllRecordsAndCommitsTheirOffsets) {
   Properties consumer_props = props;
   consumer_props["fetch.wait.max.ms"] = "5";
   kafka::Consumer reader({.properties = consumer_props, .group_id = "thread-pipe-reader"});
-  reader.assign({{topic + ".out", 0, kafka::kOffsetBeginning}, {topic + ".out", 1, kafka::kOffsetBeginning}});
+  reader.assign(
+      {{topic + ".out", 0, kafka::kOffsetBeginning}, {topic + ".out", 1, kafka::kOffsetBeginning}});
   int read = 0;
   const auto read_deadline = std::chrono::steady_clock::now() + 10s;
   while (read < 1000 && std::chrono::steady_clock::now() < read_deadline) {

@@ -1,0 +1,70 @@
+// eddy/kafka_streams.h — KafkaStreams: runs a topology against Kafka.
+//
+// Instances started with the same application.id form one consumer group; Kafka spreads the
+// partitions, and so the tasks, across them. Each instance runs num.stream.threads threads,
+// each with its own consumer and producer.
+//
+//   auto topology = builder.build(config);
+//   eddy::KafkaStreams streams(topology, config);
+//   streams.set_state_listener([](auto from, auto to) { ... });
+//   streams.start();                               // throws ConfigError / TopologyError / KafkaError
+//   ...                                            // on SIGTERM:
+//   streams.close(std::chrono::seconds(30));       // commits and releases everything
+#pragma once
+
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "eddy/config.h"
+
+namespace eddy {
+
+class Topology;
+namespace runtime {
+class StreamsRuntime;
+class TaskFactory;
+}  // namespace runtime
+
+class KafkaStreams {
+ public:
+  // As in Kafka Streams: CREATED -> REBALANCING <-> RUNNING -> PENDING_SHUTDOWN -> NOT_RUNNING;
+  // any state -> ERROR when a stream thread dies and the error handler says so.
+  enum class State { kCreated, kRebalancing, kRunning, kPendingShutdown, kNotRunning, kError };
+
+  using StateListener = std::function<void(State old_state, State new_state)>;
+  // Called on the dying thread; return true to keep the other threads running (the failed
+  // thread's tasks move to them at the next rebalance), false to shut the instance down
+  // (state ERROR). Default: shut down.
+  using UncaughtErrorHandler = std::function<bool(std::exception_ptr error)>;
+
+  KafkaStreams(const Topology& topology, StreamsConfig config);
+  ~KafkaStreams();  // close() with a 30 s timeout if still running
+  KafkaStreams(const KafkaStreams&) = delete;
+  KafkaStreams& operator=(const KafkaStreams&) = delete;
+
+  void set_state_listener(StateListener listener);
+  void set_uncaught_error_handler(UncaughtErrorHandler handler);
+
+  // Validates the config, creates internal topics, starts the threads. Throws on a bad
+  // config, a missing source topic or an unreachable broker.
+  void start();
+  // Commits in-flight work and releases everything; true when it finished within `timeout`.
+  bool close(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  State state() const;
+  static const char* state_name(State state);
+
+  // Records processed by all threads so far.
+  int64_t records_processed() const;
+
+  // For tests of the runtime without a DSL topology.
+  KafkaStreams(std::shared_ptr<runtime::TaskFactory> factory, StreamsConfig config);
+
+ private:
+  std::unique_ptr<runtime::StreamsRuntime> runtime_;
+};
+
+}  // namespace eddy

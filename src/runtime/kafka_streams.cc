@@ -1,0 +1,42 @@
+#include "eddy/kafka_streams.h"
+
+#include "runtime/streams_runtime.h"
+
+namespace eddy {
+
+KafkaStreams::KafkaStreams(std::shared_ptr<runtime::TaskFactory> factory, StreamsConfig config)
+    : runtime_(std::make_unique<runtime::StreamsRuntime>(std::move(factory),
+                                                         std::vector<runtime::InternalTopic>{},
+                                                         std::move(config))) {}
+
+KafkaStreams::~KafkaStreams() = default;
+
+void KafkaStreams::set_state_listener(StateListener listener) {
+  runtime_->set_state_listener(std::move(listener));
+}
+
+void KafkaStreams::set_uncaught_error_handler(UncaughtErrorHandler handler) {
+  runtime_->set_uncaught_error_handler(std::move(handler));
+}
+
+void KafkaStreams::start() { runtime_->start(); }
+
+bool KafkaStreams::close(std::chrono::milliseconds timeout) { return runtime_->close(timeout); }
+
+KafkaStreams::State KafkaStreams::state() const { return runtime_->state(); }
+
+int64_t KafkaStreams::records_processed() const { return runtime_->records_processed(); }
+
+const char* KafkaStreams::state_name(State state) {
+  switch (state) {
+    case State::kCreated: return "CREATED";
+    case State::kRebalancing: return "REBALANCING";
+    case State::kRunning: return "RUNNING";
+    case State::kPendingShutdown: return "PENDING_SHUTDOWN";
+    case State::kNotRunning: return "NOT_RUNNING";
+    case State::kError: return "ERROR";
+  }
+  return "?";
+}
+
+}  // namespace eddy

@@ -1,0 +1,153 @@
+#include "runtime/streams_runtime.h"
+
+#include <random>
+#include <thread>
+
+#include "common/log.h"
+#include "eddy/errors.h"
+#include "kafka/client_config.h"
+
+namespace eddy::runtime {
+namespace {
+using State = KafkaStreams::State;
+
+std::string random_process_id() {
+  std::random_device device;
+  std::mt19937_64 rng(device());
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(rng()));
+  return buffer;
+}
+
+bool valid_transition(State from, State to) {
+  switch (from) {
+    case State::kCreated: return to == State::kRebalancing || to == State::kPendingShutdown || to == State::kError;
+    case State::kRebalancing:
+    case State::kRunning:
+      return to == State::kRebalancing || to == State::kRunning || to == State::kPendingShutdown ||
+             to == State::kError;
+    case State::kPendingShutdown: return to == State::kNotRunning;
+    case State::kNotRunning: return false;
+    case State::kError: return to == State::kPendingShutdown;
+  }
+  return false;
+}
+}  // namespace
+
+StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory, std::vector<InternalTopic> internal_topics,
+                               StreamsConfig config)
+    : factory_(std::move(factory)), internal_topics_(std::move(internal_topics)), config_(std::move(config)) {}
+
+StreamsRuntime::~StreamsRuntime() { close(std::chrono::seconds(30)); }
+
+void StreamsRuntime::set_state_listener(KafkaStreams::StateListener listener) {
+  std::lock_guard lock(mutex_);
+  listener_ = std::move(listener);
+}
+
+void StreamsRuntime::set_uncaught_error_handler(KafkaStreams::UncaughtErrorHandler handler) {
+  std::lock_guard lock(mutex_);
+  error_handler_ = std::move(handler);
+}
+
+void StreamsRuntime::transition(State to) {
+  KafkaStreams::StateListener listener;
+  State from;
+  {
+    std::lock_guard lock(mutex_);
+    from = state_;
+    if (from == to || !valid_transition(from, to)) return;
+    state_ = to;
+    listener = listener_;
+  }
+  EDDY_LOG_INFO("state {} -> {}", KafkaStreams::state_name(from), KafkaStreams::state_name(to));
+  if (listener) listener(from, to);
+}
+
+void StreamsRuntime::start() {
+  if (state() != State::kCreated) throw Error("KafkaStreams::start() may be called once, in state CREATED");
+  config_.validate();
+  {
+    kafka::Admin admin(kafka::client_properties(config_, kafka::ClientKind::kAdmin), std::chrono::seconds(10));
+    admin.list_topics();  // fails fast, with the bootstrap servers named, when no broker answers
+    ensure_internal_topics(admin, internal_topics_, config_.replication_factor);
+  }
+  const std::string process_id = random_process_id();
+  thread_rebalancing_.assign(static_cast<size_t>(config_.num_stream_threads), true);
+  transition(State::kRebalancing);
+  for (int i = 0; i < config_.num_stream_threads; ++i) {
+    threads_.push_back(std::make_unique<StreamThread>(StreamThreadOptions{
+        .config = config_,
+        .index = i,
+        .process_id = process_id,
+        .factory = factory_.get(),
+        .on_error = [this](int index, std::exception_ptr error) { on_thread_error(index, error); },
+        .on_rebalance = [this](int index, bool rebalancing) { on_thread_rebalance(index, rebalancing); }}));
+  }
+  for (auto& thread : threads_) thread->start();
+}
+
+void StreamsRuntime::on_thread_rebalance(int index, bool rebalancing) {
+  bool all_running = true;
+  {
+    std::lock_guard lock(mutex_);
+    thread_rebalancing_[static_cast<size_t>(index)] = rebalancing;
+    for (bool r : thread_rebalancing_) all_running = all_running && !r;
+  }
+  transition(all_running ? State::kRunning : State::kRebalancing);
+}
+
+void StreamsRuntime::on_thread_error(int index, std::exception_ptr error) {
+  std::string what = "unknown error";
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  EDDY_LOG_ERROR("stream-thread-{} died: {}", index, what);
+  KafkaStreams::UncaughtErrorHandler handler;
+  {
+    std::lock_guard lock(mutex_);
+    handler = error_handler_;
+  }
+  const bool keep_running = handler ? handler(error) : false;
+  if (keep_running) return;
+  transition(State::kError);
+  for (auto& thread : threads_) thread->request_shutdown();
+}
+
+bool StreamsRuntime::close(std::chrono::milliseconds timeout) {
+  const State current = state();
+  if (current == State::kNotRunning) return true;
+  transition(State::kPendingShutdown);
+  for (auto& thread : threads_) thread->request_shutdown();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool finished = true;
+  for (auto& thread : threads_) {
+    while (thread->alive() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    finished = finished && !thread->alive();
+  }
+  if (!finished) {
+    EDDY_LOG_WARN("close: threads still running after {} ms; waiting for them", timeout.count());
+  }
+  for (auto& thread : threads_) thread->join();
+  threads_.clear();
+  transition(State::kNotRunning);
+  return finished;
+}
+
+State StreamsRuntime::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+int64_t StreamsRuntime::records_processed() const {
+  int64_t total = 0;
+  for (const auto& thread : threads_) total += thread->stats().records_processed.load();
+  return total;
+}
+
+}  // namespace eddy::runtime
