@@ -7,7 +7,8 @@
 //   auto topology = builder.build(config);
 //   eddy::KafkaStreams streams(topology, config);
 //   streams.set_state_listener([](auto from, auto to) { ... });
-//   streams.start();                               // throws ConfigError / TopologyError / KafkaError
+//   streams.start();                               // throws ConfigError / TopologyError /
+//   KafkaError
 //   ...                                            // on SIGTERM:
 //   streams.close(std::chrono::seconds(30));       // commits and releases everything
 #pragma once

@@ -16,7 +16,12 @@ Properties with_producer_defaults(Properties properties, const std::string& tran
   properties.try_emplace("partitioner", "murmur2_random");
   properties.try_emplace("linger.ms", "5");
   properties.try_emplace("compression.type", "lz4");
-  if (!transactional_id.empty()) properties["transactional.id"] = transactional_id;
+  if (!transactional_id.empty()) {
+    properties["transactional.id"] = transactional_id;
+    // A crashed instance's open transaction blocks read_committed readers until it times
+    // out (unless the restarted instance fences it first); keep that bounded.
+    properties.try_emplace("transaction.timeout.ms", "10000");
+  }
   return properties;
 }
 

@@ -12,8 +12,10 @@ void ensure_internal_topics(kafka::Admin& admin, const std::vector<InternalTopic
   for (const auto& topic : topics) {
     auto it = existing.find(topic.name);
     if (it == existing.end()) {
-      missing.push_back({.name = topic.name, .partitions = topic.partitions,
-                         .replication_factor = replication_factor, .configs = topic.configs});
+      missing.push_back({.name = topic.name,
+                         .partitions = topic.partitions,
+                         .replication_factor = replication_factor,
+                         .configs = topic.configs});
       continue;
     }
     if (it->second != topic.partitions) {

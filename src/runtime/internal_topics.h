@@ -12,9 +12,9 @@
 namespace eddy::runtime {
 
 struct InternalTopic {
-  std::string name;        // full name, e.g. "<application.id>-counts-changelog"
+  std::string name;  // full name, e.g. "<application.id>-counts-changelog"
   int partitions = 1;
-  Properties configs;      // cleanup.policy=compact for changelogs, etc.
+  Properties configs;  // cleanup.policy=compact for changelogs, etc.
 };
 
 // Creates missing topics; throws TopologyError naming the topic when an existing one has a

@@ -5,9 +5,8 @@
 namespace eddy {
 
 KafkaStreams::KafkaStreams(std::shared_ptr<runtime::TaskFactory> factory, StreamsConfig config)
-    : runtime_(std::make_unique<runtime::StreamsRuntime>(std::move(factory),
-                                                         std::vector<runtime::InternalTopic>{},
-                                                         std::move(config))) {}
+    : runtime_(std::make_unique<runtime::StreamsRuntime>(
+          std::move(factory), std::vector<runtime::InternalTopic>{}, std::move(config))) {}
 
 KafkaStreams::~KafkaStreams() = default;
 
@@ -19,22 +18,36 @@ void KafkaStreams::set_uncaught_error_handler(UncaughtErrorHandler handler) {
   runtime_->set_uncaught_error_handler(std::move(handler));
 }
 
-void KafkaStreams::start() { runtime_->start(); }
+void KafkaStreams::start() {
+  runtime_->start();
+}
 
-bool KafkaStreams::close(std::chrono::milliseconds timeout) { return runtime_->close(timeout); }
+bool KafkaStreams::close(std::chrono::milliseconds timeout) {
+  return runtime_->close(timeout);
+}
 
-KafkaStreams::State KafkaStreams::state() const { return runtime_->state(); }
+KafkaStreams::State KafkaStreams::state() const {
+  return runtime_->state();
+}
 
-int64_t KafkaStreams::records_processed() const { return runtime_->records_processed(); }
+int64_t KafkaStreams::records_processed() const {
+  return runtime_->records_processed();
+}
 
 const char* KafkaStreams::state_name(State state) {
   switch (state) {
-    case State::kCreated: return "CREATED";
-    case State::kRebalancing: return "REBALANCING";
-    case State::kRunning: return "RUNNING";
-    case State::kPendingShutdown: return "PENDING_SHUTDOWN";
-    case State::kNotRunning: return "NOT_RUNNING";
-    case State::kError: return "ERROR";
+    case State::kCreated:
+      return "CREATED";
+    case State::kRebalancing:
+      return "REBALANCING";
+    case State::kRunning:
+      return "RUNNING";
+    case State::kPendingShutdown:
+      return "PENDING_SHUTDOWN";
+    case State::kNotRunning:
+      return "NOT_RUNNING";
+    case State::kError:
+      return "ERROR";
   }
   return "?";
 }

@@ -1,5 +1,7 @@
 #include "runtime/streams_runtime.h"
 
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -19,26 +21,58 @@ std::string random_process_id() {
   return buffer;
 }
 
+// The instance's process id, kept in <state.dir>/<application.id>/process-id so a restarted
+// instance reuses its transactional.id: its first init_transactions() then fences the dead
+// instance's producer and aborts its open transaction at once, instead of read_committed
+// consumers waiting for transaction.timeout.ms.
+std::string persistent_process_id(const StreamsConfig& config) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(config.state_dir) / config.application_id;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw StateStoreError("cannot create state directory " + dir.string() + ": " + ec.message());
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  const fs::path file = dir / "process-id";
+  if (std::ifstream in(file); in) {
+    std::string id;
+    if (std::getline(in, id) && id.size() == 16) return id;
+  }
+  const std::string id = random_process_id();
+  std::ofstream out(file, std::ios::trunc);
+  out << id << "\n";
+  if (!out) throw StateStoreError("cannot write " + file.string());
+  return id;
+}
+
 bool valid_transition(State from, State to) {
   switch (from) {
-    case State::kCreated: return to == State::kRebalancing || to == State::kPendingShutdown || to == State::kError;
+    case State::kCreated:
+      return to == State::kRebalancing || to == State::kPendingShutdown || to == State::kError;
     case State::kRebalancing:
     case State::kRunning:
       return to == State::kRebalancing || to == State::kRunning || to == State::kPendingShutdown ||
              to == State::kError;
-    case State::kPendingShutdown: return to == State::kNotRunning;
-    case State::kNotRunning: return false;
-    case State::kError: return to == State::kPendingShutdown;
+    case State::kPendingShutdown:
+      return to == State::kNotRunning;
+    case State::kNotRunning:
+      return false;
+    case State::kError:
+      return to == State::kPendingShutdown;
   }
   return false;
 }
 }  // namespace
 
-StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory, std::vector<InternalTopic> internal_topics,
-                               StreamsConfig config)
-    : factory_(std::move(factory)), internal_topics_(std::move(internal_topics)), config_(std::move(config)) {}
+StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory,
+                               std::vector<InternalTopic> internal_topics, StreamsConfig config)
+    : factory_(std::move(factory)),
+      internal_topics_(std::move(internal_topics)),
+      config_(std::move(config)) {}
 
-StreamsRuntime::~StreamsRuntime() { close(std::chrono::seconds(30)); }
+StreamsRuntime::~StreamsRuntime() {
+  close(std::chrono::seconds(30));
+}
 
 void StreamsRuntime::set_state_listener(KafkaStreams::StateListener listener) {
   std::lock_guard lock(mutex_);
@@ -65,14 +99,16 @@ void StreamsRuntime::transition(State to) {
 }
 
 void StreamsRuntime::start() {
-  if (state() != State::kCreated) throw Error("KafkaStreams::start() may be called once, in state CREATED");
+  if (state() != State::kCreated)
+    throw Error("KafkaStreams::start() may be called once, in state CREATED");
   config_.validate();
   {
-    kafka::Admin admin(kafka::client_properties(config_, kafka::ClientKind::kAdmin), std::chrono::seconds(10));
+    kafka::Admin admin(kafka::client_properties(config_, kafka::ClientKind::kAdmin),
+                       std::chrono::seconds(10));
     admin.list_topics();  // fails fast, with the bootstrap servers named, when no broker answers
     ensure_internal_topics(admin, internal_topics_, config_.replication_factor);
   }
-  const std::string process_id = random_process_id();
+  const std::string process_id = persistent_process_id(config_);
   thread_rebalancing_.assign(static_cast<size_t>(config_.num_stream_threads), true);
   transition(State::kRebalancing);
   for (int i = 0; i < config_.num_stream_threads; ++i) {
@@ -82,7 +118,8 @@ void StreamsRuntime::start() {
         .process_id = process_id,
         .factory = factory_.get(),
         .on_error = [this](int index, std::exception_ptr error) { on_thread_error(index, error); },
-        .on_rebalance = [this](int index, bool rebalancing) { on_thread_rebalance(index, rebalancing); }}));
+        .on_rebalance = [this](int index,
+                               bool rebalancing) { on_thread_rebalance(index, rebalancing); }}));
   }
   for (auto& thread : threads_) thread->start();
 }

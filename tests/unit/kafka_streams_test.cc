@@ -19,7 +19,8 @@ StreamsConfig embedded_config(const std::string& app) {
   config.application_id = app;
   config.commit_interval = 100ms;
   config.poll_interval = 20ms;
-  config.client_properties = {{"consumer.fetch.wait.max.ms", "5"}, {"consumer.session.timeout.ms", "6000"}};
+  config.client_properties = {{"consumer.fetch.wait.max.ms", "5"},
+                              {"consumer.session.timeout.ms", "6000"}};
   return config;
 }
 
@@ -36,7 +37,8 @@ bool wait_for(Pred pred, std::chrono::milliseconds timeout) {
 TEST(KafkaStreamsLifecycle, GoesThroughTheKafkaStreamsStates) {
   const std::string topic = "lifecycle.in";
   kafka::Admin admin({{"bootstrap.servers", kafka::resolve_bootstrap_servers("")}});
-  admin.create_topics({{.name = topic, .partitions = 2}, {.name = topic + ".out", .partitions = 2}});
+  admin.create_topics(
+      {{.name = topic, .partitions = 2}, {.name = topic + ".out", .partitions = 2}});
 
   auto factory = std::make_shared<testing_support::PipeTaskFactory>(topic);
   KafkaStreams streams(factory, embedded_config("lifecycle"));
