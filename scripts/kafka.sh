@@ -51,7 +51,9 @@ Commands:
   fetch                 Download the Kafka jars into
                           $LIBS_DIR
                         (once; later calls are no-ops).
-  start [--nodes 1|3]   Start a fresh cluster and wait until it answers.
+  start [--nodes 1|3] [--keep-data]
+                        Start a fresh cluster and wait until it answers
+                        (--keep-data: restart on the existing data, no wipe).
                           1 node : localhost:9092 (controller 9093)
                           3 nodes: localhost:9092,9094,9096 (controllers
                                    9093,9095,9097), RF 3, min.insync.replicas 2
@@ -226,9 +228,10 @@ tail_logs() {
 # Commands
 
 cmd_start() {
-  local n=1
+  local n=1 keep=0
   while (($#)); do
     case $1 in
+      --keep-data) keep=1; shift ;;
       --nodes) [[ $# -ge 2 ]] || die "--nodes needs a value (1 or 3)"; n=$2; shift 2 ;;
       --nodes=*) n=${1#--nodes=}; shift ;;
       -h | --help) usage; return 0 ;;
@@ -258,6 +261,11 @@ cmd_start() {
   done
 
   local t0=$SECONDS
+  if ((keep)) && [[ -f $STATE_DIR/cluster.id && $(configured_nodes) == "$n" ]]; then
+    # Restart on the existing data (broker-restart tests): no wipe, no format.
+    log "restarting the $n-node cluster on its existing data in $STATE_DIR"
+    for ((i = 1; i <= n; i++)); do : >"$(node_dir "$i")/logs/server.log"; done
+  else
   log "starting a fresh $n-node Kafka $KAFKA_VERSION cluster in $STATE_DIR"
   rm -rf "$STATE_DIR"
   mkdir -p "$STATE_DIR"
@@ -284,6 +292,7 @@ cmd_start() {
       die "formatting storage of node $i failed"
     fi
   done
+  fi
 
   for ((i = 1; i <= n; i++)); do
     local dir

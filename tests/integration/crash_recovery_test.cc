@@ -28,7 +28,8 @@ constexpr int kPartitions = 3;
 constexpr int kKills = 10;
 
 std::map<std::string, int> read_output(const std::string& topic, bool read_committed) {
-  kafka::Consumer reader({.properties = real_props(), .group_id = unique_name("crash-reader"),
+  kafka::Consumer reader({.properties = real_props(),
+                          .group_id = unique_name("crash-reader"),
                           .read_committed = read_committed});
   std::vector<kafka::TopicPartitionOffset> assignment;
   for (int p = 0; p < kPartitions; ++p) assignment.push_back({topic, p, kafka::kOffsetBeginning});
@@ -57,7 +58,8 @@ void run_crash_test(const std::string& guarantee) {
   const std::string state_dir = (std::filesystem::temp_directory_path() / app).string();
   const std::string log = state_dir + ".log";
   kafka::Admin admin(real_props());
-  admin.create_topics({{.name = topic, .partitions = kPartitions}, {.name = topic + ".out", .partitions = kPartitions}});
+  admin.create_topics({{.name = topic, .partitions = kPartitions},
+                       {.name = topic + ".out", .partitions = kPartitions}});
 
   // Input flows during the whole run: ~400 records/s for ~15 s.
   std::atomic<bool> producing{true};
@@ -72,8 +74,12 @@ void run_crash_test(const std::string& guarantee) {
     producing = false;
   });
 
-  const std::vector<std::string> argv = {std::string(EDDY_TEST_APP_DIR) + "/eddy-test-pipe-app", real_bootstrap(),
-                                         app, topic, state_dir, guarantee};
+  const std::vector<std::string> argv = {std::string(EDDY_TEST_APP_DIR) + "/eddy-test-pipe-app",
+                                         real_bootstrap(),
+                                         app,
+                                         topic,
+                                         state_dir,
+                                         guarantee};
   std::mt19937 rng(42);
   std::uniform_int_distribution<int> run_ms(50, 700);
   kafka::Consumer probe({.properties = real_props(), .group_id = unique_name("crash-probe")});
@@ -83,14 +89,16 @@ void run_crash_test(const std::string& guarantee) {
     ChildProcess child(argv, log);
     // Kill only once this run is producing output, at a random moment after that.
     const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (output_end(probe, topic + ".out") == before && std::chrono::steady_clock::now() < deadline) {
+    while (output_end(probe, topic + ".out") == before &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(20ms);
     }
     if (output_end(probe, topic + ".out") > before) ++kills_during_progress;
     std::this_thread::sleep_for(std::chrono::milliseconds(run_ms(rng)));
     child.kill_hard();
   }
-  EXPECT_GE(kills_during_progress, kKills - 1) << "the app made no progress between kills; log: " << log;
+  EXPECT_GE(kills_during_progress, kKills - 1)
+      << "the app made no progress between kills; log: " << log;
   producer_thread.join();
   // A last, clean run drains the rest.
   {
@@ -116,15 +124,20 @@ void run_crash_test(const std::string& guarantee) {
     EXPECT_EQ(duplicated, 0) << "records doubled under exactly-once; log: " << log;
   }
   EXPECT_EQ(counts.size(), static_cast<size_t>(kRecords));
-  std::printf("%s: %d kills (%d while producing output), %zu distinct outputs, %d duplicated, %d missing\n", guarantee.c_str(), kKills,
-              kills_during_progress, counts.size(), duplicated, missing);
+  std::printf(
+      "%s: %d kills (%d while producing output), %zu distinct outputs, %d duplicated, %d missing\n",
+      guarantee.c_str(), kKills, kills_during_progress, counts.size(), duplicated, missing);
   admin.delete_topics({topic, topic + ".out"});
   std::filesystem::remove_all(state_dir);
 }
 
-TEST(CrashRecovery, ExactlyOnceCountsAreExactAfterTenKills) { run_crash_test("exactly_once_v2"); }
+TEST(CrashRecovery, ExactlyOnceCountsAreExactAfterTenKills) {
+  run_crash_test("exactly_once_v2");
+}
 
-TEST(CrashRecovery, AtLeastOnceLosesNothingAfterTenKills) { run_crash_test("at_least_once"); }
+TEST(CrashRecovery, AtLeastOnceLosesNothingAfterTenKills) {
+  run_crash_test("at_least_once");
+}
 
 }  // namespace
 }  // namespace eddy
