@@ -14,7 +14,8 @@ inline std::chrono::milliseconds parse_duration(const std::string& text) {
   try {
     value = std::stoll(text, &end);
   } catch (const std::exception&) {
-    throw CLI::ValidationError("duration", "'" + text + "' is not a duration like 500ms, 30s, 10m or 2h");
+    throw CLI::ValidationError("duration",
+                               "'" + text + "' is not a duration like 500ms, 30s, 10m or 2h");
   }
   const std::string unit = text.substr(end);
   if (value < 0) throw CLI::ValidationError("duration", "'" + text + "' is negative");
@@ -27,7 +28,8 @@ inline std::chrono::milliseconds parse_duration(const std::string& text) {
 
 // Adds a --name option taking a duration string into `target`.
 inline CLI::Option* add_duration_option(CLI::App& app, const std::string& name,
-                                        std::chrono::milliseconds& target, const std::string& help) {
+                                        std::chrono::milliseconds& target,
+                                        const std::string& help) {
   return app
       .add_option_function<std::string>(
           name, [&target](const std::string& text) { target = parse_duration(text); }, help)

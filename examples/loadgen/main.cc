@@ -25,10 +25,12 @@ void print_progress(int64_t done, int64_t total, double seconds) {
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
   if (total > 0) {
     const int width = 30;
-    const int filled = static_cast<int>(width * static_cast<double>(done) / static_cast<double>(total));
-    std::fprintf(stderr, "\r[%-*s] %3.0f%%  %lld/%lld events  %.0f ev/s ", width, std::string(filled, '#').c_str(),
-                 100.0 * static_cast<double>(done) / static_cast<double>(total), static_cast<long long>(done),
-                 static_cast<long long>(total), rate);
+    const int filled =
+        static_cast<int>(width * static_cast<double>(done) / static_cast<double>(total));
+    std::fprintf(stderr, "\r[%-*s] %3.0f%%  %lld/%lld events  %.0f ev/s ", width,
+                 std::string(filled, '#').c_str(),
+                 100.0 * static_cast<double>(done) / static_cast<double>(total),
+                 static_cast<long long>(done), static_cast<long long>(total), rate);
   } else {
     std::fprintf(stderr, "\r%lld events  %.0f ev/s ", static_cast<long long>(done), rate);
   }
@@ -48,21 +50,30 @@ int main(int argc, char** argv) {
   eddy::examples::GeneratorOptions gen;
   std::chrono::milliseconds max_disorder{0};
   bool quiet = false;
-  app.add_option("--bootstrap-servers", bootstrap, "Kafka bootstrap servers (empty: embedded broker)");
+  app.add_option("--bootstrap-servers", bootstrap,
+                 "Kafka bootstrap servers (empty: embedded broker)");
   app.add_option("--topic", events_topic, "events topic")->capture_default_str();
   app.add_option("--inventory-topic", inventory_topic, "inventory topic")->capture_default_str();
-  app.add_option("--rate", rate, "events per second (0: as fast as possible)")->capture_default_str();
+  app.add_option("--rate", rate, "events per second (0: as fast as possible)")
+      ->capture_default_str();
   app.add_option("--count", count, "events to produce (0: until --duration)");
   eddy::examples::add_duration_option(app, "--duration", duration, "how long to produce, e.g. 60s");
-  app.add_option("--customers", gen.customers, "distinct customers")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--skus", gen.skus, "distinct SKUs")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--customers", gen.customers, "distinct customers")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--skus", gen.skus, "distinct SKUs")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--seed", gen.seed, "random seed (same seed, same events)")->capture_default_str();
   app.add_option("--late-fraction", gen.late_fraction, "share of events that arrive 1-10 min late")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
-  eddy::examples::add_duration_option(app, "--max-disorder", max_disorder, "out-of-order jitter, e.g. 2s");
-  app.add_option("--partitions", partitions, "partitions when creating the topics")->capture_default_str();
-  app.add_option("--start-time", gen.start_time_ms, "event time of the first event (epoch ms; default: now)");
+  eddy::examples::add_duration_option(app, "--max-disorder", max_disorder,
+                                      "out-of-order jitter, e.g. 2s");
+  app.add_option("--partitions", partitions, "partitions when creating the topics")
+      ->capture_default_str();
+  app.add_option("--start-time", gen.start_time_ms,
+                 "event time of the first event (epoch ms; default: now)");
   app.add_flag("--quiet", quiet, "no progress bar");
   CLI11_PARSE(app, argc, argv);
   if (count == 0 && duration.count() == 0) {
@@ -84,8 +95,11 @@ int main(int argc, char** argv) {
     config.validate();
     kafka::Admin admin(kafka::client_properties(config, kafka::ClientKind::kAdmin), 15s);
     admin.create_topics({{.name = events_topic, .partitions = partitions},
-                         {.name = inventory_topic, .partitions = partitions, .configs = {{"cleanup.policy", "compact"}}}});
-    kafka::Producer producer({.properties = kafka::client_properties(config, kafka::ClientKind::kProducer)});
+                         {.name = inventory_topic,
+                          .partitions = partitions,
+                          .configs = {{"cleanup.policy", "compact"}}}});
+    kafka::Producer producer(
+        {.properties = kafka::client_properties(config, kafka::ClientKind::kProducer)});
     producer.topic_partitions(10s);
     std::fprintf(stderr, "eddy-loadgen: producing to %s and %s at %s\n", events_topic.c_str(),
                  inventory_topic.c_str(), producer.bootstrap().c_str());
@@ -99,17 +113,22 @@ int main(int argc, char** argv) {
     const auto end_at = duration.count() > 0 ? start + duration : Clock::time_point::max();
     while ((count == 0 || produced < count) && Clock::now() < end_at) {
       if (rate > 0) {  // pace: event i is due at start + i/rate
-        const auto due = start + std::chrono::microseconds(static_cast<int64_t>(1e6 * static_cast<double>(produced) / rate));
+        const auto due = start + std::chrono::microseconds(static_cast<int64_t>(
+                                     1e6 * static_cast<double>(produced) / rate));
         if (due > Clock::now()) std::this_thread::sleep_until(due);
       }
       const auto record = generator.next();
       const std::string& topic = record.topic == "events" ? events_topic : inventory_topic;
-      producer.send({.topic = topic, .key = record.key, .value = record.value, .timestamp = record.timestamp_ms});
+      producer.send({.topic = topic,
+                     .key = record.key,
+                     .value = record.value,
+                     .timestamp = record.timestamp_ms});
       ++by_type[record.type];
       if (record.late) ++late;
       if (record.topic == "events") ++produced;
       if (!quiet && Clock::now() >= next_progress) {
-        print_progress(produced, count, std::chrono::duration<double>(Clock::now() - start).count());
+        print_progress(produced, count,
+                       std::chrono::duration<double>(Clock::now() - start).count());
         next_progress += 1s;
       }
     }
@@ -117,9 +136,11 @@ int main(int argc, char** argv) {
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     if (!quiet) print_progress(produced, count, seconds);
     std::fprintf(stderr, "\n\neddy-loadgen summary\n");
-    std::fprintf(stderr, "  events        %lld in %.1f s (%.0f/s)\n", static_cast<long long>(produced), seconds,
+    std::fprintf(stderr, "  events        %lld in %.1f s (%.0f/s)\n",
+                 static_cast<long long>(produced), seconds,
                  static_cast<double>(produced) / seconds);
-    for (const auto& [type, n] : by_type) std::fprintf(stderr, "  %-17s %lld\n", type.c_str(), static_cast<long long>(n));
+    for (const auto& [type, n] : by_type)
+      std::fprintf(stderr, "  %-17s %lld\n", type.c_str(), static_cast<long long>(n));
     std::fprintf(stderr, "  late events   %lld\n", static_cast<long long>(late));
     return 0;
   } catch (const eddy::Error& e) {

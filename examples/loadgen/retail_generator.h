@@ -19,12 +19,12 @@ struct GeneratorOptions {
   int customers = 1000;
   int skus = 500;
   int64_t start_time_ms = 1'700'000'000'000;  // event time of the first event
-  double events_per_event_second = 1000;       // how fast event time advances
-  double late_fraction = 0.0;                  // share of events delivered late
-  int64_t late_min_ms = 60'000;                // how late a late event is: [min, max]
+  double events_per_event_second = 1000;      // how fast event time advances
+  double late_fraction = 0.0;                 // share of events delivered late
+  int64_t late_min_ms = 60'000;               // how late a late event is: [min, max]
   int64_t late_max_ms = 600'000;
-  int64_t max_disorder_ms = 0;                 // jitter of ordinary events into the past
-  int inventory_every = 50;                    // one inventory update per N events (0: none)
+  int64_t max_disorder_ms = 0;  // jitter of ordinary events into the past
+  int inventory_every = 50;     // one inventory update per N events (0: none)
 };
 
 struct GeneratedRecord {
@@ -32,7 +32,7 @@ struct GeneratedRecord {
   std::string key;
   std::string value;  // JSON
   int64_t timestamp_ms = 0;
-  std::string type;   // event type, or "inventory"
+  std::string type;  // event type, or "inventory"
   bool late = false;
 };
 
@@ -42,9 +42,11 @@ class RetailGenerator {
 
   GeneratedRecord next() {
     ++emitted_;
-    const int64_t now = options_.start_time_ms +
-                        static_cast<int64_t>(static_cast<double>(emitted_) * 1000.0 / options_.events_per_event_second);
-    if (options_.inventory_every > 0 && emitted_ % options_.inventory_every == 0) return inventory(now);
+    const int64_t now =
+        options_.start_time_ms + static_cast<int64_t>(static_cast<double>(emitted_) * 1000.0 /
+                                                      options_.events_per_event_second);
+    if (options_.inventory_every > 0 && emitted_ % options_.inventory_every == 0)
+      return inventory(now);
     return event(now);
   }
 
@@ -62,7 +64,8 @@ class RetailGenerator {
 
   std::string sku_name(int i) const { return "sku-" + std::to_string(i); }
   std::string category_of(int sku) const {
-    static const char* kCategories[] = {"shoes", "shirts", "electronics", "home", "toys", "beauty", "sports", "books"};
+    static const char* kCategories[] = {"shoes", "shirts", "electronics", "home",
+                                        "toys",  "beauty", "sports",      "books"};
     return kCategories[sku % 8];
   }
   double price_of(int sku) const { return 5.0 + static_cast<double>((sku * 7919) % 200) + 0.99; }
@@ -103,7 +106,8 @@ class RetailGenerator {
     int64_t ts = now;
     bool late = false;
     if (options_.late_fraction > 0 && chance() < options_.late_fraction) {
-      ts -= std::uniform_int_distribution<int64_t>(options_.late_min_ms, options_.late_max_ms)(rng_);
+      ts -=
+          std::uniform_int_distribution<int64_t>(options_.late_min_ms, options_.late_max_ms)(rng_);
       late = true;
     } else if (options_.max_disorder_ms > 0) {
       ts -= std::uniform_int_distribution<int64_t>(0, options_.max_disorder_ms)(rng_);

@@ -31,8 +31,9 @@ TEST(BrokerRestart, ApplicationRecoversAndLosesNothing) {
   const std::string app = unique_name("restart-app");
   const std::string state_dir = (std::filesystem::temp_directory_path() / app).string();
   const std::string log = state_dir + ".log";
-  kafka::Admin(real_props()).create_topics({{.name = topic, .partitions = kPartitions},
-                                            {.name = topic + ".out", .partitions = kPartitions}});
+  kafka::Admin(real_props())
+      .create_topics({{.name = topic, .partitions = kPartitions},
+                      {.name = topic + ".out", .partitions = kPartitions}});
 
   std::atomic<bool> restarted{false};
   std::thread producer_thread([&] {
@@ -46,8 +47,8 @@ TEST(BrokerRestart, ApplicationRecoversAndLosesNothing) {
   });
 
   testing_support::ChildProcess app_process(
-      {std::string(EDDY_TEST_APP_DIR) + "/eddy-test-pipe-app", real_bootstrap(), app, topic, state_dir,
-       "at_least_once"},
+      {std::string(EDDY_TEST_APP_DIR) + "/eddy-test-pipe-app", real_bootstrap(), app, topic,
+       state_dir, "at_least_once"},
       log);
   std::this_thread::sleep_for(3s);
   const auto [stop_status, stop_out] = run_command(kafka_sh + " stop 2>&1");
@@ -60,7 +61,8 @@ TEST(BrokerRestart, ApplicationRecoversAndLosesNothing) {
   EXPECT_EQ(app_process.terminate(), 0) << "the app did not survive the restart; log: " << log;
 
   kafka::Consumer reader({.properties = real_props(), .group_id = unique_name("restart-reader")});
-  reader.assign({{topic + ".out", 0, kafka::kOffsetBeginning}, {topic + ".out", 1, kafka::kOffsetBeginning}});
+  reader.assign(
+      {{topic + ".out", 0, kafka::kOffsetBeginning}, {topic + ".out", 1, kafka::kOffsetBeginning}});
   std::set<std::string> seen;
   int empty = 0;
   while (empty < 10) {
