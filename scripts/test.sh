@@ -7,17 +7,20 @@
 #   scripts/test.sh                 # dev preset (warnings as errors), all tests
 #   scripts/test.sh --preset asan   # another preset; integration tests too
 #   scripts/test.sh --unit-only     # no broker, no Redis
+#   scripts/test.sh --filter REGEX  # only tests whose name matches (ctest -R)
 set -euo pipefail
 
 REPO_ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$REPO_ROOT"
 PRESET=dev
 UNIT_ONLY=0
+FILTER=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) PRESET=$2; shift 2 ;;
     --unit-only) UNIT_ONLY=1; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --filter) FILTER=(-R "$2"); shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -63,4 +66,4 @@ fi
 
 step "tests (labels: $LABELS)"
 # Unit tests run two at a time; integration tests are RUN_SERIAL (they share the broker).
-ctest --test-dir "build/$PRESET" -L "$LABELS" -j2 --output-on-failure --timeout 900
+ctest --test-dir "build/$PRESET" -L "$LABELS" "${FILTER[@]}" -j2 --output-on-failure --timeout 900

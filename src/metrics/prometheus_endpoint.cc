@@ -12,7 +12,8 @@ namespace {
 // Converts a Registry snapshot into prometheus-cpp's model at scrape time.
 class RegistryCollectable final : public prometheus::Collectable {
  public:
-  explicit RegistryCollectable(std::shared_ptr<Registry> registry) : registry_(std::move(registry)) {}
+  explicit RegistryCollectable(std::shared_ptr<Registry> registry)
+      : registry_(std::move(registry)) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     std::vector<prometheus::MetricFamily> families;
@@ -21,16 +22,20 @@ class RegistryCollectable final : public prometheus::Collectable {
         prometheus::MetricFamily family;
         family.name = sample.name;
         family.help = sample.help;
-        family.type = sample.type == MetricType::kCounter   ? prometheus::MetricType::Counter
-                      : sample.type == MetricType::kGauge   ? prometheus::MetricType::Gauge
-                                                            : prometheus::MetricType::Histogram;
+        family.type = sample.type == MetricType::kCounter ? prometheus::MetricType::Counter
+                      : sample.type == MetricType::kGauge ? prometheus::MetricType::Gauge
+                                                          : prometheus::MetricType::Histogram;
         families.push_back(std::move(family));
       }
       prometheus::ClientMetric metric;
       for (const auto& [k, v] : sample.labels) metric.label.push_back({k, v});
       switch (sample.type) {
-        case MetricType::kCounter: metric.counter.value = sample.value; break;
-        case MetricType::kGauge: metric.gauge.value = sample.value; break;
+        case MetricType::kCounter:
+          metric.counter.value = sample.value;
+          break;
+        case MetricType::kGauge:
+          metric.gauge.value = sample.value;
+          break;
         case MetricType::kHistogram:
           metric.histogram.sample_count = sample.histogram.count;
           metric.histogram.sample_sum = sample.histogram.sum;
@@ -55,7 +60,8 @@ PrometheusEndpoint::PrometheusEndpoint(std::shared_ptr<Registry> registry, int p
   try {
     exposer_ = std::make_unique<prometheus::Exposer>("127.0.0.1:" + std::to_string(port));
   } catch (const std::exception& e) {
-    throw ConfigError("metrics.port", "cannot serve metrics on 127.0.0.1:" + std::to_string(port) + ": " + e.what());
+    throw ConfigError("metrics.port", "cannot serve metrics on 127.0.0.1:" + std::to_string(port) +
+                                          ": " + e.what());
   }
   exposer_->RegisterCollectable(collectable_);
 }

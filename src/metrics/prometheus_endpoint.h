@@ -9,7 +9,7 @@
 namespace prometheus {
 class Exposer;
 class Collectable;
-}
+}  // namespace prometheus
 
 namespace eddy::metrics {
 

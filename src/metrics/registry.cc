@@ -5,8 +5,8 @@
 
 namespace eddy::metrics {
 
-Registry::Entry& Registry::find_or_add(const std::string& name, const std::string& help, MetricType type,
-                                       Labels labels, OwnerId owner) {
+Registry::Entry& Registry::find_or_add(const std::string& name, const std::string& help,
+                                       MetricType type, Labels labels, OwnerId owner) {
   auto key = std::make_pair(name, labels);
   auto it = entries_.find(key);
   if (it != entries_.end()) return it->second;
@@ -14,22 +14,24 @@ Registry::Entry& Registry::find_or_add(const std::string& name, const std::strin
   return entries_.emplace(std::move(key), std::move(entry)).first->second;
 }
 
-Counter& Registry::counter(const std::string& name, const std::string& help, Labels labels, OwnerId owner) {
+Counter& Registry::counter(const std::string& name, const std::string& help, Labels labels,
+                           OwnerId owner) {
   std::lock_guard lock(mutex_);
   Entry& entry = find_or_add(name, help, MetricType::kCounter, std::move(labels), owner);
   if (!entry.counter) entry.counter = std::make_unique<Counter>();
   return *entry.counter;
 }
 
-Gauge& Registry::gauge(const std::string& name, const std::string& help, Labels labels, OwnerId owner) {
+Gauge& Registry::gauge(const std::string& name, const std::string& help, Labels labels,
+                       OwnerId owner) {
   std::lock_guard lock(mutex_);
   Entry& entry = find_or_add(name, help, MetricType::kGauge, std::move(labels), owner);
   if (!entry.gauge) entry.gauge = std::make_unique<Gauge>();
   return *entry.gauge;
 }
 
-void Registry::gauge_fn(const std::string& name, const std::string& help, Labels labels, std::function<double()> fn,
-                        OwnerId owner) {
+void Registry::gauge_fn(const std::string& name, const std::string& help, Labels labels,
+                        std::function<double()> fn, OwnerId owner) {
   std::lock_guard lock(mutex_);
   find_or_add(name, help, MetricType::kGauge, std::move(labels), owner).gauge_fn = std::move(fn);
 }
@@ -37,7 +39,8 @@ void Registry::gauge_fn(const std::string& name, const std::string& help, Labels
 void Registry::histogram_fn(const std::string& name, const std::string& help, Labels labels,
                             std::function<HistogramSnapshot()> fn, OwnerId owner) {
   std::lock_guard lock(mutex_);
-  find_or_add(name, help, MetricType::kHistogram, std::move(labels), owner).histogram_fn = std::move(fn);
+  find_or_add(name, help, MetricType::kHistogram, std::move(labels), owner).histogram_fn =
+      std::move(fn);
 }
 
 OwnerId Registry::new_owner() {
@@ -66,7 +69,8 @@ std::vector<Sample> Registry::snapshot() const {
 }
 
 namespace {
-std::string label_text(const Labels& labels, const std::string& extra_key = "", const std::string& extra = "") {
+std::string label_text(const Labels& labels, const std::string& extra_key = "",
+                       const std::string& extra = "") {
   if (labels.empty() && extra_key.empty()) return "";
   std::string out = "{";
   bool first = true;
@@ -99,9 +103,12 @@ std::string number(double v) {
 
 const char* type_name(MetricType type) {
   switch (type) {
-    case MetricType::kCounter: return "counter";
-    case MetricType::kGauge: return "gauge";
-    case MetricType::kHistogram: return "histogram";
+    case MetricType::kCounter:
+      return "counter";
+    case MetricType::kGauge:
+      return "gauge";
+    case MetricType::kHistogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -112,7 +119,8 @@ std::string Registry::to_prometheus_text() const {
   std::string last_name;
   for (const auto& s : snapshot()) {  // sorted by name: HELP/TYPE once per family
     if (s.name != last_name) {
-      out += "# HELP " + s.name + " " + s.help + "\n# TYPE " + s.name + " " + type_name(s.type) + "\n";
+      out +=
+          "# HELP " + s.name + " " + s.help + "\n# TYPE " + s.name + " " + type_name(s.type) + "\n";
       last_name = s.name;
     }
     if (s.type != MetricType::kHistogram) {
@@ -120,11 +128,14 @@ std::string Registry::to_prometheus_text() const {
       continue;
     }
     for (const auto& [bound, count] : s.histogram.cumulative_buckets) {
-      out += s.name + "_bucket" + label_text(s.labels, "le", number(bound)) + " " + std::to_string(count) + "\n";
+      out += s.name + "_bucket" + label_text(s.labels, "le", number(bound)) + " " +
+             std::to_string(count) + "\n";
     }
-    out += s.name + "_bucket" + label_text(s.labels, "le", "+Inf") + " " + std::to_string(s.histogram.count) + "\n";
+    out += s.name + "_bucket" + label_text(s.labels, "le", "+Inf") + " " +
+           std::to_string(s.histogram.count) + "\n";
     out += s.name + "_sum" + label_text(s.labels) + " " + number(s.histogram.sum) + "\n";
-    out += s.name + "_count" + label_text(s.labels) + " " + std::to_string(s.histogram.count) + "\n";
+    out +=
+        s.name + "_count" + label_text(s.labels) + " " + std::to_string(s.histogram.count) + "\n";
   }
   return out;
 }

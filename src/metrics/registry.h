@@ -66,10 +66,11 @@ using OwnerId = uint64_t;
 class Registry {
  public:
   // Stable references: the same (name, labels) returns the same object.
-  Counter& counter(const std::string& name, const std::string& help, Labels labels, OwnerId owner = 0);
+  Counter& counter(const std::string& name, const std::string& help, Labels labels,
+                   OwnerId owner = 0);
   Gauge& gauge(const std::string& name, const std::string& help, Labels labels, OwnerId owner = 0);
-  void gauge_fn(const std::string& name, const std::string& help, Labels labels, std::function<double()> fn,
-                OwnerId owner = 0);
+  void gauge_fn(const std::string& name, const std::string& help, Labels labels,
+                std::function<double()> fn, OwnerId owner = 0);
   void histogram_fn(const std::string& name, const std::string& help, Labels labels,
                     std::function<HistogramSnapshot()> fn, OwnerId owner = 0);
 
@@ -93,8 +94,8 @@ class Registry {
     std::function<double()> gauge_fn;
     std::function<HistogramSnapshot()> histogram_fn;
   };
-  Entry& find_or_add(const std::string& name, const std::string& help, MetricType type, Labels labels,
-                     OwnerId owner);
+  Entry& find_or_add(const std::string& name, const std::string& help, MetricType type,
+                     Labels labels, OwnerId owner);
 
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, Labels>, Entry> entries_;

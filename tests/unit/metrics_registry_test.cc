@@ -28,9 +28,10 @@ TEST(MetricsRegistry, PrometheusTextHasOneHeaderPerFamilyAndEscapedLabels) {
     return HistogramSnapshot{{{0.01, 2}, {0.1, 5}}, 0.3, 6};
   });
   const std::string text = registry.to_prometheus_text();
-  EXPECT_NE(text.find("# HELP eddy_records_total Records processed\n# TYPE eddy_records_total counter\n"
-                      "eddy_records_total{task=\"0_1\"} 5\neddy_records_total{task=\"0_2\"} 7\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("# HELP eddy_records_total Records processed\n# TYPE eddy_records_total counter\n"
+                "eddy_records_total{task=\"0_1\"} 5\neddy_records_total{task=\"0_2\"} 7\n"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("eddy_lag{topic=\"a\\\"b\"} 12.5\n"), std::string::npos) << text;
   EXPECT_NE(text.find("eddy_latency_seconds_bucket{le=\"0.1\"} 5\n"), std::string::npos) << text;
@@ -54,7 +55,8 @@ TEST(PrometheusEndpoint, ServesTheRegistryOnLoopback) {
   auto registry = std::make_shared<Registry>();
   registry->counter("eddy_records_total", "Records", {{"thread", "0"}}).inc(42);
   PrometheusEndpoint endpoint(registry, 19464);
-  const auto [status, body] = testing_support::run_command("curl -s --max-time 5 http://127.0.0.1:19464/metrics");
+  const auto [status, body] =
+      testing_support::run_command("curl -s --max-time 5 http://127.0.0.1:19464/metrics");
   ASSERT_EQ(status, 0);
   EXPECT_NE(body.find("eddy_records_total{thread=\"0\"} 42"), std::string::npos) << body;
 }
