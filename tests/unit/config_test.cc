@@ -54,17 +54,13 @@ TEST(StreamsConfig, DefaultsFollowKafkaStreams) {
 
 TEST(StreamsConfig, UnknownKeyIsNamedInTheError) {
   expect_config_error(
-      [] {
-        StreamsConfig::from_properties({{"application.id", "a"}, {"lingr.ms", "5"}});
-      },
+      [] { StreamsConfig::from_properties({{"application.id", "a"}, {"lingr.ms", "5"}}); },
       "lingr.ms", "No such configuration property");
 }
 
 TEST(StreamsConfig, InvalidLibrdkafkaValueIsNamedInTheError) {
   expect_config_error(
-      [] {
-        StreamsConfig::from_properties({{"application.id", "a"}, {"producer.acks", "lots"}});
-      },
+      [] { StreamsConfig::from_properties({{"application.id", "a"}, {"producer.acks", "lots"}}); },
       "producer.acks", "Invalid value");
 }
 
@@ -73,51 +69,34 @@ TEST(StreamsConfig, MissingApplicationIdSaysWhatItIsFor) {
 }
 
 TEST(StreamsConfig, ApplicationIdCharactersAreChecked) {
-  expect_config_error(
-      [] {
-        StreamsConfig::from_properties({{"application.id", "my app"}});
-      },
-      "application.id", "letters, digits");
+  expect_config_error([] { StreamsConfig::from_properties({{"application.id", "my app"}}); },
+                      "application.id", "letters, digits");
 }
 
 TEST(StreamsConfig, BadBootstrapServersAreRejected) {
   expect_config_error(
-      [] {
-        StreamsConfig::from_properties(
-            {{"application.id", "a"}, {"bootstrap.servers", "localhost"}});
-      },
+      [] { StreamsConfig::from_properties({{"application.id", "a"}, {"bootstrap.servers", "localhost"}}); },
       "bootstrap.servers", "is not host:port");
   expect_config_error(
-      [] {
-        StreamsConfig::from_properties({{"application.id", "a"}, {"bootstrap.servers", "h:99999"}});
-      },
+      [] { StreamsConfig::from_properties({{"application.id", "a"}, {"bootstrap.servers", "h:99999"}}); },
       "bootstrap.servers", "1..65535");
   expect_config_error(
-      [] {
-        StreamsConfig::from_properties({{"application.id", "a"}, {"bootstrap.servers", "h:92,"}});
-      },
+      [] { StreamsConfig::from_properties({{"application.id", "a"}, {"bootstrap.servers", "h:92,"}}); },
       "bootstrap.servers", "is not host:port");
 }
 
 TEST(StreamsConfig, BadGuaranteeListsTheChoices) {
   expect_config_error(
-      [] {
-        StreamsConfig::from_properties(
-            {{"application.id", "a"}, {"processing.guarantee", "exactly_once"}});
-      },
+      [] { StreamsConfig::from_properties({{"application.id", "a"}, {"processing.guarantee", "exactly_once"}}); },
       "processing.guarantee", "at_least_once or exactly_once_v2");
 }
 
 TEST(StreamsConfig, NonNumericValueIsRejected) {
   expect_config_error(
-      [] {
-        StreamsConfig::from_properties({{"application.id", "a"}, {"num.stream.threads", "two"}});
-      },
+      [] { StreamsConfig::from_properties({{"application.id", "a"}, {"num.stream.threads", "two"}}); },
       "num.stream.threads", "not an integer");
   expect_config_error(
-      [] {
-        StreamsConfig::from_properties({{"application.id", "a"}, {"num.stream.threads", "0"}});
-      },
+      [] { StreamsConfig::from_properties({{"application.id", "a"}, {"num.stream.threads", "0"}}); },
       "num.stream.threads", "out of range");
 }
 
@@ -132,18 +111,13 @@ TEST(StreamsConfig, DeadLetterHandlerNeedsATopic) {
 
 TEST(StreamsConfig, KeysEddyManagesCannotBeSet) {
   expect_config_error(
-      [] {
-        StreamsConfig::from_properties({{"application.id", "a"}, {"group.id", "x"}});
-      },
+      [] { StreamsConfig::from_properties({{"application.id", "a"}, {"group.id", "x"}}); },
       "group.id", "managed by Eddy");
 }
 
 TEST(StreamsConfig, JavaOnlyKeysPointToTheEddyWay) {
   expect_config_error(
-      [] {
-        StreamsConfig::from_properties(
-            {{"application.id", "a"}, {"cache.max.bytes.buffering", "1"}});
-      },
+      [] { StreamsConfig::from_properties({{"application.id", "a"}, {"cache.max.bytes.buffering", "1"}}); },
       "cache.max.bytes.buffering", "statestore.cache.max.bytes");
 }
 

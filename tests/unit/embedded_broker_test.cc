@@ -18,9 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Properties embedded_props() {
-  return {{"bootstrap.servers", resolve_bootstrap_servers("")}};
-}
+Properties embedded_props() { return {{"bootstrap.servers", resolve_bootstrap_servers("")}}; }
 
 Properties consumer_props() {
   Properties p = embedded_props();
@@ -50,11 +48,8 @@ TEST(EmbeddedBroker, ProducesAndConsumesKeyedRecordsWithHeaders) {
   for (int i = 0; i < 200; ++i) {
     const std::string key = "k" + std::to_string(i);
     const std::string value = "v" + std::to_string(i);
-    producer.send({.topic = "embedded.roundtrip",
-                   .key = key,
-                   .value = value,
-                   .timestamp = 1000 + i,
-                   .headers = &headers});
+    producer.send({.topic = "embedded.roundtrip", .key = key, .value = value,
+                   .timestamp = 1000 + i, .headers = &headers});
   }
   producer.flush(10s);
   EXPECT_EQ(producer.in_flight(), 0);
@@ -80,15 +75,13 @@ TEST(EmbeddedBroker, TombstoneHasNullValue) {
   Admin admin(embedded_props());
   admin.create_topics({{.name = "embedded.tombstone", .partitions = 1}});
   Producer producer({.properties = embedded_props()});
-  producer.send(
-      {.topic = "embedded.tombstone", .key = std::string_view("gone"), .value = std::nullopt});
+  producer.send({.topic = "embedded.tombstone", .key = std::string_view("gone"), .value = std::nullopt});
   producer.flush(10s);
   Consumer consumer({.properties = consumer_props(), .group_id = "tombstone"});
   consumer.assign({{"embedded.tombstone", 0, kOffsetBeginning}});
   std::vector<Message> got;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (got.empty() && std::chrono::steady_clock::now() < deadline)
-    got = consumer.poll_batch(10, 100ms);
+  while (got.empty() && std::chrono::steady_clock::now() < deadline) got = consumer.poll_batch(10, 100ms);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].key(), std::optional<std::string_view>("gone"));
   EXPECT_FALSE(got[0].value().has_value());
@@ -121,8 +114,7 @@ TEST(EmbeddedBroker, ConsumerGroupResumesFromCommittedOffsets) {
   again.assign({{"embedded.resume", 0, kOffsetStored}});
   std::vector<Message> got;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (got.empty() && std::chrono::steady_clock::now() < deadline)
-    got = again.poll_batch(1, 100ms);
+  while (got.empty() && std::chrono::steady_clock::now() < deadline) got = again.poll_batch(1, 100ms);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].offset(), 4);
   EXPECT_EQ(got[0].value(), std::optional<std::string_view>("4"));
@@ -136,9 +128,8 @@ TEST(KafkaClients, UnreachableBrokerFailsWithinBoundedTime) {
     producer.topic_partitions(2s);
     FAIL() << "expected KafkaError";
   } catch (const KafkaError& e) {
-    EXPECT_NE(
-        std::string(e.what()).find("no Kafka broker answered at bootstrap.servers '127.0.0.1:1'"),
-        std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("no Kafka broker answered at bootstrap.servers '127.0.0.1:1'"),
+              std::string::npos)
         << e.what();
     EXPECT_TRUE(e.retriable());
   }
@@ -147,8 +138,7 @@ TEST(KafkaClients, UnreachableBrokerFailsWithinBoundedTime) {
 
 TEST(KafkaClients, BadClientPropertyNamesTheKey) {
   try {
-    Producer producer(
-        {.properties = {{"bootstrap.servers", "127.0.0.1:1"}, {"linger.ms", "soon"}}});
+    Producer producer({.properties = {{"bootstrap.servers", "127.0.0.1:1"}, {"linger.ms", "soon"}}});
     FAIL() << "expected ConfigError";
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.key(), "linger.ms");
@@ -160,8 +150,7 @@ TEST(Partitioner, MatchesJavaMurmur2ReferenceValues) {
   EXPECT_EQ(partition_for_key("21", 1000), (-973932308 & 0x7fffffff) % 1000);
   EXPECT_EQ(partition_for_key("foobar", 1000), (-790332482 & 0x7fffffff) % 1000);
   EXPECT_EQ(partition_for_key("a-little-bit-long-string", 1000), (-985981536 & 0x7fffffff) % 1000);
-  EXPECT_EQ(partition_for_key("a-little-bit-longer-string", 1000),
-            (-1486304829 & 0x7fffffff) % 1000);
+  EXPECT_EQ(partition_for_key("a-little-bit-longer-string", 1000), (-1486304829 & 0x7fffffff) % 1000);
   EXPECT_EQ(partition_for_key("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", 1000),
             (-58897971 & 0x7fffffff) % 1000);
   EXPECT_EQ(partition_for_key("abc", 1000), (479470107 & 0x7fffffff) % 1000);
