@@ -1,0 +1,95 @@
+// A stateless chain (filter -> map_values -> select_key -> sink) run on the task core the
+// test driver and the runtime share, without Kafka: records/s of one task on one thread.
+//
+//   build/dev/benchmarks/eddy_micro_benchmarks --benchmark_filter=StatelessChain
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "eddy/dsl/streams_builder.h"
+#include "eddy/testing/topology_test_driver.h"
+#include "processor/task_core.h"
+
+namespace {
+
+class CountingCollector final : public eddy::processor::RecordCollector {
+ public:
+  void send(const std::string&, std::optional<int32_t>, std::optional<std::string_view> key,
+            std::optional<std::string_view> value, int64_t, const eddy::Headers&) override {
+    ++records;
+    bytes += (key ? key->size() : 0) + (value ? value->size() : 0);
+  }
+  int64_t records = 0;
+  int64_t bytes = 0;
+};
+
+eddy::Topology chain_topology() {
+  eddy::StreamsBuilder builder;
+  builder.stream<std::string, int64_t>("in")
+      .filter([](const std::string&, int64_t v) { return v % 4 != 0; })  // keeps 3 in 4
+      .map_values([](int64_t v) { return v * 3; })
+      .select_key([](const std::string& k, int64_t v) { return v % 2 == 0 ? k : k + "o"; })
+      .to("out");
+  eddy::StreamsConfig config;
+  config.application_id = "bench";
+  return builder.build(config);
+}
+
+std::vector<eddy::processor::IncomingRecord> make_records(size_t n) {
+  auto serde = eddy::serdes::int64();
+  std::vector<eddy::processor::IncomingRecord> records;
+  for (size_t i = 0; i < n; ++i) {
+    records.push_back({"in",
+                       0,
+                       static_cast<int64_t>(i),
+                       static_cast<int64_t>(i),
+                       "key-" + std::to_string(i % 1000),
+                       serde.to_bytes(static_cast<int64_t>(i)),
+                       {}});
+  }
+  return records;
+}
+
+void BM_StatelessChain_TaskCore(benchmark::State& state) {
+  const auto topology = chain_topology();
+  CountingCollector collector;
+  eddy::processor::TaskCore task(topology.shared_plan(), 0, 0, {.collector = &collector});
+  const auto records = make_records(4096);
+  size_t i = 0;
+  for (auto _ : state) {
+    task.process(records[i]);
+    i = (i + 1) & 4095;
+  }
+  state.counters["records/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["out/in"] =
+      static_cast<double>(collector.records) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_StatelessChain_TaskCore);
+
+// The same chain piped through TopologyTestDriver (copies, topic logs, routing): the cost of
+// the test harness on top of the core.
+void BM_StatelessChain_TestDriver(benchmark::State& state) {
+  const auto topology = chain_topology();
+  eddy::StreamsConfig config;
+  config.application_id = "bench";
+  eddy::TopologyTestDriver driver(topology, config);
+  auto serde = eddy::serdes::int64();
+  int64_t i = 0;
+  for (auto _ : state) {
+    driver.pipe_raw("in", "key-" + std::to_string(i % 1000), serde.to_bytes(i), i, {});
+    ++i;
+    if ((i & 4095) == 0) {
+      state.PauseTiming();
+      while (driver.read_raw("out")) {
+      }
+      state.ResumeTiming();
+    }
+  }
+  state.counters["records/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_StatelessChain_TestDriver);
+
+}  // namespace

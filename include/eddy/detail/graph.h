@@ -1,0 +1,97 @@
+// eddy/detail/graph.h — the logical graph the DSL builds (internal).
+//
+// StreamsBuilder owns one LogicalGraph; every DSL call appends nodes to it. build() compiles it
+// into a Topology (src/topology/). Each node carries a factory that makes the node's typed
+// instance for one task; the graph itself is type-free so the compiler can be plain code.
+#pragma once
+
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eddy/detail/node.h"
+#include "eddy/state/stores.h"
+
+namespace eddy::detail {
+
+enum class NodeRole { kSource, kProcessor, kSink };
+
+struct GraphNode;
+// Everything a factory may need that is only known once the topology is compiled.
+struct ResolvedNode {
+  std::string name;
+  std::string sink_topic;  // full name (internal topics carry the application.id prefix)
+};
+using NodeFactory = std::function<std::unique_ptr<NodeInstance>(const ResolvedNode&)>;
+
+struct GraphNode {
+  int id = -1;
+  std::string name;
+  NodeRole role = NodeRole::kProcessor;
+  std::string operator_kind;               // "filter", "join", ... (for messages)
+  std::vector<int> parents;                // node ids
+  int parent_port = 0;                     // output port of parents.front() (split)
+  std::vector<std::string> stores;         // stores this node reads or writes
+  std::vector<std::string> source_topics;  // sources; names of internal ones lack the prefix
+  bool internal_source = false;
+  std::string sink_topic;  // sinks
+  bool internal_sink = false;
+  bool global = false;  // part of the global (non-task) graph
+  NodeFactory factory;
+};
+
+struct StoreEntry {
+  StoreSpec spec;
+  bool timestamped = false;  // values are [8-byte timestamp][value] (tables, aggregations)
+  bool global = false;
+  std::string created_by;    // the operator that declared it (for messages)
+  std::string source_topic;  // global stores: the topic they are loaded from
+};
+
+// Inputs that must be co-partitioned (same partition count), and the operator that joins them.
+struct CopartitionGroup {
+  std::string operator_name;
+  std::vector<std::string> topics;  // internal ones without the prefix
+  std::vector<bool> internal;
+};
+
+class LogicalGraph {
+ public:
+  // "KSTREAM-FILTER-0000000001": prefix plus the builder-wide counter, as Kafka Streams.
+  std::string new_name(const std::string& prefix) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "%010d", counter_++);
+    return prefix + buf;
+  }
+  int add(GraphNode node) {
+    node.id = static_cast<int>(nodes.size());
+    nodes.push_back(std::move(node));
+    return nodes.back().id;
+  }
+  void add_store(StoreEntry entry) {
+    if (stores.count(entry.spec.name) != 0) {
+      errors.push_back("store '" + entry.spec.name + "' is declared twice (by '" +
+                       stores[entry.spec.name].created_by + "' and '" + entry.created_by +
+                       "'); give one of them another name with Materialized::as(...)");
+      return;
+    }
+    std::string name = entry.spec.name;
+    stores.emplace(std::move(name), std::move(entry));
+  }
+  // A mistake found while the DSL was called; build() reports the first.
+  void error(std::string message) { errors.push_back(std::move(message)); }
+
+  std::vector<GraphNode> nodes;
+  std::map<std::string, StoreEntry> stores;
+  std::vector<CopartitionGroup> copartition_groups;
+  std::vector<std::string> errors;
+
+ private:
+  int counter_ = 0;
+};
+
+}  // namespace eddy::detail

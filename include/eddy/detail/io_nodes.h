@@ -1,0 +1,96 @@
+// eddy/detail/io_nodes.h — source and sink nodes: deserialize once at the source, serialize
+// once at the sink (internal).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "eddy/detail/node.h"
+#include "eddy/serde/serdes.h"
+
+namespace eddy::detail {
+
+// Deserializes a raw record. A null key becomes Stamp::null_key with a value-initialized K; a
+// null value becomes std::nullopt when V is an optional, and is dropped otherwise.
+template <typename K, typename V>
+class SourceNode final : public SourceInstance {
+ public:
+  SourceNode(std::string name, Serde<K> key_serde, Serde<V> value_serde)
+      : SourceInstance(std::move(name)),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)) {}
+  void connect(NodeInstance* child, int /*port*/) override { out_.connect(*this, child); }
+
+  void process_raw(std::optional<std::string_view> key, std::optional<std::string_view> value,
+                   int64_t timestamp) override {
+    try {
+      Stamp stamp{timestamp, !key.has_value()};
+      if constexpr (IsOptionalT<V>::value) {
+        V v = value ? value_serde_.deserialize(*value) : V{};
+        if (key) {
+          out_.forward(key_serde_.deserialize(*key), v, stamp);
+        } else {
+          out_.forward(K{}, v, stamp);
+        }
+      } else {
+        if (!value) {
+          context_->record_dropped(
+              name(), "null value (declare the value type std::optional<V> to keep it)");
+          return;
+        }
+        V v = value_serde_.deserialize(*value);
+        if (key) {
+          out_.forward(key_serde_.deserialize(*key), v, stamp);
+        } else {
+          out_.forward(K{}, v, stamp);
+        }
+      }
+    } catch (const SerdeError& e) {
+      context_->deserialization_failed(name(), e);
+    }
+  }
+
+ private:
+  Serde<K> key_serde_;
+  Serde<V> value_serde_;
+  Output<K, V> out_;
+};
+
+// Serializes and hands the record to the task's record collector. A value of std::nullopt
+// (optional V) is written as a Kafka null (tombstone).
+template <typename K, typename V>
+class SinkNode final : public Input<K, V> {
+ public:
+  SinkNode(std::string name, std::string topic, Serde<K> key_serde, Serde<V> value_serde)
+      : Input<K, V>(std::move(name)),
+        topic_(std::move(topic)),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)) {}
+
+  void process(const K& key, const V& value, Stamp stamp) override {
+    std::optional<std::string_view> k;
+    if (!stamp.null_key) {
+      key_buf_.clear();
+      key_serde_.serialize(key, key_buf_);
+      k = key_buf_;
+    }
+    std::optional<std::string_view> v;
+    bool present = true;
+    if constexpr (IsOptionalT<V>::value) present = value.has_value();
+    if (present) {
+      value_buf_.clear();
+      value_serde_.serialize(value, value_buf_);
+      v = value_buf_;
+    }
+    this->context_->send(topic_, k, v, stamp.timestamp);
+  }
+
+ private:
+  std::string topic_;
+  Serde<K> key_serde_;
+  Serde<V> value_serde_;
+  std::string key_buf_;  // reused: no allocation per record once warmed up
+  std::string value_buf_;
+};
+
+}  // namespace eddy::detail

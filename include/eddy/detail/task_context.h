@@ -1,0 +1,44 @@
+// eddy/detail/task_context.h — what a processor node sees of the task running it.
+// Internal: implemented by the task core (src/processor/task_core.h); users never touch it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "eddy/errors.h"
+#include "eddy/headers.h"
+#include "eddy/processor/punctuation.h"
+#include "eddy/processor/record.h"
+#include "eddy/state/state_store.h"
+
+namespace eddy::detail {
+
+class TaskContext {
+ public:
+  virtual ~TaskContext() = default;
+  virtual const std::string& application_id() const = 0;
+  // "<sub-topology>_<partition>", e.g. "1_3"; "global" for the global task.
+  virtual const std::string& task_id() const = 0;
+  virtual int32_t partition() const = 0;
+  // The input record being processed; nullptr while a punctuator runs.
+  virtual const RecordMetadata* record_metadata() const = 0;
+  // Headers of the record being processed (sinks write them; processors may change them).
+  virtual Headers& headers() = 0;
+  virtual int64_t stream_time() const = 0;
+  virtual int64_t wall_clock_time() const = 0;
+  // The store (task-local or global) named `name`; nullptr when there is none.
+  virtual StateStore* store(const std::string& name) = 0;
+  virtual Cancellable schedule(int64_t interval_ms, PunctuationType type, Punctuator fn) = 0;
+  // Hands a serialized record to the record collector (partition chosen by the key).
+  virtual void send(const std::string& topic, std::optional<std::string_view> key,
+                    std::optional<std::string_view> value, int64_t timestamp) = 0;
+  // A node dropped a record on purpose (null key, null value, ...): counted and logged.
+  virtual void record_dropped(const std::string& node, const char* reason) = 0;
+  // A source could not deserialize the current record: throws (log_and_fail) or logs and
+  // returns (log_and_continue), per default.deserialization.exception.handler.
+  virtual void deserialization_failed(const std::string& node, const SerdeError& error) = 0;
+};
+
+}  // namespace eddy::detail

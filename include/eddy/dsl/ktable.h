@@ -1,0 +1,181 @@
+// eddy/dsl/ktable.h — KTable<K,V>: a changelog stream viewed as the latest value per key.
+//
+// A table comes from a topic (StreamsBuilder::table; a null value deletes the key) or from an
+// aggregation. Every table here is materialized in a key-value store (its name is
+// store_name(); Materialized::as names it), so it can be joined and queried. Changes travel
+// downstream as std::optional<V>: std::nullopt is a delete (a tombstone on a topic).
+//
+//   auto customers = builder.table<std::string, Customer>("customers",
+//       {}, eddy::Materialized<std::string, Customer>::as("customers-store"));
+//   auto vip = customers.filter([](auto&, const Customer& c) { return c.vip; });
+//   vip.to_stream().to("vip-customers");          // deletes become tombstones
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eddy/detail/join_nodes.h"
+#include "eddy/detail/stateful_nodes.h"
+#include "eddy/dsl/kstream.h"
+#include "eddy/dsl/materialized.h"
+
+namespace eddy {
+
+template <typename K, typename V>
+class KTable {
+ public:
+  // Internal: made by StreamsBuilder and aggregations. `node` outputs <K, std::optional<V>>.
+  KTable(std::shared_ptr<detail::LogicalGraph> graph, int node, std::string store,
+         Serde<K> key_serde, Serde<V> value_serde, std::vector<detail::TopicRef> topics)
+      : graph_(std::move(graph)),
+        node_(node),
+        store_(std::move(store)),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)),
+        topics_(std::move(topics)) {}
+
+  // Keeps rows for which pred(key, value) holds; a row that stops matching is deleted.
+  template <typename Pred>
+  KTable filter(Pred pred, const Materialized<K, V>& m = {}, const Named& named = {}) const {
+    return derive<V>("KTABLE-FILTER-", named, m, value_serde_,
+                     [pred](const K& k, const std::optional<V>& v) -> std::optional<V> {
+                       if (v && pred(k, *v)) return v;
+                       return std::nullopt;
+                     });
+  }
+  template <typename Pred>
+  KTable filter_not(Pred pred, const Materialized<K, V>& m = {}, const Named& named = {}) const {
+    return filter([pred](const K& k, const V& v) { return !pred(k, v); }, m, named);
+  }
+
+  // New value per row from fn(value) or fn(key, value).
+  template <typename Fn, typename VR = typename detail::ValueMapperResult<Fn, K, V>::type>
+  KTable<K, VR> map_values(Fn fn, const Materialized<K, VR>& m = {},
+                           const Named& named = {}) const {
+    return derive<VR>("KTABLE-MAPVALUES-", named, m, default_serde<VR>(),
+                      [fn](const K& k, const std::optional<V>& v) -> std::optional<VR> {
+                        if (!v) return std::nullopt;
+                        if constexpr (std::is_invocable_v<Fn&, const K&, const V&>) {
+                          return fn(k, *v);
+                        } else {
+                          (void)k;
+                          return fn(*v);
+                        }
+                      });
+  }
+
+  // The table's changes as a stream; a delete arrives as std::nullopt.
+  KStream<K, std::optional<V>> to_stream(const Named& named = {}) const {
+    const std::string name = detail::pick_name(*graph_, named.name, "KTABLE-TOSTREAM-");
+    const int id = detail::add_processor(
+        *graph_, name, "to_stream", {node_}, [name](const detail::ResolvedNode&) {
+          return std::make_unique<detail::PassThroughNode<K, std::optional<V>>>(name);
+        });
+    return KStream<K, std::optional<V>>(graph_, id, key_serde_, serdes::nullable(value_serde_),
+                                        false, topics_);
+  }
+
+  // Inner join of two tables on the key: joiner(value, other_value), updated when either
+  // side changes (timestamp: max of both); a delete on either side deletes the result.
+  template <typename VO, typename Joiner,
+            typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const VO&>>>
+  KTable<K, VR> join(const KTable<K, VO>& other, Joiner joiner, const Materialized<K, VR>& m = {},
+                     const Named& named = {}) const {
+    auto& graph = *graph_;
+    const std::string base = detail::pick_name(graph, named.name, "KTABLE-JOINTHIS-");
+    const std::string this_name = base;
+    const std::string other_name =
+        named.name.empty() ? graph.new_name("KTABLE-JOINOTHER-") : named.name + "-join-other";
+    const std::string merge_name =
+        named.name.empty() ? graph.new_name("KTABLE-MERGE-") : named.name + "-merge";
+    const std::string result_store =
+        detail::pick_name(graph, m.store_name, "KTABLE-JOIN-STATE-STORE-");
+    auto ks = key_serde_;
+    auto other_vs = other.value_serde();
+    auto this_vs = value_serde_;
+    std::function<VR(const V&, const VO&)> j1 = joiner;
+    std::function<VR(const VO&, const V&)> j2 = [joiner](const VO& o, const V& t) {
+      return joiner(t, o);
+    };
+    const std::string this_store = store_;
+    const std::string other_store = other.store_name();
+    const int a = detail::add_processor(
+        graph, this_name, "join", {node_},
+        [this_name, other_store, ks, other_vs, j1](const detail::ResolvedNode&) {
+          return std::make_unique<detail::TableTableJoinNode<K, V, VO, VR>>(this_name, other_store,
+                                                                            ks, other_vs, j1);
+        },
+        {other_store});
+    const int b = detail::add_processor(
+        graph, other_name, "join", {other.node()},
+        [other_name, this_store, ks, this_vs, j2](const detail::ResolvedNode&) {
+          return std::make_unique<detail::TableTableJoinNode<K, VO, V, VR>>(other_name, this_store,
+                                                                            ks, this_vs, j2);
+        },
+        {this_store});
+    Serde<VR> rs = m.value_serde ? m.value_serde : default_serde<VR>();
+    if (!rs) {
+      graph.error("join '" + this_name + "' has no value serde for its result store '" +
+                  result_store + "'; pass Materialized<K, VR>::with(key_serde, value_serde)");
+    }
+    detail::declare_kv_store(graph, result_store, m.persistent, m.logging, m.caching, merge_name);
+    const int merged =
+        detail::add_processor(graph, merge_name, "join merge", {a, b},
+                              [merge_name, result_store, ks, rs](const detail::ResolvedNode&) {
+                                return std::make_unique<detail::TableMaterializeNode<K, VR, VR>>(
+                                    merge_name, result_store, ks, rs,
+                                    [](const K&, const std::optional<VR>& v) { return v; });
+                              },
+                              {result_store});
+    detail::add_copartition(graph, this_name, topics_, other.topics());
+    auto topics = topics_;
+    topics.insert(topics.end(), other.topics().begin(), other.topics().end());
+    return KTable<K, VR>(graph_, merged, result_store, ks, rs, std::move(topics));
+  }
+
+  // The name of the store holding this table (for queries and the test driver).
+  const std::string& store_name() const { return store_; }
+  const std::string& queryable_store_name() const { return store_; }
+
+  const std::shared_ptr<detail::LogicalGraph>& graph() const { return graph_; }
+  int node() const { return node_; }
+  const Serde<K>& key_serde() const { return key_serde_; }
+  const Serde<V>& value_serde() const { return value_serde_; }
+  const std::vector<detail::TopicRef>& topics() const { return topics_; }
+
+ private:
+  template <typename VR, typename Fn>
+  KTable<K, VR> derive(const char* prefix, const Named& named, const Materialized<K, VR>& m,
+                       Serde<VR> fallback_serde, Fn fn) const {
+    auto& graph = *graph_;
+    const std::string name = detail::pick_name(graph, named.name, prefix);
+    const std::string store =
+        detail::pick_name(graph, m.store_name, std::string(prefix) + "STATE-STORE-");
+    auto ks = detail::pick_serde(m.key_serde, key_serde_);
+    Serde<VR> vs = m.value_serde ? m.value_serde : fallback_serde;
+    if (!vs) {
+      graph.error("table operator '" + name + "' has no value serde for its store '" + store +
+                  "'; pass Materialized<K, VR>::with(key_serde, value_serde)");
+    }
+    detail::declare_kv_store(graph, store, m.persistent, m.logging, m.caching, name);
+    std::function<std::optional<VR>(const K&, const std::optional<V>&)> f = fn;
+    const int id = detail::add_processor(
+        graph, name, "table operator", {node_},
+        [name, store, ks, vs, f](const detail::ResolvedNode&) {
+          return std::make_unique<detail::TableMaterializeNode<K, V, VR>>(name, store, ks, vs, f);
+        },
+        {store});
+    return KTable<K, VR>(graph_, id, store, ks, vs, topics_);
+  }
+
+  std::shared_ptr<detail::LogicalGraph> graph_;
+  int node_;
+  std::string store_;
+  Serde<K> key_serde_;
+  Serde<V> value_serde_;
+  std::vector<detail::TopicRef> topics_;
+};
+
+}  // namespace eddy

@@ -1,0 +1,56 @@
+// eddy/dsl/materialized.h — Materialized<K,V>: the store behind a table or an aggregation.
+//
+//   stream.group_by_key().count(eddy::Materialized<std::string, int64_t>::as("counts"));
+//   // store "counts", changelog <application.id>-counts-changelog
+//   table.map_values(f, eddy::Materialized<std::string, double>::as("prices").with_in_memory());
+#pragma once
+
+#include <string>
+
+#include "eddy/serde/serde.h"
+
+namespace eddy {
+
+template <typename K, typename V>
+struct Materialized {
+  std::string store_name;  // empty: generated (e.g. KSTREAM-AGGREGATE-STATE-STORE-0000000003)
+  Serde<K> key_serde;      // empty: the upstream key serde (or default_serde<K>())
+  Serde<V> value_serde;    // empty: default_serde<V>()
+  bool logging = true;     // changelog <application.id>-<store>-changelog; default on
+  bool caching = false;    // record cache in front (default off, so every update is emitted)
+  bool persistent = true;  // RocksDB (default) or in memory
+
+  static Materialized as(std::string store_name) {
+    Materialized m;
+    m.store_name = std::move(store_name);
+    return m;
+  }
+  static Materialized with(Serde<K> key_serde, Serde<V> value_serde) {
+    Materialized m;
+    m.key_serde = std::move(key_serde);
+    m.value_serde = std::move(value_serde);
+    return m;
+  }
+  Materialized& with_key_serde(Serde<K> s) {
+    key_serde = std::move(s);
+    return *this;
+  }
+  Materialized& with_value_serde(Serde<V> s) {
+    value_serde = std::move(s);
+    return *this;
+  }
+  Materialized& with_logging_disabled() {
+    logging = false;
+    return *this;
+  }
+  Materialized& with_caching_enabled() {
+    caching = true;
+    return *this;
+  }
+  Materialized& with_in_memory() {
+    persistent = false;
+    return *this;
+  }
+};
+
+}  // namespace eddy

@@ -1,0 +1,89 @@
+// eddy/processor/processor_context.h — what a custom Processor can do: forward records, use
+// the stores it was connected to, read the current record's metadata, schedule punctuators.
+//
+//   context.forward(record.with_value(total));
+//   auto store = context.get_key_value_store<std::string, int64_t>("totals");
+//   if (auto m = context.record_metadata()) log(m->topic, m->partition, m->offset);
+//   context.schedule(std::chrono::seconds(5), eddy::PunctuationType::kStreamTime, fn);
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "eddy/detail/node.h"
+#include "eddy/errors.h"
+#include "eddy/processor/punctuation.h"
+#include "eddy/processor/record.h"
+#include "eddy/serde/serdes.h"
+#include "eddy/state/key_value_store.h"
+
+namespace eddy {
+
+template <typename KOut, typename VOut>
+class ProcessorContext {
+ public:
+  ProcessorContext(detail::TaskContext& task, const detail::Output<KOut, VOut>& out,
+                   std::string node, std::vector<std::string> stores)
+      : task_(&task), out_(&out), node_(std::move(node)), stores_(std::move(stores)) {}
+
+  // Sends `record` to every child of this processor. Its headers are what sinks write.
+  void forward(const Record<KOut, VOut>& record) const {
+    Headers& current = task_->headers();
+    Headers saved = std::exchange(current, record.headers);
+    out_->forward(record.key, record.value, detail::Stamp{record.timestamp, false});
+    current = std::move(saved);
+  }
+
+  // The key-value store `name`, which must be connected to this processor (listed in
+  // KStream::process(..., stores)). Serdes default to default_serde<K>() / <V>().
+  template <typename K, typename V>
+  KeyValueStore<K, V> get_key_value_store(const std::string& name,
+                                          Serde<K> key_serde = default_serde<K>(),
+                                          Serde<V> value_serde = default_serde<V>()) const {
+    if (std::find(stores_.begin(), stores_.end(), name) == stores_.end()) {
+      throw TopologyError("processor '" + node_ + "' is not connected to store '" + name +
+                          "'; list it in KStream::process(supplier, {\"" + name + "\"})");
+    }
+    auto* store = dynamic_cast<BytesKeyValueStore*>(task_->store(name));
+    if (store == nullptr) {
+      throw TopologyError("processor '" + node_ + "': store '" + name +
+                          "' is not a key-value store");
+    }
+    if (!key_serde || !value_serde) {
+      throw TopologyError("processor '" + node_ + "': no serde for store '" + name +
+                          "'; pass key and value serdes to get_key_value_store");
+    }
+    return KeyValueStore<K, V>(*store, std::move(key_serde), std::move(value_serde));
+  }
+
+  // Topic, partition and offset of the record being processed; std::nullopt in a punctuator.
+  std::optional<RecordMetadata> record_metadata() const {
+    const RecordMetadata* m = task_->record_metadata();
+    return m ? std::optional<RecordMetadata>(*m) : std::nullopt;
+  }
+  int64_t current_stream_time() const { return task_->stream_time(); }
+  int64_t current_system_time() const { return task_->wall_clock_time(); }
+  const std::string& application_id() const { return task_->application_id(); }
+  const std::string& task_id() const { return task_->task_id(); }
+  int32_t partition() const { return task_->partition(); }
+
+  Cancellable schedule(std::chrono::milliseconds interval, PunctuationType type,
+                       Punctuator punctuator) const {
+    if (interval.count() <= 0) {
+      throw TopologyError("processor '" + node_ + "': punctuation interval must be positive");
+    }
+    return task_->schedule(interval.count(), type, std::move(punctuator));
+  }
+
+ private:
+  detail::TaskContext* task_;
+  const detail::Output<KOut, VOut>* out_;
+  std::string node_;
+  std::vector<std::string> stores_;
+};
+
+}  // namespace eddy

@@ -1,0 +1,206 @@
+#include "processor/task_core.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "state/store_factory.h"
+
+namespace eddy::processor {
+
+TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopology,
+                   int32_t partition, TaskEnvironment env)
+    : plan_(std::move(plan)),
+      subtopology_(subtopology),
+      partition_(partition),
+      env_(std::move(env)),
+      wall_clock_(env_.wall_clock_ms) {
+  task_id_ = subtopology_ < 0 ? std::string("global")
+                              : std::to_string(subtopology_) + "_" + std::to_string(partition_);
+  std::vector<int> ids;
+  std::vector<std::string> store_names;
+  if (subtopology_ < 0) {
+    ids = plan_->global_nodes;
+    for (const auto& [name, entry] : plan_->stores) {
+      if (entry.global) store_names.push_back(name);
+    }
+  } else {
+    const auto& sub = plan_->subtopologies.at(subtopology_);
+    ids = sub.nodes;
+    store_names.assign(sub.stores.begin(), sub.stores.end());
+  }
+
+  for (const auto& name : store_names) {
+    const auto& entry = plan_->stores.at(name);
+    auto context = std::make_unique<state::StoreContext>();
+    context->application_id = plan_->application_id;
+    context->task_id = task_id_;
+    context->partition = partition_;
+    context->task_dir = env_.state_dir / plan_->application_id / task_id_;
+    context->changelog = entry.spec.logging ? env_.changelog : nullptr;
+    context->record_timestamp = [this] { return current_timestamp_; };
+    stores_.emplace(name, state::create_store(entry.spec, *context));
+    store_contexts_.push_back(std::move(context));
+  }
+
+  nodes_.resize(plan_->nodes.size());
+  for (int id : ids) {
+    const auto& pn = plan_->nodes[id];
+    nodes_[id] = pn.node.factory(detail::ResolvedNode{pn.node.name, pn.node.sink_topic});
+  }
+  for (int id : ids) {
+    for (auto [child, port] : plan_->nodes[id].children) {
+      nodes_[id]->connect(nodes_[child].get(), port);
+    }
+    const auto& n = plan_->nodes[id].node;
+    if (n.role == detail::NodeRole::kSource) {
+      auto* source = dynamic_cast<detail::SourceInstance*>(nodes_[id].get());
+      for (const auto& topic : n.source_topics) sources_[topic] = source;
+    }
+  }
+  for (int id : ids) nodes_[id]->init(*this);
+}
+
+TaskCore::~TaskCore() {
+  try {
+    close();
+  } catch (const std::exception& e) {
+    EDDY_LOG_ERROR("task {}: error while closing: {}", task_id_, e.what());
+  }
+}
+
+void TaskCore::add_record(IncomingRecord record) {
+  auto key = std::make_pair(record.topic, record.partition);
+  queues_[key].push_back(std::move(record));
+  ++buffered_;
+}
+
+bool TaskCore::process_one() {
+  if (buffered_ == 0) return false;
+  std::deque<IncomingRecord>* best = nullptr;
+  for (auto& [tp, queue] : queues_) {
+    if (queue.empty()) continue;
+    if (best == nullptr || queue.front().timestamp < best->front().timestamp) best = &queue;
+  }
+  IncomingRecord record = std::move(best->front());
+  best->pop_front();
+  --buffered_;
+  process(record);
+  return true;
+}
+
+void TaskCore::process(const IncomingRecord& record) {
+  auto it = sources_.find(record.topic);
+  if (it == sources_.end()) {
+    throw TopologyError("task " + task_id_ + " has no source for topic '" + record.topic + "'");
+  }
+  in_record_ = true;
+  metadata_.topic = record.topic;
+  metadata_.partition = record.partition;
+  metadata_.offset = record.offset;
+  headers_ = record.headers;
+  current_timestamp_ = record.timestamp;
+  stream_time_ = std::max(stream_time_, record.timestamp);
+  auto view = [](const std::optional<Bytes>& b) {
+    return b ? std::optional<std::string_view>(*b) : std::nullopt;
+  };
+  try {
+    it->second->process_raw(view(record.key), view(record.value), record.timestamp);
+  } catch (...) {
+    in_record_ = false;
+    throw;
+  }
+  in_record_ = false;
+  ++metrics_.processed;
+  if (!schedules_.empty()) punctuate(PunctuationType::kStreamTime, stream_time_);
+}
+
+void TaskCore::advance_wall_clock(int64_t now_ms) {
+  wall_clock_ = std::max(wall_clock_, now_ms);
+  punctuate(PunctuationType::kWallClockTime, wall_clock_);
+}
+
+void TaskCore::punctuate(PunctuationType type, int64_t now) {
+  if (now < 0) return;
+  // Punctuators may schedule more: iterate by index over the ones that exist now.
+  const size_t count = schedules_.size();
+  for (size_t i = 0; i < count; ++i) {
+    if (schedules_[i].type != type) continue;
+    while (!*schedules_[i].cancelled && schedules_[i].next <= now) {
+      const int64_t scheduled = schedules_[i].next;
+      const int64_t interval = schedules_[i].interval;
+      int64_t next = scheduled + interval;
+      if (now >= next) next = scheduled + ((now - scheduled) / interval + 1) * interval;
+      schedules_[i].next = next;
+      Punctuator fn = schedules_[i].fn;
+      headers_.clear();
+      current_timestamp_ = now;
+      ++metrics_.punctuations;
+      fn(now);
+    }
+  }
+  schedules_.erase(std::remove_if(schedules_.begin(), schedules_.end(),
+                                  [](const Schedule& s) { return *s.cancelled; }),
+                   schedules_.end());
+}
+
+Cancellable TaskCore::schedule(int64_t interval_ms, PunctuationType type, Punctuator fn) {
+  auto cancelled = std::make_shared<bool>(false);
+  // As Kafka Streams: stream time aligned to 0 (fires as soon as there is data), wall clock
+  // one interval from now.
+  const int64_t first = type == PunctuationType::kStreamTime ? 0 : wall_clock_ + interval_ms;
+  schedules_.push_back(Schedule{interval_ms, type, first, std::move(fn), cancelled});
+  return Cancellable(cancelled);
+}
+
+StateStore* TaskCore::store(const std::string& name) {
+  if (auto it = stores_.find(name); it != stores_.end()) return it->second.get();
+  if (auto it = env_.global_stores.find(name); it != env_.global_stores.end()) return it->second;
+  return nullptr;
+}
+
+StateStore* TaskCore::local_store(const std::string& name) const {
+  auto it = stores_.find(name);
+  return it == stores_.end() ? nullptr : it->second.get();
+}
+
+void TaskCore::send(const std::string& topic, std::optional<std::string_view> key,
+                    std::optional<std::string_view> value, int64_t timestamp) {
+  if (env_.collector == nullptr) {
+    throw TopologyError("task " + task_id_ + " has a sink to '" + topic +
+                        "' but no record collector");
+  }
+  env_.collector->send(topic, std::nullopt, key, value, timestamp, headers_);
+}
+
+void TaskCore::record_dropped(const std::string& node, const char* reason) {
+  ++metrics_.dropped;
+  EDDY_LOG_DEBUG("task {}: '{}' dropped a record ({}) from {}-{}@{}", task_id_, node, reason,
+                 metadata_.topic, metadata_.partition, metadata_.offset);
+}
+
+void TaskCore::deserialization_failed(const std::string& node, const SerdeError& error) {
+  ++metrics_.deserialization_errors;
+  RecordPosition position{metadata_.topic, metadata_.partition, metadata_.offset};
+  if (env_.deserialization_errors == ErrorHandling::kLogAndFail) {
+    throw SerdeError("source '" + node + "': " + error.what(), position);
+  }
+  EDDY_LOG_WARN(
+      "task {}: source '{}' skipped a record it could not deserialize: {} (topic {}, "
+      "partition {}, offset {})",
+      task_id_, node, error.what(), position.topic, position.partition, position.offset);
+}
+
+void TaskCore::flush() {
+  for (auto& [name, store] : stores_) store->flush();
+}
+
+void TaskCore::close() {
+  if (closed_) return;
+  closed_ = true;
+  for (auto& node : nodes_) {
+    if (node) node->close();
+  }
+  for (auto& [name, store] : stores_) store->close();
+}
+
+}  // namespace eddy::processor

@@ -1,0 +1,130 @@
+// TaskCore: one task's processor graph — the nodes of one sub-topology for one partition
+// (or the global nodes), their stores, stream time and punctuation. Broker-free: records are
+// handed in by the caller (test driver or runtime) and come out through a RecordCollector.
+//
+//   TaskEnvironment env{.collector = &collector, .changelog = &changelog};
+//   TaskCore task(topology.shared_plan(), /*subtopology=*/0, /*partition=*/3, env);
+//   task.add_record(IncomingRecord{...});   // buffered per input partition
+//   while (task.process_one()) {}            // lowest timestamp first; stream punctuation
+//   task.advance_wall_clock(now_ms);         // wall-clock punctuation
+//   task.flush(); task.close();
+#pragma once
+
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eddy/config.h"
+#include "eddy/detail/node.h"
+#include "processor/record_collector.h"
+#include "state/store_context.h"
+#include "topology/topology_plan.h"
+
+namespace eddy::processor {
+
+// A consumed record, as the runtime (or the test driver) hands it to a task.
+struct IncomingRecord {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  int64_t timestamp = 0;
+  std::optional<Bytes> key;
+  std::optional<Bytes> value;
+  Headers headers;
+};
+
+struct TaskEnvironment {
+  RecordCollector* collector = nullptr;         // required when the task has sinks
+  state::ChangelogWriter* changelog = nullptr;  // null: stores do not log
+  std::filesystem::path state_dir = "/tmp/eddy";
+  ErrorHandling deserialization_errors = ErrorHandling::kLogAndContinue;
+  int64_t wall_clock_ms = 0;  // initial wall-clock time
+  // Global stores (by name), owned by the global task; looked up when a node asks for one.
+  std::map<std::string, StateStore*> global_stores;
+};
+
+struct TaskMetrics {
+  int64_t processed = 0;
+  int64_t dropped = 0;  // null keys/values dropped on purpose
+  int64_t deserialization_errors = 0;
+  int64_t punctuations = 0;
+};
+
+class TaskCore final : public detail::TaskContext {
+ public:
+  // `subtopology` -1 makes the global task (global tables' nodes and stores).
+  TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopology, int32_t partition,
+           TaskEnvironment env);
+  ~TaskCore() override;
+
+  // Buffers a record of one of this task's input partitions.
+  void add_record(IncomingRecord record);
+  bool has_buffered() const { return buffered_ > 0; }
+  // Processes the buffered record with the lowest timestamp; false when none is buffered.
+  bool process_one();
+  // Processes `record` now, bypassing the buffers (the caller keeps timestamp order).
+  void process(const IncomingRecord& record);
+  // Moves the wall clock to `now_ms` and fires wall-clock punctuators that are due.
+  void advance_wall_clock(int64_t now_ms);
+  void flush();
+  void close();
+
+  StateStore* local_store(const std::string& name) const;
+  const std::map<std::string, std::unique_ptr<StateStore>>& stores() const { return stores_; }
+  const TaskMetrics& metrics() const { return metrics_; }
+  int subtopology() const { return subtopology_; }
+
+  // detail::TaskContext
+  const std::string& application_id() const override { return plan_->application_id; }
+  const std::string& task_id() const override { return task_id_; }
+  int32_t partition() const override { return partition_; }
+  const RecordMetadata* record_metadata() const override {
+    return in_record_ ? &metadata_ : nullptr;
+  }
+  Headers& headers() override { return headers_; }
+  int64_t stream_time() const override { return stream_time_; }
+  int64_t wall_clock_time() const override { return wall_clock_; }
+  StateStore* store(const std::string& name) override;
+  Cancellable schedule(int64_t interval_ms, PunctuationType type, Punctuator fn) override;
+  void send(const std::string& topic, std::optional<std::string_view> key,
+            std::optional<std::string_view> value, int64_t timestamp) override;
+  void record_dropped(const std::string& node, const char* reason) override;
+  void deserialization_failed(const std::string& node, const SerdeError& error) override;
+
+ private:
+  struct Schedule {
+    int64_t interval;
+    PunctuationType type;
+    int64_t next;
+    Punctuator fn;
+    std::shared_ptr<bool> cancelled;
+  };
+  void punctuate(PunctuationType type, int64_t now);
+
+  std::shared_ptr<const detail::TopologyPlan> plan_;
+  int subtopology_;
+  int32_t partition_;
+  TaskEnvironment env_;
+  std::string task_id_;
+  std::vector<std::unique_ptr<detail::NodeInstance>> nodes_;  // by plan node id (null: not ours)
+  std::map<std::string, detail::SourceInstance*> sources_;    // by topic
+  std::map<std::string, std::unique_ptr<StateStore>> stores_;
+  std::vector<std::unique_ptr<state::StoreContext>> store_contexts_;
+  std::map<std::pair<std::string, int32_t>, std::deque<IncomingRecord>> queues_;
+  size_t buffered_ = 0;
+  std::vector<Schedule> schedules_;
+  int64_t stream_time_ = -1;
+  int64_t wall_clock_ = 0;
+  int64_t current_timestamp_ = 0;
+  bool in_record_ = false;
+  RecordMetadata metadata_;
+  Headers headers_;
+  TaskMetrics metrics_;
+  bool closed_ = false;
+};
+
+}  // namespace eddy::processor

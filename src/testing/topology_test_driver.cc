@@ -1,0 +1,235 @@
+#include "eddy/testing/topology_test_driver.h"
+
+#include <unistd.h>
+#include <atomic>
+#include <filesystem>
+
+#include "kafka/partitioner.h"
+#include "processor/task_core.h"
+#include "testing/driver_store_view.h"
+#include "topology/topology_plan.h"
+
+namespace eddy {
+
+struct TopologyTestDriver::Impl final : processor::RecordCollector, state::ChangelogWriter {
+  struct TopicLog {
+    std::vector<RawRecord> records;
+    size_t read = 0;
+    std::map<int32_t, int64_t> next_offset;
+  };
+
+  std::shared_ptr<const detail::TopologyPlan> plan;
+  StreamsConfig config;
+  TestDriverOptions options;
+  std::filesystem::path state_dir;
+  int64_t wall_clock = 0;
+  std::unique_ptr<processor::TaskCore> global_task;
+  std::map<std::pair<int, int32_t>, std::unique_ptr<processor::TaskCore>> tasks;
+  std::map<int, int32_t> task_counts;  // sub-topology -> partitions
+  std::map<std::string, TopicLog> logs;
+  std::map<std::string, std::unique_ptr<testing::DriverStoreView>> views;
+  std::map<std::string, int64_t> input_offsets;
+  int32_t round_robin = 0;
+
+  int32_t partitions(const std::string& topic) const {
+    if (auto it = options.topic_partitions.find(topic); it != options.topic_partitions.end()) {
+      return it->second;
+    }
+    return options.partitions_per_topic;
+  }
+
+  int32_t pick_partition(const std::string& topic, const std::optional<std::string_view>& key) {
+    const int32_t n = partitions(topic);
+    if (key) return kafka::partition_for_key(*key, n);
+    return round_robin++ % n;
+  }
+
+  // RecordCollector
+  void send(const std::string& topic, std::optional<int32_t> partition,
+            std::optional<std::string_view> key, std::optional<std::string_view> value,
+            int64_t timestamp, const Headers& headers) override {
+    const int32_t p = partition ? *partition : pick_partition(topic, key);
+    auto& log = logs[topic];
+    const int64_t offset = log.next_offset[p]++;
+    RawRecord r{p, key ? std::optional<Bytes>(Bytes(*key)) : std::nullopt,
+                value ? std::optional<Bytes>(Bytes(*value)) : std::nullopt, timestamp, headers};
+    log.records.push_back(r);
+    deliver(topic, p, offset, std::move(r));
+  }
+
+  // ChangelogWriter
+  void log(const std::string& topic, int32_t partition, std::string_view key,
+           std::optional<std::string_view> value, int64_t timestamp) override {
+    auto& log = logs[topic];
+    log.next_offset[partition]++;
+    log.records.push_back(RawRecord{partition,
+                                    Bytes(key),
+                                    value ? std::optional<Bytes>(Bytes(*value)) : std::nullopt,
+                                    timestamp,
+                                    {}});
+  }
+
+  // Hands a record of `topic` to the task that reads that partition, if any.
+  void deliver(const std::string& topic, int32_t partition, int64_t offset, RawRecord r) {
+    processor::IncomingRecord in{topic,
+                                 partition,
+                                 offset,
+                                 r.timestamp,
+                                 std::move(r.key),
+                                 std::move(r.value),
+                                 std::move(r.headers)};
+    if (plan->global_topics.count(topic) != 0) {
+      global_task->process(in);
+      return;
+    }
+    auto sub = plan->topic_to_subtopology.find(topic);
+    if (sub == plan->topic_to_subtopology.end()) return;
+    auto task = tasks.find({sub->second, partition});
+    if (task == tasks.end()) {
+      throw Error("test driver: topic '" + topic + "' partition " + std::to_string(partition) +
+                  " has no task (sub-topology " + std::to_string(sub->second) + " has " +
+                  std::to_string(task_counts[sub->second]) + " partitions)");
+    }
+    task->second->add_record(std::move(in));
+  }
+
+  void run_until_quiescent() {
+    bool progress = true;
+    while (progress) {
+      progress = false;
+      for (auto& [id, task] : tasks) {
+        while (task->process_one()) progress = true;
+      }
+    }
+  }
+};
+
+TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig config,
+                                       TestDriverOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  static std::atomic<int> counter{0};
+  impl_->plan = topology.shared_plan();
+  impl_->config = std::move(config);
+  impl_->options = std::move(options);
+  impl_->wall_clock = impl_->options.initial_wall_clock_ms;
+  impl_->state_dir =
+      std::filesystem::temp_directory_path() /
+      ("eddy-test-driver-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  const auto& plan = *impl_->plan;
+
+  std::map<std::string, int32_t> counts;
+  for (const auto& group : plan.copartition_groups) {
+    for (const auto& t : group.topics) counts[t] = impl_->partitions(t);
+  }
+  topology.validate_partitions(counts);
+
+  processor::TaskEnvironment env;
+  env.collector = impl_.get();
+  env.changelog = impl_.get();
+  env.state_dir = impl_->state_dir;
+  env.deserialization_errors = impl_->config.deserialization_error_handling;
+  env.wall_clock_ms = impl_->wall_clock;
+  if (!plan.global_nodes.empty()) {
+    impl_->global_task = std::make_unique<processor::TaskCore>(impl_->plan, -1, 0, env);
+    for (const auto& [name, store] : impl_->global_task->stores()) {
+      env.global_stores[name] = store.get();
+    }
+  }
+  for (const auto& sub : plan.subtopologies) {
+    int32_t n = 1;
+    for (const auto& t : sub.source_topics) n = std::max(n, impl_->partitions(t));
+    impl_->task_counts[sub.id] = n;
+    for (int32_t p = 0; p < n; ++p) {
+      impl_->tasks.emplace(std::make_pair(sub.id, p),
+                           std::make_unique<processor::TaskCore>(impl_->plan, sub.id, p, env));
+    }
+  }
+}
+
+TopologyTestDriver::~TopologyTestDriver() {
+  impl_->tasks.clear();
+  impl_->global_task.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(impl_->state_dir, ec);
+}
+
+void TopologyTestDriver::pipe_raw(const std::string& topic, std::optional<Bytes> key,
+                                  std::optional<Bytes> value, int64_t timestamp, Headers headers) {
+  const auto& plan = *impl_->plan;
+  if (plan.global_topics.count(topic) == 0 && plan.topic_to_subtopology.count(topic) == 0) {
+    throw Error("test driver: the topology does not read topic '" + topic + "'");
+  }
+  const int32_t partition =
+      impl_->pick_partition(topic, key ? std::optional<std::string_view>(*key) : std::nullopt);
+  const int64_t offset = impl_->input_offsets[topic + "#" + std::to_string(partition)]++;
+  impl_->deliver(
+      topic, partition, offset,
+      RawRecord{partition, std::move(key), std::move(value), timestamp, std::move(headers)});
+  impl_->run_until_quiescent();
+}
+
+std::optional<TopologyTestDriver::RawRecord> TopologyTestDriver::read_raw(
+    const std::string& topic) {
+  auto it = impl_->logs.find(topic);
+  if (it == impl_->logs.end() || it->second.read >= it->second.records.size()) return std::nullopt;
+  return it->second.records[it->second.read++];
+}
+
+size_t TopologyTestDriver::unread(const std::string& topic) const {
+  auto it = impl_->logs.find(topic);
+  return it == impl_->logs.end() ? 0 : it->second.records.size() - it->second.read;
+}
+
+void TopologyTestDriver::advance_wall_clock_time(std::chrono::milliseconds advance) {
+  impl_->wall_clock += advance.count();
+  if (impl_->global_task) impl_->global_task->advance_wall_clock(impl_->wall_clock);
+  for (auto& [id, task] : impl_->tasks) task->advance_wall_clock(impl_->wall_clock);
+  impl_->run_until_quiescent();
+}
+
+int64_t TopologyTestDriver::wall_clock_time() const {
+  return impl_->wall_clock;
+}
+
+BytesKeyValueStore& TopologyTestDriver::key_value_store_bytes(const std::string& name) {
+  if (auto it = impl_->views.find(name); it != impl_->views.end()) return *it->second;
+  const auto& plan = *impl_->plan;
+  auto entry = plan.stores.find(name);
+  if (entry == plan.stores.end()) {
+    throw Error("test driver: the topology has no store named '" + name + "'");
+  }
+  std::vector<BytesKeyValueStore*> parts;
+  auto add = [&](processor::TaskCore& task) {
+    if (auto* s = dynamic_cast<BytesKeyValueStore*>(task.local_store(name))) parts.push_back(s);
+  };
+  if (entry->second.global) {
+    add(*impl_->global_task);
+  } else {
+    for (auto& [id, task] : impl_->tasks) add(*task);
+  }
+  if (parts.empty()) throw Error("test driver: store '" + name + "' is not a key-value store");
+  auto view =
+      std::make_unique<testing::DriverStoreView>(name, std::move(parts), entry->second.timestamped);
+  auto& ref = *view;
+  impl_->views.emplace(name, std::move(view));
+  return ref;
+}
+
+int32_t TopologyTestDriver::partitions(const std::string& topic) const {
+  return impl_->partitions(topic);
+}
+
+int64_t TopologyTestDriver::dropped_records() const {
+  int64_t n = 0;
+  for (auto& [id, task] : impl_->tasks) n += task->metrics().dropped;
+  return n;
+}
+
+int64_t TopologyTestDriver::skipped_records() const {
+  int64_t n = 0;
+  for (auto& [id, task] : impl_->tasks) n += task->metrics().deserialization_errors;
+  if (impl_->global_task) n += impl_->global_task->metrics().deserialization_errors;
+  return n;
+}
+
+}  // namespace eddy

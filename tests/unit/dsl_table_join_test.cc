@@ -1,0 +1,240 @@
+#include <gtest/gtest.h>
+
+#include "dsl_test_support.h"
+
+namespace eddy {
+namespace {
+
+using test::test_config;
+using OptS = std::optional<std::string>;
+
+struct Customer {
+  std::string name;
+  std::string tier;
+};
+void to_json(nlohmann::json& j, const Customer& c) {
+  j = {{"name", c.name}, {"tier", c.tier}};
+}
+void from_json(const nlohmann::json& j, Customer& c) {
+  j.at("name").get_to(c.name);
+  j.at("tier").get_to(c.tier);
+}
+
+TEST(KTableSource, KeepsLatestValueAndTombstoneDeletesTheKey) {
+  StreamsBuilder builder;
+  builder
+      .table<std::string, std::string>("users", {},
+                                       Materialized<std::string, std::string>::as("users-store"))
+      .to_stream()
+      .to("users-changes");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto users = driver.create_input_topic<std::string, std::string>("users");
+  users.pipe_input("u1", "ann", 1);
+  users.pipe_input("u1", "anna", 2);
+  users.pipe_input("u2", "bob", 3);
+  users.pipe_tombstone("u1", 4);
+  users.pipe_tombstone("u9", 5);  // deleting a key that is not there emits nothing
+  auto store = driver.get_key_value_store<std::string, std::string>("users-store");
+  EXPECT_EQ(store.get("u1"), std::nullopt);
+  EXPECT_EQ(store.get("u2"), "bob");
+  auto changes = driver.create_output_topic<std::string, OptS>("users-changes");
+  auto records = changes.read_records_to_list();
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[1].value, OptS("anna"));
+  EXPECT_EQ(records[3].key, "u1");
+  EXPECT_EQ(records[3].value, std::nullopt);  // written as a tombstone
+  EXPECT_EQ(records[3].timestamp, 4);
+}
+
+TEST(KTableFilter, ForwardsDeleteWhenARowStopsMatching) {
+  StreamsBuilder builder;
+  builder.table<std::string, int64_t>("scores")
+      .filter([](const std::string&, int64_t s) { return s >= 10; },
+              Materialized<std::string, int64_t>::as("high-scores"))
+      .to_stream()
+      .to("high");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto scores = driver.create_input_topic<std::string, int64_t>("scores");
+  scores.pipe_input("a", 5, 1);   // never matched: nothing
+  scores.pipe_input("b", 12, 2);  // matches
+  scores.pipe_input("b", 3, 3);   // stops matching: delete
+  auto high = driver.create_output_topic<std::string, std::optional<int64_t>>("high");
+  auto records = high.read_records_to_list();
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].value, 12);
+  EXPECT_EQ(records[1].value, std::nullopt);
+  auto store = driver.get_key_value_store<std::string, int64_t>("high-scores");
+  EXPECT_EQ(store.all().size(), 0u);
+}
+
+TEST(KTableMapValues, MapsEveryRowAndPassesDeletes) {
+  StreamsBuilder builder;
+  builder.table<std::string, int64_t>("cents")
+      .map_values([](int64_t c) { return static_cast<double>(c) / 100.0; })
+      .to_stream()
+      .to("dollars");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto cents = driver.create_input_topic<std::string, int64_t>("cents");
+  cents.pipe_input("x", 250, 1);
+  cents.pipe_tombstone("x", 2);
+  auto out = driver.create_output_topic<std::string, std::optional<double>>("dollars");
+  EXPECT_EQ(out.read_values_to_list(), (std::vector<std::optional<double>>{2.5, std::nullopt}));
+}
+
+TEST(KStreamKTableJoin, EnrichesStreamWithTableValueAsOfProcessingTime) {
+  StreamsBuilder builder;
+  auto customers = builder.table<std::string, Customer>("customers");
+  builder.stream<std::string, int64_t>("orders")
+      .join(customers,
+            [](int64_t amount, const Customer& c) {
+              return c.name + "(" + c.tier + "):" + std::to_string(amount);
+            })
+      .to("enriched");
+  TopologyTestDriver driver(builder.build(test_config()), test_config(),
+                            {.partitions_per_topic = 3});
+  auto customer_in = driver.create_input_topic<std::string, Customer>("customers");
+  auto orders = driver.create_input_topic<std::string, int64_t>("orders");
+  auto enriched = driver.create_output_topic<std::string, std::string>("enriched");
+  orders.pipe_input("c1", 10, 1);  // no customer yet: inner join drops it
+  customer_in.pipe_input("c1", Customer{"Ann", "gold"}, 2);
+  customer_in.pipe_input("c2", Customer{"Bob", "basic"}, 2);
+  orders.pipe_input("c1", 20, 3);
+  orders.pipe_input("c2", 5, 4);
+  customer_in.pipe_input("c1", Customer{"Ann", "platinum"}, 5);
+  orders.pipe_input("c1", 30, 6);
+  auto records = enriched.read_records_to_list();
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].key, "c1");
+  EXPECT_EQ(records[0].value, OptS("Ann(gold):20"));
+  EXPECT_EQ(records[0].timestamp, 3);
+  EXPECT_EQ(records[1].value, OptS("Bob(basic):5"));
+  EXPECT_EQ(records[2].value, OptS("Ann(platinum):30"));
+}
+
+TEST(KStreamKTableLeftJoin, PassesNulloptWhenTheTableHasNoRow) {
+  StreamsBuilder builder;
+  auto names = builder.table<std::string, std::string>("names");
+  builder.stream<std::string, int64_t>("events")
+      .left_join(names,
+                 [](int64_t v, const std::optional<std::string>& name) {
+                   return name.value_or("?") + "=" + std::to_string(v);
+                 })
+      .to("out");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  driver.create_input_topic<std::string, std::string>("names").pipe_input("k1", "one");
+  auto events = driver.create_input_topic<std::string, int64_t>("events");
+  events.pipe_input("k1", 1);
+  events.pipe_input("k2", 2);
+  events.pipe_input(3);  // null key: dropped
+  auto out = driver.create_output_topic<std::string, std::string>("out");
+  EXPECT_EQ(out.read_values_to_list(), (std::vector<std::string>{"one=1", "?=2"}));
+}
+
+TEST(KStreamKTableJoin, RepartitionsARekeyedStreamBeforeJoining) {
+  StreamsBuilder builder;
+  auto names = builder.table<std::string, std::string>("names");
+  builder.stream<std::string, std::string>("events")
+      .select_key([](const std::string&, const std::string& v) { return v; })
+      .join(names, [](const std::string& v, const std::string& n) { return v + "->" + n; })
+      .to("out");
+  const auto topology = builder.build(test_config());
+  ASSERT_EQ(topology.repartition_topics().size(), 1u);
+  TopologyTestDriver driver(topology, test_config(), {.partitions_per_topic = 4});
+  auto names_in = driver.create_input_topic<std::string, std::string>("names");
+  for (int i = 0; i < 8; ++i)
+    names_in.pipe_input("id" + std::to_string(i), "name" + std::to_string(i));
+  auto events = driver.create_input_topic<std::string, std::string>("events");
+  for (int i = 0; i < 8; ++i) events.pipe_input("e" + std::to_string(i), "id" + std::to_string(i));
+  auto out = driver.create_output_topic<std::string, std::string>("out");
+  auto result = out.read_key_values_to_map();
+  ASSERT_EQ(result.size(), 8u);
+  EXPECT_EQ(result.at("id5"), "id5->name5");
+}
+
+TEST(KTableKTableJoin, UpdatesFromBothSidesAndDeletesWhenASideIsDeleted) {
+  StreamsBuilder builder;
+  auto left = builder.table<std::string, std::string>("left");
+  auto right = builder.table<std::string, int64_t>("right");
+  left.join(
+          right, [](const std::string& l, int64_t r) { return l + ":" + std::to_string(r); },
+          Materialized<std::string, std::string>::as("joined"))
+      .to_stream()
+      .to("joined-out");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto l = driver.create_input_topic<std::string, std::string>("left");
+  auto r = driver.create_input_topic<std::string, int64_t>("right");
+  auto out = driver.create_output_topic<std::string, OptS>("joined-out");
+  l.pipe_input("k", "a", 10);  // right missing: nothing
+  r.pipe_input("k", 1, 20);    // right side update: a:1 at max(10, 20)
+  l.pipe_input("k", "b", 15);  // left side update: b:1 at max(15, 20)
+  r.pipe_tombstone("k", 30);   // right deleted: delete
+  l.pipe_input("k", "c", 40);  // still no right: nothing
+  auto records = out.read_records_to_list();
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].value, OptS("a:1"));
+  EXPECT_EQ(records[0].timestamp, 20);
+  EXPECT_EQ(records[1].value, OptS("b:1"));
+  EXPECT_EQ(records[1].timestamp, 20);
+  EXPECT_EQ(records[2].value, std::nullopt);
+  EXPECT_EQ(records[2].timestamp, 30);
+  auto joined = driver.get_key_value_store<std::string, std::string>("joined");
+  EXPECT_EQ(joined.get("k"), std::nullopt);
+}
+
+TEST(GlobalKTableJoin, LooksUpAComputedKeyWithoutCoPartitioning) {
+  StreamsBuilder builder;
+  auto products = builder.global_table<std::string, double>("products");
+  auto orders = builder.stream<std::string, std::string>("orders");  // value: sku
+  orders
+      .join(
+          products, [](const std::string&, const std::string& sku) { return sku; },
+          [](const std::string& sku, double price) { return sku + "@" + std::to_string(price); })
+      .to("priced");
+  orders
+      .left_join(
+          products, [](const std::string&, const std::string& sku) { return sku; },
+          [](const std::string& sku, const std::optional<double>& price) {
+            return sku + (price ? "+" : "-");
+          })
+      .to("checked");
+  // Global topic with 1 partition, orders with 4: no co-partitioning required.
+  TopologyTestDriver driver(builder.build(test_config()), test_config(),
+                            {.partitions_per_topic = 4, .topic_partitions = {{"products", 1}}});
+  auto product_in = driver.create_input_topic<std::string, double>("products");
+  product_in.pipe_input("sku-1", 2.0);
+  auto order_in = driver.create_input_topic<std::string, std::string>("orders");
+  order_in.pipe_input("o1", "sku-1");
+  order_in.pipe_input("o2", "sku-404");
+  auto priced = driver.create_output_topic<std::string, std::string>("priced");
+  EXPECT_EQ(priced.read_key_values_to_list(),
+            (std::vector<KeyValue<std::string, std::string>>{{"o1", "sku-1@2.000000"}}));
+  auto checked = driver.create_output_topic<std::string, std::string>("checked");
+  EXPECT_EQ(checked.read_values_to_list(), (std::vector<std::string>{"sku-1+", "sku-404-"}));
+  auto store = driver.get_key_value_store<std::string, double>("products-STATE-STORE-0000000000");
+  EXPECT_EQ(store.get("sku-1"), 2.0);
+}
+
+TEST(CoPartitioning, JoinOfTopicsWithDifferentPartitionCountsFailsNamingBothTopics) {
+  StreamsBuilder builder;
+  auto names = builder.table<std::string, std::string>("names");
+  builder.stream<std::string, int64_t>("events")
+      .join(names, [](int64_t v, const std::string& n) { return n + std::to_string(v); })
+      .to("out");
+  const auto topology = builder.build(test_config());
+  test::expect_error<TopologyError>(
+      [&] {
+        topology.validate_partitions({{"events", 4}, {"names", 2}});
+      },
+      "'KSTREAM-JOIN-0000000004' joins topics that are not co-partitioned: 'events' has 4 "
+      "partitions but 'names' has 2");
+  EXPECT_NO_THROW(topology.validate_partitions({{"events", 3}, {"names", 3}}));
+  test::expect_error<TopologyError>(
+      [&] {
+        TopologyTestDriver driver(topology, test_config(),
+                                  {.topic_partitions = {{"events", 4}, {"names", 2}}});
+      },
+      "not co-partitioned");
+}
+
+}  // namespace
+}  // namespace eddy
