@@ -2,9 +2,9 @@
 //
 // Processors get these from their context; queries get the read-only view.
 //
-//   eddy::KeyValueStore<std::string, int64_t> counts(bytes_store, serdes::string(), serdes::int64());
-//   counts.put("sku-1", counts.get("sku-1").value_or(0) + 1);
-//   for (auto& [sku, n] : counts.range("sku-0", "sku-9")) ...
+//   eddy::KeyValueStore<std::string, int64_t> counts(bytes_store, serdes::string(),
+//   serdes::int64()); counts.put("sku-1", counts.get("sku-1").value_or(0) + 1); for (auto& [sku, n]
+//   : counts.range("sku-0", "sku-9")) ...
 #pragma once
 
 #include <optional>

@@ -7,8 +7,13 @@
 //   auto counts = eddy::Stores::persistent_key_value("counts")
 //                     .with_caching_enabled()
 //                     .with_logging_enabled({{"min.compaction.lag.ms", "60000"}})
-//                     .with_ttl({.ttl = std::chrono::hours(24), .clock = eddy::TtlClock::kEventTime});
+//                     .with_ttl({.ttl = std::chrono::hours(24), .clock =
+//                     eddy::TtlClock::kEventTime});
 //   builder.add_state_store(counts);
+//
+// Changelog topics: key-value stores log to a compacted topic; window and session stores to
+// a "compact,delete" topic whose retention.ms is the store's retention plus one day
+// (changelog_topic_configs() returns what the runtime should create).
 #pragma once
 
 #include <chrono>
@@ -37,14 +42,14 @@ struct TtlOptions {
 struct StoreSpec {
   std::string name;
   StoreKind kind = StoreKind::kKeyValue;
-  bool persistent = true;        // RocksDB; false = in memory
-  bool caching = false;          // record cache in front (write-combining, byte-bounded)
-  bool logging = true;           // changelog topic <application.id>-<name>-changelog
-  Properties changelog_configs;  // extra topic configs for the changelog
+  bool persistent = true;         // RocksDB; false = in memory
+  bool caching = false;           // record cache in front (write-combining, byte-bounded)
+  bool logging = true;            // changelog topic <application.id>-<name>-changelog
+  Properties changelog_configs;   // extra topic configs for the changelog
   std::optional<TtlOptions> ttl;  // key-value stores only
   // Window and session stores:
-  int64_t retention_ms = 0;       // keep windows/sessions this long behind stream time
-  int64_t window_size_ms = 0;     // window stores
+  int64_t retention_ms = 0;        // keep windows/sessions this long behind stream time
+  int64_t window_size_ms = 0;      // window stores
   bool retain_duplicates = false;  // window stores used by stream-stream joins
 };
 
@@ -52,15 +57,32 @@ class StoreBuilder {
  public:
   explicit StoreBuilder(StoreSpec spec) : spec_(std::move(spec)) {}
 
-  StoreBuilder& with_caching_enabled() { spec_.caching = true; return *this; }
-  StoreBuilder& with_caching_disabled() { spec_.caching = false; return *this; }
+  StoreBuilder& with_caching_enabled() {
+    spec_.caching = true;
+    return *this;
+  }
+  StoreBuilder& with_caching_disabled() {
+    spec_.caching = false;
+    return *this;
+  }
   StoreBuilder& with_logging_enabled(Properties topic_configs = {}) {
     spec_.logging = true;
     spec_.changelog_configs = std::move(topic_configs);
     return *this;
   }
-  StoreBuilder& with_logging_disabled() { spec_.logging = false; return *this; }
-  StoreBuilder& with_ttl(TtlOptions ttl) { spec_.ttl = ttl; return *this; }
+  StoreBuilder& with_logging_disabled() {
+    spec_.logging = false;
+    return *this;
+  }
+  StoreBuilder& with_ttl(TtlOptions ttl) {
+    spec_.ttl = ttl;
+    return *this;
+  }
+  // Short names used in the issue text and docs; same as the *_enabled() forms.
+  StoreBuilder& with_caching() { return with_caching_enabled(); }
+  StoreBuilder& with_logging(Properties topic_configs = {}) {
+    return with_logging_enabled(std::move(topic_configs));
+  }
 
   const StoreSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
@@ -69,33 +91,60 @@ class StoreBuilder {
   StoreSpec spec_;
 };
 
+// The configs a store's changelog topic is created with: compacted for key-value stores,
+// compact+delete with retention (store retention + 1 day, as Kafka Streams) for windowed
+// ones; `spec.changelog_configs` override these defaults.
+inline Properties changelog_topic_configs(const StoreSpec& spec) {
+  Properties configs;
+  if (spec.kind == StoreKind::kKeyValue) {
+    configs["cleanup.policy"] = "compact";
+  } else {
+    configs["cleanup.policy"] = "compact,delete";
+    configs["retention.ms"] = std::to_string(spec.retention_ms + 24LL * 60 * 60 * 1000);
+  }
+  for (const auto& [key, value] : spec.changelog_configs) configs[key] = value;
+  return configs;
+}
+
 struct Stores {
   static StoreBuilder persistent_key_value(std::string name) {
-    return StoreBuilder({.name = std::move(name), .kind = StoreKind::kKeyValue, .persistent = true});
+    return StoreBuilder(
+        {.name = std::move(name), .kind = StoreKind::kKeyValue, .persistent = true});
   }
   static StoreBuilder in_memory_key_value(std::string name) {
-    return StoreBuilder({.name = std::move(name), .kind = StoreKind::kKeyValue, .persistent = false});
+    return StoreBuilder(
+        {.name = std::move(name), .kind = StoreKind::kKeyValue, .persistent = false});
   }
   static StoreBuilder persistent_window(std::string name, std::chrono::milliseconds retention,
                                         std::chrono::milliseconds window_size,
                                         bool retain_duplicates = false) {
-    return StoreBuilder({.name = std::move(name), .kind = StoreKind::kWindow, .persistent = true,
-                         .retention_ms = retention.count(), .window_size_ms = window_size.count(),
+    return StoreBuilder({.name = std::move(name),
+                         .kind = StoreKind::kWindow,
+                         .persistent = true,
+                         .retention_ms = retention.count(),
+                         .window_size_ms = window_size.count(),
                          .retain_duplicates = retain_duplicates});
   }
   static StoreBuilder in_memory_window(std::string name, std::chrono::milliseconds retention,
                                        std::chrono::milliseconds window_size,
                                        bool retain_duplicates = false) {
-    return StoreBuilder({.name = std::move(name), .kind = StoreKind::kWindow, .persistent = false,
-                         .retention_ms = retention.count(), .window_size_ms = window_size.count(),
+    return StoreBuilder({.name = std::move(name),
+                         .kind = StoreKind::kWindow,
+                         .persistent = false,
+                         .retention_ms = retention.count(),
+                         .window_size_ms = window_size.count(),
                          .retain_duplicates = retain_duplicates});
   }
   static StoreBuilder persistent_session(std::string name, std::chrono::milliseconds retention) {
-    return StoreBuilder({.name = std::move(name), .kind = StoreKind::kSession, .persistent = true,
+    return StoreBuilder({.name = std::move(name),
+                         .kind = StoreKind::kSession,
+                         .persistent = true,
                          .retention_ms = retention.count()});
   }
   static StoreBuilder in_memory_session(std::string name, std::chrono::milliseconds retention) {
-    return StoreBuilder({.name = std::move(name), .kind = StoreKind::kSession, .persistent = false,
+    return StoreBuilder({.name = std::move(name),
+                         .kind = StoreKind::kSession,
+                         .persistent = false,
                          .retention_ms = retention.count()});
   }
 };

@@ -6,7 +6,8 @@ namespace {
 // Iterates a snapshot of the range, so writes during iteration cannot invalidate it.
 class SnapshotIterator final : public KeyValueIterator {
  public:
-  explicit SnapshotIterator(std::vector<std::pair<Bytes, Bytes>> entries) : entries_(std::move(entries)) {}
+  explicit SnapshotIterator(std::vector<std::pair<Bytes, Bytes>> entries)
+      : entries_(std::move(entries)) {}
   bool valid() const override { return index_ < entries_.size(); }
   void next() override { ++index_; }
   std::string_view key() const override { return entries_[index_].first; }
