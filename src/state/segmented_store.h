@@ -48,6 +48,8 @@ struct SegmentedWrite {
   Bytes key;
   std::optional<Bytes> value;  // nullopt deletes
   int64_t timestamp = 0;       // selects the segment
+  // Timestamp of the record that made the change (for the changelog); -1: use `timestamp`.
+  int64_t record_timestamp = -1;
 };
 
 struct KeyValueBytes {

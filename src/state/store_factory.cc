@@ -1,6 +1,11 @@
 #include "state/store_factory.h"
 
 #include "eddy/errors.h"
+#include "state/decorators/caching_key_value_store.h"
+#include "state/decorators/caching_segmented_store.h"
+#include "state/decorators/change_logging_stores.h"
+#include "state/decorators/metered_stores.h"
+#include "state/decorators/ttl_key_value_store.h"
 #include "state/key_schema.h"
 #include "state/memory/in_memory_key_value_store.h"
 #include "state/memory/in_memory_segmented_store.h"
@@ -66,6 +71,33 @@ SegmentedInner make_segmented(const StoreSpec& spec, StoreContext& context, Segm
   return {std::move(store), restore};
 }
 
+bool logged(const StoreSpec& spec, const StoreContext& context) {
+  return spec.logging && context.changelog != nullptr;
+}
+
+ChangelogTarget changelog_target(const StoreSpec& spec, const StoreContext& context) {
+  return {.writer = context.changelog,
+          .topic = context.changelog_topic(spec.name),
+          .partition = context.partition,
+          .record_timestamp = context.record_timestamp};
+}
+
+// change-logging and caching over the segmented inner store.
+std::unique_ptr<SegmentedBytesStore> decorate_segmented(std::unique_ptr<SegmentedBytesStore> store,
+                                                        const StoreSpec& spec,
+                                                        StoreContext& context) {
+  if (logged(spec, context)) {
+    store = std::make_unique<ChangeLoggingSegmentedStore>(std::move(store),
+                                                          changelog_target(spec, context));
+  }
+  // Stores that retain duplicates never combine writes, so a cache would only add copies.
+  if (spec.caching && !spec.retain_duplicates) {
+    store = std::make_unique<CachingSegmentedStore>(std::move(store), budget_of(context),
+                                                    context.record_timestamp);
+  }
+  return store;
+}
+
 }  // namespace
 
 BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
@@ -84,7 +116,24 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
         built.restore = store.get();
         inner = std::move(store);
       }
-      built.store = std::move(inner);
+      if (logged(spec, context)) {
+        inner = std::make_unique<ChangeLoggingKeyValueStore>(std::move(inner),
+                                                             changelog_target(spec, context));
+      }
+      if (spec.caching) {
+        inner = std::make_unique<CachingKeyValueStore>(std::move(inner), budget_of(context),
+                                                       context.record_timestamp);
+      }
+      if (spec.ttl) {
+        std::function<int64_t()> wall_clock = context.wall_clock_ms;
+        if (!wall_clock) wall_clock = [] { return StoreContext().now_wall_clock_ms(); };
+        inner = std::make_unique<TtlKeyValueStore>(std::move(inner), *spec.ttl,
+                                                   context.record_timestamp, std::move(wall_clock));
+      }
+      auto metered = std::make_unique<MeteredKeyValueStore>(std::move(inner));
+      built.metrics = &metered->metrics();
+      built.store = std::move(metered);
+      if (logged(spec, context)) built.changelog_topic = context.changelog_topic(spec.name);
       return built;
     }
     case StoreKind::kWindow: {
@@ -92,8 +141,11 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
         return WindowKeySchema::valid(key) ? WindowKeySchema::window_start(key) : 0;
       });
       built.restore = inner.restore;
-      built.store =
-          std::make_unique<SegmentedWindowStore>(std::move(inner.store), spec.retain_duplicates);
+      auto metered = std::make_unique<MeteredWindowStore>(std::make_unique<SegmentedWindowStore>(
+          decorate_segmented(std::move(inner.store), spec, context), spec.retain_duplicates));
+      built.metrics = &metered->metrics();
+      built.store = std::move(metered);
+      if (logged(spec, context)) built.changelog_topic = context.changelog_topic(spec.name);
       return built;
     }
     case StoreKind::kSession: {
@@ -101,7 +153,11 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
         return SessionKeySchema::valid(key) ? SessionKeySchema::window(key).end : 0;
       });
       built.restore = inner.restore;
-      built.store = std::make_unique<SegmentedSessionStore>(std::move(inner.store));
+      auto metered = std::make_unique<MeteredSessionStore>(std::make_unique<SegmentedSessionStore>(
+          decorate_segmented(std::move(inner.store), spec, context)));
+      built.metrics = &metered->metrics();
+      built.store = std::move(metered);
+      if (logged(spec, context)) built.changelog_topic = context.changelog_topic(spec.name);
       return built;
     }
   }

@@ -196,6 +196,7 @@ TEST_P(StoreTest, SessionRetentionDropsOldSessions) {
 INSTANTIATE_TEST_SUITE_P(AllStacks, StoreTest,
                          ::testing::Values(Flavor{false, false, false}, Flavor{true, false, false},
                                            Flavor{false, true, false}, Flavor{true, true, false},
+                                           Flavor{false, false, true}, Flavor{true, false, true},
                                            Flavor{false, true, true}, Flavor{true, true, true}),
                          flavor_name);
 
