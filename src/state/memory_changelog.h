@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "eddy/serde/serde.h"
 #include "state/changelog.h"
 
 namespace eddy::state {
