@@ -57,7 +57,9 @@ class TaskStateManager {
   void checkpoint(const ChangelogOffsets& written = {});
   const ChangelogOffsets& checkpointed_offsets() const { return offsets_; }
 
-  // Flushes, writes the checkpoint, closes the stores and releases the folder lock.
+  // Flushes, writes the checkpoint, closes the stores and releases the folder lock. Changes
+  // still in a cache are produced by this flush, after `written` was taken: for a clean
+  // close call flush(), flush the producer, then close(offsets from the producer).
   void close(const ChangelogOffsets& written = {});
 
  private:
