@@ -1,6 +1,7 @@
 // What a store instance needs from the task that owns it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -8,17 +9,11 @@
 #include <string>
 #include <string_view>
 
-namespace eddy::state {
+#include "eddy/state/rocksdb_config_setter.h"
+#include "state/changelog.h"
+#include "state/memory_budget.h"
 
-// Where change-logging stores send every change. The runtime implements it with the task's
-// producer (partition = the task's partition); tests implement it in memory.
-class ChangelogWriter {
- public:
-  virtual ~ChangelogWriter() = default;
-  // `value` nullopt is a tombstone. `timestamp` is the record timestamp of the change.
-  virtual void log(const std::string& topic, int32_t partition, std::string_view key,
-                   std::optional<std::string_view> value, int64_t timestamp) = 0;
-};
+namespace eddy::state {
 
 struct StoreContext {
   std::string application_id;
@@ -28,10 +23,25 @@ struct StoreContext {
       task_dir;  // <state.dir>/<application.id>/<task_id>; persistent stores live here
   ChangelogWriter* changelog = nullptr;  // null: logging disabled for this instance
   // Timestamp of the record being processed (for changelog records and event-time TTL).
+  // Unset: changes carry their window start / session end, or 0 for key-value stores.
   std::function<int64_t()> record_timestamp;
+  // The process memory budget (RocksDB cache + memtables + record caches). Null: each store
+  // gets a private default budget (tests and tools only — production shares one).
+  MemoryBudget* memory_budget = nullptr;
+  // Optional per-store RocksDB tuning (see eddy/state/rocksdb_config_setter.h).
+  RocksDbConfigSetter rocksdb_config_setter;
+  // Wall clock for wall-clock TTL, milliseconds since the epoch. Unset: the system clock.
+  std::function<int64_t()> wall_clock_ms;
 
   std::string changelog_topic(const std::string& store_name) const {
     return application_id + "-" + store_name + "-changelog";
+  }
+  int64_t now_record_timestamp() const { return record_timestamp ? record_timestamp() : 0; }
+  int64_t now_wall_clock_ms() const {
+    if (wall_clock_ms) return wall_clock_ms();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
   }
 };
 

@@ -1,21 +1,171 @@
 #include "state/store_factory.h"
 
 #include "eddy/errors.h"
+#include "state/decorators/caching_key_value_store.h"
+#include "state/decorators/caching_segmented_store.h"
+#include "state/decorators/change_logging_stores.h"
+#include "state/decorators/metered_stores.h"
+#include "state/decorators/ttl_key_value_store.h"
+#include "state/key_schema.h"
 #include "state/memory/in_memory_key_value_store.h"
+#include "state/memory/in_memory_segmented_store.h"
+#include "state/rocksdb/rocksdb_key_value_store.h"
+#include "state/rocksdb/rocksdb_segmented_store.h"
+#include "state/rocksdb/rocksdb_shared.h"
+#include "state/segmented_session_store.h"
+#include "state/segmented_window_store.h"
 
 namespace eddy::state {
+namespace {
 
-std::unique_ptr<StateStore> create_store(const StoreSpec& spec, StoreContext& /*context*/) {
-  switch (spec.kind) {
-    case StoreKind::kKeyValue:
-      // The persistent (RocksDB) store and the decorators come with the state-store work;
-      // until then every key-value store is the in-memory one.
-      return std::make_unique<InMemoryKeyValueStore>(spec.name);
-    case StoreKind::kWindow:
-    case StoreKind::kSession:
-      break;
+MemoryBudget& budget_of(StoreContext& context) {
+  return context.memory_budget != nullptr ? *context.memory_budget : default_memory_budget();
+}
+
+void check_spec(const StoreSpec& spec) {
+  if (spec.name.empty()) throw TopologyError("a state store needs a name");
+  if (spec.ttl && spec.kind != StoreKind::kKeyValue) {
+    throw TopologyError("store '" + spec.name +
+                        "': TTL applies to key-value stores only; window and session stores "
+                        "expire by retention");
   }
-  throw TopologyError("store '" + spec.name + "': this store kind is not available yet");
+  if (spec.ttl && spec.ttl->ttl.count() <= 0) {
+    throw TopologyError("store '" + spec.name + "': TTL must be positive");
+  }
+  if (spec.kind != StoreKind::kKeyValue && spec.retention_ms <= 0) {
+    throw TopologyError("store '" + spec.name + "': retention must be positive");
+  }
+  if (spec.kind == StoreKind::kWindow && spec.retention_ms < spec.window_size_ms) {
+    throw TopologyError(
+        "store '" + spec.name + "': retention (" + std::to_string(spec.retention_ms) +
+        " ms) must be at least the window size (" + std::to_string(spec.window_size_ms) + " ms)");
+  }
+}
+
+std::filesystem::path store_dir(const StoreSpec& spec, const StoreContext& context) {
+  if (context.task_dir.empty()) {
+    throw StateStoreError(
+        "store '" + spec.name +
+        "': a persistent store needs the task's state directory (StoreContext::task_dir)");
+  }
+  return context.task_dir / spec.name;
+}
+
+struct SegmentedInner {
+  std::unique_ptr<SegmentedBytesStore> store;
+  RestoreTarget* restore = nullptr;
+};
+
+SegmentedInner make_segmented(const StoreSpec& spec, StoreContext& context, SegmentTimeFn time_of) {
+  const Segments segments{.retention_ms = spec.retention_ms,
+                          .interval_ms = Segments::default_interval(spec.retention_ms)};
+  if (spec.persistent) {
+    auto store = std::make_unique<RocksDbSegmentedStore>(
+        spec.name, store_dir(spec, context), segments, std::move(time_of), budget_of(context),
+        context.rocksdb_config_setter);
+    RestoreTarget* restore = store.get();
+    return {std::move(store), restore};
+  }
+  auto store = std::make_unique<InMemorySegmentedStore>(spec.name, segments, std::move(time_of));
+  RestoreTarget* restore = store.get();
+  return {std::move(store), restore};
+}
+
+bool logged(const StoreSpec& spec, const StoreContext& context) {
+  return spec.logging && context.changelog != nullptr;
+}
+
+ChangelogTarget changelog_target(const StoreSpec& spec, const StoreContext& context) {
+  return {.writer = context.changelog,
+          .topic = context.changelog_topic(spec.name),
+          .partition = context.partition,
+          .record_timestamp = context.record_timestamp};
+}
+
+// change-logging and caching over the segmented inner store.
+std::unique_ptr<SegmentedBytesStore> decorate_segmented(std::unique_ptr<SegmentedBytesStore> store,
+                                                        const StoreSpec& spec,
+                                                        StoreContext& context) {
+  if (logged(spec, context)) {
+    store = std::make_unique<ChangeLoggingSegmentedStore>(std::move(store),
+                                                          changelog_target(spec, context));
+  }
+  // Stores that retain duplicates never combine writes, so a cache would only add copies.
+  if (spec.caching && !spec.retain_duplicates) {
+    store = std::make_unique<CachingSegmentedStore>(std::move(store), budget_of(context),
+                                                    context.record_timestamp);
+  }
+  return store;
+}
+
+}  // namespace
+
+BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
+  check_spec(spec);
+  BuiltStore built;
+  switch (spec.kind) {
+    case StoreKind::kKeyValue: {
+      std::unique_ptr<BytesKeyValueStore> inner;
+      if (spec.persistent) {
+        auto store = std::make_unique<RocksDbKeyValueStore>(
+            spec.name, store_dir(spec, context), budget_of(context), context.rocksdb_config_setter);
+        built.restore = store.get();
+        inner = std::move(store);
+      } else {
+        auto store = std::make_unique<InMemoryKeyValueStore>(spec.name);
+        built.restore = store.get();
+        inner = std::move(store);
+      }
+      if (logged(spec, context)) {
+        inner = std::make_unique<ChangeLoggingKeyValueStore>(std::move(inner),
+                                                             changelog_target(spec, context));
+      }
+      if (spec.caching) {
+        inner = std::make_unique<CachingKeyValueStore>(std::move(inner), budget_of(context),
+                                                       context.record_timestamp);
+      }
+      if (spec.ttl) {
+        std::function<int64_t()> wall_clock = context.wall_clock_ms;
+        if (!wall_clock) wall_clock = [] { return StoreContext().now_wall_clock_ms(); };
+        inner = std::make_unique<TtlKeyValueStore>(std::move(inner), *spec.ttl,
+                                                   context.record_timestamp, std::move(wall_clock));
+      }
+      auto metered = std::make_unique<MeteredKeyValueStore>(std::move(inner));
+      built.metrics = &metered->metrics();
+      built.store = std::move(metered);
+      if (logged(spec, context)) built.changelog_topic = context.changelog_topic(spec.name);
+      return built;
+    }
+    case StoreKind::kWindow: {
+      auto inner = make_segmented(spec, context, [](std::string_view key) {
+        return WindowKeySchema::valid(key) ? WindowKeySchema::window_start(key) : 0;
+      });
+      built.restore = inner.restore;
+      auto metered = std::make_unique<MeteredWindowStore>(std::make_unique<SegmentedWindowStore>(
+          decorate_segmented(std::move(inner.store), spec, context), spec.retain_duplicates));
+      built.metrics = &metered->metrics();
+      built.store = std::move(metered);
+      if (logged(spec, context)) built.changelog_topic = context.changelog_topic(spec.name);
+      return built;
+    }
+    case StoreKind::kSession: {
+      auto inner = make_segmented(spec, context, [](std::string_view key) {
+        return SessionKeySchema::valid(key) ? SessionKeySchema::window(key).end : 0;
+      });
+      built.restore = inner.restore;
+      auto metered = std::make_unique<MeteredSessionStore>(std::make_unique<SegmentedSessionStore>(
+          decorate_segmented(std::move(inner.store), spec, context)));
+      built.metrics = &metered->metrics();
+      built.store = std::move(metered);
+      if (logged(spec, context)) built.changelog_topic = context.changelog_topic(spec.name);
+      return built;
+    }
+  }
+  throw TopologyError("store '" + spec.name + "': unknown store kind");
+}
+
+std::unique_ptr<StateStore> create_store(const StoreSpec& spec, StoreContext& context) {
+  return build_store(spec, context).store;
 }
 
 }  // namespace eddy::state

@@ -10,6 +10,10 @@
 //                     .with_ttl({.ttl = std::chrono::hours(24), .clock =
 //                     eddy::TtlClock::kEventTime});
 //   builder.add_state_store(counts);
+//
+// Changelog topics: key-value stores log to a compacted topic; window and session stores to
+// a "compact,delete" topic whose retention.ms is the store's retention plus one day
+// (changelog_topic_configs() returns what the runtime should create).
 #pragma once
 
 #include <chrono>
@@ -74,6 +78,11 @@ class StoreBuilder {
     spec_.ttl = ttl;
     return *this;
   }
+  // Short names used in the issue text and docs; same as the *_enabled() forms.
+  StoreBuilder& with_caching() { return with_caching_enabled(); }
+  StoreBuilder& with_logging(Properties topic_configs = {}) {
+    return with_logging_enabled(std::move(topic_configs));
+  }
 
   const StoreSpec& spec() const { return spec_; }
   const std::string& name() const { return spec_.name; }
@@ -81,6 +90,21 @@ class StoreBuilder {
  private:
   StoreSpec spec_;
 };
+
+// The configs a store's changelog topic is created with: compacted for key-value stores,
+// compact+delete with retention (store retention + 1 day, as Kafka Streams) for windowed
+// ones; `spec.changelog_configs` override these defaults.
+inline Properties changelog_topic_configs(const StoreSpec& spec) {
+  Properties configs;
+  if (spec.kind == StoreKind::kKeyValue) {
+    configs["cleanup.policy"] = "compact";
+  } else {
+    configs["cleanup.policy"] = "compact,delete";
+    configs["retention.ms"] = std::to_string(spec.retention_ms + 24LL * 60 * 60 * 1000);
+  }
+  for (const auto& [key, value] : spec.changelog_configs) configs[key] = value;
+  return configs;
+}
 
 struct Stores {
   static StoreBuilder persistent_key_value(std::string name) {

@@ -5,10 +5,14 @@
 #include <string>
 
 #include "eddy/state/bytes_stores.h"
+#include "state/changelog.h"
+#include "state/layered_store.h"
 
 namespace eddy::state {
 
-class InMemoryKeyValueStore final : public BytesKeyValueStore {
+class InMemoryKeyValueStore final : public BytesKeyValueStore,
+                                    public RestoreTarget,
+                                    public LayeredStore {
  public:
   explicit InMemoryKeyValueStore(std::string name) : name_(std::move(name)) {}
 
@@ -22,6 +26,11 @@ class InMemoryKeyValueStore final : public BytesKeyValueStore {
   std::unique_ptr<KeyValueIterator> range(std::optional<std::string_view> from,
                                           std::optional<std::string_view> to) override;
   uint64_t approximate_num_entries() override { return map_.size(); }
+  StateStore* wrapped() const override { return nullptr; }
+  void restore_batch(std::span<const ChangelogRecord> records) override {
+    for (const auto& record : records) put(record.key, record.value);
+  }
+  void wipe_local_state() override { map_.clear(); }
 
  private:
   std::string name_;

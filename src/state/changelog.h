@@ -1,0 +1,62 @@
+// The state layer's view of Kafka: it writes changes through ChangelogWriter and rebuilds
+// from a ChangelogReader. The runtime implements both with its Kafka clients; tests use the
+// in-memory versions in memory_changelog.h. Nothing here includes librdkafka.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace eddy::state {
+
+// Where change-logging stores send every change. The runtime implements it with the task's
+// producer (partition = the task's partition) and remembers the offsets it gets back, for
+// the checkpoint; tests implement it in memory.
+class ChangelogWriter {
+ public:
+  virtual ~ChangelogWriter() = default;
+  // `value` nullopt is a tombstone. `timestamp` is the record timestamp of the change.
+  virtual void log(const std::string& topic, int32_t partition, std::string_view key,
+                   std::optional<std::string_view> value, int64_t timestamp) = 0;
+};
+
+// One changelog record as read back; the views live until the reader's next poll().
+struct ChangelogRecord {
+  std::string_view key;
+  std::optional<std::string_view> value;  // nullopt: tombstone
+  int64_t timestamp = 0;
+  int64_t offset = 0;
+};
+
+// Reads one changelog partition from a given offset (the runtime: a kafka::Consumer with
+// assign(); tests: MemoryChangelog).
+class ChangelogReader {
+ public:
+  virtual ~ChangelogReader() = default;
+  // Starts reading `topic`/`partition` at `offset` (0 = from the beginning).
+  virtual void seek(const std::string& topic, int32_t partition, int64_t offset) = 0;
+  // The partition's end offset (one past the last record) at the time of the call.
+  virtual int64_t end_offset(const std::string& topic, int32_t partition) = 0;
+  // The next records, at most `max`, waiting at most `timeout` for the first. Empty when
+  // nothing arrived. The views stay valid until the next call.
+  virtual std::span<const ChangelogRecord> poll(size_t max, std::chrono::milliseconds timeout) = 0;
+};
+
+// The part of an inner store that restore writes to: in bulk, bypassing caches and logging.
+class RestoreTarget {
+ public:
+  virtual ~RestoreTarget() = default;
+  virtual void restore_batch(std::span<const ChangelogRecord> records) = 0;
+  // Called once when a restore has applied every record (e.g. to flush memtables).
+  virtual void restore_done() {}
+  // True when the store opened local data from an earlier run (a persistent store whose
+  // files were present and readable), so a checkpoint may let restore skip to the tail.
+  virtual bool local_state_valid() const { return false; }
+  // Throws away all local data (the checkpoint did not vouch for it): restore starts empty.
+  virtual void wipe_local_state() = 0;
+};
+
+}  // namespace eddy::state

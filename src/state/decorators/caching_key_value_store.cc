@@ -1,0 +1,194 @@
+#include "state/decorators/caching_key_value_store.h"
+
+#include <vector>
+
+namespace eddy::state {
+namespace {
+
+// Overlays a snapshot of the cached entries of a range on the inner store's iterator: the
+// cache wins on equal keys and its deletions hide the inner value.
+class MergedIterator final : public KeyValueIterator {
+ public:
+  MergedIterator(std::unique_ptr<KeyValueIterator> inner,
+                 std::vector<std::pair<Bytes, std::optional<Bytes>>> cached)
+      : inner_(std::move(inner)), cached_(std::move(cached)) {
+    settle();
+  }
+  bool valid() const override { return from_cache_ || inner_->valid(); }
+  void next() override {
+    if (from_cache_) {
+      if (inner_->valid() && inner_->key() == std::string_view(cached_[index_].first))
+        inner_->next();
+      ++index_;
+    } else {
+      inner_->next();
+    }
+    settle();
+  }
+  std::string_view key() const override {
+    return from_cache_ ? cached_[index_].first : inner_->key();
+  }
+  std::string_view value() const override {
+    return from_cache_ ? std::string_view(*cached_[index_].second) : inner_->value();
+  }
+
+ private:
+  // Positions on the smaller key of the two sources, skipping cached deletions.
+  void settle() {
+    while (true) {
+      const bool cache_left = index_ < cached_.size();
+      if (!cache_left) {
+        from_cache_ = false;
+        return;
+      }
+      const std::string_view cached_key = cached_[index_].first;
+      if (inner_->valid() && inner_->key() < cached_key) {
+        from_cache_ = false;
+        return;
+      }
+      if (cached_[index_].second) {
+        from_cache_ = true;
+        return;
+      }
+      if (inner_->valid() && inner_->key() == cached_key) inner_->next();
+      ++index_;
+    }
+  }
+
+  std::unique_ptr<KeyValueIterator> inner_;
+  std::vector<std::pair<Bytes, std::optional<Bytes>>> cached_;
+  size_t index_ = 0;
+  bool from_cache_ = false;
+};
+
+constexpr int64_t kEntryOverhead = 64;  // map node and bookkeeping, roughly
+
+}  // namespace
+
+CachingKeyValueStore::CachingKeyValueStore(std::unique_ptr<BytesKeyValueStore> inner,
+                                           MemoryBudget& budget,
+                                           std::function<int64_t()> record_timestamp)
+    : inner_(std::move(inner)),
+      timestamped_inner_(dynamic_cast<TimestampedBatchWriter*>(inner_.get())),
+      budget_(budget),
+      record_timestamp_(std::move(record_timestamp)) {}
+
+CachingKeyValueStore::~CachingKeyValueStore() {
+  budget_.add_record_cache_usage(-bytes_);
+}
+
+int64_t CachingKeyValueStore::entry_bytes(std::string_view key, const Entry& entry) {
+  return static_cast<int64_t>(key.size() + (entry.value ? entry.value->size() : 0)) +
+         kEntryOverhead;
+}
+
+void CachingKeyValueStore::account(int64_t delta) {
+  bytes_ += delta;
+  budget_.add_record_cache_usage(delta);
+}
+
+bool CachingKeyValueStore::set_cache_flush_listener(CacheFlushListener listener,
+                                                    bool send_old_values) {
+  listener_ = std::move(listener);
+  send_old_values_ = send_old_values;
+  return true;
+}
+
+std::optional<Bytes> CachingKeyValueStore::get(std::string_view key) {
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second.value;
+  auto value = inner_->get(key);
+  Entry entry{.value = value, .timestamp = 0, .dirty = false};
+  account(entry_bytes(key, entry));
+  cache_.emplace(Bytes(key), std::move(entry));
+  evict_if_full();
+  return value;
+}
+
+void CachingKeyValueStore::put(std::string_view key, std::optional<std::string_view> value) {
+  const int64_t timestamp = record_timestamp_ ? record_timestamp_() : 0;
+  auto it = cache_.find(key);
+  if (it == cache_.end()) {
+    it = cache_.emplace(Bytes(key), Entry{}).first;
+    account(entry_bytes(key, it->second));
+  }
+  Entry& entry = it->second;
+  account(-entry_bytes(key, entry));
+  if (!entry.dirty) ++dirty_;
+  entry.value = value ? std::optional<Bytes>(Bytes(*value)) : std::nullopt;
+  entry.timestamp = timestamp;
+  entry.dirty = true;
+  account(entry_bytes(key, entry));
+  evict_if_full();
+}
+
+std::unique_ptr<KeyValueIterator> CachingKeyValueStore::range(std::optional<std::string_view> from,
+                                                              std::optional<std::string_view> to) {
+  std::vector<std::pair<Bytes, std::optional<Bytes>>> cached;
+  for (auto it = from ? cache_.lower_bound(*from) : cache_.begin();
+       it != cache_.end() && (!to || std::string_view(it->first) <= *to); ++it) {
+    // Clean entries equal the inner store's; only dirty ones change what the range sees.
+    if (it->second.dirty) cached.emplace_back(it->first, it->second.value);
+  }
+  return std::make_unique<MergedIterator>(inner_->range(from, to), std::move(cached));
+}
+
+void CachingKeyValueStore::flush_cache() {
+  if (dirty_ == 0 || flushing_) return;
+  flushing_ = true;
+  std::vector<TimestampedWrite> writes;
+  writes.reserve(dirty_);
+  for (auto& [key, entry] : cache_) {
+    if (!entry.dirty) continue;
+    writes.push_back({key, entry.value, entry.timestamp});
+    entry.dirty = false;
+  }
+  dirty_ = 0;
+  std::vector<std::optional<Bytes>> old_values;
+  if (listener_ && send_old_values_) {
+    old_values.reserve(writes.size());
+    for (const auto& w : writes) old_values.push_back(inner_->get(w.key));
+  }
+  if (timestamped_inner_ != nullptr) {
+    timestamped_inner_->write_batch(writes);
+  } else {
+    std::vector<std::pair<Bytes, std::optional<Bytes>>> batch;
+    batch.reserve(writes.size());
+    for (const auto& w : writes) batch.emplace_back(w.key, w.value);
+    inner_->put_all(batch);
+  }
+  flushing_ = false;
+  if (listener_) {
+    for (size_t i = 0; i < writes.size(); ++i) {
+      const auto& w = writes[i];
+      std::optional<std::string_view> old_value;
+      if (!old_values.empty() && old_values[i]) old_value = *old_values[i];
+      listener_(w.key, w.value ? std::optional<std::string_view>(*w.value) : std::nullopt,
+                old_value, w.timestamp);
+    }
+  }
+}
+
+void CachingKeyValueStore::clear() {
+  account(-bytes_);
+  cache_.clear();
+  dirty_ = 0;
+}
+
+void CachingKeyValueStore::evict_if_full() {
+  if (!budget_.record_caches_full() || flushing_) return;
+  flush_cache();
+  clear();
+}
+
+void CachingKeyValueStore::flush() {
+  flush_cache();
+  inner_->flush();
+}
+
+void CachingKeyValueStore::close() {
+  flush_cache();
+  clear();
+  inner_->close();
+}
+
+}  // namespace eddy::state

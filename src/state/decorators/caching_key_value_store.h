@@ -1,0 +1,67 @@
+// The record cache in front of a key-value store: write-combining, byte-bounded, flushed on
+// commit (flush()) or when the process's record caches exceed their share of the memory
+// budget. A flush writes only the latest value per key, in one batch, and tells the flush
+// listener (key, new value, old value, timestamp) so an aggregation forwards one update per
+// key per flush. Reads hit the cache first; misses are cached too (clean entries).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "eddy/state/bytes_stores.h"
+#include "state/decorators/timestamped_batch.h"
+#include "state/layered_store.h"
+#include "state/memory_budget.h"
+
+namespace eddy::state {
+
+class CachingKeyValueStore final : public BytesKeyValueStore, public LayeredStore {
+ public:
+  CachingKeyValueStore(std::unique_ptr<BytesKeyValueStore> inner, MemoryBudget& budget,
+                       std::function<int64_t()> record_timestamp);
+  ~CachingKeyValueStore() override;
+
+  const std::string& name() const override { return inner_->name(); }
+  bool persistent() const override { return inner_->persistent(); }
+  void flush() override;
+  void close() override;
+  StateStore* wrapped() const override { return inner_.get(); }
+  bool set_cache_flush_listener(CacheFlushListener listener, bool send_old_values) override;
+
+  std::optional<Bytes> get(std::string_view key) override;
+  void put(std::string_view key, std::optional<std::string_view> value) override;
+  std::unique_ptr<KeyValueIterator> range(std::optional<std::string_view> from,
+                                          std::optional<std::string_view> to) override;
+  uint64_t approximate_num_entries() override { return inner_->approximate_num_entries(); }
+
+  // Writes the dirty entries down and notifies the listener; keeps them as clean entries.
+  void flush_cache();
+  int64_t cached_bytes() const { return bytes_; }
+  size_t dirty_count() const { return dirty_; }
+
+ private:
+  struct Entry {
+    std::optional<Bytes> value;  // nullopt: deleted (dirty) or known absent (clean)
+    int64_t timestamp = 0;
+    bool dirty = false;
+  };
+  static int64_t entry_bytes(std::string_view key, const Entry& entry);
+  void account(int64_t delta);
+  void evict_if_full();
+  void clear();
+
+  std::unique_ptr<BytesKeyValueStore> inner_;
+  TimestampedBatchWriter* timestamped_inner_;
+  MemoryBudget& budget_;
+  std::function<int64_t()> record_timestamp_;
+  std::map<Bytes, Entry, std::less<>> cache_;
+  int64_t bytes_ = 0;
+  size_t dirty_ = 0;
+  CacheFlushListener listener_;
+  bool send_old_values_ = false;
+  bool flushing_ = false;
+};
+
+}  // namespace eddy::state

@@ -1,0 +1,41 @@
+// Rebuilding a store from its changelog: read the partition from an offset to its end and
+// apply the records in bulk to the inner store (one RocksDB write batch per poll, WAL off),
+// reporting progress as it goes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "state/changelog.h"
+
+namespace eddy::state {
+
+struct RestoreProgress {
+  std::string store;
+  std::string topic;
+  int32_t partition = 0;
+  int64_t start_offset = 0;
+  int64_t end_offset = 0;   // the partition's end when the restore began
+  int64_t next_offset = 0;  // one past the last record applied
+  int64_t records_restored = 0;
+};
+
+struct RestoreOptions {
+  size_t batch_size = 10'000;  // records per poll and per write batch
+  std::chrono::milliseconds poll_timeout{100};
+  // Give up when no record arrives for this long before reaching the end offset (a broker
+  // that lost the partition's tail, or a reader that never delivers). Throws StateStoreError.
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::function<void(const RestoreProgress&)> on_progress;  // after each batch
+};
+
+// Restores `target` from `topic`/`partition`, starting at `from_offset`, up to the end
+// offset the reader reports at the start. Returns the final progress.
+RestoreProgress restore_from_changelog(ChangelogReader& reader, const std::string& store,
+                                       const std::string& topic, int32_t partition,
+                                       int64_t from_offset, RestoreTarget& target,
+                                       const RestoreOptions& options = {});
+
+}  // namespace eddy::state

@@ -1,0 +1,80 @@
+// A task's state: its locked folder, its stores, their restore and the checkpoint.
+//
+//   TaskStateManager state(config.state_dir, context);        // locks <state.dir>/<app>/<task>
+//   auto& counts = state.register_store(spec);                // builds the layered store
+//   state.restore(reader);                                    // tail from the checkpoint, or all
+//   ... process; at commit: state.flush(); producer.flush(); state.checkpoint(written_offsets);
+//   state.close();
+//
+// Restore rule: a persistent store whose files opened cleanly AND whose changelog partition
+// has an offset in the checkpoint replays only from that offset; every other store (missing
+// or corrupt files, no checkpoint entry, in-memory) is wiped and rebuilt from offset 0, so
+// local data that no checkpoint vouches for is never used.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eddy/state/stores.h"
+#include "state/restore/changelog_restorer.h"
+#include "state/restore/checkpoint_file.h"
+#include "state/restore/state_directory.h"
+#include "state/store_context.h"
+#include "state/store_factory.h"
+
+namespace eddy::state {
+
+class TaskStateManager {
+ public:
+  // Locks the task folder under `state_dir` (throws StateStoreError when another instance
+  // holds it) and reads its checkpoint. `context.task_dir` is set to the folder.
+  TaskStateManager(const std::filesystem::path& state_dir, StoreContext context);
+  ~TaskStateManager();
+  TaskStateManager(const TaskStateManager&) = delete;
+  TaskStateManager& operator=(const TaskStateManager&) = delete;
+
+  StoreContext& context() { return context_; }
+  const std::filesystem::path& task_dir() const { return lock_.path(); }
+
+  // Builds the store the spec describes (all its layers) and registers it for restore,
+  // flush, checkpoint and close. Throws TopologyError for a duplicate name.
+  StateStore& register_store(const StoreSpec& spec);
+  StateStore* store(const std::string& name) const;
+  const BuiltStore* built_store(const std::string& name) const;
+
+  // Brings every logged store up to its changelog's end. Returns one progress per store.
+  std::vector<RestoreProgress> restore(ChangelogReader& reader, const RestoreOptions& options = {});
+
+  // Flushes every store (caches down to the inner stores and changelog, memtables to disk).
+  void flush();
+  // Writes the checkpoint after a commit. `written` holds, per changelog partition, the
+  // next offset after the last change this task produced and had acknowledged (the runtime
+  // takes it from the producer's delivery reports); partitions not named keep their offset.
+  void checkpoint(const ChangelogOffsets& written = {});
+  const ChangelogOffsets& checkpointed_offsets() const { return offsets_; }
+
+  // Flushes, writes the checkpoint, closes the stores and releases the folder lock. Changes
+  // still in a cache are produced by this flush, after `written` was taken: for a clean
+  // close call flush(), flush the producer, then close(offsets from the producer).
+  void close(const ChangelogOffsets& written = {});
+
+ private:
+  struct Registered {
+    StoreSpec spec;
+    BuiltStore built;
+  };
+
+  StoreContext context_;
+  TaskDirectoryLock lock_;
+  CheckpointFile checkpoint_file_;
+  std::optional<ChangelogOffsets> loaded_checkpoint_;
+  ChangelogOffsets offsets_;
+  std::vector<std::unique_ptr<Registered>> stores_;
+  bool closed_ = false;
+};
+
+}  // namespace eddy::state

@@ -1,0 +1,81 @@
+#include "state/rocksdb/rocksdb_shared.h"
+
+#include <algorithm>
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include "eddy/errors.h"
+
+namespace eddy::state {
+
+MemoryBudget::MemoryBudget(MemoryBudgetOptions options)
+    : total_bytes_(options.total_bytes),
+      record_cache_bytes_(
+          std::clamp<int64_t>(options.record_cache_bytes, 0, options.total_bytes / 2)),
+      memtable_bytes_(static_cast<int64_t>(
+          static_cast<double>(options.total_bytes - record_cache_bytes_) * options.memtable_ratio)),
+      rocksdb_(std::make_unique<RocksDbShared>()) {
+  // Index and filter blocks go to the high-priority pool so data blocks cannot evict them.
+  rocksdb::LRUCacheOptions cache_options;
+  cache_options.capacity = static_cast<size_t>(rocksdb_bytes());
+  cache_options.num_shard_bits = 4;
+  cache_options.strict_capacity_limit = false;
+  cache_options.high_pri_pool_ratio = 0.1;
+  rocksdb_->cache = rocksdb::NewLRUCache(cache_options);
+  // Memtables reserve their memory in the same cache, so blocks + memtables <= capacity.
+  rocksdb_->write_buffers = std::make_shared<rocksdb::WriteBufferManager>(
+      static_cast<size_t>(memtable_bytes_), rocksdb_->cache);
+}
+
+MemoryBudget::~MemoryBudget() = default;
+
+int64_t MemoryBudget::rocksdb_usage() const {
+  return static_cast<int64_t>(rocksdb_->cache->GetUsage());
+}
+
+MemoryBudget& default_memory_budget() {
+  static MemoryBudget budget;
+  return budget;
+}
+
+rocksdb::Options make_rocksdb_options(const MemoryBudget& budget, const std::string& store_name,
+                                      const RocksDbConfigSetter& setter) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.write_buffer_manager = budget.rocksdb().write_buffers;
+  // A store's own memtable may take up to half of the shared memtable budget (capped), so
+  // one busy store can batch well while the manager keeps the total in bounds.
+  options.write_buffer_size =
+      static_cast<size_t>(std::clamp<int64_t>(budget.memtable_bytes() / 2, 1 << 20, 64 << 20));
+  options.max_write_buffer_number = 3;
+  options.max_background_jobs = 2;
+  options.compression = rocksdb::kLZ4Compression;
+  options.avoid_flush_during_shutdown = false;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = budget.rocksdb().cache;
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_top_level_index_and_filter = true;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.block_size = 16 * 1024;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  if (setter) setter(store_name, &options);
+  return options;
+}
+
+void throw_if_error(const rocksdb::Status& status, const std::string& store_name,
+                    const std::filesystem::path& path, const char* what) {
+  if (status.ok()) return;
+  throw StateStoreError("store '" + store_name + "' at " + path.string() + ": " + what + ": " +
+                        status.ToString());
+}
+
+bool is_unusable_local_state(const rocksdb::Status& status) {
+  return status.IsCorruption() || status.IsNotSupported() || status.IsInvalidArgument();
+}
+
+}  // namespace eddy::state

@@ -1,0 +1,46 @@
+// The RocksDB objects the whole process shares, under its MemoryBudget, and the helpers every
+// RocksDB store uses to open itself and report errors.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/options.h>
+#include <rocksdb/status.h>
+#include <rocksdb/write_buffer_manager.h>
+
+#include "eddy/state/rocksdb_config_setter.h"
+#include "state/memory_budget.h"
+
+namespace eddy::state {
+
+struct MemoryBudget::RocksDbShared {
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::shared_ptr<rocksdb::WriteBufferManager> write_buffers;
+};
+
+// Options for one store: shared cache and write buffers from `budget`, bloom filters,
+// index and filter blocks charged to the cache, then the user's setter (if any).
+rocksdb::Options make_rocksdb_options(const MemoryBudget& budget, const std::string& store_name,
+                                      const RocksDbConfigSetter& setter);
+
+// Throws StateStoreError("store '<name>' at <path>: <what>: <status>") unless `status` is ok.
+void throw_if_error(const rocksdb::Status& status, const std::string& store_name,
+                    const std::filesystem::path& path, const char* what);
+
+// True for the statuses that mean "the files on disk cannot be used" (wipe and rebuild).
+bool is_unusable_local_state(const rocksdb::Status& status);
+
+// Writes without the WAL: the changelog is the durable copy.
+inline rocksdb::WriteOptions no_wal_write_options() {
+  rocksdb::WriteOptions options;
+  options.disableWAL = true;
+  return options;
+}
+
+// A process-wide default budget for stores built without one (tests, tools).
+MemoryBudget& default_memory_budget();
+
+}  // namespace eddy::state

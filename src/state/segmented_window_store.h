@@ -1,0 +1,49 @@
+// The window store facade: BytesWindowStore over a SegmentedBytesStore stack (caching ->
+// change-logging -> memory or RocksDB segments), with Kafka Streams' key layout and reads
+// clamped to the retention period behind the observed stream time.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "eddy/state/bytes_stores.h"
+#include "state/layered_store.h"
+#include "state/segmented_store.h"
+
+namespace eddy::state {
+
+class SegmentedWindowStore final : public BytesWindowStore, public LayeredStore {
+ public:
+  SegmentedWindowStore(std::unique_ptr<SegmentedBytesStore> segments, bool retain_duplicates)
+      : inner_(std::move(segments)), retain_duplicates_(retain_duplicates) {}
+
+  const std::string& name() const override { return inner_->name(); }
+  bool persistent() const override { return inner_->persistent(); }
+  void flush() override { inner_->flush(); }
+  void close() override { inner_->close(); }
+  StateStore* wrapped() const override { return inner_.get(); }
+
+  void put(std::string_view key, std::optional<std::string_view> value,
+           int64_t window_start) override;
+  std::optional<Bytes> fetch(std::string_view key, int64_t window_start) override;
+  std::unique_ptr<WindowIterator> fetch(std::string_view key, int64_t time_from,
+                                        int64_t time_to) override;
+  std::unique_ptr<WindowIterator> fetch_range(std::optional<std::string_view> key_from,
+                                              std::optional<std::string_view> key_to,
+                                              int64_t time_from, int64_t time_to) override;
+  std::unique_ptr<WindowIterator> fetch_all(int64_t time_from, int64_t time_to) override;
+  int64_t retention_period() const override { return inner_->segments().retention_ms; }
+
+ private:
+  int64_t stream_time() const;
+  std::unique_ptr<WindowIterator> scan(std::optional<std::string_view> key_from,
+                                       std::optional<std::string_view> key_to, int64_t time_from,
+                                       int64_t time_to);
+
+  std::unique_ptr<SegmentedBytesStore> inner_;
+  bool retain_duplicates_;
+  uint32_t seqnum_ = 0;
+  int64_t put_stream_time_ = kNoStreamTime;
+};
+
+}  // namespace eddy::state

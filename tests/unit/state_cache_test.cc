@@ -1,0 +1,202 @@
+// The record cache and change-logging layers: only the last value per key goes downstream
+// (to the flush listener and the changelog), on commit or when the cache is full.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "eddy/state/stores.h"
+#include "state/decorators/metered_stores.h"
+#include "state/key_schema.h"
+#include "state/layered_store.h"
+#include "state/memory_changelog.h"
+#include "state/store_factory.h"
+#include "state_test_support.h"
+
+namespace eddy::state {
+namespace {
+
+using std::chrono::milliseconds;
+
+struct Flushed {
+  std::string key;
+  std::optional<std::string> new_value;
+  std::optional<std::string> old_value;
+  int64_t timestamp;
+  bool operator==(const Flushed&) const = default;
+};
+
+std::optional<std::string> copy(std::optional<std::string_view> v) {
+  return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+}
+
+class CacheTest : public ::testing::TestWithParam<bool> {  // param: persistent
+ protected:
+  CacheTest() {
+    context_.application_id = "app";
+    context_.task_id = "0_2";
+    context_.partition = 2;
+    context_.task_dir = dir_.path();
+    context_.changelog = &changelog_;
+    context_.record_timestamp = [this] { return record_time_; };
+    context_.memory_budget = &budget_;
+  }
+
+  BuiltStore build(StoreBuilder builder) {
+    StoreSpec spec = builder.with_caching().with_logging().spec();
+    spec.persistent = GetParam();
+    BuiltStore built = build_store(spec, context_);
+    EXPECT_TRUE(set_cache_flush_listener(
+        *built.store,
+        [this](std::string_view key, std::optional<std::string_view> new_value,
+               std::optional<std::string_view> old_value, int64_t timestamp) {
+          flushed_.push_back({std::string(key), copy(new_value), copy(old_value), timestamp});
+        },
+        /*send_old_values=*/true));
+    return built;
+  }
+
+  testing::TempDir dir_;
+  MemoryBudget budget_{{.total_bytes = 64 << 20, .record_cache_bytes = 64 << 10}};
+  MemoryChangelog changelog_;
+  int64_t record_time_ = 0;
+  StoreContext context_;
+  std::vector<Flushed> flushed_;
+};
+
+TEST_P(CacheTest, OnlyTheLastValuePerKeyGoesDownstreamOnFlush) {
+  auto built = build(Stores::persistent_key_value("counts"));
+  auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  record_time_ = 10;
+  store.put("a", "1");
+  record_time_ = 11;
+  store.put("a", "2");
+  store.put("b", "1");
+  record_time_ = 12;
+  store.put("a", "3");
+  EXPECT_EQ(store.get("a"), "3");  // reads see the cache
+  EXPECT_TRUE(flushed_.empty());
+  EXPECT_TRUE(changelog_.entries("app-counts-changelog", 2).empty());
+
+  store.flush();  // commit
+  EXPECT_EQ(flushed_,
+            (std::vector<Flushed>{{"a", "3", std::nullopt, 12}, {"b", "1", std::nullopt, 11}}));
+  const auto& log = changelog_.entries("app-counts-changelog", 2);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].key, "a");
+  EXPECT_EQ(log[0].value, "3");
+  EXPECT_EQ(log[0].timestamp, 12);
+  EXPECT_EQ(log[1].key, "b");
+
+  flushed_.clear();
+  record_time_ = 20;
+  store.put("a", "4");
+  store.put("b", std::nullopt);
+  store.flush();
+  EXPECT_EQ(flushed_, (std::vector<Flushed>{{"a", "4", "3", 20}, {"b", std::nullopt, "1", 20}}));
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[3].value, std::nullopt);  // the deletion is a tombstone
+  store.flush();                          // nothing dirty: nothing forwarded
+  EXPECT_EQ(flushed_.size(), 2u);
+}
+
+TEST_P(CacheTest, FlushesWhenTheCacheIsFull) {
+  auto built = build(Stores::persistent_key_value("counts"));
+  auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  const std::string value(1000, 'x');
+  for (int i = 0; i < 200; ++i) store.put("key-" + std::to_string(i), value);  // ~200 KB > 64 KB
+  EXPECT_FALSE(flushed_.empty());
+  EXPECT_LT(flushed_.size(), 200u);
+  EXPECT_LE(budget_.record_cache_usage(), budget_.record_cache_bytes() + 2000);
+  store.flush();
+  EXPECT_EQ(flushed_.size(), 200u);  // each key once: it was written once
+  EXPECT_EQ(store.get("key-7"), value);
+}
+
+TEST_P(CacheTest, RangeMergesCacheAndStore) {
+  auto built = build(Stores::persistent_key_value("counts"));
+  auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  store.put("a", "1");
+  store.put("c", "1");
+  store.put("e", "1");
+  store.flush();
+  store.put("b", "2");
+  store.put("c", std::nullopt);
+  store.put("e", "2");
+  EXPECT_EQ(testing::drain(store.all()), (testing::KeyValues{{"a", "1"}, {"b", "2"}, {"e", "2"}}));
+}
+
+TEST_P(CacheTest, WindowStoreCacheForwardsLatestPerWindow) {
+  auto built = build(Stores::persistent_window("w", milliseconds(600'000), milliseconds(10'000)));
+  auto& store = dynamic_cast<BytesWindowStore&>(*built.store);
+  record_time_ = 5;
+  store.put("k", "1", 0);
+  record_time_ = 7;
+  store.put("k", "2", 0);
+  store.put("k", "x", 10'000);
+  EXPECT_EQ(testing::drain(store.fetch("k", 0, 10'000)),
+            (testing::Windows{{"k", 0, "2"}, {"k", 10'000, "x"}}));
+  EXPECT_TRUE(flushed_.empty());
+  store.flush();
+  ASSERT_EQ(flushed_.size(), 2u);
+  EXPECT_EQ(WindowKeySchema::key(flushed_[0].key), "k");
+  EXPECT_EQ(WindowKeySchema::window_start(flushed_[0].key), 0);
+  EXPECT_EQ(flushed_[0].new_value, "2");
+  EXPECT_EQ(flushed_[0].timestamp, 7);
+  EXPECT_EQ(changelog_.entries("app-w-changelog", 2).size(), 2u);
+}
+
+TEST_P(CacheTest, SessionStoreCacheForwardsMergedSession) {
+  auto built = build(Stores::persistent_session("s", milliseconds(600'000)));
+  auto& store = dynamic_cast<BytesSessionStore&>(*built.store);
+  store.put("u", {.start = 0, .end = 0}, "1");
+  store.remove("u", {.start = 0, .end = 0});
+  store.put("u", {.start = 0, .end = 30}, "2");
+  EXPECT_EQ(testing::drain(store.find_sessions("u", 0, 100)),
+            (testing::Sessions{{"u", 0, 30, "2"}}));
+  store.flush();
+  // The removed session and the merged one: each binary key once, with its latest value.
+  ASSERT_EQ(flushed_.size(), 2u);
+  EXPECT_EQ(flushed_[0].new_value, std::nullopt);
+  EXPECT_EQ(flushed_[1].new_value, "2");
+}
+
+TEST_P(CacheTest, MeteredLayerCountsOperations) {
+  auto built = build(Stores::persistent_key_value("counts"));
+  auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  store.put("a", "1");
+  store.put("a", std::nullopt);
+  (void)store.get("a");
+  (void)store.all();
+  store.flush();
+  ASSERT_NE(built.metrics, nullptr);
+  EXPECT_EQ(built.metrics->puts.load(), 1u);
+  EXPECT_EQ(built.metrics->deletes.load(), 1u);
+  EXPECT_EQ(built.metrics->gets.load(), 1u);
+  EXPECT_EQ(built.metrics->range_scans.load(), 1u);
+  EXPECT_EQ(built.metrics->flushes.load(), 1u);
+  EXPECT_GT(built.metrics->put_latency_ns.load(), 0u);
+}
+
+TEST_P(CacheTest, LoggingWithoutCacheWritesEveryChange) {
+  StoreSpec spec = Stores::persistent_key_value("plain").with_logging().spec();
+  spec.persistent = GetParam();
+  BuiltStore built = build_store(spec, context_);
+  auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  EXPECT_FALSE(set_cache_flush_listener(
+      store, [](auto, auto, auto, auto) {}, false));
+  record_time_ = 3;
+  store.put("a", "1");
+  store.put("a", "2");
+  const auto& log = changelog_.entries("app-plain-changelog", 2);
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[1].value, "2");
+  EXPECT_EQ(log[1].timestamp, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(MemoryAndRocksDb, CacheTest, ::testing::Values(false, true),
+                         [](const auto& param_info) {
+                           return param_info.param ? "RocksDb" : "Memory";
+                         });
+
+}  // namespace
+}  // namespace eddy::state

@@ -1,0 +1,227 @@
+// Restore and checkpoints against an in-memory changelog: exact rebuilds, tail-only replay
+// with a valid checkpoint, and never trusting local state that no checkpoint vouches for.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "eddy/errors.h"
+#include "eddy/state/stores.h"
+#include "state/memory_changelog.h"
+#include "state/restore/task_state_manager.h"
+#include "state_test_support.h"
+
+namespace eddy::state {
+namespace {
+
+using std::chrono::milliseconds;
+
+class RestoreTest : public ::testing::TestWithParam<bool> {  // param: persistent
+ protected:
+  StoreContext context() {
+    StoreContext c;
+    c.application_id = "app";
+    c.task_id = "1_0";
+    c.partition = 0;
+    c.changelog = &changelog_;
+    c.record_timestamp = [this] { return record_time_; };
+    c.memory_budget = &budget_;
+    return c;
+  }
+  StoreSpec spec(StoreBuilder builder) {
+    StoreSpec s = builder.with_logging().spec();
+    s.persistent = GetParam();
+    return s;
+  }
+  std::filesystem::path task_dir() const { return dir_.path() / "app" / "1_0"; }
+
+  testing::TempDir dir_;
+  MemoryBudget budget_{{.total_bytes = 32 << 20, .record_cache_bytes = 1 << 20}};
+  MemoryChangelog changelog_;
+  int64_t record_time_ = 0;
+};
+
+TEST_P(RestoreTest, RebuildsEveryStoreKindExactly) {
+  testing::KeyValues kv_before;
+  testing::Windows windows_before;
+  testing::Sessions sessions_before;
+  {
+    TaskStateManager state(dir_.path(), context());
+    auto& kv = dynamic_cast<BytesKeyValueStore&>(
+        state.register_store(spec(Stores::persistent_key_value("kv").with_caching())));
+    auto& win = dynamic_cast<BytesWindowStore&>(state.register_store(
+        spec(Stores::persistent_window("win", milliseconds(600'000), milliseconds(1'000)))));
+    auto& ses = dynamic_cast<BytesSessionStore&>(
+        state.register_store(spec(Stores::persistent_session("ses", milliseconds(600'000)))));
+    state.restore(changelog_);
+    for (int i = 0; i < 500; ++i) {
+      kv.put("k" + std::to_string(i % 100), "v" + std::to_string(i));
+      win.put("k" + std::to_string(i % 10), "w" + std::to_string(i), (i % 50) * 1'000);
+      ses.put("u" + std::to_string(i % 7), {.start = i * 10, .end = i * 10 + 5},
+              "s" + std::to_string(i));
+    }
+    kv.put("k5", std::nullopt);
+    ses.remove("u1", {.start = 10, .end = 15});
+    state.flush();
+    kv_before = testing::drain(kv.all());
+    windows_before = testing::drain(win.fetch_all(0, 1'000'000));
+    sessions_before = testing::drain(ses.find_sessions("u1", 0, 1'000'000));
+    state.close({});
+  }
+  // Lose the local state entirely.
+  std::filesystem::remove_all(task_dir());
+
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv").with_caching())));
+  auto& win = dynamic_cast<BytesWindowStore&>(state.register_store(
+      spec(Stores::persistent_window("win", milliseconds(600'000), milliseconds(1'000)))));
+  auto& ses = dynamic_cast<BytesSessionStore&>(
+      state.register_store(spec(Stores::persistent_session("ses", milliseconds(600'000)))));
+  const auto progress = state.restore(changelog_);
+  ASSERT_EQ(progress.size(), 3u);
+  EXPECT_EQ(progress[0].records_restored,
+            static_cast<int64_t>(changelog_.entries("app-kv-changelog", 0).size()));
+  EXPECT_EQ(testing::drain(kv.all()), kv_before);
+  EXPECT_EQ(testing::drain(win.fetch_all(0, 1'000'000)), windows_before);
+  EXPECT_EQ(testing::drain(ses.find_sessions("u1", 0, 1'000'000)), sessions_before);
+  EXPECT_EQ(kv.get("k5"), std::nullopt);
+}
+
+TEST_P(RestoreTest, ValidCheckpointReplaysOnlyTheTail) {
+  {
+    TaskStateManager state(dir_.path(), context());
+    auto& kv = dynamic_cast<BytesKeyValueStore&>(
+        state.register_store(spec(Stores::persistent_key_value("kv"))));
+    state.restore(changelog_);
+    for (int i = 0; i < 1000; ++i) kv.put("k" + std::to_string(i), "v");
+    state.close({{{"app-kv-changelog", 0}, changelog_.end_offset("app-kv-changelog", 0)}});
+  }
+  // Another instance (or this one before a crash) logged 25 more changes after the checkpoint.
+  for (int i = 0; i < 25; ++i)
+    changelog_.log("app-kv-changelog", 0, "t" + std::to_string(i), "tail", 0);
+
+  const int64_t read_before = changelog_.records_read();
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  const auto progress = state.restore(changelog_);
+  const int64_t replayed = changelog_.records_read() - read_before;
+  if (GetParam()) {
+    EXPECT_EQ(replayed, 25);  // RocksDB kept the first 1000 locally
+    EXPECT_EQ(progress[0].start_offset, 1000);
+  } else {
+    EXPECT_EQ(replayed, 1025);  // an in-memory store always rebuilds fully
+  }
+  EXPECT_EQ(testing::drain(kv.all()).size(), 1025u);
+  EXPECT_EQ(kv.get("t24"), "tail");
+}
+
+TEST_P(RestoreTest, LocalStateWithoutCheckpointIsWipedAndRebuilt) {
+  {
+    TaskStateManager state(dir_.path(), context());
+    auto& kv = dynamic_cast<BytesKeyValueStore&>(
+        state.register_store(spec(Stores::persistent_key_value("kv"))));
+    state.restore(changelog_);
+    kv.put("logged", "1");
+    state.close({});
+  }
+  {
+    // A write that never reached the changelog (e.g. crash before the producer flushed).
+    StoreSpec unlogged = spec(Stores::persistent_key_value("kv"));
+    unlogged.logging = false;
+    TaskStateManager state(dir_.path(), context());
+    auto& kv = dynamic_cast<BytesKeyValueStore&>(state.register_store(unlogged));
+    kv.put("unlogged", "x");
+    state.close({});
+  }
+  std::filesystem::remove(task_dir() / ".checkpoint");
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  state.restore(changelog_);
+  EXPECT_EQ(testing::drain(kv.all()), (testing::KeyValues{{"logged", "1"}}));
+}
+
+TEST_P(RestoreTest, CorruptLocalStoreIsRebuiltFromTheChangelog) {
+  if (!GetParam()) GTEST_SKIP() << "in-memory stores have no local files";
+  {
+    TaskStateManager state(dir_.path(), context());
+    auto& kv = dynamic_cast<BytesKeyValueStore&>(
+        state.register_store(spec(Stores::persistent_key_value("kv"))));
+    state.restore(changelog_);
+    for (int i = 0; i < 100; ++i) kv.put("k" + std::to_string(i), "v");
+    state.close({{{"app-kv-changelog", 0}, changelog_.end_offset("app-kv-changelog", 0)}});
+  }
+  // Corrupt every SST file and the manifest pointer.
+  for (const auto& entry : std::filesystem::directory_iterator(task_dir() / "kv")) {
+    if (entry.path().extension() == ".sst" || entry.path().filename() == "CURRENT") {
+      std::ofstream(entry.path(), std::ios::trunc) << "garbage";
+    }
+  }
+  const int64_t read_before = changelog_.records_read();
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  state.restore(changelog_);
+  EXPECT_EQ(changelog_.records_read() - read_before, 100);
+  EXPECT_EQ(testing::drain(kv.all()).size(), 100u);
+}
+
+TEST_P(RestoreTest, CorruptCheckpointMeansFullRestore) {
+  {
+    TaskStateManager state(dir_.path(), context());
+    auto& kv = dynamic_cast<BytesKeyValueStore&>(
+        state.register_store(spec(Stores::persistent_key_value("kv"))));
+    state.restore(changelog_);
+    for (int i = 0; i < 10; ++i) kv.put("k" + std::to_string(i), "v");
+    state.close({{{"app-kv-changelog", 0}, 10}});
+  }
+  std::ofstream(task_dir() / ".checkpoint", std::ios::trunc)
+      << "eddy-checkpoint 1\napp-kv-changelog 0 10\n";
+  const int64_t read_before = changelog_.records_read();
+  TaskStateManager state(dir_.path(), context());
+  state.register_store(spec(Stores::persistent_key_value("kv")));
+  state.restore(changelog_);
+  EXPECT_EQ(changelog_.records_read() - read_before, 10);
+}
+
+INSTANTIATE_TEST_SUITE_P(MemoryAndRocksDb, RestoreTest, ::testing::Values(false, true),
+                         [](const auto& param_info) {
+                           return param_info.param ? "RocksDb" : "Memory";
+                         });
+
+TEST(StateDirectory, SecondInstanceOnTheSameFolderIsRefused) {
+  testing::TempDir dir;
+  auto first = TaskDirectoryLock::acquire(dir.path(), "app", "0_0");
+  EXPECT_THROW(TaskDirectoryLock::acquire(dir.path(), "app", "0_0"), StateStoreError);
+  auto other_task = TaskDirectoryLock::acquire(dir.path(), "app", "0_1");  // other tasks are fine
+  struct stat info {};
+  ASSERT_EQ(::stat((dir.path() / "app" / "0_0").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((dir.path() / "app").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
+}
+
+TEST(StateDirectory, LockIsReleasedWithTheObject) {
+  testing::TempDir dir;
+  { auto lock = TaskDirectoryLock::acquire(dir.path(), "app", "0_0"); }
+  EXPECT_NO_THROW(TaskDirectoryLock::acquire(dir.path(), "app", "0_0"));
+}
+
+TEST(CheckpointFile, RoundTripsAndRejectsTruncation) {
+  testing::TempDir dir;
+  CheckpointFile file(dir.path() / ".checkpoint");
+  EXPECT_EQ(file.read(), std::nullopt);
+  file.write({{{"a-changelog", 0}, 42}, {{"b-changelog", 3}, 7}});
+  auto read = file.read();
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->at({"a-changelog", 0}), 42);
+  EXPECT_EQ(read->at({"b-changelog", 3}), 7);
+  std::filesystem::resize_file(file.path(), 30);
+  EXPECT_EQ(file.read(), std::nullopt);
+}
+
+}  // namespace
+}  // namespace eddy::state
