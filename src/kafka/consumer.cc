@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
+
 #include "common/log.h"
 #include "kafka/client_config.h"
 #include "kafka/error.h"
@@ -155,6 +157,24 @@ std::pair<int64_t, int64_t> Consumer::watermarks(const TopicPartition& partition
                                        &low, &high, static_cast<int>(timeout.count())),
       "query watermarks of " + partition.topic + "-" + std::to_string(partition.partition));
   return {low, high};
+}
+
+int64_t Consumer::position(const TopicPartition& partition) {
+  PartitionListPtr list = to_list(std::vector<TopicPartition>{partition});
+  throw_if_error(rd_kafka_position(handle_.get(), list.get()), "position");
+  return list->elems[0].offset;
+}
+
+int64_t Consumer::lag(const TopicPartition& partition) {
+  int64_t low = -1;
+  int64_t high = -1;
+  if (rd_kafka_get_watermark_offsets(handle_.get(), partition.topic.c_str(), partition.partition,
+                                     &low, &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      high < 0) {
+    return -1;
+  }
+  const int64_t next = position(partition);
+  return next < 0 ? -1 : std::max<int64_t>(0, high - next);
 }
 
 void Consumer::pause(const std::vector<TopicPartition>& partitions) {

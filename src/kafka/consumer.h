@@ -71,6 +71,13 @@ class Consumer {
   std::pair<int64_t, int64_t> watermarks(const TopicPartition& partition,
                                          std::chrono::milliseconds timeout);
 
+  // The next offset this consumer will read of `partition` (-1001 when unknown). Advances
+  // past transaction markers and compacted gaps, unlike the offsets of returned records.
+  int64_t position(const TopicPartition& partition);
+  // Records between this consumer's position and the end of `partition`, from cached
+  // watermarks (no broker round trip); -1 when unknown.
+  int64_t lag(const TopicPartition& partition);
+
   void pause(const std::vector<TopicPartition>& partitions);
   void resume(const std::vector<TopicPartition>& partitions);
   void seek(const TopicPartition& partition, int64_t offset, std::chrono::milliseconds timeout);

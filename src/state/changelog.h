@@ -43,6 +43,10 @@ class ChangelogReader {
   // The next records, at most `max`, waiting at most `timeout` for the first. Empty when
   // nothing arrived. The views stay valid until the next call.
   virtual std::span<const ChangelogRecord> poll(size_t max, std::chrono::milliseconds timeout) = 0;
+  // The next offset the reader will return, or -1 when it cannot tell. Restore uses it to see
+  // that it reached the end when the partition ends in records it never returns (transaction
+  // markers, aborted records).
+  virtual int64_t position(const std::string& /*topic*/, int32_t /*partition*/) { return -1; }
 };
 
 // The part of an inner store that restore writes to: in bulk, bypassing caches and logging.

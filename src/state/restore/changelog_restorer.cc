@@ -24,6 +24,11 @@ RestoreProgress restore_from_changelog(ChangelogReader& reader, const std::strin
     while (progress.next_offset < progress.end_offset) {
       auto batch = reader.poll(options.batch_size, options.poll_timeout);
       if (batch.empty()) {
+        // Nothing returned, but the position may have moved past a closing transaction marker.
+        if (const int64_t position = reader.position(topic, partition); position >= progress.end_offset) {
+          progress.next_offset = position;
+          break;
+        }
         if (std::chrono::steady_clock::now() - last_record > options.idle_timeout) {
           throw StateStoreError("store '" + store + "': restore from " + topic + "-" +
                                 std::to_string(partition) + " stalled at offset " +

@@ -1,0 +1,38 @@
+#include "runtime/kafka_changelog.h"
+
+namespace eddy::runtime {
+namespace {
+using namespace std::chrono_literals;
+}
+
+KafkaChangelogReader::KafkaChangelogReader(Properties properties, bool read_committed)
+    : consumer_({.properties = std::move(properties),
+                 .group_id = "eddy-restore",  // never joins: partitions are assigned, no commits
+                 .read_committed = read_committed}) {}
+
+void KafkaChangelogReader::seek(const std::string& topic, int32_t partition, int64_t offset) {
+  consumer_.assign({{topic, partition, offset}});
+}
+
+int64_t KafkaChangelogReader::end_offset(const std::string& topic, int32_t partition) {
+  return consumer_.watermarks({topic, partition}, 30s).second;
+}
+
+std::span<const state::ChangelogRecord> KafkaChangelogReader::poll(size_t max, std::chrono::milliseconds timeout) {
+  messages_ = consumer_.poll_batch(max, timeout);
+  records_.clear();
+  records_.reserve(messages_.size());
+  for (const auto& m : messages_) {
+    records_.push_back({.key = m.key().value_or(std::string_view{}),
+                        .value = m.value(),
+                        .timestamp = m.timestamp(),
+                        .offset = m.offset()});
+  }
+  return records_;
+}
+
+int64_t KafkaChangelogReader::position(const std::string& topic, int32_t partition) {
+  return consumer_.position({topic, partition});
+}
+
+}  // namespace eddy::runtime
