@@ -1,0 +1,292 @@
+// RedisSink: versioned, pipelined writes through hiredis (the only hiredis user in Eddy).
+#include "eddy/sink/redis_sink.h"
+
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/log.h"
+#include "sink/redis_scripts.h"
+
+namespace eddy {
+
+namespace {
+
+struct ReplyDeleter {
+  void operator()(redisReply* reply) const {
+    if (reply != nullptr) freeReplyObject(reply);
+  }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+timeval to_timeval(std::chrono::milliseconds d) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(d.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
+  return tv;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.starts_with(prefix);
+}
+
+// Server errors worth retrying: the server is busy, loading, failing over or out of memory.
+bool retriable_server_error(std::string_view message) {
+  for (std::string_view p : {"LOADING", "BUSY", "TRYAGAIN", "OOM", "MASTERDOWN", "READONLY",
+                             "CLUSTERDOWN", "NOREPLICAS"}) {
+    if (starts_with(message, p)) return true;
+  }
+  return false;
+}
+
+bool is_number(const std::string& s) {
+  if (s.empty()) return false;
+  errno = 0;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return errno == 0 && end == s.c_str() + s.size();
+}
+
+}  // namespace
+
+// One hiredis connection and the SHA1 of the loaded script; used by one thread at a time
+// (write_batch() never runs concurrently).
+struct RedisSink::Connection {
+  redisContext* context = nullptr;
+  std::string script_sha;
+  bool was_connected = false;  // a later connect is a reconnect
+  ~Connection() { reset(); }
+  void reset() {
+    if (context != nullptr) redisFree(context);
+    context = nullptr;
+  }
+};
+
+RedisSink::RedisSink(RedisSinkOptions options)
+    : FeatureSink(options.sink),
+      redis_options_(std::move(options)),
+      connection_(std::make_unique<Connection>()) {
+  const auto& o = redis_options_;
+  const std::string where = "redis sink " + o.sink.name;
+  if (o.port <= 0 || o.port > 65535) throw ConfigError(where + " port", "must be 1..65535");
+  if (o.host.empty()) throw ConfigError(where + " host", "must not be empty");
+  if (o.mode == RedisSinkMode::kSortedSet) {
+    if (o.sorted_set_key.empty()) {
+      throw ConfigError(where + " sorted_set_key", "sorted-set mode needs the set's key");
+    }
+    if (o.score_field.empty()) {
+      throw ConfigError(where + " score_field", "sorted-set mode needs the score's field name");
+    }
+  } else if (o.version_field.empty()) {
+    throw ConfigError(where + " version_field", "must not be empty");
+  }
+  if (o.ttl.count() < 0 || o.tombstone_retention.count() < 0) {
+    throw ConfigError(where + " ttl", "ttl and tombstone_retention must be >= 0");
+  }
+}
+
+RedisSink::~RedisSink() {
+  stop_flushing();
+}
+
+std::string RedisSink::redis_key(const std::string& key) const {
+  if (redis_options_.mode == RedisSinkMode::kSortedSet) return redis_options_.sorted_set_key;
+  return redis_options_.key_prefix + key;
+}
+
+namespace {
+
+// Runs one command on a connected context; nullptr means the connection broke.
+ReplyPtr run(redisContext* context, const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lengths.push_back(a.size());
+  }
+  return ReplyPtr(static_cast<redisReply*>(
+      redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data())));
+}
+
+}  // namespace
+
+void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
+                            std::span<WriteOutcome> outcomes) {
+  const auto& o = redis_options_;
+  Connection& c = *connection_;
+  const std::string where =
+      "redis sink " + name() + " (" + o.host + ":" + std::to_string(o.port) + ")";
+
+  // A broken connection: drop it, count it, retry the whole batch on a new one.
+  auto lost = [&](const std::string& doing) -> SinkError {
+    std::string reason = c.context != nullptr ? c.context->errstr : "no context";
+    c.reset();
+    count_connection_loss();
+    EDDY_LOG_WARN("{}: connection lost while {}: {}", where, doing, reason);
+    return SinkError(where + ": connection lost while " + doing + ": " + reason, true);
+  };
+  auto load_script = [&] {
+    auto reply = run(c.context, {"SCRIPT", "LOAD",
+                                 o.mode == RedisSinkMode::kHash ? detail::kHashScript
+                                                                : detail::kSortedSetScript});
+    if (!reply) throw lost("loading the script");
+    if (reply->type != REDIS_REPLY_STRING) {
+      throw SinkError(where + ": SCRIPT LOAD failed: " + std::string(reply->str, reply->len), true);
+    }
+    c.script_sha.assign(reply->str, reply->len);
+  };
+
+  if (c.context == nullptr) {
+    redisContext* context =
+        redisConnectWithTimeout(o.host.c_str(), o.port, to_timeval(o.connect_timeout));
+    if (context == nullptr || context->err != 0) {
+      std::string reason = context != nullptr ? context->errstr : "out of memory";
+      if (context != nullptr) redisFree(context);
+      throw SinkError(where + ": cannot connect: " + reason, true);
+    }
+    c.context = context;
+    redisSetTimeout(context, to_timeval(o.command_timeout));
+    redisEnableKeepAlive(context);
+    auto setup = [&](const std::vector<std::string>& args, const char* what) {
+      auto reply = run(c.context, args);
+      if (!reply) throw lost(what);
+      if (reply->type == REDIS_REPLY_ERROR) {
+        std::string error(reply->str, reply->len);
+        c.reset();
+        // A wrong password or database cannot heal by retrying.
+        throw SinkError(where + ": " + what + " failed: " + error, retriable_server_error(error));
+      }
+    };
+    if (!o.password.empty()) setup({"AUTH", o.password}, "AUTH");
+    if (o.db != 0) setup({"SELECT", std::to_string(o.db)}, "SELECT");
+    load_script();
+    if (c.was_connected) EDDY_LOG_INFO("{}: reconnected", where);
+    c.was_connected = true;
+  }
+
+  // One EVALSHA per update.
+  std::vector<std::vector<std::string>> commands(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const FeatureUpdate& u = batch[i];
+    auto& args = commands[i];
+    const char* op = u.is_delete() ? "D" : "W";
+    if (o.mode == RedisSinkMode::kHash) {
+      const std::string key = o.key_prefix + u.key;
+      args = {"EVALSHA",
+              c.script_sha,
+              "2",
+              key,
+              o.tombstone_prefix + key,
+              op,
+              std::to_string(u.event_time_ms),
+              std::to_string(u.source.partition),
+              std::to_string(u.source.offset),
+              std::to_string(o.ttl.count()),
+              std::to_string(o.tombstone_retention.count()),
+              o.version_field};
+      if (u.fields) {
+        args.reserve(args.size() + 2 * u.fields->size());
+        for (const auto& [field, value] : *u.fields) {
+          if (field == o.version_field) {
+            throw SinkError(where + ": key '" + u.key + "' has a feature named '" + field +
+                                "', the version field; rename it or set version_field",
+                            false);
+          }
+          args.push_back(field);
+          args.push_back(value);
+        }
+      }
+    } else {
+      std::string score = "0";
+      if (u.fields) {
+        bool found = false;
+        for (const auto& [field, value] : *u.fields) {
+          if (field == o.score_field) {
+            score = value;
+            found = true;
+          }
+        }
+        if (!found || !is_number(score)) {
+          throw SinkError(where + ": key '" + u.key + "' has " +
+                              (found ? "a non-numeric score '" + score + "'" : "no score") +
+                              " in field '" + o.score_field + "'",
+                          false);
+        }
+      }
+      args = {"EVALSHA",
+              c.script_sha,
+              "2",
+              o.sorted_set_key,
+              "eddy:versions:" + o.sorted_set_key,
+              op,
+              std::to_string(u.event_time_ms),
+              std::to_string(u.source.partition),
+              std::to_string(u.source.offset),
+              u.key,
+              score};
+    }
+  }
+
+  // Pipelined: append all, then read all replies (so the connection stays in sync even
+  // when some fail). NOSCRIPT (the server restarted or ran SCRIPT FLUSH): reload, resend those.
+  std::vector<std::size_t> todo(batch.size());
+  for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+  std::vector<const char*> argv;
+  std::vector<size_t> lengths;
+  for (int round = 0; round < 3 && !todo.empty(); ++round) {
+    for (std::size_t i : todo) {
+      commands[i][1] = c.script_sha;
+      argv.clear();
+      lengths.clear();
+      for (const auto& a : commands[i]) {
+        argv.push_back(a.data());
+        lengths.push_back(a.size());
+      }
+      if (redisAppendCommandArgv(c.context, static_cast<int>(argv.size()), argv.data(),
+                                 lengths.data()) != REDIS_OK) {
+        throw lost("queueing a write");
+      }
+    }
+    std::vector<std::size_t> noscript;
+    std::string first_error;
+    bool error_retriable = true;
+    for (std::size_t i : todo) {
+      void* raw = nullptr;
+      if (redisGetReply(c.context, &raw) != REDIS_OK || raw == nullptr) {
+        throw lost("waiting for a reply");
+      }
+      ReplyPtr reply(static_cast<redisReply*>(raw));
+      if (reply->type == REDIS_REPLY_INTEGER) {
+        outcomes[i] = reply->integer == 1 ? WriteOutcome::kApplied : WriteOutcome::kStale;
+      } else if (reply->type == REDIS_REPLY_ERROR) {
+        std::string_view error(reply->str, reply->len);
+        if (starts_with(error, "NOSCRIPT")) {
+          noscript.push_back(i);
+        } else if (first_error.empty()) {
+          first_error = "key '" + batch[i].key + "': " + std::string(error);
+          error_retriable = retriable_server_error(error);
+        }
+      } else {
+        first_error =
+            "key '" + batch[i].key + "': unexpected reply type " + std::to_string(reply->type);
+        error_retriable = false;
+      }
+    }
+    if (!first_error.empty()) throw SinkError(where + ": " + first_error, error_retriable);
+    if (!noscript.empty()) {
+      EDDY_LOG_INFO("{}: script not cached on the server (NOSCRIPT), loading it again", where);
+      load_script();
+    }
+    todo = std::move(noscript);
+  }
+  if (!todo.empty()) throw SinkError(where + ": the server keeps answering NOSCRIPT", true);
+}
+
+}  // namespace eddy
