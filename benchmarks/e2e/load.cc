@@ -43,8 +43,7 @@ void set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value
 std::atomic<int64_t> g_errors{0};
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR && g_errors.fetch_add(1) < 5) {
-    std::fprintf(stderr, "eddy-bench-load: delivery failed: %s\n",
-                 rd_kafka_err2str(message->err));
+    std::fprintf(stderr, "eddy-bench-load: delivery failed: %s\n", rd_kafka_err2str(message->err));
   }
 }
 
@@ -152,7 +151,8 @@ int run_produce(const std::string& bootstrap, const ProduceOptions& opt) {
           RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(value.data(), value.size()),
           RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) die(std::string("produce: ") + rd_kafka_err2str(err));
+      if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        die(std::string("produce: ") + rd_kafka_err2str(err));
       rd_kafka_poll(rk, 10);
     }
     if ((i & 1023) == 0) {
@@ -166,7 +166,8 @@ int run_produce(const std::string& bootstrap, const ProduceOptions& opt) {
     }
   }
   while (rd_kafka_flush(rk, 10000) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
-    std::fprintf(stderr, "eddy-bench-load: flush still waiting (%d queued)\n", rd_kafka_outq_len(rk));
+    std::fprintf(stderr, "eddy-bench-load: flush still waiting (%d queued)\n",
+                 rd_kafka_outq_len(rk));
   }
   rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
