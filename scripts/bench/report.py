@@ -191,6 +191,7 @@ def plot(s, folder, md_dir):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker  # noqa: F401  (used as matplotlib.ticker)
 
     os.makedirs(folder, exist_ok=True)
     written = []
@@ -205,9 +206,6 @@ def plot(s, folder, md_dir):
             for j, w in enumerate(s.workloads):
                 sp = s.metric(w, runner, lambda r, k=key: r.get(k))
                 if sp is None:
-                    if runner == "eddy" and s.cell_status(w, "eddy") == "not built yet":
-                        ax.text(j + (i - 1) * width, 0, "not\nbuilt\nyet", ha="center", va="bottom",
-                                fontsize=7, color=RUNNER_COLOR[runner])
                     continue
                 xs.append(j + (i - 1) * width)
                 meds.append(sp[0])
@@ -216,14 +214,24 @@ def plot(s, folder, md_dir):
             if xs:
                 ax.bar(xs, meds, width, yerr=[los, his], capsize=3, label=RUNNER_LABEL[runner],
                        color=RUNNER_COLOR[runner])
-                for x, m in zip(xs, meds):
-                    ax.text(x, m, fmt_num(m), ha="center", va="bottom", fontsize=7)
+                for x, m, h in zip(xs, meds, his):
+                    ax.text(x, (m + h) * 1.08, fmt_num(m), ha="center", va="bottom", fontsize=7)
+        # Log scale: the runners differ by more than an order of magnitude.
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt_num(v)))
+        lo_y, hi_y = ax.get_ylim()
+        ax.set_ylim(lo_y, hi_y * 2.5)
+        for j, w in enumerate(s.workloads):
+            if s.cell_status(w, "eddy") == "not built yet":
+                ax.text(j - width, lo_y * 1.3, "Eddy:\nnot built\nyet", ha="center", va="bottom",
+                        fontsize=7, color=RUNNER_COLOR["eddy"])
         ax.set_xticks(range(len(s.workloads)))
         ax.set_xticklabels(s.workloads)
+        ax.set_xlim(-0.6, len(s.workloads) - 0.4)
         ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=8)
-        ax.grid(axis="y", alpha=0.3)
-        ax.set_ylabel("records / s")
+        ax.legend(fontsize=8, loc="upper right")
+        ax.grid(axis="y", alpha=0.3, which="both")
+        ax.set_ylabel("records / CPU-s" if key == "records_per_cpu_s" else "records / s")
         fig.tight_layout()
         path = os.path.join(folder, fname)
         fig.savefig(path, dpi=110)
