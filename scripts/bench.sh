@@ -5,7 +5,7 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
-ALL_WORKLOADS=(W0 W1 W2 W2-nc W3 W8)
+ALL_WORKLOADS=(W0 W1 W2 W2-nc W3 W7 W8)
 ALL_RUNNERS=(eddy kstreams raw)
 
 usage() {
@@ -19,8 +19,12 @@ Runs the end-to-end workloads against a running Kafka broker and writes the repo
   W2     tumbling 1 s count per key, record cache on, at-least-once
   W2-nc  W2 with caching off and commit.interval.ms=100
   W3     hopping 1 s / 500 ms count per key
+  W7     latency (provisional definition): the W1 topology fed live at a fixed rate
+         (--w7-rate for --w7-seconds, stamped with the wall clock); a latency consumer reads
+         the output and reports p50/p90/p99/p99.9 of (now - record timestamp), skipping the
+         first --w7-warmup seconds
   W8     W2 under exactly_once_v2
-Runners: raw (W0, W1), kstreams (W1, W2, W2-nc, W3, W8), eddy (all; "not built yet" until
+Runners: raw (W0, W1, W7), kstreams (W1, W2, W2-nc, W3, W7, W8), eddy (all; "not built yet" until
 build/release/benchmarks/eddy-bench-streams exists). Each is benchmarks/runners/<name>.sh.
 
 For every run: a fresh input topic is pre-loaded by eddy-bench-load (before any measured
@@ -40,6 +44,9 @@ Options:
   --runners LIST     comma-separated subset of: ${ALL_RUNNERS[*]} (default all)
   --bootstrap B      broker (default \$EDDY_BENCH_BOOTSTRAP or localhost:9092)
   --timeout S        kill a measured process after S seconds (default $TIMEOUT)
+  --w7-rate R        W7 input records per second (default $W7_RATE)
+  --w7-seconds S     W7 duration (default $W7_SECONDS)
+  --w7-warmup S      W7 seconds not counted in the latency (default $W7_WARMUP)
   --no-build         do not (re)build the binaries and the Java app
   --no-report        do not regenerate docs/benchmarks.md (the summary is still printed)
   --keep-topics      keep this session's topics (default: deleted after each run)
@@ -62,6 +69,9 @@ KEYS=10000
 RATE=1000
 SEED=42
 TIMEOUT=600
+W7_RATE=5000
+W7_SECONDS=40
+W7_WARMUP=10
 BOOTSTRAP=${EDDY_BENCH_BOOTSTRAP:-localhost:9092}
 RUNNERS=("${ALL_RUNNERS[@]}")
 BUILD=1
@@ -81,6 +91,9 @@ while (($#)); do
     --runners) IFS=, read -r -a RUNNERS <<<"${2:?--runners needs a value}"; shift 2 ;;
     --bootstrap) BOOTSTRAP=${2:?--bootstrap needs a value}; shift 2 ;;
     --timeout) TIMEOUT=${2:?--timeout needs a value}; shift 2 ;;
+    --w7-rate) W7_RATE=${2:?--w7-rate needs a value}; shift 2 ;;
+    --w7-seconds) W7_SECONDS=${2:?--w7-seconds needs a value}; shift 2 ;;
+    --w7-warmup) W7_WARMUP=${2:?--w7-warmup needs a value}; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --no-report) REPORT=0; shift ;;
     --keep-topics) KEEP_TOPICS=1; shift ;;
@@ -95,8 +108,9 @@ done
 for r in "${RUNNERS[@]}"; do
   [[ -f $REPO_ROOT/benchmarks/runners/$r.sh ]] || die "unknown runner '$r' (no benchmarks/runners/$r.sh)"
 done
-for n in RECORDS RUNS PARTITIONS KEYS RATE TIMEOUT; do
-  [[ ${!n} =~ ^[1-9][0-9]*$ ]] || die "--${n,,} must be a positive integer, got '${!n}'"
+for n in RECORDS RUNS PARTITIONS KEYS RATE TIMEOUT W7_RATE W7_SECONDS W7_WARMUP; do
+  opt=${n,,}
+  [[ ${!n} =~ ^[1-9][0-9]*$ ]] || die "--${opt//_/-} must be a positive integer, got '${!n}'"
 done
 
 # Python with matplotlib for the report (the Debian one has python3-matplotlib).
@@ -116,7 +130,7 @@ if ((BUILD)); then
     log "configuring the release build (build/release)..."
     (cd "$REPO_ROOT" && cmake --preset release -DEDDY_BUILD_TESTS=OFF >/dev/null)
   fi
-  targets=(eddy-bench-raw-pipe eddy-bench-load)
+  targets=(eddy-bench-raw-pipe eddy-bench-load eddy-bench-latency)
   grep -q '^build benchmarks/eddy-bench-streams:' "$BUILD_DIR/build.ninja" && targets+=(eddy-bench-streams)
   log "building ${targets[*]} (Release, -j2)..."
   (cd "$REPO_ROOT" && cmake --build --preset release -j2 --target "${targets[@]}" >"$WORK_DIR/build.log" 2>&1) ||
@@ -150,7 +164,10 @@ LOG_DIR=$WORK_DIR/logs/$SESSION
 STATE_ROOT=$WORK_DIR/state/$SESSION
 mkdir -p "$LOG_DIR" "$STATE_ROOT"
 
+MPID= LPID=
 cleanup() {
+  # Only processes this script started, by pid.
+  for pid in $MPID $LPID; do kill -TERM "$pid" 2>/dev/null || true; done
   if ((!KEEP_TOPICS)); then
     "$LOADER" --bootstrap "$BOOTSTRAP" delete --prefix "$PREFIX-" >/dev/null 2>&1 || true
   fi
@@ -164,6 +181,7 @@ source "$REPO_ROOT/scripts/kafka/versions.env"
   --param "workloads=${WORKLOADS[*]}" --param "runners=${RUNNERS[*]}" \
   --param "records=$RECORDS" --param "runs=$RUNS" --param "partitions=$PARTITIONS" \
   --param "keys=$KEYS" --param "rate=$RATE" --param "seed=$SEED" \
+  --param "w7_rate=$W7_RATE" --param "w7_seconds=$W7_SECONDS" --param "w7_warmup=$W7_WARMUP" \
   --param "kafka=$KAFKA_VERSION" --param "bootstrap=$BOOTSTRAP" \
   --param "java_opts=${EDDY_BENCH_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseG1GC}" >>"$RESULTS"
 
@@ -186,16 +204,103 @@ for w in "${WORKLOADS[@]}"; do
   done
 done
 
+# Appends the last line of $LOG_DIR/partial.jsonl to $RESULTS with the output topic's record
+# count and, when given, the fields of a latency JSON file merged in.
+finish_result() {
+  local out_count=$1 latency_file=${2:-}
+  "$PYTHON" - "$LOG_DIR/partial.jsonl" "$RESULTS" "$out_count" "$latency_file" <<'PY'
+import json, sys
+partial, results, count, latency_file = sys.argv[1:5]
+last = json.loads(open(partial).read().splitlines()[-1])
+last["output_records"] = None if count == "null" else int(count)
+if latency_file:
+    try:
+        lat = json.loads(open(latency_file).read().strip().splitlines()[-1])
+        last.update(lat)
+    except (OSError, ValueError, IndexError):
+        last["latency_error"] = "no latency result"
+open(results, "a").write(json.dumps(last, sort_keys=True) + "\n")
+PY
+  rm -f "$LOG_DIR/partial.jsonl"
+}
+
+# measure_one WORKLOAD RUNNER RUN INPUT: one measured process of one runner on one workload.
+# W7 (fixed rate, latency): its own input topic, fed live by the loader while the process runs,
+# and a latency consumer on the output topic.
+measure_one() {
+  local w=$1 r=$2 run=$3 input=$4 wl=${1,,} rc
+  local run_prefix=$PREFIX-r$run
+  export BENCH_WORKLOAD=$w
+  export BENCH_INPUT=$input
+  export BENCH_OUTPUT=$run_prefix-$wl-$r-out
+  export BENCH_APP_ID=$run_prefix-$wl-$r
+  export BENCH_STATE_DIR=$STATE_ROOT/$BENCH_APP_ID
+  export BENCH_RECORDS=$RECORDS
+  "$LOADER" --bootstrap "$BOOTSTRAP" create --topic "$BENCH_OUTPUT" --partitions "$PARTITIONS" \
+    2>>"$LOG_DIR/admin.log" || die "cannot create $BENCH_OUTPUT"
+  local measure=("$PYTHON" "$SCRIPT_DIR/bench/measure.py" --results "$LOG_DIR/partial.jsonl"
+    --log "$LOG_DIR/$w-$r-r$run.log" --timeout "$TIMEOUT"
+    --meta "session=$SESSION" --meta "run=$run" --meta "workload=$w" --meta "runner=$r"
+    --meta "output=$BENCH_OUTPUT" --meta "partitions=$PARTITIONS")
+  if [[ $w != W7 ]]; then
+    set +e
+    "${measure[@]}" --meta "input=$input" -- "$REPO_ROOT/benchmarks/runners/$r.sh" run "$w"
+    rc=$?
+    set -e
+    ((rc == 0)) || failures=$((failures + 1))
+    finish_result "$("$LOADER" --bootstrap "$BOOTSTRAP" count --topic "$BENCH_OUTPUT" 2>/dev/null || echo null)"
+  else
+    export BENCH_INPUT=$run_prefix-$wl-$r-in
+    export BENCH_RECORDS=$((W7_RATE * W7_SECONDS))
+    "$LOADER" --bootstrap "$BOOTSTRAP" create --topic "$BENCH_INPUT" --partitions "$PARTITIONS" \
+      2>>"$LOG_DIR/admin.log" || die "cannot create $BENCH_INPUT"
+    local start_ms latency_file=$LOG_DIR/$w-$r-r$run.latency.json mpid lpid
+    start_ms=$(date +%s%3N)
+    "${measure[@]}" --meta "input=$BENCH_INPUT" --meta "rate=$W7_RATE" \
+      -- "$REPO_ROOT/benchmarks/runners/$r.sh" run "$w" &
+    mpid=$!
+    MPID=$mpid
+    "$BUILD_DIR/benchmarks/eddy-bench-latency" --bootstrap "$BOOTSTRAP" --topic "$BENCH_OUTPUT" \
+      --start-ms "$start_ms" --warmup-s "$W7_WARMUP" --max-s "$((TIMEOUT + 60))" \
+      >"$latency_file" 2>>"$LOG_DIR/$w-$r-r$run.latency.log" &
+    lpid=$!
+    LPID=$lpid
+    "$LOADER" --bootstrap "$BOOTSTRAP" live --no-create --topic "$BENCH_INPUT" \
+      --partitions "$PARTITIONS" --rate "$W7_RATE" --seconds "$W7_SECONDS" --keys "$KEYS" \
+      --seed "$SEED" >"$LOG_DIR/$w-$r-r$run.live.json" 2>>"$LOG_DIR/$w-$r-r$run.latency.log" ||
+      log "warning: the live load of $BENCH_INPUT failed (see $LOG_DIR/$w-$r-r$run.latency.log)"
+    set +e
+    wait "$mpid"
+    rc=$?
+    set -e
+    ((rc == 0)) || failures=$((failures + 1))
+    sleep 2 # let the last outputs reach the latency consumer
+    kill -TERM "$lpid" 2>/dev/null || true
+    wait "$lpid" || true
+    MPID= LPID=
+    finish_result "$("$LOADER" --bootstrap "$BOOTSTRAP" count --topic "$BENCH_OUTPUT" 2>/dev/null || echo null)" \
+      "$latency_file"
+  fi
+  rm -rf "$BENCH_STATE_DIR"
+}
+
+needs_preload=0
+for w in "${WORKLOADS[@]}"; do [[ $w == W7 ]] || needs_preload=1; done
+
 failures=0
 for ((run = 1; run <= RUNS; run++)); do
   run_prefix=$PREFIX-r$run
   input=$run_prefix-in
-  log "run $run/$RUNS: loading $RECORDS records into $input..."
-  "$LOADER" --bootstrap "$BOOTSTRAP" produce --topic "$input" --partitions "$PARTITIONS" \
-    --records "$RECORDS" --keys "$KEYS" --rate "$RATE" --seed "$SEED" \
-    >"$LOG_DIR/load-r$run.json" 2>"$LOG_DIR/load-r$run.log" ||
-    { cat "$LOG_DIR/load-r$run.log" >&2; die "loading $input failed"; }
-  tail -1 "$LOG_DIR/load-r$run.log" >&2
+  if ((needs_preload)); then
+    log "run $run/$RUNS: loading $RECORDS records into $input..."
+    "$LOADER" --bootstrap "$BOOTSTRAP" produce --topic "$input" --partitions "$PARTITIONS" \
+      --records "$RECORDS" --keys "$KEYS" --rate "$RATE" --seed "$SEED" \
+      >"$LOG_DIR/load-r$run.json" 2>"$LOG_DIR/load-r$run.log" ||
+      { cat "$LOG_DIR/load-r$run.log" >&2; die "loading $input failed"; }
+    tail -1 "$LOG_DIR/load-r$run.log" >&2
+  else
+    log "run $run/$RUNS"
+  fi
   # Rotate the runner order each run so no runner always goes first (page cache, JIT noise).
   order=()
   for ((i = 0; i < ${#RUNNERS[@]}; i++)); do
@@ -204,35 +309,7 @@ for ((run = 1; run <= RUNS; run++)); do
   for w in "${WORKLOADS[@]}"; do
     for r in "${order[@]}"; do
       [[ ${STATUS[$w/$r]} == ok ]] || continue
-      wl=${w,,}
-      export BENCH_WORKLOAD=$w
-      export BENCH_INPUT=$input
-      export BENCH_OUTPUT=$run_prefix-$wl-$r-out
-      export BENCH_APP_ID=$run_prefix-$wl-$r
-      export BENCH_STATE_DIR=$STATE_ROOT/$BENCH_APP_ID
-      "$LOADER" --bootstrap "$BOOTSTRAP" create --topic "$BENCH_OUTPUT" --partitions "$PARTITIONS" \
-        2>>"$LOG_DIR/admin.log" || die "cannot create $BENCH_OUTPUT"
-      set +e
-      "$PYTHON" "$SCRIPT_DIR/bench/measure.py" --results "$LOG_DIR/partial.jsonl" \
-        --log "$LOG_DIR/$w-$r-r$run.log" --timeout "$TIMEOUT" \
-        --meta "session=$SESSION" --meta "run=$run" --meta "workload=$w" --meta "runner=$r" \
-        --meta "input=$input" --meta "output=$BENCH_OUTPUT" --meta "partitions=$PARTITIONS" \
-        -- "$REPO_ROOT/benchmarks/runners/$r.sh" run "$w"
-      rc=$?
-      set -e
-      ((rc == 0)) || failures=$((failures + 1))
-      # Sanity: how many records the output topic got (W0 = input; W1 = the kept ones).
-      out_count=$("$LOADER" --bootstrap "$BOOTSTRAP" count --topic "$BENCH_OUTPUT" 2>/dev/null || echo null)
-      "$PYTHON" - "$LOG_DIR/partial.jsonl" "$RESULTS" "$out_count" <<'PY'
-import json, sys
-partial, results, count = sys.argv[1:4]
-lines = open(partial).read().splitlines()
-last = json.loads(lines[-1])
-last["output_records"] = None if count == "null" else int(count)
-open(results, "a").write(json.dumps(last, sort_keys=True) + "\n")
-PY
-      rm -f "$LOG_DIR/partial.jsonl"
-      rm -rf "$BENCH_STATE_DIR"
+      measure_one "$w" "$r" "$run" "$input"
     done
   done
   if ((!KEEP_TOPICS)); then

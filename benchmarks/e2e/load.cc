@@ -4,6 +4,8 @@
 //       creates T (P partitions, retention.ms=-1) and pre-loads N retail-like JSON events:
 //       key = customer id drawn from K keys, event time = start + i * 1000 / R ms (so R events
 //       per event-time second, increasing), deterministic for a given --seed and --start-ms.
+//   eddy-bench-load live --topic T --rate R --seconds S  fixed-rate load stamped with the wall
+//       clock (for latency runs; runs beside the measured process)
 //   eddy-bench-load create --topic T --partitions P     create an (output) topic
 //   eddy-bench-load count --topic T                     print the number of records in T
 //   eddy-bench-load delete --prefix P                   delete every topic whose name starts with P
@@ -190,6 +192,70 @@ int run_produce(const std::string& bootstrap, const ProduceOptions& opt) {
   return 0;
 }
 
+// Fixed-rate live load: the same events, stamped with the wall clock when produced, paced in
+// 1 ms steps so the input arrives at --rate records per second for --seconds.
+int run_live(const std::string& bootstrap, const ProduceOptions& opt, double seconds) {
+  if (opt.create) create_topic(bootstrap, opt.topic, opt.partitions);
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", bootstrap);
+  set(conf, "client.id", "eddy-bench-load-live");
+  set(conf, "acks", "all");
+  set(conf, "enable.idempotence", "true");
+  set(conf, "linger.ms", "1");
+  set(conf, "compression.type", "none");
+  set(conf, "partitioner", "murmur2_random");
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) die(std::string("producer: ") + errstr);
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, opt.topic.c_str(), nullptr);
+
+  const int64_t total = static_cast<int64_t>(seconds * static_cast<double>(opt.rate));
+  Generator gen(opt.seed, opt.keys);
+  std::string key;
+  std::string value;
+  const double t0 = now_s();
+  double next_progress = t0 + 5;
+  int64_t i = 0;
+  while (i < total) {
+    const double elapsed = now_s() - t0;
+    const int64_t due =
+        std::min(total, static_cast<int64_t>(elapsed * static_cast<double>(opt.rate)) + 1);
+    for (; i < due; ++i) {
+      const int64_t ts = eddy::bench::wall_clock_ms();
+      gen.next(i, ts, key, value);
+      for (;;) {
+        const rd_kafka_resp_err_t err = rd_kafka_producev(
+            rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(value.data(), value.size()),
+            RD_KAFKA_V_TIMESTAMP(ts), RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+          die(std::string("produce: ") + rd_kafka_err2str(err));
+        rd_kafka_poll(rk, 1);
+      }
+    }
+    rd_kafka_poll(rk, 1);  // serves delivery reports and paces in ~1 ms steps
+    if (now_s() >= next_progress) {
+      std::fprintf(stderr, "eddy-bench-load: live %s %lld/%lld\n", opt.topic.c_str(),
+                   static_cast<long long>(i), static_cast<long long>(total));
+      next_progress += 5;
+    }
+  }
+  while (rd_kafka_flush(rk, 10000) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+  }
+  const double wall = now_s() - t0;
+  rd_kafka_topic_destroy(rkt);
+  rd_kafka_destroy(rk);
+  if (g_errors.load() != 0) die(std::to_string(g_errors.load()) + " records failed delivery");
+  std::printf(
+      "{\"topic\":\"%s\",\"records\":%lld,\"target_rate\":%lld,\"achieved_rate\":%.0f,"
+      "\"wall_s\":%.3f}\n",
+      opt.topic.c_str(), static_cast<long long>(total), static_cast<long long>(opt.rate),
+      static_cast<double>(total) / wall, wall);
+  return 0;
+}
+
 // Records in a topic: sum over partitions of (high - low watermark).
 int run_count(const std::string& bootstrap, const std::string& topic) {
   char errstr[512];
@@ -258,6 +324,21 @@ int main(int argc, char** argv) {
   produce->add_option("--seed", popt.seed, "random seed")->capture_default_str();
   produce->add_flag("!--no-create", popt.create, "do not create the topic");
 
+  ProduceOptions lopt;
+  double live_seconds = 40;
+  auto* live = app.add_subcommand(
+      "live",
+      "produce events at a fixed wall-clock rate, stamped with the wall clock (latency runs)");
+  live->add_option("--topic", lopt.topic, "input topic")->required();
+  live->add_option("--partitions", lopt.partitions, "partitions")->capture_default_str();
+  live->add_option("--rate", lopt.rate, "records per second")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  live->add_option("--seconds", live_seconds, "how long")->capture_default_str();
+  live->add_option("--keys", lopt.keys, "distinct customer keys")->capture_default_str();
+  live->add_option("--seed", lopt.seed, "random seed")->capture_default_str();
+  live->add_flag("!--no-create", lopt.create, "do not create the topic");
+
   std::string topic;
   int partitions = 4;
   auto* create = app.add_subcommand("create", "create a topic");
@@ -272,6 +353,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*produce) return run_produce(bootstrap, popt);
+    if (*live) return run_live(bootstrap, lopt, live_seconds);
     if (*create) {
       create_topic(bootstrap, topic, partitions);
       return 0;

@@ -33,6 +33,7 @@ struct Options {
   int commit_ms = 1000;
   int batch = 10000;
   int linger_ms = 5;
+  int poll_ms = 10;
   double timeout_s = 600;
   std::vector<std::string> consumer_props;
   std::vector<std::string> producer_props;
@@ -130,6 +131,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--batch", opt.batch, "max records per consume batch")->capture_default_str();
   app.add_option("--linger-ms", opt.linger_ms, "producer linger.ms")->capture_default_str();
+  app.add_option("--poll-ms", opt.poll_ms, "max wait of one consume batch (latency bound)")
+      ->capture_default_str();
   app.add_option("--timeout-s", opt.timeout_s, "give up (exit 2) after this many seconds")
       ->capture_default_str();
   app.add_option("--consumer-prop", opt.consumer_props, "extra consumer property key=value");
@@ -200,7 +203,7 @@ int main(int argc, char** argv) {
                    static_cast<long long>(opt.records));
       return 2;
     }
-    const ssize_t n = rd_kafka_consume_batch_queue(queue, 100, batch.data(), batch.size());
+    const ssize_t n = rd_kafka_consume_batch_queue(queue, opt.poll_ms, batch.data(), batch.size());
     if (n < 0) die(std::string("consume: ") + rd_kafka_err2str(rd_kafka_last_error()));
     for (ssize_t i = 0; i < n; ++i) {
       rd_kafka_message_t* m = batch[static_cast<size_t>(i)];

@@ -11,6 +11,7 @@
 //   W2     tumbling 1 s count per key, caching on, at-least-once, commit.interval default
 //   W2-nc  W2 with caching off (statestore.cache.max.bytes=0) and commit.interval.ms=100
 //   W3     hopping 1 s / advance 500 ms count per key
+//   W7     the W1 topology; the harness feeds the input live at a fixed rate (latency)
 //   W8     W2 under exactly_once_v2
 // Windowed counts go out as key "<customer>@<window start ms>", value "<count>" (strings).
 // Timestamps are the record timestamps (set by the loader).
@@ -93,7 +94,7 @@ public final class EddyBench {
   static void usage(String error) {
     if (error != null) System.err.println("EddyBench: error: " + error);
     System.err.println(
-        "Usage: EddyBench --workload W1|W2|W2-nc|W3|W8 --input T --output T --records N\n"
+        "Usage: EddyBench --workload W1|W2|W2-nc|W3|W7|W8 --input T --output T --records N\n"
             + "                 [--bootstrap localhost:9092] [--app-id ID] [--state-dir DIR]\n"
             + "                 [--timeout-s 600] [--prop key=value ...]");
     System.exit(error == null ? 0 : 64);
@@ -147,6 +148,7 @@ public final class EddyBench {
     Duration size = Duration.ofSeconds(1);
     switch (workload) {
       case "W1":
+      case "W7": // W1 fed live at a fixed rate (latency)
         counted
             .filter((k, v) -> v != null && w1Keep(v))
             .mapValues(EddyBench::w1Map)

@@ -21,7 +21,7 @@ import sys
 RUNNER_ORDER = ["eddy", "kstreams", "raw"]
 RUNNER_LABEL = {"eddy": "Eddy", "kstreams": "Kafka Streams", "raw": "raw librdkafka pipe"}
 RUNNER_COLOR = {"eddy": "#1f77b4", "kstreams": "#ff7f0e", "raw": "#7f7f7f"}
-WORKLOAD_ORDER = ["W0", "W1", "W2", "W2-nc", "W3", "W8"]
+WORKLOAD_ORDER = ["W0", "W1", "W2", "W2-nc", "W3", "W7", "W8"]
 WORKLOAD_TEXT = {
     "W0": "pass-through pipe: consume, produce the same key, value and timestamp (at-least-once)",
     "W1": "stateless: filter (drop page_view of category \"books\", ~8.75% of the input) + "
@@ -29,6 +29,9 @@ WORKLOAD_TEXT = {
     "W2": "tumbling 1 s count per customer key, record cache on, at-least-once, default commit interval",
     "W2-nc": "W2 with caching off (statestore.cache.max.bytes=0) and commit.interval.ms=100",
     "W3": "hopping 1 s / 500 ms count per customer key",
+    "W7": "latency (provisional definition): the W1 topology with its input fed live at a fixed rate, "
+          "stamped with the wall clock; latency = now - record timestamp when the output is consumed, "
+          "warm-up excluded. Wall rate = the input rate, so only records / CPU-s and the latency compare",
     "W8": "W2 under exactly_once_v2",
 }
 
@@ -140,11 +143,17 @@ def latency(r, q):
     return r.get(f"latency_{q}_ms", app.get(f"latency_{q}_ms"))
 
 
+def has_latency(s, w):
+    return any(latency(r, "p50") is not None for runner in RUNNER_ORDER for r in s.runs(w, runner))
+
+
 def workload_table(s, w):
     """Markdown lines of one workload's table."""
+    lat = has_latency(s, w)
     lines = [
-        "| runner | records / CPU-s | wall records / s | records / CPU-s, processing window | CPU-s (user+sys) | peak RSS MiB | output records | runs |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| runner | records / CPU-s | wall records / s | records / CPU-s, processing window | CPU-s (user+sys) | peak RSS MiB | output records | runs |"
+        + (" latency p50 ms | p99 ms | p99.9 ms |" if lat else ""),
+        "|---|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|---:|" if lat else ""),
     ]
     for runner in RUNNER_ORDER:
         st = s.cell_status(w, runner)
@@ -152,7 +161,7 @@ def workload_table(s, w):
         if st is not None:
             if st == "n/a" and runner == "raw" and s.runs("W0", "raw"):
                 st = "n/a (see W0 for the limit)"
-            lines.append(f"| {label} | {st} | | | | | | 0 |")
+            lines.append(f"| {label} | {st} | | | | | | 0 |" + (" | | |" if lat else ""))
             continue
         runs = s.runs(w, runner)
         outs = sorted({r.get("output_records") for r in runs if r.get("output_records") is not None})
@@ -163,7 +172,9 @@ def workload_table(s, w):
             f" | {fmt_spread(s.metric(w, runner, lambda r: r['cpu_s']), lambda x: f'{x:.2f}')}"
             f" | {fmt_spread(s.metric(w, runner, rss_mib), lambda x: f'{x:.0f}')}"
             f" | {', '.join(str(o) for o in outs) or '–'}"
-            f" | {len(runs)} |")
+            f" | {len(runs)} |"
+            + ("".join(f" {fmt_spread(s.metric(w, runner, lambda r, q=q: latency(r, q)), lambda x: f'{x:.0f}')} |"
+                       for q in ("p50", "p99", "p999")) if lat else ""))
     return lines
 
 
@@ -326,10 +337,9 @@ def markdown(info, s, plots):
             out += [f"![{title}]({rel})", ""]
     if not any(latency(r, "p50") is not None for rs in s.ok.values() for r in rs):
         out += ["## Latency", "",
-                "No workload of this session measured end-to-end latency: W0–W8 here are throughput runs "
-                "over a pre-loaded topic, where latency is meaningless. The fixed-rate workload (W7) and its "
-                "latency consumer are not built yet; the report plots `latency_p50_ms` / `latency_p99_ms` "
-                "when a result carries them.", ""]
+                "No workload of this session measured end-to-end latency: the workloads run here are "
+                "throughput runs over a pre-loaded topic, where latency is meaningless. Run W7 "
+                "(`scripts/bench.sh W7`) for latency at a fixed rate.", ""]
     return "\n".join(out)
 
 
@@ -348,7 +358,10 @@ def print_summary(info, s):
             print(f"  {RUNNER_LABEL[runner]:<22} "
                   f"{fmt_spread(s.metric(w, runner, lambda r: r['records_per_cpu_s'])):>26} "
                   f"{fmt_spread(s.metric(w, runner, lambda r: r['wall_records_per_s'])):>26} "
-                  f"{fmt_spread(s.metric(w, runner, rss_mib), lambda x: f'{x:.0f}'):>10}")
+                  f"{fmt_spread(s.metric(w, runner, rss_mib), lambda x: f'{x:.0f}'):>10}"
+                  + (f"   latency p50 {fmt_spread(s.metric(w, runner, lambda r: latency(r, 'p50')), lambda x: f'{x:.0f}')} ms,"
+                     f" p99 {fmt_spread(s.metric(w, runner, lambda r: latency(r, 'p99')), lambda x: f'{x:.0f}')} ms"
+                     if has_latency(s, w) else ""))
         for line in ratio_lines(s, w):
             print("  " + line.replace("**", ""))
 
