@@ -1,0 +1,247 @@
+// Kafka Streams peer for Eddy's end-to-end benchmarks (scripts/bench.sh compiles it with javac
+// against `scripts/kafka.sh classpath`; nothing is compiled at run time).
+//
+//   java -cp build/bench/kstreams:<kafka classpath> EddyBench --workload W2 \
+//        --bootstrap localhost:9092 --input in --output out --app-id id --state-dir dir \
+//        --records 1000000
+//
+// Workloads (same semantics as the Eddy topologies and benchmarks/e2e/bench_common.h):
+//   W1     stateless: filter (drop page_view of category "books", on the JSON string)
+//          + mapValues (append ,"w1":true before the closing brace) + to
+//   W2     tumbling 1 s count per key, caching on, at-least-once, commit.interval default
+//   W2-nc  W2 with caching off (statestore.cache.max.bytes=0) and commit.interval.ms=100
+//   W3     hopping 1 s / advance 500 ms count per key
+//   W7     the W1 topology; the harness feeds the input live at a fixed rate (latency)
+//   W8     W2 under exactly_once_v2
+// Windowed counts go out as key "<customer>@<window start ms>", value "<count>" (strings).
+// Timestamps are the record timestamps (set by the loader).
+//
+// The app stops itself once the stream thread has processed --records input records (a peek
+// right after the source bumps a counter; main polls it every 20 ms), then close() flushes
+// and commits. It prints one JSON line last on stdout; the harness measures CPU and RSS of
+// the process from the OS, the JSON adds the processing-window figures.
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.TimeWindows;
+
+public final class EddyBench {
+  static final String W1_DROP_TYPE = "\"type\":\"page_view\"";
+  static final String W1_DROP_CATEGORY = "\"category\":\"books\"";
+  static final String W1_SUFFIX = ",\"w1\":true}";
+
+  // Written by the single stream thread only; published through a volatile every 1024 records.
+  static long processed = 0;
+  static volatile long processedPublished = 0;
+  static volatile long firstNanos = 0;
+  static volatile long firstCpuNanos = 0;
+  static long target = 0;
+
+  static boolean w1Keep(String v) {
+    return !(v.contains(W1_DROP_CATEGORY) && v.contains(W1_DROP_TYPE));
+  }
+
+  static String w1Map(String v) {
+    if (!v.isEmpty() && v.charAt(v.length() - 1) == '}') {
+      return v.substring(0, v.length() - 1) + W1_SUFFIX;
+    }
+    return v;
+  }
+
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  static void onRecord() {
+    long c = ++processed;
+    if (c == 1) {
+      firstNanos = System.nanoTime();
+      firstCpuNanos = processCpuNanos();
+    }
+    if ((c & 1023) == 0 || c >= target) processedPublished = c;
+  }
+
+  static long maxRssKb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (Exception e) {
+      // not Linux: leave it to the harness
+    }
+    return -1;
+  }
+
+  static void usage(String error) {
+    if (error != null) System.err.println("EddyBench: error: " + error);
+    System.err.println(
+        "Usage: EddyBench --workload W1|W2|W2-nc|W3|W7|W8 --input T --output T --records N\n"
+            + "                 [--bootstrap localhost:9092] [--app-id ID] [--state-dir DIR]\n"
+            + "                 [--timeout-s 600] [--prop key=value ...]");
+    System.exit(error == null ? 0 : 64);
+  }
+
+  public static void main(String[] args) throws Exception {
+    final long tStart = System.nanoTime();
+    Map<String, String> opt = new HashMap<>();
+    opt.put("--bootstrap", "localhost:9092");
+    opt.put("--timeout-s", "600");
+    Properties extra = new Properties();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("-h") || a.equals("--help")) usage(null);
+      if (i + 1 >= args.length) usage("missing value for " + a);
+      String v = args[++i];
+      if (a.equals("--prop")) {
+        int eq = v.indexOf('=');
+        if (eq < 0) usage("--prop wants key=value");
+        extra.put(v.substring(0, eq), v.substring(eq + 1));
+      } else {
+        opt.put(a, v);
+      }
+    }
+    for (String req : new String[] {"--workload", "--input", "--output", "--records"}) {
+      if (!opt.containsKey(req)) usage(req + " is required");
+    }
+    final String workload = opt.get("--workload");
+    final String input = opt.get("--input");
+    final String output = opt.get("--output");
+    target = Long.parseLong(opt.get("--records"));
+    final String appId = opt.getOrDefault("--app-id", "eddybench-" + workload + "-" + tStart);
+    final double timeoutS = Double.parseDouble(opt.get("--timeout-s"));
+
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, opt.get("--bootstrap"));
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+    props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+    props.put(StreamsConfig.STATE_DIR_CONFIG,
+        opt.getOrDefault("--state-dir", "build/bench/state/" + appId));
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+    // Only silences a 4.x start-up warning; this topology has no global state.
+    props.put("processing.exception.handler.global.enabled", "true");
+
+    StreamsBuilder builder = new StreamsBuilder();
+    KStream<String, String> source =
+        builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()));
+    KStream<String, String> counted = source.peek((k, v) -> onRecord());
+    Duration size = Duration.ofSeconds(1);
+    switch (workload) {
+      case "W1":
+      case "W7": // W1 fed live at a fixed rate (latency)
+        counted
+            .filter((k, v) -> v != null && w1Keep(v))
+            .mapValues(EddyBench::w1Map)
+            .to(output, Produced.with(Serdes.String(), Serdes.String()));
+        break;
+      case "W2-nc":
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        windowedCount(counted, TimeWindows.ofSizeWithNoGrace(size), output);
+        break;
+      case "W8":
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        windowedCount(counted, TimeWindows.ofSizeWithNoGrace(size), output);
+        break;
+      case "W2":
+        windowedCount(counted, TimeWindows.ofSizeWithNoGrace(size), output);
+        break;
+      case "W3":
+        windowedCount(
+            counted, TimeWindows.ofSizeWithNoGrace(size).advanceBy(Duration.ofMillis(500)), output);
+        break;
+      default:
+        usage("unknown workload " + workload);
+    }
+    props.putAll(extra);
+
+    KafkaStreams streams = new KafkaStreams(builder.build(), props);
+    final int[] exitCode = {0};
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          System.err.println("EddyBench: stream thread failed: " + e);
+          exitCode[0] = 1;
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    streams.start();
+
+    final long deadline = tStart + (long) (timeoutS * 1e9);
+    long nextProgress = System.nanoTime() + 5_000_000_000L;
+    while (processedPublished < target) {
+      Thread.sleep(20);
+      KafkaStreams.State state = streams.state();
+      if (state == KafkaStreams.State.ERROR
+          || state == KafkaStreams.State.NOT_RUNNING
+          || state == KafkaStreams.State.PENDING_ERROR
+          || exitCode[0] != 0) {
+        System.err.println("EddyBench: streams stopped early in state " + state);
+        streams.close(Duration.ofSeconds(30));
+        System.exit(1);
+      }
+      long now = System.nanoTime();
+      if (now > deadline) {
+        System.err.printf(
+            "EddyBench: timeout after %.0f s with %d/%d records%n",
+            timeoutS, processedPublished, target);
+        streams.close(Duration.ofSeconds(30));
+        System.exit(2);
+      }
+      if (now > nextProgress) {
+        System.err.printf("EddyBench: %s %d/%d records%n", workload, processedPublished, target);
+        nextProgress = now + 5_000_000_000L;
+      }
+    }
+    // close() flushes caches and the producer and commits (a transaction commit under EOS).
+    boolean closed = streams.close(Duration.ofSeconds(60));
+    final long tDone = System.nanoTime();
+    final long cpuDone = processCpuNanos();
+    if (!closed) System.err.println("EddyBench: close() timed out");
+
+    double wall = (tDone - tStart) / 1e9;
+    double cpu = cpuDone / 1e9;
+    double procWall = (tDone - firstNanos) / 1e9;
+    double procCpu = (cpuDone - firstCpuNanos) / 1e9;
+    long records = processedPublished;
+    System.out.println(
+        String.format(
+            Locale.ROOT,
+            "{\"runner\":\"kstreams\",\"workload\":\"%s\",\"records\":%d,\"wall_s\":%.3f,"
+                + "\"cpu_s\":%.3f,\"max_rss_kb\":%d,\"records_per_cpu_s\":%.0f,"
+                + "\"proc_wall_s\":%.3f,\"proc_cpu_s\":%.3f,\"proc_records_per_cpu_s\":%.0f,"
+                + "\"closed_cleanly\":%b}",
+            workload, records, wall, cpu, maxRssKb(), records / Math.max(cpu, 1e-9), procWall,
+            procCpu, records / Math.max(procCpu, 1e-9), closed));
+    System.out.flush();
+    System.exit(closed ? exitCode[0] : 3);
+  }
+
+  static void windowedCount(KStream<String, String> stream, TimeWindows windows, String output) {
+    stream
+        .groupByKey()
+        .windowedBy(windows)
+        .count(Materialized.as("eddybench-counts"))
+        .toStream()
+        .map((wk, count) -> KeyValue.pair(wk.key() + "@" + wk.window().start(), count.toString()))
+        .to(output, Produced.with(Serdes.String(), Serdes.String()));
+  }
+}
