@@ -31,6 +31,10 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
 
   for (const auto& name : store_names) {
     const auto& entry = plan_->stores.at(name);
+    if (env_.store_provider) {
+      stores_.emplace(name, env_.store_provider(entry.spec));
+      continue;
+    }
     auto context = std::make_unique<state::StoreContext>();
     context->application_id = plan_->application_id;
     context->task_id = task_id_;
@@ -38,7 +42,9 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
     context->task_dir = env_.state_dir / plan_->application_id / task_id_;
     context->changelog = entry.spec.logging ? env_.changelog : nullptr;
     context->record_timestamp = [this] { return current_timestamp_; };
-    stores_.emplace(name, state::create_store(entry.spec, *context));
+    auto store = state::create_store(entry.spec, *context);
+    stores_.emplace(name, store.get());
+    owned_stores_.emplace(name, std::move(store));
     store_contexts_.push_back(std::move(context));
   }
 
@@ -98,6 +104,7 @@ void TaskCore::process(const IncomingRecord& record) {
   metadata_.partition = record.partition;
   metadata_.offset = record.offset;
   headers_ = record.headers;
+  current_record_ = &record;
   current_timestamp_ = record.timestamp;
   stream_time_ = std::max(stream_time_, record.timestamp);
   auto view = [](const std::optional<Bytes>& b) {
@@ -107,9 +114,11 @@ void TaskCore::process(const IncomingRecord& record) {
     it->second->process_raw(view(record.key), view(record.value), record.timestamp);
   } catch (...) {
     in_record_ = false;
+    current_record_ = nullptr;
     throw;
   }
   in_record_ = false;
+  current_record_ = nullptr;
   ++metrics_.processed;
   if (!schedules_.empty()) punctuate(PunctuationType::kStreamTime, stream_time_);
 }
@@ -153,14 +162,14 @@ Cancellable TaskCore::schedule(int64_t interval_ms, PunctuationType type, Punctu
 }
 
 StateStore* TaskCore::store(const std::string& name) {
-  if (auto it = stores_.find(name); it != stores_.end()) return it->second.get();
+  if (auto it = stores_.find(name); it != stores_.end()) return it->second;
   if (auto it = env_.global_stores.find(name); it != env_.global_stores.end()) return it->second;
   return nullptr;
 }
 
 StateStore* TaskCore::local_store(const std::string& name) const {
   auto it = stores_.find(name);
-  return it == stores_.end() ? nullptr : it->second.get();
+  return it == stores_.end() ? nullptr : it->second;
 }
 
 void TaskCore::send(const std::string& topic, std::optional<std::string_view> key,
@@ -184,6 +193,12 @@ void TaskCore::deserialization_failed(const std::string& node, const SerdeError&
   if (env_.deserialization_errors == ErrorHandling::kLogAndFail) {
     throw SerdeError("source '" + node + "': " + error.what(), position);
   }
+  if (env_.deserialization_errors == ErrorHandling::kDeadLetter && env_.dead_letter &&
+      current_record_ != nullptr) {
+    env_.dead_letter(*current_record_,
+                     SerdeError("source '" + node + "': " + error.what(), position));
+    return;
+  }
   EDDY_LOG_WARN(
       "task {}: source '{}' skipped a record it could not deserialize: {} (topic {}, "
       "partition {}, offset {})",
@@ -200,7 +215,8 @@ void TaskCore::close() {
   for (auto& node : nodes_) {
     if (node) node->close();
   }
-  for (auto& [name, store] : stores_) store->close();
+  // Stores from a store_provider are closed by their owner (after the final checkpoint).
+  for (auto& [name, store] : owned_stores_) store->close();
 }
 
 }  // namespace eddy::processor

@@ -12,6 +12,7 @@
 
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -45,6 +46,12 @@ struct TaskEnvironment {
   int64_t wall_clock_ms = 0;  // initial wall-clock time
   // Global stores (by name), owned by the global task; looked up when a node asks for one.
   std::map<std::string, StateStore*> global_stores;
+  // Set by the runtime: builds (and owns) the task's stores, so it can restore and
+  // checkpoint them. Unset: the task builds and owns them itself (test driver).
+  std::function<StateStore*(const StoreSpec& spec)> store_provider;
+  // Called instead of logging when deserialization_errors is kDeadLetter: the record that
+  // failed (raw bytes) and why.
+  std::function<void(const IncomingRecord& record, const SerdeError& error)> dead_letter;
 };
 
 struct TaskMetrics {
@@ -74,8 +81,10 @@ class TaskCore final : public detail::TaskContext {
   void close();
 
   StateStore* local_store(const std::string& name) const;
-  const std::map<std::string, std::unique_ptr<StateStore>>& stores() const { return stores_; }
+  const std::map<std::string, StateStore*>& stores() const { return stores_; }
   const TaskMetrics& metrics() const { return metrics_; }
+  // Timestamp of the record being processed (or of the punctuation running).
+  int64_t current_timestamp() const { return current_timestamp_; }
   int subtopology() const { return subtopology_; }
 
   // detail::TaskContext
@@ -112,7 +121,8 @@ class TaskCore final : public detail::TaskContext {
   std::string task_id_;
   std::vector<std::unique_ptr<detail::NodeInstance>> nodes_;  // by plan node id (null: not ours)
   std::map<std::string, detail::SourceInstance*> sources_;    // by topic
-  std::map<std::string, std::unique_ptr<StateStore>> stores_;
+  std::map<std::string, std::unique_ptr<StateStore>> owned_stores_;  // without a store_provider
+  std::map<std::string, StateStore*> stores_;
   std::vector<std::unique_ptr<state::StoreContext>> store_contexts_;
   std::map<std::pair<std::string, int32_t>, std::deque<IncomingRecord>> queues_;
   size_t buffered_ = 0;
@@ -122,6 +132,7 @@ class TaskCore final : public detail::TaskContext {
   int64_t current_timestamp_ = 0;
   bool in_record_ = false;
   RecordMetadata metadata_;
+  const IncomingRecord* current_record_ = nullptr;
   Headers headers_;
   TaskMetrics metrics_;
   bool closed_ = false;

@@ -18,7 +18,8 @@ int64_t KafkaChangelogReader::end_offset(const std::string& topic, int32_t parti
   return consumer_.watermarks({topic, partition}, 30s).second;
 }
 
-std::span<const state::ChangelogRecord> KafkaChangelogReader::poll(size_t max, std::chrono::milliseconds timeout) {
+std::span<const state::ChangelogRecord> KafkaChangelogReader::poll(
+    size_t max, std::chrono::milliseconds timeout) {
   messages_ = consumer_.poll_batch(max, timeout);
   records_.clear();
   records_.reserve(messages_.size());

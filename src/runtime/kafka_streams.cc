@@ -1,12 +1,29 @@
 #include "eddy/kafka_streams.h"
 
+#include "eddy/dsl/topology.h"
+#include "eddy/errors.h"
 #include "runtime/streams_runtime.h"
+#include "runtime/topology_task_factory.h"
 
 namespace eddy {
 
 KafkaStreams::KafkaStreams(std::shared_ptr<runtime::TaskFactory> factory, StreamsConfig config)
-    : runtime_(std::make_unique<runtime::StreamsRuntime>(
-          std::move(factory), std::vector<runtime::InternalTopic>{}, std::move(config))) {}
+    : runtime_(std::make_unique<runtime::StreamsRuntime>(std::move(factory), nullptr,
+                                                         std::move(config))) {}
+
+KafkaStreams::KafkaStreams(const Topology& topology, StreamsConfig config) {
+  if (topology.application_id() != config.application_id) {
+    throw ConfigError("application.id", "is '" + config.application_id +
+                                            "' but the topology was built for '" +
+                                            topology.application_id() +
+                                            "'; pass the same config to StreamsBuilder::build()");
+  }
+  auto factory = std::make_shared<runtime::TopologyTaskFactory>(topology.shared_plan());
+  runtime_ = std::make_unique<runtime::StreamsRuntime>(
+      std::move(factory),
+      [topology](kafka::Admin& admin) { return runtime::plan_internal_topics(topology, admin); },
+      std::move(config));
+}
 
 KafkaStreams::~KafkaStreams() = default;
 

@@ -23,7 +23,11 @@ int64_t wall_clock_ms() {
 }  // namespace
 
 StreamThread::StreamThread(StreamThreadOptions options) : options_(std::move(options)) {
+  services_.config = &options_.config;
   services_.application_id = options_.config.application_id;
+  services_.acknowledged_slot = [this](const std::string& topic, int32_t partition) {
+    return &acknowledged_.try_emplace({topic, partition}, -1).first->second;
+  };
   services_.state_dir = options_.config.state_dir;
   services_.exactly_once = options_.config.exactly_once();
 }
@@ -45,7 +49,15 @@ void StreamThread::join() {
 void StreamThread::create_clients() {
   const StreamsConfig& config = options_.config;
   kafka::ProducerOptions producer_options{
-      .properties = kafka::client_properties(config, kafka::ClientKind::kProducer)};
+      .properties = kafka::client_properties(config, kafka::ClientKind::kProducer),
+      .transactional_id = {},
+      // Records sent with an acknowledged_slot as opaque (changelog records) advance it.
+      .on_delivery = [](const kafka::DeliveryReport& report) {
+        if (report.opaque != nullptr && report.error_code == 0) {
+          auto* slot = static_cast<int64_t*>(report.opaque);
+          *slot = std::max(*slot, report.offset + 1);
+        }
+      }};
   if (config.exactly_once()) {
     // One transactional producer per thread (EOS v2); fencing of zombies goes through the
     // consumer group metadata sent with the offsets.

@@ -88,6 +88,7 @@ class StreamThread final : private kafka::RebalanceListener {
   std::map<TaskId, std::unique_ptr<Task>> tasks_;
   std::set<TaskId> uninitialized_;
   std::map<kafka::TopicPartition, Task*> task_by_partition_;
+  std::map<std::pair<std::string, int32_t>, int64_t> acknowledged_;  // see TaskServices
   std::set<kafka::TopicPartition> paused_;
   bool in_transaction_ = false;
   int64_t processed_since_commit_ = 0;  // nothing processed: a due commit has nothing to do

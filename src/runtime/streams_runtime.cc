@@ -64,10 +64,10 @@ bool valid_transition(State from, State to) {
 }
 }  // namespace
 
-StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory,
-                               std::vector<InternalTopic> internal_topics, StreamsConfig config)
+StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory, TopicPlanner plan_topics,
+                               StreamsConfig config)
     : factory_(std::move(factory)),
-      internal_topics_(std::move(internal_topics)),
+      plan_topics_(std::move(plan_topics)),
       config_(std::move(config)) {}
 
 StreamsRuntime::~StreamsRuntime() {
@@ -106,7 +106,8 @@ void StreamsRuntime::start() {
     kafka::Admin admin(kafka::client_properties(config_, kafka::ClientKind::kAdmin),
                        std::chrono::seconds(10));
     admin.list_topics();  // fails fast, with the bootstrap servers named, when no broker answers
-    ensure_internal_topics(admin, internal_topics_, config_.replication_factor);
+    if (plan_topics_)
+      ensure_internal_topics(admin, plan_topics_(admin), config_.replication_factor);
   }
   const std::string process_id = persistent_process_id(config_);
   thread_rebalancing_.assign(static_cast<size_t>(config_.num_stream_threads), true);

@@ -1,6 +1,7 @@
 // The private side of KafkaStreams: the state machine and the stream threads.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -13,7 +14,10 @@ namespace eddy::runtime {
 
 class StreamsRuntime {
  public:
-  StreamsRuntime(std::shared_ptr<TaskFactory> factory, std::vector<InternalTopic> internal_topics,
+  // `plan_topics` runs at start(), with a connected admin client: it checks the source topics
+  // and says which internal topics to create.
+  using TopicPlanner = std::function<std::vector<InternalTopic>(kafka::Admin& admin)>;
+  StreamsRuntime(std::shared_ptr<TaskFactory> factory, TopicPlanner plan_topics,
                  StreamsConfig config);
   ~StreamsRuntime();
 
@@ -30,7 +34,7 @@ class StreamsRuntime {
   void on_thread_rebalance(int index, bool rebalancing);
 
   std::shared_ptr<TaskFactory> factory_;
-  std::vector<InternalTopic> internal_topics_;
+  TopicPlanner plan_topics_;
   StreamsConfig config_;
   std::vector<std::unique_ptr<StreamThread>> threads_;
   std::vector<bool> thread_rebalancing_;

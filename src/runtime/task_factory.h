@@ -2,11 +2,13 @@
 // source topics each sub-topology reads, and builds a task for (sub-topology, partition).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "eddy/config.h"
 #include "kafka/producer.h"
 #include "kafka/types.h"
 #include "runtime/task.h"
@@ -16,9 +18,14 @@ namespace eddy::runtime {
 // What a task may use of the thread that runs it.
 struct TaskServices {
   kafka::Producer* producer = nullptr;  // output, repartition and changelog records
+  const StreamsConfig* config = nullptr;
   std::string application_id;
   std::string state_dir;
   bool exactly_once = false;
+  // A slot that the thread's delivery reports keep at "next offset after the last
+  // acknowledged record" of (topic, partition), for records sent with the slot as opaque.
+  // Slots live as long as the thread, so late reports never dangle.
+  std::function<int64_t*(const std::string& topic, int32_t partition)> acknowledged_slot;
 };
 
 class TaskFactory {

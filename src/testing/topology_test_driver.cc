@@ -132,7 +132,7 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
   if (!plan.global_nodes.empty()) {
     impl_->global_task = std::make_unique<processor::TaskCore>(impl_->plan, -1, 0, env);
     for (const auto& [name, store] : impl_->global_task->stores()) {
-      env.global_stores[name] = store.get();
+      env.global_stores[name] = store;
     }
   }
   for (const auto& sub : plan.subtopologies) {

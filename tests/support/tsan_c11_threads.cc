@@ -44,14 +44,25 @@ int thrd_join(thrd_t thread, int* result) {
   return thrd_success;
 }
 
-int thrd_detach(thrd_t thread) { return pthread_detach(thread) == 0 ? thrd_success : thrd_error; }
+int thrd_detach(thrd_t thread) {
+  return pthread_detach(thread) == 0 ? thrd_success : thrd_error;
+}
 
 // C11 mutexes and condition variables are pthread ones in glibc, but locked through
 // internal entry points TSan does not see; without these, every lock in librdkafka is
 // invisible and TSan reports its data as racy.
-static pthread_mutex_t* as_mutex(mtx_t* m) { return reinterpret_cast<pthread_mutex_t*>(m); }
-static pthread_cond_t* as_cond(cnd_t* c) { return reinterpret_cast<pthread_cond_t*>(c); }
-static int result(int rc) { return rc == 0 ? thrd_success : rc == ETIMEDOUT ? thrd_timedout : rc == EBUSY ? thrd_busy : thrd_error; }
+static pthread_mutex_t* as_mutex(mtx_t* m) {
+  return reinterpret_cast<pthread_mutex_t*>(m);
+}
+static pthread_cond_t* as_cond(cnd_t* c) {
+  return reinterpret_cast<pthread_cond_t*>(c);
+}
+static int result(int rc) {
+  return rc == 0           ? thrd_success
+         : rc == ETIMEDOUT ? thrd_timedout
+         : rc == EBUSY     ? thrd_busy
+                           : thrd_error;
+}
 
 int mtx_init(mtx_t* m, int type) {
   pthread_mutexattr_t attr;
@@ -61,19 +72,39 @@ int mtx_init(mtx_t* m, int type) {
   pthread_mutexattr_destroy(&attr);
   return result(rc);
 }
-int mtx_lock(mtx_t* m) { return result(pthread_mutex_lock(as_mutex(m))); }
-int mtx_trylock(mtx_t* m) { return result(pthread_mutex_trylock(as_mutex(m))); }
-int mtx_timedlock(mtx_t* m, const struct timespec* ts) { return result(pthread_mutex_timedlock(as_mutex(m), ts)); }
-int mtx_unlock(mtx_t* m) { return result(pthread_mutex_unlock(as_mutex(m))); }
-void mtx_destroy(mtx_t* m) { pthread_mutex_destroy(as_mutex(m)); }
+int mtx_lock(mtx_t* m) {
+  return result(pthread_mutex_lock(as_mutex(m)));
+}
+int mtx_trylock(mtx_t* m) {
+  return result(pthread_mutex_trylock(as_mutex(m)));
+}
+int mtx_timedlock(mtx_t* m, const struct timespec* ts) {
+  return result(pthread_mutex_timedlock(as_mutex(m), ts));
+}
+int mtx_unlock(mtx_t* m) {
+  return result(pthread_mutex_unlock(as_mutex(m)));
+}
+void mtx_destroy(mtx_t* m) {
+  pthread_mutex_destroy(as_mutex(m));
+}
 
-int cnd_init(cnd_t* c) { return result(pthread_cond_init(as_cond(c), nullptr)); }
-int cnd_signal(cnd_t* c) { return result(pthread_cond_signal(as_cond(c))); }
-int cnd_broadcast(cnd_t* c) { return result(pthread_cond_broadcast(as_cond(c))); }
-int cnd_wait(cnd_t* c, mtx_t* m) { return result(pthread_cond_wait(as_cond(c), as_mutex(m))); }
+int cnd_init(cnd_t* c) {
+  return result(pthread_cond_init(as_cond(c), nullptr));
+}
+int cnd_signal(cnd_t* c) {
+  return result(pthread_cond_signal(as_cond(c)));
+}
+int cnd_broadcast(cnd_t* c) {
+  return result(pthread_cond_broadcast(as_cond(c)));
+}
+int cnd_wait(cnd_t* c, mtx_t* m) {
+  return result(pthread_cond_wait(as_cond(c), as_mutex(m)));
+}
 int cnd_timedwait(cnd_t* c, mtx_t* m, const struct timespec* ts) {
   return result(pthread_cond_timedwait(as_cond(c), as_mutex(m), ts));
 }
-void cnd_destroy(cnd_t* c) { pthread_cond_destroy(as_cond(c)); }
+void cnd_destroy(cnd_t* c) {
+  pthread_cond_destroy(as_cond(c));
+}
 
 }  // extern "C"

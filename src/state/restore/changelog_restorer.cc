@@ -25,7 +25,8 @@ RestoreProgress restore_from_changelog(ChangelogReader& reader, const std::strin
       auto batch = reader.poll(options.batch_size, options.poll_timeout);
       if (batch.empty()) {
         // Nothing returned, but the position may have moved past a closing transaction marker.
-        if (const int64_t position = reader.position(topic, partition); position >= progress.end_offset) {
+        if (const int64_t position = reader.position(topic, partition);
+            position >= progress.end_offset) {
           progress.next_offset = position;
           break;
         }

@@ -105,4 +105,16 @@ void TaskStateManager::close(const ChangelogOffsets& written) {
   stores_.clear();
 }
 
+void TaskStateManager::close_dirty() {
+  if (closed_) return;
+  closed_ = true;
+  checkpoint_file_.remove();
+  for (auto& s : stores_) s->built.store->close();
+  stores_.clear();
+}
+
+void TaskStateManager::remove_checkpoint() {
+  checkpoint_file_.remove();
+}
+
 }  // namespace eddy::state

@@ -61,6 +61,11 @@ class TaskStateManager {
   // still in a cache are produced by this flush, after `written` was taken: for a clean
   // close call flush(), flush the producer, then close(offsets from the producer).
   void close(const ChangelogOffsets& written = {});
+  // Closes the stores without a checkpoint and removes the existing one: the local state may
+  // hold changes that were never committed, so the next owner rebuilds it from the changelog.
+  void close_dirty();
+  // Removes the checkpoint file (exactly-once: local state is only vouched for at clean close).
+  void remove_checkpoint();
 
  private:
   struct Registered {

@@ -1,0 +1,212 @@
+#include "runtime/stream_task.h"
+
+#include "common/log.h"
+#include "eddy/errors.h"
+#include "kafka/client_config.h"
+
+namespace eddy::runtime {
+namespace {
+
+processor::IncomingRecord to_incoming(const kafka::Message& m) {
+  processor::IncomingRecord record;
+  record.topic = std::string(m.topic());
+  record.partition = m.partition();
+  record.offset = m.offset();
+  record.timestamp = m.timestamp();
+  if (auto key = m.key()) record.key.emplace(*key);
+  if (auto value = m.value()) record.value.emplace(*value);
+  return record;
+}
+
+}  // namespace
+
+StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
+                       std::shared_ptr<const detail::TopologyPlan> plan, const TaskServices& services)
+    : id_(id),
+      partitions_(std::move(partitions)),
+      plan_(std::move(plan)),
+      services_(services),
+      collector_(*services.producer) {
+  for (const auto& tp : partitions_) queues_.emplace_back().partition = tp;
+  changelog_ = std::make_unique<KafkaChangelogWriter>(*services_.producer, services_.acknowledged_slot);
+
+  state::StoreContext context;
+  context.application_id = plan_->application_id;
+  context.task_id = id_.str();
+  context.partition = id_.partition;
+  context.changelog = changelog_.get();
+  context.record_timestamp = [this] { return core_ ? core_->current_timestamp() : 0; };
+  state_ = std::make_unique<state::TaskStateManager>(services_.state_dir, std::move(context));
+
+  processor::TaskEnvironment env;
+  env.collector = &collector_;
+  env.changelog = changelog_.get();
+  env.state_dir = services_.state_dir;
+  env.deserialization_errors = services_.config->deserialization_error_handling;
+  env.wall_clock_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  env.store_provider = [this](const StoreSpec& spec) { return &state_->register_store(spec); };
+  env.dead_letter = [this](const processor::IncomingRecord& record, const SerdeError& error) {
+    ++skipped_.deserialization;
+    send_to_dead_letter(record, error.what());
+  };
+  core_ = std::make_unique<processor::TaskCore>(plan_, id_.subtopology, id_.partition, std::move(env));
+}
+
+StreamTask::~StreamTask() {
+  try {
+    close(/*clean=*/false);
+  } catch (const std::exception& e) {
+    EDDY_LOG_WARN("task {}: close: {}", id_.str(), e.what());
+  }
+}
+
+void StreamTask::initialize() {
+  Properties props = kafka::client_properties(*services_.config, kafka::ClientKind::kConsumer);
+  KafkaChangelogReader reader(std::move(props), services_.exactly_once);
+  state::RestoreOptions options;
+  options.on_progress = [this](const state::RestoreProgress& p) {
+    EDDY_LOG_DEBUG("task {}: restoring {}: {} of {} ({} records)", id_.str(), p.store, p.next_offset,
+                   p.end_offset, p.records_restored);
+  };
+  for (const auto& progress : state_->restore(reader, options)) {
+    if (progress.records_restored > 0) {
+      EDDY_LOG_INFO("task {}: store '{}' restored {} records from {}", id_.str(), progress.store,
+                    progress.records_restored, progress.topic);
+    }
+  }
+  // Under exactly-once, local state may soon hold changes of a transaction that is later
+  // aborted; without a checkpoint a crash then forces a full restore (Kafka Streams does the
+  // same). The checkpoint is written again on a clean close.
+  if (services_.exactly_once) state_->remove_checkpoint();
+}
+
+void StreamTask::add_records(const kafka::TopicPartition& partition, std::vector<kafka::Message> records) {
+  for (auto& queue : queues_) {
+    if (queue.partition == partition) {
+      for (auto& m : records) queue.records.push_back(std::move(m));
+      return;
+    }
+  }
+}
+
+size_t StreamTask::buffered(const kafka::TopicPartition& partition) const {
+  for (const auto& queue : queues_) {
+    if (queue.partition == partition) return queue.records.size();
+  }
+  return 0;
+}
+
+StreamTask::PartitionQueue* StreamTask::next_queue(std::chrono::steady_clock::time_point now) {
+  PartitionQueue* best = nullptr;
+  bool some_empty = false;
+  for (auto& queue : queues_) {
+    if (queue.records.empty()) {
+      some_empty = true;
+      continue;
+    }
+    if (best == nullptr || queue.records.front().timestamp() < best->records.front().timestamp()) best = &queue;
+  }
+  if (best == nullptr) return nullptr;
+  // max.task.idle.ms: with an input partition empty, wait that long for it before processing
+  // the others out of timestamp order (0: do not wait).
+  const auto idle = services_.config->max_task_idle;
+  if (some_empty && idle.count() > 0) {
+    if (!idle_since_) idle_since_ = now;
+    if (now - *idle_since_ < idle) return nullptr;
+  } else {
+    idle_since_.reset();
+  }
+  return best;
+}
+
+size_t StreamTask::process(size_t max_records, std::chrono::steady_clock::time_point now) {
+  size_t done = 0;
+  while (done < max_records) {
+    PartitionQueue* queue = next_queue(now);
+    if (queue == nullptr) break;
+    process_one(*queue);
+    ++done;
+  }
+  return done;
+}
+
+void StreamTask::process_one(PartitionQueue& queue) {
+  const kafka::Message& message = queue.records.front();
+  const int64_t offset = message.offset();
+  processor::IncomingRecord record = to_incoming(message);
+  if (record.timestamp < 0) {
+    // Kafka Streams' default extractor fails on negative timestamps; Eddy skips them loudly.
+    ++skipped_.deserialization;
+    EDDY_LOG_WARN("task {}: skipped record {}-{}@{} with invalid timestamp {}", id_.str(), record.topic,
+                  record.partition, offset, record.timestamp);
+  } else {
+    try {
+      core_->process(record);
+    } catch (const SerdeError&) {
+      throw;  // log_and_fail deserialization: the thread dies, the instance goes to ERROR
+    } catch (const std::exception& e) {
+      const ErrorHandling handling = services_.config->processing_error_handling;
+      if (handling == ErrorHandling::kLogAndFail) {
+        throw Error("task " + id_.str() + ": processing " + record.topic + "-" + std::to_string(record.partition) +
+                    "@" + std::to_string(offset) + " failed: " + e.what());
+      }
+      ++skipped_.processing;
+      EDDY_LOG_WARN("task {}: processing {}-{}@{} failed, record skipped: {}", id_.str(), record.topic,
+                    record.partition, offset, e.what());
+      if (handling == ErrorHandling::kDeadLetter) send_to_dead_letter(record, e.what());
+    }
+  }
+  queue.next_offset = offset + 1;
+  queue.records.pop_front();
+}
+
+void StreamTask::send_to_dead_letter(const processor::IncomingRecord& record, const std::string& error) {
+  const std::string& topic = services_.config->dead_letter_topic;
+  if (topic.empty()) return;
+  Headers headers = record.headers;
+  headers.push_back({"eddy.error", error});
+  headers.push_back({"eddy.source.topic", record.topic});
+  headers.push_back({"eddy.source.partition", std::to_string(record.partition)});
+  headers.push_back({"eddy.source.offset", std::to_string(record.offset)});
+  headers.push_back({"eddy.task", id_.str()});
+  auto view = [](const std::optional<Bytes>& b) { return b ? std::optional<std::string_view>(*b) : std::nullopt; };
+  services_.producer->send({.topic = topic,
+                            .key = view(record.key),
+                            .value = view(record.value),
+                            .timestamp = record.timestamp,
+                            .headers = &headers});
+  ++skipped_.dead_lettered;
+}
+
+void StreamTask::punctuate_wall_clock(int64_t wall_clock_ms) { core_->advance_wall_clock(wall_clock_ms); }
+
+void StreamTask::prepare_commit() { state_->flush(); }
+
+std::vector<kafka::TopicPartitionOffset> StreamTask::committable_offsets() const {
+  std::vector<kafka::TopicPartitionOffset> out;
+  for (const auto& queue : queues_) {
+    if (queue.next_offset >= 0) out.push_back({queue.partition.topic, queue.partition.partition, queue.next_offset});
+  }
+  return out;
+}
+
+void StreamTask::post_commit() {
+  if (!services_.exactly_once) state_->checkpoint(changelog_->acknowledged());
+}
+
+void StreamTask::close(bool clean) {
+  if (closed_) return;
+  closed_ = true;
+  core_->close();
+  if (clean) {
+    // The thread committed (flushed the producer) just before: the acknowledged offsets are
+    // complete, and the checkpoint lets a return of this task replay only the tail.
+    state_->close(changelog_->acknowledged());
+  } else {
+    state_->close_dirty();
+  }
+}
+
+}  // namespace eddy::runtime

@@ -1,0 +1,88 @@
+// StreamTask: a Task (task.h) that runs one sub-topology's processor graph (TaskCore) for
+// one partition on Kafka: records in from the thread's consumer, out through the thread's
+// producer, stores built and restored by a TaskStateManager, offsets and checkpoints kept
+// per commit, failed records sent to the configured handlers.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+
+#include "processor/task_core.h"
+#include "runtime/kafka_changelog.h"
+#include "runtime/task_factory.h"
+#include "state/restore/task_state_manager.h"
+#include "topology/topology_plan.h"
+
+namespace eddy::runtime {
+
+// Sink records go out through the thread's producer; murmur2 picks the partition.
+class KafkaRecordCollector final : public processor::RecordCollector {
+ public:
+  explicit KafkaRecordCollector(kafka::Producer& producer) : producer_(producer) {}
+  void send(const std::string& topic, std::optional<int32_t> partition, std::optional<std::string_view> key,
+            std::optional<std::string_view> value, int64_t timestamp, const Headers& headers) override {
+    producer_.send({.topic = topic,
+                    .partition = partition.value_or(kafka::kAnyPartition),
+                    .key = key,
+                    .value = value,
+                    .timestamp = timestamp,
+                    .headers = headers.empty() ? nullptr : &headers});
+  }
+
+ private:
+  kafka::Producer& producer_;
+};
+
+struct SkippedRecords {
+  int64_t deserialization = 0;
+  int64_t processing = 0;
+  int64_t dead_lettered = 0;
+};
+
+class StreamTask final : public Task {
+ public:
+  StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
+             std::shared_ptr<const detail::TopologyPlan> plan, const TaskServices& services);
+  ~StreamTask() override;
+
+  const TaskId& id() const override { return id_; }
+  const std::vector<kafka::TopicPartition>& input_partitions() const override { return partitions_; }
+  void initialize() override;
+  void add_records(const kafka::TopicPartition& partition, std::vector<kafka::Message> records) override;
+  size_t buffered(const kafka::TopicPartition& partition) const override;
+  size_t process(size_t max_records, std::chrono::steady_clock::time_point now) override;
+  void punctuate_wall_clock(int64_t wall_clock_ms) override;
+  void prepare_commit() override;
+  std::vector<kafka::TopicPartitionOffset> committable_offsets() const override;
+  void post_commit() override;
+  void close(bool clean) override;
+
+  const SkippedRecords& skipped() const { return skipped_; }
+  const processor::TaskCore& core() const { return *core_; }
+
+ private:
+  struct PartitionQueue {
+    kafka::TopicPartition partition;
+    std::deque<kafka::Message> records;
+    int64_t next_offset = -1;  // to commit: one past the last processed record
+  };
+  PartitionQueue* next_queue(std::chrono::steady_clock::time_point now);
+  void process_one(PartitionQueue& queue);
+  void send_to_dead_letter(const processor::IncomingRecord& record, const std::string& error);
+
+  TaskId id_;
+  std::vector<kafka::TopicPartition> partitions_;
+  std::shared_ptr<const detail::TopologyPlan> plan_;
+  TaskServices services_;
+  KafkaRecordCollector collector_;
+  std::unique_ptr<KafkaChangelogWriter> changelog_;
+  std::unique_ptr<state::TaskStateManager> state_;
+  std::unique_ptr<processor::TaskCore> core_;
+  std::deque<PartitionQueue> queues_;  // a deque: its elements never move
+  std::optional<std::chrono::steady_clock::time_point> idle_since_;  // a partition ran empty
+  SkippedRecords skipped_;
+  bool closed_ = false;
+};
+
+}  // namespace eddy::runtime

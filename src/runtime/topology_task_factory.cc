@@ -1,0 +1,86 @@
+#include "runtime/topology_task_factory.h"
+
+#include <algorithm>
+
+#include "eddy/errors.h"
+#include "runtime/stream_task.h"
+
+namespace eddy::runtime {
+
+std::vector<std::string> TopologyTaskFactory::source_topics() const {
+  std::vector<std::string> out;
+  for (const auto& [topic, sub] : plan_->topic_to_subtopology) out.push_back(topic);
+  return out;
+}
+
+std::optional<TaskId> TopologyTaskFactory::task_for(const kafka::TopicPartition& partition) const {
+  auto it = plan_->topic_to_subtopology.find(partition.topic);
+  if (it == plan_->topic_to_subtopology.end()) return std::nullopt;
+  return TaskId{it->second, partition.partition};
+}
+
+std::unique_ptr<Task> TopologyTaskFactory::create(const TaskId& id, std::vector<kafka::TopicPartition> partitions,
+                                                  const TaskServices& services) {
+  return std::make_unique<StreamTask>(id, std::move(partitions), plan_, services);
+}
+
+std::vector<InternalTopic> plan_internal_topics(const Topology& topology, kafka::Admin& admin) {
+  const detail::TopologyPlan& plan = topology.plan();
+  if (!plan.global_topics.empty()) {
+    throw TopologyError("global tables (topics: " + *plan.global_topics.begin() +
+                        ", ...) run in the test driver but not yet on Kafka; use a KTable joined "
+                        "on a co-partitioned topic instead");
+  }
+  const kafka::TopicPartitionCounts existing = admin.list_topics();
+  std::map<std::string, int32_t> partitions;
+  for (const auto& topic : topology.external_source_topics()) {
+    auto it = existing.find(topic);
+    if (it == existing.end()) {
+      throw TopologyError("source topic '" + topic + "' does not exist; create it before starting the application");
+    }
+    partitions[topic] = it->second;
+  }
+  // Repartition topics take the task count of the sub-topology that writes them; that count
+  // may itself depend on another repartition topic, so iterate until nothing changes.
+  std::map<int, int32_t> tasks;  // sub-topology -> task count
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& sub : plan.subtopologies) {
+      int32_t n = 0;
+      for (const auto& topic : sub.source_topics) {
+        if (auto it = partitions.find(topic); it != partitions.end()) n = std::max(n, it->second);
+      }
+      if (n > 0 && tasks[sub.id] != n) {
+        tasks[sub.id] = n;
+        changed = true;
+      }
+      for (const auto& topic : sub.sink_topics) {
+        if (plan.repartition_topics.contains(topic) && n > 0 && partitions[topic] != n) {
+          partitions[topic] = n;
+          changed = true;
+        }
+      }
+    }
+  }
+  topology.validate_partitions(partitions);
+
+  std::vector<InternalTopic> out;
+  for (const auto& topic : plan.repartition_topics) {
+    auto it = partitions.find(topic);
+    if (it == partitions.end() || it->second <= 0) {
+      throw TopologyError("cannot size repartition topic '" + topic + "': no sub-topology with known inputs writes it");
+    }
+    out.push_back({topic, it->second, {{"cleanup.policy", "delete"}}});
+  }
+  for (const auto& sub : plan.subtopologies) {
+    for (const auto& store : sub.stores) {
+      const auto& entry = plan.stores.at(store);
+      auto changelog = plan.changelogs.find(store);
+      if (changelog == plan.changelogs.end()) continue;
+      out.push_back({changelog->second, tasks[sub.id], changelog_topic_configs(entry.spec)});
+    }
+  }
+  return out;
+}
+
+}  // namespace eddy::runtime
