@@ -21,14 +21,16 @@ processor::IncomingRecord to_incoming(const kafka::Message& m) {
 }  // namespace
 
 StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
-                       std::shared_ptr<const detail::TopologyPlan> plan, const TaskServices& services)
+                       std::shared_ptr<const detail::TopologyPlan> plan,
+                       const TaskServices& services)
     : id_(id),
       partitions_(std::move(partitions)),
       plan_(std::move(plan)),
       services_(services),
       collector_(*services.producer) {
   for (const auto& tp : partitions_) queues_.emplace_back().partition = tp;
-  changelog_ = std::make_unique<KafkaChangelogWriter>(*services_.producer, services_.acknowledged_slot);
+  changelog_ =
+      std::make_unique<KafkaChangelogWriter>(*services_.producer, services_.acknowledged_slot);
 
   state::StoreContext context;
   context.application_id = plan_->application_id;
@@ -51,7 +53,8 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
     ++skipped_.deserialization;
     send_to_dead_letter(record, error.what());
   };
-  core_ = std::make_unique<processor::TaskCore>(plan_, id_.subtopology, id_.partition, std::move(env));
+  core_ =
+      std::make_unique<processor::TaskCore>(plan_, id_.subtopology, id_.partition, std::move(env));
 }
 
 StreamTask::~StreamTask() {
@@ -67,8 +70,8 @@ void StreamTask::initialize() {
   KafkaChangelogReader reader(std::move(props), services_.exactly_once);
   state::RestoreOptions options;
   options.on_progress = [this](const state::RestoreProgress& p) {
-    EDDY_LOG_DEBUG("task {}: restoring {}: {} of {} ({} records)", id_.str(), p.store, p.next_offset,
-                   p.end_offset, p.records_restored);
+    EDDY_LOG_DEBUG("task {}: restoring {}: {} of {} ({} records)", id_.str(), p.store,
+                   p.next_offset, p.end_offset, p.records_restored);
   };
   for (const auto& progress : state_->restore(reader, options)) {
     if (progress.records_restored > 0) {
@@ -82,7 +85,8 @@ void StreamTask::initialize() {
   if (services_.exactly_once) state_->remove_checkpoint();
 }
 
-void StreamTask::add_records(const kafka::TopicPartition& partition, std::vector<kafka::Message> records) {
+void StreamTask::add_records(const kafka::TopicPartition& partition,
+                             std::vector<kafka::Message> records) {
   for (auto& queue : queues_) {
     if (queue.partition == partition) {
       for (auto& m : records) queue.records.push_back(std::move(m));
@@ -106,7 +110,8 @@ StreamTask::PartitionQueue* StreamTask::next_queue(std::chrono::steady_clock::ti
       some_empty = true;
       continue;
     }
-    if (best == nullptr || queue.records.front().timestamp() < best->records.front().timestamp()) best = &queue;
+    if (best == nullptr || queue.records.front().timestamp() < best->records.front().timestamp())
+      best = &queue;
   }
   if (best == nullptr) return nullptr;
   // max.task.idle.ms: with an input partition empty, wait that long for it before processing
@@ -139,8 +144,8 @@ void StreamTask::process_one(PartitionQueue& queue) {
   if (record.timestamp < 0) {
     // Kafka Streams' default extractor fails on negative timestamps; Eddy skips them loudly.
     ++skipped_.deserialization;
-    EDDY_LOG_WARN("task {}: skipped record {}-{}@{} with invalid timestamp {}", id_.str(), record.topic,
-                  record.partition, offset, record.timestamp);
+    EDDY_LOG_WARN("task {}: skipped record {}-{}@{} with invalid timestamp {}", id_.str(),
+                  record.topic, record.partition, offset, record.timestamp);
   } else {
     try {
       core_->process(record);
@@ -149,12 +154,13 @@ void StreamTask::process_one(PartitionQueue& queue) {
     } catch (const std::exception& e) {
       const ErrorHandling handling = services_.config->processing_error_handling;
       if (handling == ErrorHandling::kLogAndFail) {
-        throw Error("task " + id_.str() + ": processing " + record.topic + "-" + std::to_string(record.partition) +
-                    "@" + std::to_string(offset) + " failed: " + e.what());
+        throw Error("task " + id_.str() + ": processing " + record.topic + "-" +
+                    std::to_string(record.partition) + "@" + std::to_string(offset) +
+                    " failed: " + e.what());
       }
       ++skipped_.processing;
-      EDDY_LOG_WARN("task {}: processing {}-{}@{} failed, record skipped: {}", id_.str(), record.topic,
-                    record.partition, offset, e.what());
+      EDDY_LOG_WARN("task {}: processing {}-{}@{} failed, record skipped: {}", id_.str(),
+                    record.topic, record.partition, offset, e.what());
       if (handling == ErrorHandling::kDeadLetter) send_to_dead_letter(record, e.what());
     }
   }
@@ -162,7 +168,8 @@ void StreamTask::process_one(PartitionQueue& queue) {
   queue.records.pop_front();
 }
 
-void StreamTask::send_to_dead_letter(const processor::IncomingRecord& record, const std::string& error) {
+void StreamTask::send_to_dead_letter(const processor::IncomingRecord& record,
+                                     const std::string& error) {
   const std::string& topic = services_.config->dead_letter_topic;
   if (topic.empty()) return;
   Headers headers = record.headers;
@@ -171,7 +178,9 @@ void StreamTask::send_to_dead_letter(const processor::IncomingRecord& record, co
   headers.push_back({"eddy.source.partition", std::to_string(record.partition)});
   headers.push_back({"eddy.source.offset", std::to_string(record.offset)});
   headers.push_back({"eddy.task", id_.str()});
-  auto view = [](const std::optional<Bytes>& b) { return b ? std::optional<std::string_view>(*b) : std::nullopt; };
+  auto view = [](const std::optional<Bytes>& b) {
+    return b ? std::optional<std::string_view>(*b) : std::nullopt;
+  };
   services_.producer->send({.topic = topic,
                             .key = view(record.key),
                             .value = view(record.value),
@@ -180,14 +189,19 @@ void StreamTask::send_to_dead_letter(const processor::IncomingRecord& record, co
   ++skipped_.dead_lettered;
 }
 
-void StreamTask::punctuate_wall_clock(int64_t wall_clock_ms) { core_->advance_wall_clock(wall_clock_ms); }
+void StreamTask::punctuate_wall_clock(int64_t wall_clock_ms) {
+  core_->advance_wall_clock(wall_clock_ms);
+}
 
-void StreamTask::prepare_commit() { state_->flush(); }
+void StreamTask::prepare_commit() {
+  state_->flush();
+}
 
 std::vector<kafka::TopicPartitionOffset> StreamTask::committable_offsets() const {
   std::vector<kafka::TopicPartitionOffset> out;
   for (const auto& queue : queues_) {
-    if (queue.next_offset >= 0) out.push_back({queue.partition.topic, queue.partition.partition, queue.next_offset});
+    if (queue.next_offset >= 0)
+      out.push_back({queue.partition.topic, queue.partition.partition, queue.next_offset});
   }
   return out;
 }

@@ -20,8 +20,9 @@ namespace eddy::runtime {
 class KafkaRecordCollector final : public processor::RecordCollector {
  public:
   explicit KafkaRecordCollector(kafka::Producer& producer) : producer_(producer) {}
-  void send(const std::string& topic, std::optional<int32_t> partition, std::optional<std::string_view> key,
-            std::optional<std::string_view> value, int64_t timestamp, const Headers& headers) override {
+  void send(const std::string& topic, std::optional<int32_t> partition,
+            std::optional<std::string_view> key, std::optional<std::string_view> value,
+            int64_t timestamp, const Headers& headers) override {
     producer_.send({.topic = topic,
                     .partition = partition.value_or(kafka::kAnyPartition),
                     .key = key,
@@ -47,9 +48,12 @@ class StreamTask final : public Task {
   ~StreamTask() override;
 
   const TaskId& id() const override { return id_; }
-  const std::vector<kafka::TopicPartition>& input_partitions() const override { return partitions_; }
+  const std::vector<kafka::TopicPartition>& input_partitions() const override {
+    return partitions_;
+  }
   void initialize() override;
-  void add_records(const kafka::TopicPartition& partition, std::vector<kafka::Message> records) override;
+  void add_records(const kafka::TopicPartition& partition,
+                   std::vector<kafka::Message> records) override;
   size_t buffered(const kafka::TopicPartition& partition) const override;
   size_t process(size_t max_records, std::chrono::steady_clock::time_point now) override;
   void punctuate_wall_clock(int64_t wall_clock_ms) override;

@@ -19,7 +19,8 @@ std::optional<TaskId> TopologyTaskFactory::task_for(const kafka::TopicPartition&
   return TaskId{it->second, partition.partition};
 }
 
-std::unique_ptr<Task> TopologyTaskFactory::create(const TaskId& id, std::vector<kafka::TopicPartition> partitions,
+std::unique_ptr<Task> TopologyTaskFactory::create(const TaskId& id,
+                                                  std::vector<kafka::TopicPartition> partitions,
                                                   const TaskServices& services) {
   return std::make_unique<StreamTask>(id, std::move(partitions), plan_, services);
 }
@@ -36,7 +37,8 @@ std::vector<InternalTopic> plan_internal_topics(const Topology& topology, kafka:
   for (const auto& topic : topology.external_source_topics()) {
     auto it = existing.find(topic);
     if (it == existing.end()) {
-      throw TopologyError("source topic '" + topic + "' does not exist; create it before starting the application");
+      throw TopologyError("source topic '" + topic +
+                          "' does not exist; create it before starting the application");
     }
     partitions[topic] = it->second;
   }
@@ -68,7 +70,8 @@ std::vector<InternalTopic> plan_internal_topics(const Topology& topology, kafka:
   for (const auto& topic : plan.repartition_topics) {
     auto it = partitions.find(topic);
     if (it == partitions.end() || it->second <= 0) {
-      throw TopologyError("cannot size repartition topic '" + topic + "': no sub-topology with known inputs writes it");
+      throw TopologyError("cannot size repartition topic '" + topic +
+                          "': no sub-topology with known inputs writes it");
     }
     out.push_back({topic, it->second, {{"cleanup.policy", "delete"}}});
   }

@@ -15,7 +15,8 @@ namespace eddy::runtime {
 
 class TopologyTaskFactory final : public TaskFactory {
  public:
-  explicit TopologyTaskFactory(std::shared_ptr<const detail::TopologyPlan> plan) : plan_(std::move(plan)) {}
+  explicit TopologyTaskFactory(std::shared_ptr<const detail::TopologyPlan> plan)
+      : plan_(std::move(plan)) {}
 
   std::vector<std::string> source_topics() const override;
   std::optional<TaskId> task_for(const kafka::TopicPartition& partition) const override;

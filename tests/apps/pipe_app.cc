@@ -1,11 +1,15 @@
-// A test application for crash-recovery tests: runs KafkaStreams with the pipe task
-// (input -> upper-cased <input>.out) until SIGTERM/SIGINT, then closes cleanly.
-//   eddy-test-pipe-app <bootstrap> <application.id> <input topic> <state dir>
-//   <at_least_once|exactly_once_v2>
+// A test application for crash-recovery tests: runs KafkaStreams until SIGTERM/SIGINT, then
+// closes cleanly. Modes:
+//   pipe:  the pipe task (input -> upper-cased <input>.out), no topology, no state;
+//   count: a DSL topology counting records per value (re-key, repartition topic, RocksDB
+//          store with changelog) into <input>.out.
+//   eddy-test-pipe-app <bootstrap> <application.id> <input topic> <state dir> <guarantee>
+//   [pipe|count]
 #include <csignal>
 #include <cstdio>
 #include <thread>
 
+#include "eddy/dsl/streams_builder.h"
 #include "eddy/errors.h"
 #include "eddy/kafka_streams.h"
 #include "support/pipe_task.h"
@@ -15,14 +19,33 @@ volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) {
   g_stop = 1;
 }
+
+std::unique_ptr<eddy::KafkaStreams> make_streams(const std::string& mode, const std::string& topic,
+                                                 const eddy::StreamsConfig& config) {
+  if (mode == "pipe") {
+    return std::make_unique<eddy::KafkaStreams>(
+        std::make_shared<eddy::testing_support::PipeTaskFactory>(topic), config);
+  }
+  eddy::StreamsBuilder builder;
+  builder.stream<std::string, std::string>(topic)
+      .group_by([](const std::string&, const std::string& value) { return value; },
+                eddy::Grouped<std::string, std::string>::with_name("by-value"))
+      .count(eddy::Materialized<std::string, int64_t>::as("value-counts"))
+      .to_stream()
+      .to(topic + ".out");
+  return std::make_unique<eddy::KafkaStreams>(builder.build(config), config);
+}
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 6) {
-    std::fprintf(stderr, "usage: %s <bootstrap> <application.id> <topic> <state dir> <guarantee>\n",
-                 argv[0]);
+  if (argc != 6 && argc != 7) {
+    std::fprintf(
+        stderr,
+        "usage: %s <bootstrap> <application.id> <topic> <state dir> <guarantee> [pipe|count]\n",
+        argv[0]);
     return 2;
   }
+  const std::string mode = argc == 7 ? argv[6] : "pipe";
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   try {
@@ -37,17 +60,16 @@ int main(int argc, char** argv) {
          // Static membership: a restart rejoins at once.
          {"group.instance.id", std::string(argv[2]) + "-instance"},
          {"consumer.heartbeat.interval.ms", "500"}});
-    eddy::KafkaStreams streams(std::make_shared<eddy::testing_support::PipeTaskFactory>(argv[3]),
-                               config);
-    streams.start();
-    while (!g_stop && streams.state() != eddy::KafkaStreams::State::kError) {
+    auto streams = make_streams(mode, argv[3], config);
+    streams->start();
+    while (!g_stop && streams->state() != eddy::KafkaStreams::State::kError) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    const bool failed = streams.state() == eddy::KafkaStreams::State::kError;
-    streams.close(std::chrono::seconds(30));
+    const bool failed = streams->state() == eddy::KafkaStreams::State::kError;
+    streams->close(std::chrono::seconds(30));
     return failed ? 1 : 0;
   } catch (const eddy::Error& e) {
-    std::fprintf(stderr, "pipe app: %s\n", e.what());
+    std::fprintf(stderr, "test app: %s\n", e.what());
     return 1;
   }
 }

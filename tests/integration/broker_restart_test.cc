@@ -36,7 +36,7 @@ TEST(BrokerRestart, ApplicationRecoversAndLosesNothing) {
                       {.name = topic + ".out", .partitions = kPartitions}});
 
   std::atomic<bool> restarted{false};
-  std::thread producer_thread([&] {
+  std::jthread producer_thread([&] {
     kafka::Producer producer({.properties = real_props()});
     for (int i = 0; i < kRecords; ++i) {
       const std::string value = "v" + std::to_string(i);

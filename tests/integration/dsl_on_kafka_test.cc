@@ -21,7 +21,8 @@ using testing_support::real_bootstrap;
 using testing_support::real_props;
 using testing_support::unique_name;
 
-Topology page_count_topology(const StreamsConfig& config, const std::string& input, const std::string& output) {
+Topology page_count_topology(const StreamsConfig& config, const std::string& input,
+                             const std::string& output) {
   StreamsBuilder builder;
   builder.stream<std::string, std::string>(input)
       .group_by([](const std::string&, const std::string& page) { return page; },
@@ -33,8 +34,11 @@ Topology page_count_topology(const StreamsConfig& config, const std::string& inp
 }
 
 // Latest count per page in `topic` (read_committed), and how many updates it held.
-std::pair<std::map<std::string, int64_t>, int> read_counts(const std::string& topic, int partitions) {
-  kafka::Consumer reader({.properties = real_props(), .group_id = unique_name("counts-reader"), .read_committed = true});
+std::pair<std::map<std::string, int64_t>, int> read_counts(const std::string& topic,
+                                                           int partitions) {
+  kafka::Consumer reader({.properties = real_props(),
+                          .group_id = unique_name("counts-reader"),
+                          .read_committed = true});
   std::vector<kafka::TopicPartitionOffset> assignment;
   for (int p = 0; p < partitions; ++p) assignment.push_back({topic, p, kafka::kOffsetBeginning});
   reader.assign(assignment);
@@ -63,11 +67,15 @@ TEST(DslOnKafka, RepartitionedCountIsExactUnderExactlyOnceAcrossARestart) {
 
   const std::vector<std::string> pages = {"home", "cart", "search", "checkout", "product"};
   std::map<std::string, int64_t> expected;
+  const int64_t base_ts = testing_support::recent_ms();
   auto produce = [&](int from, int to) {
     kafka::Producer producer({.properties = real_props()});
     for (int i = from; i < to; ++i) {
       const std::string& page = pages[static_cast<size_t>(i * 7 % 5)];
-      producer.send({.topic = input, .key = "session-" + std::to_string(i), .value = page, .timestamp = 1000 + i});
+      producer.send({.topic = input,
+                     .key = "session-" + std::to_string(i),
+                     .value = page,
+                     .timestamp = base_ts + i});
       ++expected[page];
     }
     producer.flush(30s);
@@ -104,7 +112,8 @@ TEST(DslOnKafka, RepartitionedCountIsExactUnderExactlyOnceAcrossARestart) {
   auto topics = admin.list_topics();
   EXPECT_EQ(topics.at(app + "-by-page-repartition"), 4);
   EXPECT_EQ(topics.at(app + "-page-counts-changelog"), 4);
-  EXPECT_EQ(admin.describe_topic_configs(app + "-page-counts-changelog").at("cleanup.policy"), "compact");
+  EXPECT_EQ(admin.describe_topic_configs(app + "-page-counts-changelog").at("cleanup.policy"),
+            "compact");
   std::filesystem::remove_all(state_dir);
 }
 

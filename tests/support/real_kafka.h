@@ -40,3 +40,16 @@ inline std::pair<int, std::string> run_command(const std::string& command) {
 }
 
 }  // namespace eddy::testing_support
+
+namespace eddy::testing_support {
+
+// Event timestamps for records sent to the real broker: recent ones. A record stamped near
+// 1970 is older than any retention.ms, so the broker deletes its segment within seconds.
+inline int64_t recent_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count() -
+         3'600'000;
+}
+
+}  // namespace eddy::testing_support
