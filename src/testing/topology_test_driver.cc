@@ -117,9 +117,14 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
       ("eddy-test-driver-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   const auto& plan = *impl_->plan;
 
+  // External topics: the options' counts; repartition topics: as Kafka Streams derives them
+  // (unless the options name them).
   std::map<std::string, int32_t> counts;
-  for (const auto& group : plan.copartition_groups) {
-    for (const auto& t : group.topics) counts[t] = impl_->partitions(t);
+  for (const auto& t : topology.external_source_topics()) counts[t] = impl_->partitions(t);
+  for (const auto& [topic, n] : topology.repartition_partitions(counts)) {
+    if (impl_->options.topic_partitions.count(topic) == 0)
+      impl_->options.topic_partitions[topic] = n;
+    counts[topic] = impl_->partitions(topic);
   }
   topology.validate_partitions(counts);
 

@@ -285,3 +285,46 @@ TEST(CoPartitioning, JoinOfTopicsWithDifferentPartitionCountsFailsNamingBothTopi
 
 }  // namespace
 }  // namespace eddy
+
+namespace eddy {
+namespace {
+
+TEST(CoPartitioning, RepartitionTopicOfAJoinGetsThePartitionCountOfTheTable) {
+  StreamsBuilder builder;
+  auto names = builder.table<std::string, std::string>("names");
+  builder.stream<std::string, std::string>("events")
+      .select_key([](const std::string&, const std::string& v) { return v; })
+      .join(
+          names, [](const std::string& v, const std::string& n) { return v + n; },
+          Named::as("by-name"))
+      .to("out");
+  const auto topology = builder.build(test::test_config());
+  const auto counts = topology.repartition_partitions({{"events", 2}, {"names", 6}});
+  EXPECT_EQ(counts, (std::map<std::string, int32_t>{{"app-by-name-repartition", 6}}));
+  // The driver uses the same rule: events has 2 partitions, names 6, and the join works.
+  TopologyTestDriver driver(topology, test::test_config(),
+                            {.topic_partitions = {{"events", 2}, {"names", 6}}});
+  auto names_in = driver.create_input_topic<std::string, std::string>("names");
+  for (int i = 0; i < 12; ++i)
+    names_in.pipe_input("id" + std::to_string(i), "-n" + std::to_string(i));
+  auto events = driver.create_input_topic<std::string, std::string>("events");
+  for (int i = 0; i < 12; ++i) events.pipe_input("e", "id" + std::to_string(i));
+  auto out = driver.create_output_topic<std::string, std::string>("out");
+  EXPECT_EQ(out.read_key_values_to_map().size(), 12u);
+}
+
+TEST(CoPartitioning, AggregationRepartitionTopicGetsTheUpstreamSourceCount) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("in")
+      .group_by([](const std::string&, const std::string& v) { return v; },
+                Grouped<std::string, std::string>::with_name("g"))
+      .count();
+  const auto topology = builder.build(test::test_config());
+  EXPECT_EQ(topology.repartition_partitions({{"in", 5}}),
+            (std::map<std::string, int32_t>{{"app-g-repartition", 5}}));
+  test::expect_error<TopologyError>([&] { topology.repartition_partitions({}); },
+                                    "partition count of topic 'in' is unknown");
+}
+
+}  // namespace
+}  // namespace eddy
