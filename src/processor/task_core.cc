@@ -105,9 +105,18 @@ void TaskCore::process(const IncomingRecord& record) {
   };
   try {
     it->second->process_raw(view(record.key), view(record.value), record.timestamp);
-  } catch (...) {
+  } catch (const SerdeError&) {
     in_record_ = false;
-    throw;
+    throw;  // already handled by the source under its own handler
+  } catch (const std::exception& e) {
+    in_record_ = false;
+    if (env_.processing_errors == ErrorHandling::kLogAndFail) throw;
+    ++metrics_.processing_errors;
+    EDDY_LOG_WARN(
+        "task {}: skipped a record whose processing failed: {} (topic {}, partition {}, "
+        "offset {})",
+        task_id_, e.what(), record.topic, record.partition, record.offset);
+    return;
   }
   in_record_ = false;
   ++metrics_.processed;

@@ -42,6 +42,10 @@ struct TaskEnvironment {
   state::ChangelogWriter* changelog = nullptr;  // null: stores do not log
   std::filesystem::path state_dir = "/tmp/eddy";
   ErrorHandling deserialization_errors = ErrorHandling::kLogAndContinue;
+  // An exception from a processor (user code): kLogAndFail rethrows it from process(),
+  // kLogAndContinue logs, counts and moves on. kDeadLetter is treated as kLogAndContinue
+  // until the runtime wires a dead-letter producer.
+  ErrorHandling processing_errors = ErrorHandling::kLogAndFail;
   int64_t wall_clock_ms = 0;  // initial wall-clock time
   // Global stores (by name), owned by the global task; looked up when a node asks for one.
   std::map<std::string, StateStore*> global_stores;
@@ -51,6 +55,7 @@ struct TaskMetrics {
   int64_t processed = 0;
   int64_t dropped = 0;  // null keys/values dropped on purpose
   int64_t deserialization_errors = 0;
+  int64_t processing_errors = 0;  // skipped under log_and_continue
   int64_t punctuations = 0;
 };
 
