@@ -4,12 +4,33 @@
 //   build/dev/benchmarks/eddy_micro_benchmarks --benchmark_filter=StatelessChain
 #include <benchmark/benchmark.h>
 
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <string>
 #include <vector>
 
 #include "eddy/dsl/streams_builder.h"
 #include "eddy/testing/topology_test_driver.h"
 #include "processor/task_core.h"
+
+// Counts heap allocations of the whole benchmark binary, so the chain can report
+// allocations per record (the goal is 0 for filter/map_values chains).
+namespace {
+std::atomic<int64_t> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -51,16 +72,49 @@ std::vector<eddy::processor::IncomingRecord> make_records(size_t n) {
   return records;
 }
 
+// filter -> map_values only (no key change): the path that must not allocate.
+void BM_FilterMapValuesChain_TaskCore(benchmark::State& state) {
+  eddy::StreamsBuilder builder;
+  builder.stream<std::string, int64_t>("in")
+      .filter([](const std::string&, int64_t v) { return v % 4 != 0; })
+      .map_values([](int64_t v) { return v * 3; })
+      .filter([](const std::string&, int64_t v) { return v > 0; })
+      .map_values([](int64_t v) { return static_cast<double>(v) / 2.0; })
+      .to("out");
+  eddy::StreamsConfig config;
+  config.application_id = "bench";
+  const auto topology = builder.build(config);
+  CountingCollector collector;
+  eddy::processor::TaskCore task(topology.shared_plan(), 0, 0, {.collector = &collector});
+  const auto records = make_records(4096);
+  for (const auto& r : records) task.process(r);
+  size_t i = 0;
+  const int64_t allocations_before = g_allocations.load();
+  for (auto _ : state) {
+    task.process(records[i]);
+    i = (i + 1) & 4095;
+  }
+  state.counters["allocs/record"] = static_cast<double>(g_allocations.load() - allocations_before) /
+                                    static_cast<double>(state.iterations());
+  state.counters["records/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FilterMapValuesChain_TaskCore);
+
 void BM_StatelessChain_TaskCore(benchmark::State& state) {
   const auto topology = chain_topology();
   CountingCollector collector;
   eddy::processor::TaskCore task(topology.shared_plan(), 0, 0, {.collector = &collector});
   const auto records = make_records(4096);
+  for (const auto& r : records) task.process(r);  // warm up the reused buffers
   size_t i = 0;
+  const int64_t allocations_before = g_allocations.load();
   for (auto _ : state) {
     task.process(records[i]);
     i = (i + 1) & 4095;
   }
+  state.counters["allocs/record"] = static_cast<double>(g_allocations.load() - allocations_before) /
+                                    static_cast<double>(state.iterations());
   state.counters["records/s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["out/in"] =

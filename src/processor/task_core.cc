@@ -112,10 +112,23 @@ void TaskCore::process(const IncomingRecord& record) {
   };
   try {
     it->second->process_raw(view(record.key), view(record.value), record.timestamp);
-  } catch (...) {
+  } catch (const SerdeError&) {
     in_record_ = false;
     current_record_ = nullptr;
-    throw;
+    throw;  // already handled by the source under its own handler
+  } catch (const std::exception& e) {
+    in_record_ = false;
+    current_record_ = nullptr;
+    if (env_.processing_errors == ErrorHandling::kLogAndFail) throw;
+    ++metrics_.processing_errors;
+    EDDY_LOG_WARN(
+        "task {}: skipped a record whose processing failed: {} (topic {}, partition {}, "
+        "offset {})",
+        task_id_, e.what(), record.topic, record.partition, record.offset);
+    if (env_.processing_errors == ErrorHandling::kDeadLetter && env_.dead_letter) {
+      env_.dead_letter(record, std::string("processing failed: ") + e.what());
+    }
+    return;
   }
   in_record_ = false;
   current_record_ = nullptr;

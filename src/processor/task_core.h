@@ -43,21 +43,26 @@ struct TaskEnvironment {
   state::ChangelogWriter* changelog = nullptr;  // null: stores do not log
   std::filesystem::path state_dir = "/tmp/eddy";
   ErrorHandling deserialization_errors = ErrorHandling::kLogAndContinue;
+  // An exception from a processor (user code): kLogAndFail rethrows it from process(),
+  // kLogAndContinue logs, counts and moves on. kDeadLetter is treated as kLogAndContinue
+  // until the runtime wires a dead-letter producer.
+  ErrorHandling processing_errors = ErrorHandling::kLogAndFail;
   int64_t wall_clock_ms = 0;  // initial wall-clock time
   // Global stores (by name), owned by the global task; looked up when a node asks for one.
   std::map<std::string, StateStore*> global_stores;
   // Set by the runtime: builds (and owns) the task's stores, so it can restore and
   // checkpoint them. Unset: the task builds and owns them itself (test driver).
   std::function<StateStore*(const StoreSpec& spec)> store_provider;
-  // Called instead of logging when deserialization_errors is kDeadLetter: the record that
-  // failed (raw bytes) and why.
-  std::function<void(const IncomingRecord& record, const SerdeError& error)> dead_letter;
+  // Called when a handler is kDeadLetter (deserialization or processing): the record that
+  // failed (raw bytes) and why. The runtime sends it to the dead-letter topic.
+  std::function<void(const IncomingRecord& record, const std::string& error)> dead_letter;
 };
 
 struct TaskMetrics {
   int64_t processed = 0;
   int64_t dropped = 0;  // null keys/values dropped on purpose
   int64_t deserialization_errors = 0;
+  int64_t processing_errors = 0;  // skipped under log_and_continue
   int64_t punctuations = 0;
 };
 

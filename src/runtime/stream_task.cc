@@ -45,13 +45,13 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   env.changelog = changelog_.get();
   env.state_dir = services_.state_dir;
   env.deserialization_errors = services_.config->deserialization_error_handling;
+  env.processing_errors = services_.config->processing_error_handling;
   env.wall_clock_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   env.store_provider = [this](const StoreSpec& spec) { return &state_->register_store(spec); };
-  env.dead_letter = [this](const processor::IncomingRecord& record, const SerdeError& error) {
-    ++skipped_.deserialization;
-    send_to_dead_letter(record, error.what());
+  env.dead_letter = [this](const processor::IncomingRecord& record, const std::string& error) {
+    send_to_dead_letter(record, error);
   };
   core_ =
       std::make_unique<processor::TaskCore>(plan_, id_.subtopology, id_.partition, std::move(env));
@@ -143,25 +143,17 @@ void StreamTask::process_one(PartitionQueue& queue) {
   processor::IncomingRecord record = to_incoming(message);
   if (record.timestamp < 0) {
     // Kafka Streams' default extractor fails on negative timestamps; Eddy skips them loudly.
-    ++skipped_.deserialization;
+    ++skipped_.invalid_timestamp;
     EDDY_LOG_WARN("task {}: skipped record {}-{}@{} with invalid timestamp {}", id_.str(),
                   record.topic, record.partition, offset, record.timestamp);
   } else {
     try {
-      core_->process(record);
+      core_->process(record);  // the core applies the deserialization and processing handlers
     } catch (const SerdeError&) {
-      throw;  // log_and_fail deserialization: the thread dies, the instance goes to ERROR
+      throw;  // log_and_fail: the thread dies and the instance goes to ERROR
     } catch (const std::exception& e) {
-      const ErrorHandling handling = services_.config->processing_error_handling;
-      if (handling == ErrorHandling::kLogAndFail) {
-        throw Error("task " + id_.str() + ": processing " + record.topic + "-" +
-                    std::to_string(record.partition) + "@" + std::to_string(offset) +
-                    " failed: " + e.what());
-      }
-      ++skipped_.processing;
-      EDDY_LOG_WARN("task {}: processing {}-{}@{} failed, record skipped: {}", id_.str(),
-                    record.topic, record.partition, offset, e.what());
-      if (handling == ErrorHandling::kDeadLetter) send_to_dead_letter(record, e.what());
+      throw Error("task " + id_.str() + ": processing " + record.topic + "-" + std::to_string(record.partition) +
+                  "@" + std::to_string(offset) + " failed: " + e.what());
     }
   }
   queue.next_offset = offset + 1;

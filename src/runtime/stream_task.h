@@ -36,8 +36,7 @@ class KafkaRecordCollector final : public processor::RecordCollector {
 };
 
 struct SkippedRecords {
-  int64_t deserialization = 0;
-  int64_t processing = 0;
+  int64_t invalid_timestamp = 0;  // (deserialization and processing skips: TaskCore::metrics())
   int64_t dead_lettered = 0;
 };
 

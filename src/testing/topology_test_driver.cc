@@ -117,9 +117,14 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
       ("eddy-test-driver-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   const auto& plan = *impl_->plan;
 
+  // External topics: the options' counts; repartition topics: as Kafka Streams derives them
+  // (unless the options name them).
   std::map<std::string, int32_t> counts;
-  for (const auto& group : plan.copartition_groups) {
-    for (const auto& t : group.topics) counts[t] = impl_->partitions(t);
+  for (const auto& t : topology.external_source_topics()) counts[t] = impl_->partitions(t);
+  for (const auto& [topic, n] : topology.repartition_partitions(counts)) {
+    if (impl_->options.topic_partitions.count(topic) == 0)
+      impl_->options.topic_partitions[topic] = n;
+    counts[topic] = impl_->partitions(topic);
   }
   topology.validate_partitions(counts);
 
@@ -128,6 +133,7 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
   env.changelog = impl_.get();
   env.state_dir = impl_->state_dir;
   env.deserialization_errors = impl_->config.deserialization_error_handling;
+  env.processing_errors = impl_->config.processing_error_handling;
   env.wall_clock_ms = impl_->wall_clock;
   if (!plan.global_nodes.empty()) {
     impl_->global_task = std::make_unique<processor::TaskCore>(impl_->plan, -1, 0, env);
@@ -227,7 +233,9 @@ int64_t TopologyTestDriver::dropped_records() const {
 
 int64_t TopologyTestDriver::skipped_records() const {
   int64_t n = 0;
-  for (auto& [id, task] : impl_->tasks) n += task->metrics().deserialization_errors;
+  for (auto& [id, task] : impl_->tasks) {
+    n += task->metrics().deserialization_errors + task->metrics().processing_errors;
+  }
   if (impl_->global_task) n += impl_->global_task->metrics().deserialization_errors;
   return n;
 }

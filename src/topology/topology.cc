@@ -1,5 +1,7 @@
 #include "eddy/dsl/topology.h"
 
+#include <algorithm>
+#include <functional>
 #include <sstream>
 
 #include "eddy/errors.h"
@@ -86,6 +88,52 @@ void Topology::validate_partitions(const std::map<std::string, int32_t>& partiti
       }
     }
   }
+}
+
+std::map<std::string, int32_t> Topology::repartition_partitions(
+    const std::map<std::string, int32_t>& external) const {
+  std::map<std::string, int32_t> counts;
+  // Which sub-topology writes each repartition topic.
+  std::map<std::string, int> writer;
+  for (const auto& sub : plan_->subtopologies) {
+    for (const auto& t : sub.sink_topics) {
+      if (plan_->repartition_topics.count(t) != 0) writer[t] = sub.id;
+    }
+  }
+  std::function<int32_t(const std::string&, int)> count_of = [&](const std::string& topic,
+                                                                 int depth) -> int32_t {
+    if (plan_->repartition_topics.count(topic) == 0) {
+      auto it = external.find(topic);
+      if (it == external.end()) {
+        throw TopologyError("the partition count of topic '" + topic +
+                            "' is unknown; create the topic first");
+      }
+      return it->second;
+    }
+    if (auto it = counts.find(topic); it != counts.end()) return it->second;
+    if (depth > static_cast<int>(plan_->subtopologies.size())) {
+      throw TopologyError("repartition topics feed each other in a cycle at '" + topic + "'");
+    }
+    int32_t n = 1;
+    for (const auto& t : plan_->subtopologies[writer.at(topic)].source_topics) {
+      n = std::max(n, count_of(t, depth + 1));
+    }
+    counts[topic] = n;
+    return n;
+  };
+  for (const auto& group : plan_->copartition_groups) {
+    int32_t external_max = 0;
+    for (const auto& t : group.topics) {
+      if (plan_->repartition_topics.count(t) == 0)
+        external_max = std::max(external_max, count_of(t, 0));
+    }
+    if (external_max == 0) continue;
+    for (const auto& t : group.topics) {
+      if (plan_->repartition_topics.count(t) != 0) counts[t] = external_max;
+    }
+  }
+  for (const auto& t : plan_->repartition_topics) count_of(t, 0);
+  return counts;
 }
 
 const std::string& Topology::application_id() const {

@@ -241,3 +241,62 @@ TEST(KStreamRepartition, RoutesByNewKeyAcrossPartitions) {
 
 }  // namespace
 }  // namespace eddy
+
+namespace eddy {
+namespace {
+
+TEST(ThroughTopic, RecordsWrittenToATopicTheTopologyReadsAreProcessedDownstream) {
+  StreamsBuilder builder;
+  builder.stream<std::string, int64_t>("in")
+      .map_values([](int64_t v) { return v + 1; })
+      .to("middle");
+  builder.stream<std::string, int64_t>("middle")
+      .map_values([](int64_t v) { return v * 10; })
+      .to("out");
+  const auto topology = builder.build(test::test_config());
+  EXPECT_NE(topology.describe().find("Sub-topology: 1"), std::string::npos);
+  TopologyTestDriver driver(topology, test::test_config(), {.partitions_per_topic = 2});
+  auto in = driver.create_input_topic<std::string, int64_t>("in");
+  in.pipe_input("a", 1, 5);
+  in.pipe_input("b", 2, 6);
+  auto out = driver.create_output_topic<std::string, int64_t>("out");
+  EXPECT_EQ(out.read_key_values_to_map(), (std::map<std::string, int64_t>{{"a", 20}, {"b", 30}}));
+}
+
+}  // namespace
+}  // namespace eddy
+
+namespace eddy {
+namespace {
+
+Topology throwing_topology() {
+  StreamsBuilder builder;
+  builder.stream<std::string, int64_t>("in")
+      .map_values([](int64_t v) {
+        if (v < 0) throw std::runtime_error("negative amount");
+        return v;
+      })
+      .to("out");
+  return builder.build(test::test_config());
+}
+
+TEST(ProcessingErrors, LogAndFailRethrowsTheProcessorsException) {
+  TopologyTestDriver driver(throwing_topology(), test::test_config());
+  auto in = driver.create_input_topic<std::string, int64_t>("in");
+  test::expect_error<std::runtime_error>([&] { in.pipe_input("k", -1); }, "negative amount");
+}
+
+TEST(ProcessingErrors, LogAndContinueSkipsTheRecordAndCountsIt) {
+  auto config = test::test_config();
+  config.processing_error_handling = ErrorHandling::kLogAndContinue;
+  TopologyTestDriver driver(throwing_topology(), config);
+  auto in = driver.create_input_topic<std::string, int64_t>("in");
+  in.pipe_input("k", -1);
+  in.pipe_input("k", 2);
+  auto out = driver.create_output_topic<std::string, int64_t>("out");
+  EXPECT_EQ(out.read_values_to_list(), std::vector<int64_t>{2});
+  EXPECT_EQ(driver.skipped_records(), 1);
+}
+
+}  // namespace
+}  // namespace eddy

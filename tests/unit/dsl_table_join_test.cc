@@ -181,6 +181,53 @@ TEST(KTableKTableJoin, UpdatesFromBothSidesAndDeletesWhenASideIsDeleted) {
   EXPECT_EQ(joined.get("k"), std::nullopt);
 }
 
+TEST(KTableKTableLeftJoin, KeepsLeftRowsWithoutAMatch) {
+  StreamsBuilder builder;
+  auto left = builder.table<std::string, std::string>("left");
+  auto right = builder.table<std::string, int64_t>("right");
+  left.left_join(right,
+                 [](const std::string& l, const std::optional<int64_t>& r) {
+                   return l + ":" + (r ? std::to_string(*r) : "none");
+                 })
+      .to_stream()
+      .to("out");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto l = driver.create_input_topic<std::string, std::string>("left");
+  auto r = driver.create_input_topic<std::string, int64_t>("right");
+  r.pipe_input("k", 7, 1);    // no left row: nothing
+  l.pipe_input("k", "a", 2);  // a:7
+  l.pipe_input("j", "b", 3);  // b:none
+  r.pipe_tombstone("k", 4);   // a:none
+  l.pipe_tombstone("j", 5);   // delete j
+  auto out = driver.create_output_topic<std::string, OptS>("out");
+  auto records = out.read_records_to_list();
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[0].value, OptS("a:7"));
+  EXPECT_EQ(records[1].value, OptS("b:none"));
+  EXPECT_EQ(records[2].value, OptS("a:none"));
+  EXPECT_EQ(records[3].key, "j");
+  EXPECT_EQ(records[3].value, std::nullopt);
+}
+
+TEST(KTableKTableOuterJoin, EmitsWhileEitherSideHasTheKey) {
+  StreamsBuilder builder;
+  auto left = builder.table<std::string, std::string>("left");
+  auto right = builder.table<std::string, std::string>("right");
+  left.outer_join(right, [](const OptS& l,
+                            const OptS& r) { return l.value_or("-") + "|" + r.value_or("-"); })
+      .to_stream()
+      .to("out");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto l = driver.create_input_topic<std::string, std::string>("left");
+  auto r = driver.create_input_topic<std::string, std::string>("right");
+  r.pipe_input("k", "R", 1);
+  l.pipe_input("k", "L", 2);
+  r.pipe_tombstone("k", 3);
+  l.pipe_tombstone("k", 4);
+  auto out = driver.create_output_topic<std::string, OptS>("out");
+  EXPECT_EQ(out.read_values_to_list(), (std::vector<OptS>{"-|R", "L|R", "L|-", std::nullopt}));
+}
+
 TEST(GlobalKTableJoin, LooksUpAComputedKeyWithoutCoPartitioning) {
   StreamsBuilder builder;
   auto products = builder.global_table<std::string, double>("products");
@@ -234,6 +281,49 @@ TEST(CoPartitioning, JoinOfTopicsWithDifferentPartitionCountsFailsNamingBothTopi
                                   {.topic_partitions = {{"events", 4}, {"names", 2}}});
       },
       "not co-partitioned");
+}
+
+}  // namespace
+}  // namespace eddy
+
+namespace eddy {
+namespace {
+
+TEST(CoPartitioning, RepartitionTopicOfAJoinGetsThePartitionCountOfTheTable) {
+  StreamsBuilder builder;
+  auto names = builder.table<std::string, std::string>("names");
+  builder.stream<std::string, std::string>("events")
+      .select_key([](const std::string&, const std::string& v) { return v; })
+      .join(
+          names, [](const std::string& v, const std::string& n) { return v + n; },
+          Named::as("by-name"))
+      .to("out");
+  const auto topology = builder.build(test::test_config());
+  const auto counts = topology.repartition_partitions({{"events", 2}, {"names", 6}});
+  EXPECT_EQ(counts, (std::map<std::string, int32_t>{{"app-by-name-repartition", 6}}));
+  // The driver uses the same rule: events has 2 partitions, names 6, and the join works.
+  TopologyTestDriver driver(topology, test::test_config(),
+                            {.topic_partitions = {{"events", 2}, {"names", 6}}});
+  auto names_in = driver.create_input_topic<std::string, std::string>("names");
+  for (int i = 0; i < 12; ++i)
+    names_in.pipe_input("id" + std::to_string(i), "-n" + std::to_string(i));
+  auto events = driver.create_input_topic<std::string, std::string>("events");
+  for (int i = 0; i < 12; ++i) events.pipe_input("e", "id" + std::to_string(i));
+  auto out = driver.create_output_topic<std::string, std::string>("out");
+  EXPECT_EQ(out.read_key_values_to_map().size(), 12u);
+}
+
+TEST(CoPartitioning, AggregationRepartitionTopicGetsTheUpstreamSourceCount) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("in")
+      .group_by([](const std::string&, const std::string& v) { return v; },
+                Grouped<std::string, std::string>::with_name("g"))
+      .count();
+  const auto topology = builder.build(test::test_config());
+  EXPECT_EQ(topology.repartition_partitions({{"in", 5}}),
+            (std::map<std::string, int32_t>{{"app-g-repartition", 5}}));
+  test::expect_error<TopologyError>([&] { topology.repartition_partitions({}); },
+                                    "partition count of topic 'in' is unknown");
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ class SourceNode final : public SourceInstance {
                    int64_t timestamp) override {
     try {
       Stamp stamp{timestamp, !key.has_value()};
-      if constexpr (IsOptionalT<V>::value) {
+      if constexpr (IsOptional<V>::value) {
         V v = value ? value_serde_.deserialize(*value) : V{};
         if (key) {
           out_.forward(key_serde_.deserialize(*key), v, stamp);
@@ -76,7 +76,7 @@ class SinkNode final : public Input<K, V> {
     }
     std::optional<std::string_view> v;
     bool present = true;
-    if constexpr (IsOptionalT<V>::value) present = value.has_value();
+    if constexpr (IsOptional<V>::value) present = value.has_value();
     if (present) {
       value_buf_.clear();
       value_serde_.serialize(value, value_buf_);

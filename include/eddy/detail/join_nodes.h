@@ -61,20 +61,22 @@ class StreamTableJoinNode final : public Node<K, V, K, VR> {
   TimestampedStore<TK, TV> table_;
 };
 
-// One side of a KTable-KTable inner join: on a change of this side, looks up the other
-// side's store. Emits the joined value, or a delete when either side is missing (the merge
-// node after it drops deletes of results that never existed). Timestamp: max of both sides.
+// One side of a KTable-KTable join: on a change of this side, looks up the other side's
+// store and recomputes the result with `combine(this, other)` (std::nullopt: no result; the
+// join kind — inner, left, outer — is in `combine`). The merge node after it drops deletes of
+// results that never existed. Timestamp: max of both sides.
 template <typename K, typename VThis, typename VOther, typename VR>
 class TableTableJoinNode final : public Node<K, std::optional<VThis>, K, std::optional<VR>> {
  public:
-  using Joiner = std::function<VR(const VThis&, const VOther&)>;
+  using Combine =
+      std::function<std::optional<VR>(const std::optional<VThis>&, const std::optional<VOther>&)>;
   TableTableJoinNode(std::string name, std::string other_store, Serde<K> ks, Serde<VOther> vs,
-                     Joiner joiner)
+                     Combine combine)
       : Node<K, std::optional<VThis>, K, std::optional<VR>>(std::move(name)),
         store_name_(std::move(other_store)),
         key_serde_(std::move(ks)),
         value_serde_(std::move(vs)),
-        joiner_(std::move(joiner)) {}
+        combine_(std::move(combine)) {}
 
   void init(TaskContext& context) override {
     NodeInstance::init(context);
@@ -82,19 +84,25 @@ class TableTableJoinNode final : public Node<K, std::optional<VThis>, K, std::op
                                          key_serde_, value_serde_);
   }
   void process(const K& key, const std::optional<VThis>& change, Stamp stamp) override {
+    if (stamp.null_key) {
+      this->context_->record_dropped(this->name(), "null key");
+      return;
+    }
     auto other = other_.get(key);
-    std::optional<VR> result;
     int64_t ts = stamp.timestamp;
-    if (other) ts = std::max(ts, other->timestamp);
-    if (change && other) result = joiner_(*change, other->value);
-    this->out_.forward(key, result, Stamp{ts, false});
+    std::optional<VOther> other_value;
+    if (other) {
+      ts = std::max(ts, other->timestamp);
+      other_value = std::move(other->value);
+    }
+    this->out_.forward(key, combine_(change, other_value), Stamp{ts, false});
   }
 
  private:
   std::string store_name_;
   Serde<K> key_serde_;
   Serde<VOther> value_serde_;
-  Joiner joiner_;
+  Combine combine_;
   TimestampedStore<K, VOther> other_;
 };
 

@@ -98,9 +98,4 @@ class SourceInstance : public NodeInstance {
                            std::optional<std::string_view> value, int64_t timestamp) = 0;
 };
 
-template <typename T>
-struct IsOptionalT : std::false_type {};
-template <typename T>
-struct IsOptionalT<std::optional<T>> : std::true_type {};
-
 }  // namespace eddy::detail

@@ -9,10 +9,10 @@
 //   orders.filter([](const std::string&, const Order& o) { return o.qty > 0; })
 //         .map_values([](const Order& o) { return o.qty * o.price; })
 //         .to("order-totals");
-//   auto per_customer = orders.select_key([](auto&, const Order& o) { return o.customer; })
-//                             .group_by_key()
-//                             .count(eddy::Materialized<std::string,
-//                             int64_t>::as("orders-per-customer"));
+//   auto per_customer =
+//       orders.select_key([](auto&, const Order& o) { return o.customer; })
+//           .group_by_key()
+//           .count(eddy::Materialized<std::string, int64_t>::as("per-customer"));
 #pragma once
 
 #include <map>

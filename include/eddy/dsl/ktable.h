@@ -83,11 +83,64 @@ class KTable {
             typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const VO&>>>
   KTable<K, VR> join(const KTable<K, VO>& other, Joiner joiner, const Materialized<K, VR>& m = {},
                      const Named& named = {}) const {
+    return table_join<VO, VR>(
+        other,
+        [joiner](const std::optional<V>& l, const std::optional<VO>& r) -> std::optional<VR> {
+          if (l && r) return joiner(*l, *r);
+          return std::nullopt;
+        },
+        m, named, "KTABLE-JOINTHIS-", "KTABLE-JOINOTHER-");
+  }
+
+  // Left join: a result for every row of this table, joiner(value, std::optional<other>).
+  template <
+      typename VO, typename Joiner,
+      typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const std::optional<VO>&>>>
+  KTable<K, VR> left_join(const KTable<K, VO>& other, Joiner joiner,
+                          const Materialized<K, VR>& m = {}, const Named& named = {}) const {
+    return table_join<VO, VR>(
+        other,
+        [joiner](const std::optional<V>& l, const std::optional<VO>& r) -> std::optional<VR> {
+          if (l) return joiner(*l, r);
+          return std::nullopt;
+        },
+        m, named, "KTABLE-LEFTTHIS-", "KTABLE-LEFTOTHER-");
+  }
+
+  // Outer join: a result while either side has the key, joiner(optional, optional).
+  template <typename VO, typename Joiner,
+            typename VR = std::decay_t<
+                std::invoke_result_t<Joiner&, const std::optional<V>&, const std::optional<VO>&>>>
+  KTable<K, VR> outer_join(const KTable<K, VO>& other, Joiner joiner,
+                           const Materialized<K, VR>& m = {}, const Named& named = {}) const {
+    return table_join<VO, VR>(
+        other,
+        [joiner](const std::optional<V>& l, const std::optional<VO>& r) -> std::optional<VR> {
+          if (l || r) return joiner(l, r);
+          return std::nullopt;
+        },
+        m, named, "KTABLE-OUTERTHIS-", "KTABLE-OUTEROTHER-");
+  }
+
+  // The name of the store holding this table (for queries and the test driver).
+  const std::string& store_name() const { return store_; }
+  const std::string& queryable_store_name() const { return store_; }
+
+  const std::shared_ptr<detail::LogicalGraph>& graph() const { return graph_; }
+  int node() const { return node_; }
+  const Serde<K>& key_serde() const { return key_serde_; }
+  const Serde<V>& value_serde() const { return value_serde_; }
+  const std::vector<detail::TopicRef>& topics() const { return topics_; }
+
+ private:
+  template <typename VO, typename VR, typename Combine>
+  KTable<K, VR> table_join(const KTable<K, VO>& other, Combine combine,
+                           const Materialized<K, VR>& m, const Named& named,
+                           const char* this_prefix, const char* other_prefix) const {
     auto& graph = *graph_;
-    const std::string base = detail::pick_name(graph, named.name, "KTABLE-JOINTHIS-");
-    const std::string this_name = base;
+    const std::string this_name = detail::pick_name(graph, named.name, this_prefix);
     const std::string other_name =
-        named.name.empty() ? graph.new_name("KTABLE-JOINOTHER-") : named.name + "-join-other";
+        named.name.empty() ? graph.new_name(other_prefix) : named.name + "-join-other";
     const std::string merge_name =
         named.name.empty() ? graph.new_name("KTABLE-MERGE-") : named.name + "-merge";
     const std::string result_store =
@@ -95,24 +148,26 @@ class KTable {
     auto ks = key_serde_;
     auto other_vs = other.value_serde();
     auto this_vs = value_serde_;
-    std::function<VR(const V&, const VO&)> j1 = joiner;
-    std::function<VR(const VO&, const V&)> j2 = [joiner](const VO& o, const V& t) {
-      return joiner(t, o);
+    using ThisCombine = typename detail::TableTableJoinNode<K, V, VO, VR>::Combine;
+    using OtherCombine = typename detail::TableTableJoinNode<K, VO, V, VR>::Combine;
+    ThisCombine c1 = combine;
+    OtherCombine c2 = [combine](const std::optional<VO>& o, const std::optional<V>& t) {
+      return combine(t, o);
     };
     const std::string this_store = store_;
     const std::string other_store = other.store_name();
     const int a = detail::add_processor(
         graph, this_name, "join", {node_},
-        [this_name, other_store, ks, other_vs, j1](const detail::ResolvedNode&) {
+        [this_name, other_store, ks, other_vs, c1](const detail::ResolvedNode&) {
           return std::make_unique<detail::TableTableJoinNode<K, V, VO, VR>>(this_name, other_store,
-                                                                            ks, other_vs, j1);
+                                                                            ks, other_vs, c1);
         },
         {other_store});
     const int b = detail::add_processor(
         graph, other_name, "join", {other.node()},
-        [other_name, this_store, ks, this_vs, j2](const detail::ResolvedNode&) {
+        [other_name, this_store, ks, this_vs, c2](const detail::ResolvedNode&) {
           return std::make_unique<detail::TableTableJoinNode<K, VO, V, VR>>(other_name, this_store,
-                                                                            ks, this_vs, j2);
+                                                                            ks, this_vs, c2);
         },
         {this_store});
     Serde<VR> rs = m.value_serde ? m.value_serde : default_serde<VR>();
@@ -135,17 +190,6 @@ class KTable {
     return KTable<K, VR>(graph_, merged, result_store, ks, rs, std::move(topics));
   }
 
-  // The name of the store holding this table (for queries and the test driver).
-  const std::string& store_name() const { return store_; }
-  const std::string& queryable_store_name() const { return store_; }
-
-  const std::shared_ptr<detail::LogicalGraph>& graph() const { return graph_; }
-  int node() const { return node_; }
-  const Serde<K>& key_serde() const { return key_serde_; }
-  const Serde<V>& value_serde() const { return value_serde_; }
-  const std::vector<detail::TopicRef>& topics() const { return topics_; }
-
- private:
   template <typename VR, typename Fn>
   KTable<K, VR> derive(const char* prefix, const Named& named, const Materialized<K, VR>& m,
                        Serde<VR> fallback_serde, Fn fn) const {

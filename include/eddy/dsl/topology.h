@@ -34,6 +34,14 @@ class Topology {
   // full name). Throws TopologyError naming the operator and both topics.
   void validate_partitions(const std::map<std::string, int32_t>& partitions) const;
 
+  // Partition counts of the repartition topics, from those of the external source topics
+  // (`external`: topic -> count), as Kafka Streams picks them: a repartition topic gets the
+  // max count of the source topics of the sub-topology that writes it; one that is joined
+  // (co-partitioned) with external topics gets theirs. Throws TopologyError when an external
+  // topic's count is missing.
+  std::map<std::string, int32_t> repartition_partitions(
+      const std::map<std::string, int32_t>& external) const;
+
   const std::string& application_id() const;
   // Topics the application reads that it does not create (user topics, global topics).
   std::set<std::string> external_source_topics() const;

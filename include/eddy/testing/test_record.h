@@ -1,8 +1,9 @@
 // eddy/testing/test_record.h — TestRecord<K,V> and KeyValue<K,V>, what test topics carry.
 //
-//   input.pipe_input(eddy::TestRecord<std::string, int64_t>{.key = "a", .value = 1, .timestamp =
-//   5}); auto r = output.read_record();   // r.key, r.value (std::nullopt: tombstone), r.timestamp,
-//   ...
+//   input.pipe_input(
+//       eddy::TestRecord<std::string, int64_t>{.key = "a", .value = 1, .timestamp = 5});
+//   auto r = output.read_record();   // r.key, r.value (std::nullopt: tombstone), r.timestamp
+
 #pragma once
 
 #include <cstdint>

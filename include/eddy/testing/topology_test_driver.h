@@ -111,7 +111,8 @@ class TopologyTestDriver {
   size_t unread(const std::string& topic) const;
   BytesKeyValueStore& key_value_store_bytes(const std::string& name);
   int32_t partitions(const std::string& topic) const;
-  // Records dropped on purpose (null keys, ...) and skipped as undeserializable, all tasks.
+  // Records dropped on purpose (null keys, ...), and records skipped because they could not be
+  // deserialized or their processing threw (under log_and_continue handlers), all tasks.
   int64_t dropped_records() const;
   int64_t skipped_records() const;
 
