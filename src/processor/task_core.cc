@@ -209,7 +209,7 @@ void TaskCore::deserialization_failed(const std::string& node, const SerdeError&
   if (env_.deserialization_errors == ErrorHandling::kDeadLetter && env_.dead_letter &&
       current_record_ != nullptr) {
     env_.dead_letter(*current_record_,
-                     SerdeError("source '" + node + "': " + error.what(), position));
+                     "deserialization failed in source '" + node + "': " + error.what());
     return;
   }
   EDDY_LOG_WARN(

@@ -152,8 +152,9 @@ void StreamTask::process_one(PartitionQueue& queue) {
     } catch (const SerdeError&) {
       throw;  // log_and_fail: the thread dies and the instance goes to ERROR
     } catch (const std::exception& e) {
-      throw Error("task " + id_.str() + ": processing " + record.topic + "-" + std::to_string(record.partition) +
-                  "@" + std::to_string(offset) + " failed: " + e.what());
+      throw Error("task " + id_.str() + ": processing " + record.topic + "-" +
+                  std::to_string(record.partition) + "@" + std::to_string(offset) +
+                  " failed: " + e.what());
     }
   }
   queue.next_offset = offset + 1;
