@@ -70,7 +70,12 @@ void BM_SinkRedisVersionedWrites(benchmark::State& state) {
   state.counters["fresh_p99_ms"] = f.event_time_total.p99_ms;
   state.counters["stale"] = static_cast<double>(sink.stats().rejected_stale);
 }
-BENCHMARK(BM_SinkRedisVersionedWrites)->Arg(1)->Arg(16)->Arg(100)->Arg(500)->Arg(2000)
+BENCHMARK(BM_SinkRedisVersionedWrites)
+    ->Arg(1)
+    ->Arg(16)
+    ->Arg(100)
+    ->Arg(500)
+    ->Arg(2000)
     ->UseRealTime();
 
 // Same, with the flush thread writing on a 50 ms budget while the caller only submits;
@@ -79,6 +84,7 @@ void BM_SinkRedisBackgroundFlush(benchmark::State& state) {
   eddy::RedisSinkOptions options;
   options.port = redis_port();
   options.key_prefix = "bench:g:";
+  options.ttl = 10min;
   options.sink.name = "bench-bg";
   options.sink.max_batch = 500;
   eddy::RedisSink sink(options);

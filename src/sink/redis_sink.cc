@@ -4,6 +4,7 @@
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
@@ -171,28 +172,38 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
     c.was_connected = true;
   }
 
-  // One EVALSHA per update.
-  std::vector<std::vector<std::string>> commands(batch.size());
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const FeatureUpdate& u = batch[i];
-    auto& args = commands[i];
-    const char* op = u.is_delete() ? "D" : "W";
+  // One EVALSHA per chunk of writes_per_call updates.
+  struct Chunk {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    std::vector<std::string> args;
+  };
+  std::vector<Chunk> chunks;
+  const std::size_t per_call = std::max<std::size_t>(1, o.writes_per_call);
+  for (std::size_t begin = 0; begin < batch.size(); begin += per_call) {
+    Chunk& chunk = chunks.emplace_back();
+    chunk.begin = begin;
+    chunk.end = std::min(batch.size(), begin + per_call);
+    auto& args = chunk.args;
+    const std::size_t n = chunk.end - chunk.begin;
     if (o.mode == RedisSinkMode::kHash) {
-      const std::string key = o.key_prefix + u.key;
-      args = {"EVALSHA",
-              c.script_sha,
-              "2",
-              key,
-              o.tombstone_prefix + key,
-              op,
-              std::to_string(u.event_time_ms),
-              std::to_string(u.source.partition),
-              std::to_string(u.source.offset),
-              std::to_string(o.ttl.count()),
-              std::to_string(o.tombstone_retention.count()),
-              o.version_field};
-      if (u.fields) {
-        args.reserve(args.size() + 2 * u.fields->size());
+      args.reserve(6 + 2 * n + 9 * n);
+      args = {"EVALSHA", c.script_sha, std::to_string(2 * n)};
+      for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+        args.push_back(o.key_prefix + batch[i].key);
+        args.push_back(o.tombstone_prefix + o.key_prefix + batch[i].key);
+      }
+      args.push_back(std::to_string(o.ttl.count()));
+      args.push_back(std::to_string(o.tombstone_retention.count()));
+      args.push_back(o.version_field);
+      for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+        const FeatureUpdate& u = batch[i];
+        args.push_back(u.is_delete() ? "D" : "W");
+        args.push_back(std::to_string(u.event_time_ms));
+        args.push_back(std::to_string(u.source.partition));
+        args.push_back(std::to_string(u.source.offset));
+        args.push_back(std::to_string(u.fields ? u.fields->size() : 0));
+        if (!u.fields) continue;
         for (const auto& [field, value] : *u.fields) {
           if (field == o.version_field) {
             throw SinkError(where + ": key '" + u.key + "' has a feature named '" + field +
@@ -204,48 +215,50 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
         }
       }
     } else {
-      std::string score = "0";
-      if (u.fields) {
-        bool found = false;
-        for (const auto& [field, value] : *u.fields) {
-          if (field == o.score_field) {
-            score = value;
-            found = true;
+      args.reserve(5 + 6 * n);
+      args = {"EVALSHA", c.script_sha, "2", o.sorted_set_key, "eddy:versions:" + o.sorted_set_key};
+      for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+        const FeatureUpdate& u = batch[i];
+        std::string score = "0";
+        if (u.fields) {
+          bool found = false;
+          for (const auto& [field, value] : *u.fields) {
+            if (field == o.score_field) {
+              score = value;
+              found = true;
+            }
+          }
+          if (!found || !is_number(score)) {
+            throw SinkError(where + ": key '" + u.key + "' has " +
+                                (found ? "a non-numeric score '" + score + "'" : "no score") +
+                                " in field '" + o.score_field + "'",
+                            false);
           }
         }
-        if (!found || !is_number(score)) {
-          throw SinkError(where + ": key '" + u.key + "' has " +
-                              (found ? "a non-numeric score '" + score + "'" : "no score") +
-                              " in field '" + o.score_field + "'",
-                          false);
-        }
+        args.push_back(u.is_delete() ? "D" : "W");
+        args.push_back(std::to_string(u.event_time_ms));
+        args.push_back(std::to_string(u.source.partition));
+        args.push_back(std::to_string(u.source.offset));
+        args.push_back(u.key);
+        args.push_back(std::move(score));
       }
-      args = {"EVALSHA",
-              c.script_sha,
-              "2",
-              o.sorted_set_key,
-              "eddy:versions:" + o.sorted_set_key,
-              op,
-              std::to_string(u.event_time_ms),
-              std::to_string(u.source.partition),
-              std::to_string(u.source.offset),
-              u.key,
-              score};
     }
   }
 
-  // Pipelined: append all, then read all replies (so the connection stays in sync even
-  // when some fail). NOSCRIPT (the server restarted or ran SCRIPT FLUSH): reload, resend those.
-  std::vector<std::size_t> todo(batch.size());
+  // Pipelined: append all chunks, then read all replies (so the connection stays in sync
+  // even when some fail). NOSCRIPT (the server restarted or ran SCRIPT FLUSH): load the
+  // script again and resend those chunks.
+  std::vector<std::size_t> todo(chunks.size());
   for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
   std::vector<const char*> argv;
   std::vector<size_t> lengths;
   for (int round = 0; round < 3 && !todo.empty(); ++round) {
-    for (std::size_t i : todo) {
-      commands[i][1] = c.script_sha;
+    for (std::size_t k : todo) {
+      auto& args = chunks[k].args;
+      args[1] = c.script_sha;
       argv.clear();
       lengths.clear();
-      for (const auto& a : commands[i]) {
+      for (const auto& a : args) {
         argv.push_back(a.data());
         lengths.push_back(a.size());
       }
@@ -257,25 +270,33 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
     std::vector<std::size_t> noscript;
     std::string first_error;
     bool error_retriable = true;
-    for (std::size_t i : todo) {
+    for (std::size_t k : todo) {
+      const Chunk& chunk = chunks[k];
       void* raw = nullptr;
       if (redisGetReply(c.context, &raw) != REDIS_OK || raw == nullptr) {
         throw lost("waiting for a reply");
       }
       ReplyPtr reply(static_cast<redisReply*>(raw));
-      if (reply->type == REDIS_REPLY_INTEGER) {
-        outcomes[i] = reply->integer == 1 ? WriteOutcome::kApplied : WriteOutcome::kStale;
+      const std::string keys =
+          "keys '" + batch[chunk.begin].key + "'" +
+          (chunk.end - chunk.begin > 1 ? " .. '" + batch[chunk.end - 1].key + "'" : std::string());
+      if (reply->type == REDIS_REPLY_ARRAY && reply->elements == chunk.end - chunk.begin) {
+        for (std::size_t j = 0; j < reply->elements; ++j) {
+          const redisReply* r = reply->element[j];
+          outcomes[chunk.begin + j] = r->type == REDIS_REPLY_INTEGER && r->integer == 0
+                                          ? WriteOutcome::kStale
+                                          : WriteOutcome::kApplied;
+        }
       } else if (reply->type == REDIS_REPLY_ERROR) {
         std::string_view error(reply->str, reply->len);
         if (starts_with(error, "NOSCRIPT")) {
-          noscript.push_back(i);
+          noscript.push_back(k);
         } else if (first_error.empty()) {
-          first_error = "key '" + batch[i].key + "': " + std::string(error);
+          first_error = keys + ": " + std::string(error);
           error_retriable = retriable_server_error(error);
         }
-      } else {
-        first_error =
-            "key '" + batch[i].key + "': unexpected reply type " + std::to_string(reply->type);
+      } else if (first_error.empty()) {
+        first_error = keys + ": unexpected reply (type " + std::to_string(reply->type) + ")";
         error_retriable = false;
       }
     }

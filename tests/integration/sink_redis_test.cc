@@ -200,6 +200,29 @@ TEST_F(RedisSinkTest, OlderVersionWrittenDirectlyIsRejected) {
   EXPECT_EQ(redis_.hgetall(key).at("score"), "newer-offset");
 }
 
+TEST_F(RedisSinkTest, OutcomesAreReportedPerUpdateAcrossScriptChunks) {
+  auto o = options();
+  o.writes_per_call = 3;  // a batch of 10 is 4 pipelined script calls
+  RedisSink sink(o);
+  for (int i = 0; i < 10; ++i) sink.submit(upd("k" + std::to_string(i), {{"v", "first"}}, 2000, i));
+  sink.flush();
+  RedisSink replay(o);
+  for (int i = 0; i < 10; ++i) {
+    // Even keys get an older version (rejected), odd keys a newer one (applied).
+    const int64_t ts = i % 2 == 0 ? 1999 : 2001;
+    replay.submit(upd("k" + std::to_string(i), {{"v", "second"}}, ts, 100 + i));
+  }
+  replay.flush();
+  EXPECT_EQ(replay.stats().batches, 1u);
+  EXPECT_EQ(replay.stats().applied, 5u);
+  EXPECT_EQ(replay.stats().rejected_stale, 5u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(redis_.hgetall(prefix_ + "k" + std::to_string(i)).at("v"),
+              i % 2 == 0 ? "first" : "second")
+        << i;
+  }
+}
+
 TEST_F(RedisSinkTest, ReplayFromAnEarlierOffsetLeavesEveryHashAtTheNewestVersion) {
   // 3000 updates of 60 keys from two partitions, event times mostly increasing with some
   // out-of-order records, as a real topic has.
@@ -245,6 +268,7 @@ TEST_F(RedisSinkTest, ReplayFromAnEarlierOffsetLeavesEveryHashAtTheNewestVersion
   // the log, then the rest), with small batches so the old versions really reach Redis.
   auto o = options();
   o.sink.max_batch = 7;
+  o.writes_per_call = 3;
   RedisSink replay(o);
   for (std::size_t i = 1000; i < log.size(); ++i) {
     const auto& r = log[i];

@@ -16,10 +16,11 @@
 // hash `eddy:versions:<sorted_set_key>` (member -> version), kept after a delete as its
 // tombstone (no TTL: Redis 7.0 cannot expire hash fields; one small field per member).
 //
-// Every write is one EVALSHA of a Lua script (SCRIPT LOAD on connect, reloaded on NOSCRIPT)
-// that applies it only if its version is >= the stored one (see FeatureVersion). Batches are
-// pipelined. A lost connection is reconnected on the next attempt (with the base class's
-// backoff), the batch is kept and retried whole, and stats().connection_losses counts it.
+// Writes go through a Lua script (EVALSHA; SCRIPT LOAD on connect, reloaded on NOSCRIPT)
+// that applies each only if its version is >= the stored one (see FeatureVersion), a chunk
+// of writes_per_call updates per call; the calls of a batch are pipelined. A lost connection is
+// reconnected on the next attempt (with the base class's backoff), the batch is kept and retried
+// whole, and stats().connection_losses counts it.
 //
 //   eddy::RedisSinkOptions options;
 //   options.sink.name = "customer-features";
@@ -58,6 +59,10 @@ struct RedisSinkOptions {
   // retried on a new one. Defaults: 1 s, 2 s.
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{2000};
+
+  // Updates applied per EVALSHA call; the calls of a batch are pipelined. Larger chunks
+  // amortize the script call but hold the server longer per call. Default: 64.
+  std::size_t writes_per_call = 64;
 
   RedisSinkMode mode = RedisSinkMode::kHash;
   // Hash mode: Redis key = key_prefix + key. Default: "" (the key itself).
