@@ -241,6 +241,8 @@ std::size_t FeatureSink::write_one_locked(std::unique_lock<std::mutex>& lock, St
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (outcomes[i] == WriteOutcome::kStale) {
         ++s.stats.rejected_stale;
+      } else if (outcomes[i] == WriteOutcome::kInvalid) {
+        ++s.stats.skipped_invalid;
       } else {
         ++s.stats.applied;
         if (batch[i].is_delete()) ++s.stats.deletes;

@@ -88,6 +88,10 @@ RedisSink::RedisSink(RedisSinkOptions options)
   } else if (o.version_field.empty()) {
     throw ConfigError(where + " version_field", "must not be empty");
   }
+  if (o.invalid_updates == ErrorHandling::kDeadLetter) {
+    throw ConfigError(where + " invalid_updates",
+                      "kDeadLetter is not supported by sinks; use kLogAndFail or kLogAndContinue");
+  }
   if (o.ttl.count() < 0 || o.tombstone_retention.count() < 0) {
     throw ConfigError(where + " ttl", "ttl and tombstone_retention must be >= 0");
   }
@@ -172,31 +176,70 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
     c.was_connected = true;
   }
 
+  // Updates this sink cannot write: fail, or skip them (per invalid_updates).
+  std::vector<std::string> scores(o.mode == RedisSinkMode::kSortedSet ? batch.size() : 0);
+  std::vector<std::size_t> valid;
+  valid.reserve(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const FeatureUpdate& u = batch[i];
+    std::string problem;
+    if (u.fields && o.mode == RedisSinkMode::kHash) {
+      for (const auto& [field, value] : *u.fields) {
+        if (field == o.version_field) {
+          problem = "has a feature named '" + field +
+                    "', the version field; rename it or set version_field";
+        }
+      }
+    } else if (u.fields) {
+      bool found = false;
+      for (const auto& [field, value] : *u.fields) {
+        if (field == o.score_field) {
+          scores[i] = value;
+          found = true;
+        }
+      }
+      if (!found || !is_number(scores[i])) {
+        problem = (found ? "has a non-numeric score '" + scores[i] + "'" : "has no score") +
+                  " in field '" + o.score_field + "'";
+      }
+    } else if (o.mode == RedisSinkMode::kSortedSet) {
+      scores[i] = "0";  // a delete needs no score
+    }
+    if (problem.empty()) {
+      valid.push_back(i);
+    } else if (o.invalid_updates == ErrorHandling::kLogAndContinue) {
+      outcomes[i] = WriteOutcome::kInvalid;
+      EDDY_LOG_WARN("{}: skipping key '{}': it {}", where, u.key, problem);
+    } else {
+      throw SinkError(where + ": key '" + u.key + "' " + problem, false);
+    }
+  }
+
   // One EVALSHA per chunk of writes_per_call updates.
   struct Chunk {
-    std::size_t begin = 0;
-    std::size_t end = 0;
+    std::vector<std::size_t> items;  // indices into batch
     std::vector<std::string> args;
   };
   std::vector<Chunk> chunks;
   const std::size_t per_call = std::max<std::size_t>(1, o.writes_per_call);
-  for (std::size_t begin = 0; begin < batch.size(); begin += per_call) {
+  for (std::size_t begin = 0; begin < valid.size(); begin += per_call) {
     Chunk& chunk = chunks.emplace_back();
-    chunk.begin = begin;
-    chunk.end = std::min(batch.size(), begin + per_call);
+    chunk.items.assign(
+        valid.begin() + static_cast<std::ptrdiff_t>(begin),
+        valid.begin() + static_cast<std::ptrdiff_t>(std::min(valid.size(), begin + per_call)));
     auto& args = chunk.args;
-    const std::size_t n = chunk.end - chunk.begin;
+    const std::size_t n = chunk.items.size();
     if (o.mode == RedisSinkMode::kHash) {
       args.reserve(6 + 2 * n + 9 * n);
       args = {"EVALSHA", c.script_sha, std::to_string(2 * n)};
-      for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+      for (std::size_t i : chunk.items) {
         args.push_back(o.key_prefix + batch[i].key);
         args.push_back(o.tombstone_prefix + o.key_prefix + batch[i].key);
       }
       args.push_back(std::to_string(o.ttl.count()));
       args.push_back(std::to_string(o.tombstone_retention.count()));
       args.push_back(o.version_field);
-      for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+      for (std::size_t i : chunk.items) {
         const FeatureUpdate& u = batch[i];
         args.push_back(u.is_delete() ? "D" : "W");
         args.push_back(std::to_string(u.event_time_ms));
@@ -205,11 +248,6 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
         args.push_back(std::to_string(u.fields ? u.fields->size() : 0));
         if (!u.fields) continue;
         for (const auto& [field, value] : *u.fields) {
-          if (field == o.version_field) {
-            throw SinkError(where + ": key '" + u.key + "' has a feature named '" + field +
-                                "', the version field; rename it or set version_field",
-                            false);
-          }
           args.push_back(field);
           args.push_back(value);
         }
@@ -217,30 +255,14 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
     } else {
       args.reserve(5 + 6 * n);
       args = {"EVALSHA", c.script_sha, "2", o.sorted_set_key, "eddy:versions:" + o.sorted_set_key};
-      for (std::size_t i = chunk.begin; i < chunk.end; ++i) {
+      for (std::size_t i : chunk.items) {
         const FeatureUpdate& u = batch[i];
-        std::string score = "0";
-        if (u.fields) {
-          bool found = false;
-          for (const auto& [field, value] : *u.fields) {
-            if (field == o.score_field) {
-              score = value;
-              found = true;
-            }
-          }
-          if (!found || !is_number(score)) {
-            throw SinkError(where + ": key '" + u.key + "' has " +
-                                (found ? "a non-numeric score '" + score + "'" : "no score") +
-                                " in field '" + o.score_field + "'",
-                            false);
-          }
-        }
         args.push_back(u.is_delete() ? "D" : "W");
         args.push_back(std::to_string(u.event_time_ms));
         args.push_back(std::to_string(u.source.partition));
         args.push_back(std::to_string(u.source.offset));
         args.push_back(u.key);
-        args.push_back(std::move(score));
+        args.push_back(std::move(scores[i]));
       }
     }
   }
@@ -278,14 +300,14 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
       }
       ReplyPtr reply(static_cast<redisReply*>(raw));
       const std::string keys =
-          "keys '" + batch[chunk.begin].key + "'" +
-          (chunk.end - chunk.begin > 1 ? " .. '" + batch[chunk.end - 1].key + "'" : std::string());
-      if (reply->type == REDIS_REPLY_ARRAY && reply->elements == chunk.end - chunk.begin) {
+          "keys '" + batch[chunk.items.front()].key + "'" +
+          (chunk.items.size() > 1 ? " .. '" + batch[chunk.items.back()].key + "'" : std::string());
+      if (reply->type == REDIS_REPLY_ARRAY && reply->elements == chunk.items.size()) {
         for (std::size_t j = 0; j < reply->elements; ++j) {
           const redisReply* r = reply->element[j];
-          outcomes[chunk.begin + j] = r->type == REDIS_REPLY_INTEGER && r->integer == 0
-                                          ? WriteOutcome::kStale
-                                          : WriteOutcome::kApplied;
+          outcomes[chunk.items[j]] = r->type == REDIS_REPLY_INTEGER && r->integer == 0
+                                         ? WriteOutcome::kStale
+                                         : WriteOutcome::kApplied;
         }
       } else if (reply->type == REDIS_REPLY_ERROR) {
         std::string_view error(reply->str, reply->len);

@@ -376,6 +376,41 @@ TEST_F(RedisSinkTest, SortedSetModeKeepsVersionedRankings) {
   }
 }
 
+TEST_F(RedisSinkTest, InvalidUpdatesAreSkippedWhenTheSinkLogsAndContinues) {
+  auto o = options();
+  o.mode = RedisSinkMode::kSortedSet;
+  o.sorted_set_key = prefix_ + "ranks";
+  o.score_field = "score";
+  o.invalid_updates = ErrorHandling::kLogAndContinue;
+  o.writes_per_call = 2;
+  RedisSink sink(o);
+  sink.submit(upd("a", {{"score", "1"}}, 1000, 1));
+  sink.submit(upd("bad", {{"score", "NaN-ish"}}, 1000, 2));
+  sink.submit(upd("b", {{"score", "2"}}, 1000, 3));
+  sink.submit(upd("none", {{"views", "2"}}, 1000, 4));
+  sink.submit(upd("c", {{"score", "3"}}, 1000, 5));
+  sink.flush();
+  const auto stats = sink.stats();
+  EXPECT_EQ(stats.skipped_invalid, 2u);
+  EXPECT_EQ(stats.applied, 3u);
+  EXPECT_FALSE(stats.failed);
+  EXPECT_EQ(redis_.integer({"ZCARD", o.sorted_set_key}), 3);
+
+  auto h = options();
+  h.invalid_updates = ErrorHandling::kLogAndContinue;
+  RedisSink hashes(h);
+  hashes.submit(upd("x", {{"_v", "clash"}}, 1000, 1));
+  hashes.submit(upd("y", {{"v", "1"}}, 1000, 2));
+  hashes.flush();
+  EXPECT_EQ(hashes.stats().skipped_invalid, 1u);
+  EXPECT_EQ(redis_.integer({"EXISTS", prefix_ + "x"}), 0);
+  EXPECT_EQ(redis_.hgetall(prefix_ + "y").at("v"), "1");
+
+  auto d = options();
+  d.invalid_updates = ErrorHandling::kDeadLetter;
+  EXPECT_THROW(RedisSink{d}, ConfigError);
+}
+
 TEST_F(RedisSinkTest, ScriptFlushAndKilledConnectionAreSurvived) {
   RedisSink sink(options());
   sink.submit(upd("c1", {{"v", "1"}}, 1000, 1));

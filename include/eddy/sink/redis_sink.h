@@ -38,6 +38,7 @@
 #include <memory>
 #include <string>
 
+#include "eddy/config.h"
 #include "eddy/sink/feature_sink.h"
 
 namespace eddy {
@@ -78,9 +79,16 @@ struct RedisSinkOptions {
   std::chrono::milliseconds tombstone_retention{std::chrono::hours(24)};
 
   // Sorted-set mode: the set and the feature field that holds each member's score (a
-  // number; an update without it, or not numeric, fails the sink naming the key).
+  // number; see invalid_updates for an update without one).
   std::string sorted_set_key;
   std::string score_field;
+
+  // An update this sink cannot write (sorted-set mode: no numeric score; hash mode: a
+  // feature named like version_field). kLogAndFail: the sink fails with a SinkError naming
+  // the key (the instance stops; offsets stay uncommitted). kLogAndContinue: it is logged,
+  // skipped and counted in stats().skipped_invalid. kDeadLetter is not supported here.
+  // Default: kLogAndFail.
+  ErrorHandling invalid_updates = ErrorHandling::kLogAndFail;
 };
 
 class RedisSink final : public FeatureSink {
