@@ -77,6 +77,21 @@ FeatureSink::FeatureSink(SinkOptions options)
   if (options_.max_pending == 0) {
     throw ConfigError("sink " + options_.name, "max_pending must be > 0");
   }
+  if (options_.latency_budget.count() < 0) {
+    throw ConfigError("sink " + options_.name, "latency_budget must be >= 0");
+  }
+  for (const FreshnessObjective& objective : options_.slo.objectives) {
+    if (!(objective.percentile > 0.0 && objective.percentile <= 100.0) ||
+        objective.max.count() <= 0) {
+      throw ConfigError("sink " + options_.name + " slo",
+                        "each objective needs a percentile in (0, 100] and a max > 0, got p" +
+                            std::to_string(objective.percentile) +
+                            " <= " + std::to_string(objective.max.count()) + " ms");
+    }
+  }
+  if (options_.slo.window.count() <= 0) {
+    throw ConfigError("sink " + options_.name + " slo", "window must be > 0");
+  }
   if (options_.resume_pending == 0 || options_.resume_pending >= options_.max_pending) {
     options_.resume_pending = options_.max_pending / 2;
   }

@@ -144,6 +144,20 @@ TEST_F(SinkCoalescing, VersionOrderIsEventTimeThenPartitionThenOffset) {
   EXPECT_LT((FeatureVersion{100, 1, 7}), (FeatureVersion{100, 1, 8}));
 }
 
+TEST_F(SinkBatching, BadOptionsFailFastNamingTheSink) {
+  auto options = manual_options();
+  options.max_batch = 0;
+  EXPECT_THROW(FakeSink{options}, ConfigError);
+  options = manual_options();
+  options.slo.objectives = {{120.0, 750ms}};
+  try {
+    FakeSink sink(options);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("sink fake slo"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(SinkBatching, NothingIsWrittenBeforeTheLatencyBudget) {
   FakeSink sink(manual_options());
   const SteadyTime t0 = clock->steady_now();
