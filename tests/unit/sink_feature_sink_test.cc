@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -53,6 +54,8 @@ class FakeSink final : public FeatureSink {
   std::vector<SteadyTime> attempts;
   // Keys the "store" rejects as stale.
   std::vector<std::string> stale_keys;
+  // Runs inside every write_batch() call (e.g. to submit as another thread would).
+  std::function<void()> during_write;
 
   std::vector<FeatureUpdate> all_written() const {
     std::vector<FeatureUpdate> out;
@@ -64,6 +67,7 @@ class FakeSink final : public FeatureSink {
   void write_batch(std::span<const FeatureUpdate> batch,
                    std::span<WriteOutcome> outcomes) override {
     attempts.push_back(clock().steady_now());
+    if (during_write) during_write();
     if (fail_times > 0) {
       --fail_times;
       throw SinkError("fake write failed", !fail_fatally);
@@ -231,6 +235,28 @@ TEST_F(SinkRetry, FailedBatchIsRetriedWithExponentialBackoff) {
   sink.submit(upd("c", "1", 300, 4));
   sink.flush();
   EXPECT_EQ(clock->sleeps().back(), 10ms);
+}
+
+TEST_F(SinkBatching, FlushWaitsOnlyForUpdatesSubmittedBeforeIt) {
+  auto options = manual_options();
+  options.max_batch = 2;
+  FakeSink sink(options);
+  for (int i = 0; i < 5; ++i) sink.submit(upd("k" + std::to_string(i), "v", 100, i));
+  // While flush() writes, "other threads" keep submitting new keys (and re-submitting k4):
+  // flush() must still return once k0..k4 are written, leaving the newcomers pending.
+  int n = 0;
+  sink.during_write = [&] {
+    sink.submit(upd("new" + std::to_string(n), "v", 200, 100 + n));
+    ++n;
+    sink.submit(upd("k4", "v2", 300, 1000 + n));
+  };
+  sink.flush();
+  std::map<std::string, std::string> written;
+  for (const auto& u : sink.all_written()) written[u.key] = u.fields->at(0).second;
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(written.count("k" + std::to_string(i)), 1u) << i;
+  EXPECT_EQ(written.at("k4"), "v2");  // coalesced while pending: the newer value went out
+  EXPECT_EQ(sink.batches.size(), 3u);
+  EXPECT_GT(sink.stats().pending, 0u);
 }
 
 TEST_F(SinkRetry, FlushDrivesRetriesUntilTimeout) {
