@@ -157,9 +157,11 @@ class FeatureSink {
   // When the next batch falls due (nullopt: nothing pending), for the caller's poll timeout.
   std::optional<std::chrono::steady_clock::time_point> next_deadline() const;
 
-  // Writes everything pending and waits until it is acknowledged, retrying with backoff.
-  // Call before committing offsets. Throws SinkError if the sink failed, or (retriable)
-  // if `timeout` passed first; what was not written stays pending.
+  // Writes, in the caller's thread, everything submitted before this call (ignoring the
+  // latency budget) and waits until it is acknowledged, retrying with backoff. Updates other
+  // threads submit meanwhile do not hold it up. Call before committing offsets. Throws
+  // SinkError if the sink failed, or (retriable) if `timeout` passed first; what was not
+  // written stays pending, nothing is dropped.
   void flush(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
 
   // flush(timeout), then stops the flush thread; later submits throw. Throws what flush()
