@@ -143,7 +143,10 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
                                                                 : detail::kSortedSetScript});
     if (!reply) throw lost("loading the script");
     if (reply->type != REDIS_REPLY_STRING) {
-      throw SinkError(where + ": SCRIPT LOAD failed: " + std::string(reply->str, reply->len), true);
+      const std::string error = reply->type == REDIS_REPLY_ERROR
+                                    ? std::string(reply->str, reply->len)
+                                    : "unexpected reply type " + std::to_string(reply->type);
+      throw SinkError(where + ": SCRIPT LOAD failed: " + error, true);
     }
     c.script_sha.assign(reply->str, reply->len);
   };
