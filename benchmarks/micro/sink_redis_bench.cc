@@ -84,6 +84,7 @@ void BM_SinkRedisBackgroundFlush(benchmark::State& state) {
   eddy::RedisSinkOptions options;
   options.port = redis_port();
   options.key_prefix = "bench:g:";
+  options.ttl = 10min;
   options.sink.name = "bench-bg";
   options.sink.max_batch = 500;
   eddy::RedisSink sink(options);

@@ -43,6 +43,7 @@ struct FeatureSink::State {
   struct Entry {
     FeatureUpdate update;
     SteadyTime first_pending_at;  // kept when coalescing, so the budget holds per key
+    uint64_t seq = 0;             // submit sequence number when the key became pending
   };
 
   mutable std::mutex mutex;
@@ -52,8 +53,11 @@ struct FeatureSink::State {
   std::unordered_map<std::string, Entry> pending;
   std::deque<std::string> order;  // pending keys, oldest first
 
-  // The batch being written, or the one waiting for its retry.
+  // The batch being written, or the one waiting for its retry, and the smallest sequence
+  // number among its entries (flush() waits for everything up to its call's sequence).
   std::vector<FeatureUpdate> batch;
+  uint64_t batch_min_seq = 0;
+  uint64_t next_seq = 0;
   bool writing = false;
   bool retry_waiting = false;
   SteadyTime next_attempt{};
@@ -76,6 +80,21 @@ FeatureSink::FeatureSink(SinkOptions options)
   if (options_.max_batch == 0) throw ConfigError("sink " + options_.name, "max_batch must be > 0");
   if (options_.max_pending == 0) {
     throw ConfigError("sink " + options_.name, "max_pending must be > 0");
+  }
+  if (options_.latency_budget.count() < 0) {
+    throw ConfigError("sink " + options_.name, "latency_budget must be >= 0");
+  }
+  for (const FreshnessObjective& objective : options_.slo.objectives) {
+    if (!(objective.percentile > 0.0 && objective.percentile <= 100.0) ||
+        objective.max.count() <= 0) {
+      throw ConfigError("sink " + options_.name + " slo",
+                        "each objective needs a percentile in (0, 100] and a max > 0, got p" +
+                            std::to_string(objective.percentile) +
+                            " <= " + std::to_string(objective.max.count()) + " ms");
+    }
+  }
+  if (options_.slo.window.count() <= 0) {
+    throw ConfigError("sink " + options_.name + " slo", "window must be > 0");
   }
   if (options_.resume_pending == 0 || options_.resume_pending >= options_.max_pending) {
     options_.resume_pending = options_.max_pending / 2;
@@ -126,7 +145,7 @@ void FeatureSink::submit(FeatureUpdate update) {
       return;
     }
     std::string key = update.key;
-    s.pending.emplace(key, State::Entry{std::move(update), clock_->steady_now()});
+    s.pending.emplace(key, State::Entry{std::move(update), clock_->steady_now(), ++s.next_seq});
     s.order.push_back(std::move(key));
     // Wake the flush thread when there is a new deadline or a full batch.
     wake = s.pending.size() == 1 || s.pending.size() == options_.max_batch;
@@ -203,6 +222,7 @@ std::size_t FeatureSink::write_one_locked(std::unique_lock<std::mutex>& lock, St
     const std::size_t n = std::min(options_.max_batch, s.pending.size());
     s.batch.clear();
     s.batch.reserve(n);
+    if (n > 0) s.batch_min_seq = s.pending.at(s.order.front()).seq;
     for (std::size_t i = 0; i < n; ++i) {
       auto it = s.pending.find(s.order.front());
       s.batch.push_back(std::move(it->second.update));
@@ -241,6 +261,8 @@ std::size_t FeatureSink::write_one_locked(std::unique_lock<std::mutex>& lock, St
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (outcomes[i] == WriteOutcome::kStale) {
         ++s.stats.rejected_stale;
+      } else if (outcomes[i] == WriteOutcome::kInvalid) {
+        ++s.stats.skipped_invalid;
       } else {
         ++s.stats.applied;
         if (batch[i].is_delete()) ++s.stats.deletes;
@@ -298,9 +320,15 @@ void FeatureSink::flush(std::chrono::milliseconds timeout) {
   const SteadyTime start = clock_->steady_now();
   const bool bounded = timeout != std::chrono::milliseconds::max();
   std::unique_lock lock(s.mutex);
+  const uint64_t target = s.next_seq;
   while (true) {
     if (s.fatal) throw SinkError("sink " + options_.name + " failed: " + *s.fatal, false);
-    if (s.pending.empty() && s.batch.empty() && !s.writing) return;
+    // Done when every update submitted before this call is acknowledged: entries are
+    // taken oldest first, so it is enough to look at the oldest pending and in-flight ones.
+    // (Updates other threads submit meanwhile do not hold the flush up.)
+    const bool pending_done = s.order.empty() || s.pending.at(s.order.front()).seq > target;
+    const bool batch_done = s.batch.empty() || s.batch_min_seq > target;
+    if (pending_done && batch_done) return;
     const SteadyTime now = clock_->steady_now();
     if (bounded && now - start >= timeout) {
       throw SinkError("sink " + options_.name + ": flush timed out after " +

@@ -4,6 +4,7 @@
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
@@ -87,6 +88,10 @@ RedisSink::RedisSink(RedisSinkOptions options)
   } else if (o.version_field.empty()) {
     throw ConfigError(where + " version_field", "must not be empty");
   }
+  if (o.invalid_updates == ErrorHandling::kDeadLetter) {
+    throw ConfigError(where + " invalid_updates",
+                      "kDeadLetter is not supported by sinks; use kLogAndFail or kLogAndContinue");
+  }
   if (o.ttl.count() < 0 || o.tombstone_retention.count() < 0) {
     throw ConfigError(where + " ttl", "ttl and tombstone_retention must be >= 0");
   }
@@ -138,7 +143,10 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
                                                                 : detail::kSortedSetScript});
     if (!reply) throw lost("loading the script");
     if (reply->type != REDIS_REPLY_STRING) {
-      throw SinkError(where + ": SCRIPT LOAD failed: " + std::string(reply->str, reply->len), true);
+      const std::string error = reply->type == REDIS_REPLY_ERROR
+                                    ? std::string(reply->str, reply->len)
+                                    : "unexpected reply type " + std::to_string(reply->type);
+      throw SinkError(where + ": SCRIPT LOAD failed: " + error, true);
     }
     c.script_sha.assign(reply->str, reply->len);
   };
@@ -171,81 +179,111 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
     c.was_connected = true;
   }
 
-  // One EVALSHA per update.
-  std::vector<std::vector<std::string>> commands(batch.size());
+  // Updates this sink cannot write: fail, or skip them (per invalid_updates).
+  std::vector<std::string> scores(o.mode == RedisSinkMode::kSortedSet ? batch.size() : 0);
+  std::vector<std::size_t> valid;
+  valid.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const FeatureUpdate& u = batch[i];
-    auto& args = commands[i];
-    const char* op = u.is_delete() ? "D" : "W";
+    std::string problem;
+    if (u.fields && o.mode == RedisSinkMode::kHash) {
+      for (const auto& [field, value] : *u.fields) {
+        if (field == o.version_field) {
+          problem = "has a feature named '" + field +
+                    "', the version field; rename it or set version_field";
+        }
+      }
+    } else if (u.fields) {
+      bool found = false;
+      for (const auto& [field, value] : *u.fields) {
+        if (field == o.score_field) {
+          scores[i] = value;
+          found = true;
+        }
+      }
+      if (!found || !is_number(scores[i])) {
+        problem = (found ? "has a non-numeric score '" + scores[i] + "'" : "has no score") +
+                  " in field '" + o.score_field + "'";
+      }
+    } else if (o.mode == RedisSinkMode::kSortedSet) {
+      scores[i] = "0";  // a delete needs no score
+    }
+    if (problem.empty()) {
+      valid.push_back(i);
+    } else if (o.invalid_updates == ErrorHandling::kLogAndContinue) {
+      outcomes[i] = WriteOutcome::kInvalid;
+      EDDY_LOG_WARN("{}: skipping key '{}': it {}", where, u.key, problem);
+    } else {
+      throw SinkError(where + ": key '" + u.key + "' " + problem, false);
+    }
+  }
+
+  // One EVALSHA per chunk of writes_per_call updates.
+  struct Chunk {
+    std::vector<std::size_t> items;  // indices into batch
+    std::vector<std::string> args;
+  };
+  std::vector<Chunk> chunks;
+  const std::size_t per_call = std::max<std::size_t>(1, o.writes_per_call);
+  for (std::size_t begin = 0; begin < valid.size(); begin += per_call) {
+    Chunk& chunk = chunks.emplace_back();
+    chunk.items.assign(
+        valid.begin() + static_cast<std::ptrdiff_t>(begin),
+        valid.begin() + static_cast<std::ptrdiff_t>(std::min(valid.size(), begin + per_call)));
+    auto& args = chunk.args;
+    const std::size_t n = chunk.items.size();
     if (o.mode == RedisSinkMode::kHash) {
-      const std::string key = o.key_prefix + u.key;
-      args = {"EVALSHA",
-              c.script_sha,
-              "2",
-              key,
-              o.tombstone_prefix + key,
-              op,
-              std::to_string(u.event_time_ms),
-              std::to_string(u.source.partition),
-              std::to_string(u.source.offset),
-              std::to_string(o.ttl.count()),
-              std::to_string(o.tombstone_retention.count()),
-              o.version_field};
-      if (u.fields) {
-        args.reserve(args.size() + 2 * u.fields->size());
+      args.reserve(6 + 2 * n + 9 * n);
+      args = {"EVALSHA", c.script_sha, std::to_string(2 * n)};
+      for (std::size_t i : chunk.items) {
+        args.push_back(o.key_prefix + batch[i].key);
+        args.push_back(o.tombstone_prefix + o.key_prefix + batch[i].key);
+      }
+      args.push_back(std::to_string(o.ttl.count()));
+      args.push_back(std::to_string(o.tombstone_retention.count()));
+      args.push_back(o.version_field);
+      for (std::size_t i : chunk.items) {
+        const FeatureUpdate& u = batch[i];
+        args.push_back(u.is_delete() ? "D" : "W");
+        args.push_back(std::to_string(u.event_time_ms));
+        args.push_back(std::to_string(u.source.partition));
+        args.push_back(std::to_string(u.source.offset));
+        args.push_back(std::to_string(u.fields ? u.fields->size() : 0));
+        if (!u.fields) continue;
         for (const auto& [field, value] : *u.fields) {
-          if (field == o.version_field) {
-            throw SinkError(where + ": key '" + u.key + "' has a feature named '" + field +
-                                "', the version field; rename it or set version_field",
-                            false);
-          }
           args.push_back(field);
           args.push_back(value);
         }
       }
     } else {
-      std::string score = "0";
-      if (u.fields) {
-        bool found = false;
-        for (const auto& [field, value] : *u.fields) {
-          if (field == o.score_field) {
-            score = value;
-            found = true;
-          }
-        }
-        if (!found || !is_number(score)) {
-          throw SinkError(where + ": key '" + u.key + "' has " +
-                              (found ? "a non-numeric score '" + score + "'" : "no score") +
-                              " in field '" + o.score_field + "'",
-                          false);
-        }
+      args.reserve(5 + 6 * n);
+      args = {"EVALSHA", c.script_sha, "2", o.sorted_set_key, "eddy:versions:" + o.sorted_set_key};
+      for (std::size_t i : chunk.items) {
+        const FeatureUpdate& u = batch[i];
+        args.push_back(u.is_delete() ? "D" : "W");
+        args.push_back(std::to_string(u.event_time_ms));
+        args.push_back(std::to_string(u.source.partition));
+        args.push_back(std::to_string(u.source.offset));
+        args.push_back(u.key);
+        args.push_back(std::move(scores[i]));
       }
-      args = {"EVALSHA",
-              c.script_sha,
-              "2",
-              o.sorted_set_key,
-              "eddy:versions:" + o.sorted_set_key,
-              op,
-              std::to_string(u.event_time_ms),
-              std::to_string(u.source.partition),
-              std::to_string(u.source.offset),
-              u.key,
-              score};
     }
   }
 
-  // Pipelined: append all, then read all replies (so the connection stays in sync even
-  // when some fail). NOSCRIPT (the server restarted or ran SCRIPT FLUSH): reload, resend those.
-  std::vector<std::size_t> todo(batch.size());
+  // Pipelined: append all chunks, then read all replies (so the connection stays in sync
+  // even when some fail). NOSCRIPT (the server restarted or ran SCRIPT FLUSH): load the
+  // script again and resend those chunks.
+  std::vector<std::size_t> todo(chunks.size());
   for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
   std::vector<const char*> argv;
   std::vector<size_t> lengths;
   for (int round = 0; round < 3 && !todo.empty(); ++round) {
-    for (std::size_t i : todo) {
-      commands[i][1] = c.script_sha;
+    for (std::size_t k : todo) {
+      auto& args = chunks[k].args;
+      args[1] = c.script_sha;
       argv.clear();
       lengths.clear();
-      for (const auto& a : commands[i]) {
+      for (const auto& a : args) {
         argv.push_back(a.data());
         lengths.push_back(a.size());
       }
@@ -257,25 +295,33 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
     std::vector<std::size_t> noscript;
     std::string first_error;
     bool error_retriable = true;
-    for (std::size_t i : todo) {
+    for (std::size_t k : todo) {
+      const Chunk& chunk = chunks[k];
       void* raw = nullptr;
       if (redisGetReply(c.context, &raw) != REDIS_OK || raw == nullptr) {
         throw lost("waiting for a reply");
       }
       ReplyPtr reply(static_cast<redisReply*>(raw));
-      if (reply->type == REDIS_REPLY_INTEGER) {
-        outcomes[i] = reply->integer == 1 ? WriteOutcome::kApplied : WriteOutcome::kStale;
+      const std::string keys =
+          "keys '" + batch[chunk.items.front()].key + "'" +
+          (chunk.items.size() > 1 ? " .. '" + batch[chunk.items.back()].key + "'" : std::string());
+      if (reply->type == REDIS_REPLY_ARRAY && reply->elements == chunk.items.size()) {
+        for (std::size_t j = 0; j < reply->elements; ++j) {
+          const redisReply* r = reply->element[j];
+          outcomes[chunk.items[j]] = r->type == REDIS_REPLY_INTEGER && r->integer == 0
+                                         ? WriteOutcome::kStale
+                                         : WriteOutcome::kApplied;
+        }
       } else if (reply->type == REDIS_REPLY_ERROR) {
         std::string_view error(reply->str, reply->len);
         if (starts_with(error, "NOSCRIPT")) {
-          noscript.push_back(i);
+          noscript.push_back(k);
         } else if (first_error.empty()) {
-          first_error = "key '" + batch[i].key + "': " + std::string(error);
+          first_error = keys + ": " + std::string(error);
           error_retriable = retriable_server_error(error);
         }
-      } else {
-        first_error =
-            "key '" + batch[i].key + "': unexpected reply type " + std::to_string(reply->type);
+      } else if (first_error.empty()) {
+        first_error = keys + ": unexpected reply (type " + std::to_string(reply->type) + ")";
         error_retriable = false;
       }
     }

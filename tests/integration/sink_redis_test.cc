@@ -200,6 +200,29 @@ TEST_F(RedisSinkTest, OlderVersionWrittenDirectlyIsRejected) {
   EXPECT_EQ(redis_.hgetall(key).at("score"), "newer-offset");
 }
 
+TEST_F(RedisSinkTest, OutcomesAreReportedPerUpdateAcrossScriptChunks) {
+  auto o = options();
+  o.writes_per_call = 3;  // a batch of 10 is 4 pipelined script calls
+  RedisSink sink(o);
+  for (int i = 0; i < 10; ++i) sink.submit(upd("k" + std::to_string(i), {{"v", "first"}}, 2000, i));
+  sink.flush();
+  RedisSink replay(o);
+  for (int i = 0; i < 10; ++i) {
+    // Even keys get an older version (rejected), odd keys a newer one (applied).
+    const int64_t ts = i % 2 == 0 ? 1999 : 2001;
+    replay.submit(upd("k" + std::to_string(i), {{"v", "second"}}, ts, 100 + i));
+  }
+  replay.flush();
+  EXPECT_EQ(replay.stats().batches, 1u);
+  EXPECT_EQ(replay.stats().applied, 5u);
+  EXPECT_EQ(replay.stats().rejected_stale, 5u);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(redis_.hgetall(prefix_ + "k" + std::to_string(i)).at("v"),
+              i % 2 == 0 ? "first" : "second")
+        << i;
+  }
+}
+
 TEST_F(RedisSinkTest, ReplayFromAnEarlierOffsetLeavesEveryHashAtTheNewestVersion) {
   // 3000 updates of 60 keys from two partitions, event times mostly increasing with some
   // out-of-order records, as a real topic has.
@@ -245,6 +268,7 @@ TEST_F(RedisSinkTest, ReplayFromAnEarlierOffsetLeavesEveryHashAtTheNewestVersion
   // the log, then the rest), with small batches so the old versions really reach Redis.
   auto o = options();
   o.sink.max_batch = 7;
+  o.writes_per_call = 3;
   RedisSink replay(o);
   for (std::size_t i = 1000; i < log.size(); ++i) {
     const auto& r = log[i];
@@ -350,6 +374,41 @@ TEST_F(RedisSinkTest, SortedSetModeKeepsVersionedRankings) {
     EXPECT_FALSE(e.retriable());
     EXPECT_NE(std::string(e.what()).find("sku-9"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(RedisSinkTest, InvalidUpdatesAreSkippedWhenTheSinkLogsAndContinues) {
+  auto o = options();
+  o.mode = RedisSinkMode::kSortedSet;
+  o.sorted_set_key = prefix_ + "ranks";
+  o.score_field = "score";
+  o.invalid_updates = ErrorHandling::kLogAndContinue;
+  o.writes_per_call = 2;
+  RedisSink sink(o);
+  sink.submit(upd("a", {{"score", "1"}}, 1000, 1));
+  sink.submit(upd("bad", {{"score", "NaN-ish"}}, 1000, 2));
+  sink.submit(upd("b", {{"score", "2"}}, 1000, 3));
+  sink.submit(upd("none", {{"views", "2"}}, 1000, 4));
+  sink.submit(upd("c", {{"score", "3"}}, 1000, 5));
+  sink.flush();
+  const auto stats = sink.stats();
+  EXPECT_EQ(stats.skipped_invalid, 2u);
+  EXPECT_EQ(stats.applied, 3u);
+  EXPECT_FALSE(stats.failed);
+  EXPECT_EQ(redis_.integer({"ZCARD", o.sorted_set_key}), 3);
+
+  auto h = options();
+  h.invalid_updates = ErrorHandling::kLogAndContinue;
+  RedisSink hashes(h);
+  hashes.submit(upd("x", {{"_v", "clash"}}, 1000, 1));
+  hashes.submit(upd("y", {{"v", "1"}}, 1000, 2));
+  hashes.flush();
+  EXPECT_EQ(hashes.stats().skipped_invalid, 1u);
+  EXPECT_EQ(redis_.integer({"EXISTS", prefix_ + "x"}), 0);
+  EXPECT_EQ(redis_.hgetall(prefix_ + "y").at("v"), "1");
+
+  auto d = options();
+  d.invalid_updates = ErrorHandling::kDeadLetter;
+  EXPECT_THROW(RedisSink{d}, ConfigError);
 }
 
 TEST_F(RedisSinkTest, ScriptFlushAndKilledConnectionAreSurvived) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -53,6 +54,8 @@ class FakeSink final : public FeatureSink {
   std::vector<SteadyTime> attempts;
   // Keys the "store" rejects as stale.
   std::vector<std::string> stale_keys;
+  // Runs inside every write_batch() call (e.g. to submit as another thread would).
+  std::function<void()> during_write;
 
   std::vector<FeatureUpdate> all_written() const {
     std::vector<FeatureUpdate> out;
@@ -64,6 +67,7 @@ class FakeSink final : public FeatureSink {
   void write_batch(std::span<const FeatureUpdate> batch,
                    std::span<WriteOutcome> outcomes) override {
     attempts.push_back(clock().steady_now());
+    if (during_write) during_write();
     if (fail_times > 0) {
       --fail_times;
       throw SinkError("fake write failed", !fail_fatally);
@@ -144,6 +148,20 @@ TEST_F(SinkCoalescing, VersionOrderIsEventTimeThenPartitionThenOffset) {
   EXPECT_LT((FeatureVersion{100, 1, 7}), (FeatureVersion{100, 1, 8}));
 }
 
+TEST_F(SinkBatching, BadOptionsFailFastNamingTheSink) {
+  auto options = manual_options();
+  options.max_batch = 0;
+  EXPECT_THROW(FakeSink{options}, ConfigError);
+  options = manual_options();
+  options.slo.objectives = {{120.0, 750ms}};
+  try {
+    FakeSink sink(options);
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("sink fake slo"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(SinkBatching, NothingIsWrittenBeforeTheLatencyBudget) {
   FakeSink sink(manual_options());
   const SteadyTime t0 = clock->steady_now();
@@ -217,6 +235,28 @@ TEST_F(SinkRetry, FailedBatchIsRetriedWithExponentialBackoff) {
   sink.submit(upd("c", "1", 300, 4));
   sink.flush();
   EXPECT_EQ(clock->sleeps().back(), 10ms);
+}
+
+TEST_F(SinkBatching, FlushWaitsOnlyForUpdatesSubmittedBeforeIt) {
+  auto options = manual_options();
+  options.max_batch = 2;
+  FakeSink sink(options);
+  for (int i = 0; i < 5; ++i) sink.submit(upd("k" + std::to_string(i), "v", 100, i));
+  // While flush() writes, "other threads" keep submitting new keys (and re-submitting k4):
+  // flush() must still return once k0..k4 are written, leaving the newcomers pending.
+  int n = 0;
+  sink.during_write = [&] {
+    sink.submit(upd("new" + std::to_string(n), "v", 200, 100 + n));
+    ++n;
+    sink.submit(upd("k4", "v2", 300, 1000 + n));
+  };
+  sink.flush();
+  std::map<std::string, std::string> written;
+  for (const auto& u : sink.all_written()) written[u.key] = u.fields->at(0).second;
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(written.count("k" + std::to_string(i)), 1u) << i;
+  EXPECT_EQ(written.at("k4"), "v2");  // coalesced while pending: the newer value went out
+  EXPECT_EQ(sink.batches.size(), 3u);
+  EXPECT_GT(sink.stats().pending, 0u);
 }
 
 TEST_F(SinkRetry, FlushDrivesRetriesUntilTimeout) {
@@ -358,6 +398,63 @@ TEST(SinkBackgroundFlush, WritesWithinBudgetAndFlushesBeforeCommit) {
   sink.close();
   EXPECT_EQ(sink.store().count("a"), 0u);
   EXPECT_THROW(sink.submit(upd("b", "1", 1, 1)), SinkError);
+}
+
+// Several submitting threads, a metrics reader and periodic flushes against the flush
+// thread, with a writer that fails now and then (run it under TSan: the tsan preset).
+TEST(SinkBackgroundFlush, ConcurrentSubmittersReadersAndFlushesLoseNothing) {
+  SinkOptions options;
+  options.latency_budget = 1ms;
+  options.max_batch = 50;
+  options.max_pending = 300;
+  options.retry_backoff_initial = 1ms;
+  options.retry_backoff_max = 2ms;
+  options.slo.objectives = {{99.0, 10s}};
+  ThreadSafeFake sink(options);
+  sink.fail_times = 5;
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    while (!done) {
+      (void)sink.stats();
+      (void)sink.freshness();
+      (void)sink.paused();
+      (void)sink.next_deadline();
+      std::this_thread::yield();
+    }
+  });
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < 3; ++t) {
+    submitters.emplace_back([&, t] {
+      for (int i = 0; i < 3000; ++i) {
+        if (sink.paused()) sink.wait_for_capacity(1s);
+        // Keys are per thread; the last version of each key is i in [2900, 3000).
+        sink.submit(upd("t" + std::to_string(t) + "-" + std::to_string(i % 100), std::to_string(i),
+                        1000 + i, i, t));
+        if (i % 500 == 0) sink.maybe_flush();
+      }
+    });
+  }
+  for (int i = 0; i < 5; ++i) {
+    sink.flush();
+    std::this_thread::sleep_for(1ms);
+  }
+  for (auto& th : submitters) th.join();
+  sink.flush();
+  done = true;
+  reader.join();
+  const auto store = sink.store();
+  ASSERT_EQ(store.size(), 300u);
+  for (int t = 0; t < 3; ++t) {
+    for (int k = 0; k < 100; ++k) {
+      EXPECT_EQ(store.at("t" + std::to_string(t) + "-" + std::to_string(k)),
+                std::to_string(2900 + k));
+    }
+  }
+  const auto stats = sink.stats();
+  EXPECT_EQ(stats.submitted, 9000u);
+  EXPECT_EQ(stats.pending + stats.in_flight, 0u);
+  EXPECT_EQ(stats.acknowledged + stats.coalesced + stats.ignored_older, 9000u);
+  sink.close();
 }
 
 }  // namespace

@@ -107,9 +107,11 @@ struct SinkOptions {
   std::shared_ptr<SinkClock> clock;
 };
 
-// What write_batch() reports per update: written, or rejected by the store as older than
-// the version it holds (the built-in sinks' versioned writes).
-enum class WriteOutcome : uint8_t { kApplied, kStale };
+// What write_batch() reports per update: written; rejected by the store as older than the
+// version it holds (the built-in sinks' versioned writes); or skipped as invalid for this
+// sink (e.g. no numeric score in sorted-set mode) when the sink's policy is to log and
+// continue (the subclass logs it).
+enum class WriteOutcome : uint8_t { kApplied, kStale, kInvalid };
 
 // Counters since the sink started, and its current state.
 struct SinkStats {
@@ -117,8 +119,9 @@ struct SinkStats {
   uint64_t coalesced = 0;          // replaced a pending update of the same key
   uint64_t ignored_older = 0;      // older than the pending update of the same key
   uint64_t acknowledged = 0;       // updates in successfully written batches
-  uint64_t applied = 0;            // ... that the store applied (acknowledged - stale)
+  uint64_t applied = 0;            // ... that the store applied (the rest of acknowledged)
   uint64_t rejected_stale = 0;     // ... that the store rejected as older than what it holds
+  uint64_t skipped_invalid = 0;    // ... that were invalid for the sink and skipped
   uint64_t deletes = 0;            // applied deletes
   uint64_t batches = 0;            // successful write_batch() calls
   uint64_t failed_attempts = 0;    // write_batch() calls that failed
@@ -154,9 +157,11 @@ class FeatureSink {
   // When the next batch falls due (nullopt: nothing pending), for the caller's poll timeout.
   std::optional<std::chrono::steady_clock::time_point> next_deadline() const;
 
-  // Writes everything pending and waits until it is acknowledged, retrying with backoff.
-  // Call before committing offsets. Throws SinkError if the sink failed, or (retriable)
-  // if `timeout` passed first; what was not written stays pending.
+  // Writes, in the caller's thread, everything submitted before this call (ignoring the
+  // latency budget) and waits until it is acknowledged, retrying with backoff. Updates other
+  // threads submit meanwhile do not hold it up. Call before committing offsets. Throws
+  // SinkError if the sink failed, or (retriable) if `timeout` passed first; what was not
+  // written stays pending, nothing is dropped.
   void flush(std::chrono::milliseconds timeout = std::chrono::milliseconds::max());
 
   // flush(timeout), then stops the flush thread; later submits throw. Throws what flush()
@@ -172,7 +177,8 @@ class FeatureSink {
   explicit FeatureSink(SinkOptions options);
 
   // Writes `batch` (distinct keys; deletes have no fields) and sets outcomes[i] to kStale
-  // for updates the store rejected as older (outcomes start as kApplied). Returns once the
+  // for updates the store rejected as older, kInvalid for ones skipped as invalid (outcomes
+  // start as kApplied). Returns once the
   // store acknowledged every write. On failure throws: SinkError(retriable) or any exception
   // = retry the whole batch later; SinkError(!retriable) = fail the sink. Called from one
   // thread at a time, without the sink's lock held.

@@ -16,10 +16,11 @@
 // hash `eddy:versions:<sorted_set_key>` (member -> version), kept after a delete as its
 // tombstone (no TTL: Redis 7.0 cannot expire hash fields; one small field per member).
 //
-// Every write is one EVALSHA of a Lua script (SCRIPT LOAD on connect, reloaded on NOSCRIPT)
-// that applies it only if its version is >= the stored one (see FeatureVersion). Batches are
-// pipelined. A lost connection is reconnected on the next attempt (with the base class's
-// backoff), the batch is kept and retried whole, and stats().connection_losses counts it.
+// Writes go through a Lua script (EVALSHA; SCRIPT LOAD on connect, reloaded on NOSCRIPT)
+// that applies each only if its version is >= the stored one (see FeatureVersion), a chunk
+// of writes_per_call updates per call; the calls of a batch are pipelined. A lost connection is
+// reconnected on the next attempt (with the base class's backoff), the batch is kept and retried
+// whole, and stats().connection_losses counts it.
 //
 //   eddy::RedisSinkOptions options;
 //   options.sink.name = "customer-features";
@@ -37,6 +38,7 @@
 #include <memory>
 #include <string>
 
+#include "eddy/config.h"
 #include "eddy/sink/feature_sink.h"
 
 namespace eddy {
@@ -59,6 +61,10 @@ struct RedisSinkOptions {
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{2000};
 
+  // Updates applied per EVALSHA call; the calls of a batch are pipelined. Larger chunks
+  // amortize the script call but hold the server longer per call. Default: 64.
+  std::size_t writes_per_call = 64;
+
   RedisSinkMode mode = RedisSinkMode::kHash;
   // Hash mode: Redis key = key_prefix + key. Default: "" (the key itself).
   std::string key_prefix;
@@ -73,9 +79,16 @@ struct RedisSinkOptions {
   std::chrono::milliseconds tombstone_retention{std::chrono::hours(24)};
 
   // Sorted-set mode: the set and the feature field that holds each member's score (a
-  // number; an update without it, or not numeric, fails the sink naming the key).
+  // number; see invalid_updates for an update without one).
   std::string sorted_set_key;
   std::string score_field;
+
+  // An update this sink cannot write (sorted-set mode: no numeric score; hash mode: a
+  // feature named like version_field). kLogAndFail: the sink fails with a SinkError naming
+  // the key (the instance stops; offsets stay uncommitted). kLogAndContinue: it is logged,
+  // skipped and counted in stats().skipped_invalid. kDeadLetter is not supported here.
+  // Default: kLogAndFail.
+  ErrorHandling invalid_updates = ErrorHandling::kLogAndFail;
 };
 
 class RedisSink final : public FeatureSink {
