@@ -11,7 +11,10 @@ void throw_if_error(int code, const std::string& what) {
       err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
       err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT || err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
       err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
-      err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION;
+      err == RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION ||
+      err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+      err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__WAIT_COORD ||
+      err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS;
   throw KafkaError(what + ": " + rd_kafka_err2str(err) + " (" + rd_kafka_err2name(err) + ")", code,
                    retriable, err == RD_KAFKA_RESP_ERR__FATAL);
 }

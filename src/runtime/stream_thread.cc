@@ -14,6 +14,7 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxPollRecords = 2000;
 constexpr size_t kProcessBatchPerTask = 1000;
 constexpr auto kClientTimeout = 30s;
+constexpr int kMaxRecoveries = 10;  // client re-creations before the thread gives up
 
 int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -83,34 +84,68 @@ void StreamThread::create_clients() {
 
 void StreamThread::run() {
   const std::string name = "stream-thread-" + std::to_string(options_.index);
-  try {
-    create_clients();
-    consumer_->subscribe(options_.factory->source_topics());
-    last_commit_ = Clock::now();
-    EDDY_LOG_INFO("{}: running, subscribed to {} topic(s)", name,
-                  options_.factory->source_topics().size());
-    while (!shutdown_requested_) run_once();
-    EDDY_LOG_INFO("{}: shutting down: committing {} task(s)", name, tasks_.size());
-    commit_all();
-    close_all(/*clean=*/true);
-    consumer_->close();
-    EDDY_LOG_INFO("{}: stopped after {} records, {} commits", name, stats_.records_processed.load(),
-                  stats_.commits.load());
-  } catch (...) {
-    EDDY_LOG_ERROR("{}: failed; releasing its tasks", name);
+  int recoveries = 0;
+  for (;;) {
     try {
-      if (in_transaction_) producer_->abort_transaction(kClientTimeout);
+      if (!consumer_) {
+        create_clients();
+        consumer_->subscribe(options_.factory->source_topics());
+        last_commit_ = Clock::now();
+        EDDY_LOG_INFO("{}: running, subscribed to {} topic(s)", name,
+                      options_.factory->source_topics().size());
+      }
+      while (!shutdown_requested_) run_once();
+      EDDY_LOG_INFO("{}: shutting down: committing {} task(s)", name, tasks_.size());
+      commit_all();
+      close_all(/*clean=*/true);
+      consumer_->close();
+      EDDY_LOG_INFO("{}: stopped after {} records, {} commits", name,
+                    stats_.records_processed.load(), stats_.commits.load());
+      alive_ = false;
+      return;
+    } catch (const KafkaError& e) {
+      // A fenced or fatally failed client (e.g. a static member fenced after a broker outage
+      // outlasted its session) cannot go on, but a new one can: as Kafka Streams replaces a
+      // dead thread, the tasks are closed dirty (rebuilt from their changelogs) and the
+      // clients recreated. Retriable errors that escaped the commit path are treated alike.
+      if (shutdown_requested_ || ++recoveries > kMaxRecoveries || !(e.fatal() || e.retriable())) {
+        fail(name);
+        return;
+      }
+      EDDY_LOG_WARN("{}: {}; recovering (attempt {} of {}): tasks closed dirty, clients recreated",
+                    name, e.what(), recoveries, kMaxRecoveries);
+      discard_clients();
+      std::this_thread::sleep_for(std::chrono::seconds(1));
     } catch (...) {
+      fail(name);
+      return;
     }
-    try {
-      close_all(/*clean=*/false);
-    } catch (...) {
-    }
-    alive_ = false;
-    if (options_.on_error) options_.on_error(options_.index, std::current_exception());
-    return;
   }
+}
+
+void StreamThread::fail(const std::string& name) {
+  EDDY_LOG_ERROR("{}: failed; releasing its tasks", name);
+  const std::exception_ptr error = std::current_exception();
+  discard_clients();
   alive_ = false;
+  if (options_.on_error) options_.on_error(options_.index, error);
+}
+
+void StreamThread::discard_clients() {
+  try {
+    if (in_transaction_ && producer_) producer_->abort_transaction(kClientTimeout);
+  } catch (const std::exception& e) {
+    EDDY_LOG_DEBUG("abort_transaction while discarding clients: {}", e.what());
+  }
+  in_transaction_ = false;
+  try {
+    close_all(/*clean=*/false);
+  } catch (const std::exception& e) {
+    EDDY_LOG_WARN("closing tasks dirty: {}", e.what());
+  }
+  consumer_.reset();
+  producer_.reset();
+  services_.producer = nullptr;
 }
 
 void StreamThread::run_once() {
@@ -228,8 +263,16 @@ void StreamThread::commit_all(bool force) {
     in_transaction_ = false;
   } else {
     // At-least-once: every effect acknowledged before the offsets that caused it commit.
-    producer_->flush(kClientTimeout);
-    consumer_->commit(offsets);
+    try {
+      producer_->flush(kClientTimeout);
+      consumer_->commit(offsets);
+    } catch (const KafkaError& e) {
+      if (!e.retriable() || e.fatal()) throw;
+      // Broker unreachable for now: keep the work; the next commit covers these offsets too.
+      EDDY_LOG_WARN("stream-thread-{}: commit postponed: {}", options_.index, e.what());
+      processed_since_commit_ = std::max<int64_t>(processed_since_commit_, 1);
+      return;
+    }
   }
   for (auto& [id, task] : tasks_) {
     if (!uninitialized_.contains(id)) task->post_commit();

@@ -64,6 +64,8 @@ class StreamThread final : private kafka::RebalanceListener {
 
  private:
   void run();
+  void fail(const std::string& name);  // from a catch block: release everything, report
+  void discard_clients();              // abort, close tasks dirty, drop consumer and producer
   void create_clients();
   void run_once();
   void initialize_new_tasks();
