@@ -219,7 +219,11 @@ void TaskCore::deserialization_failed(const std::string& node, const SerdeError&
 }
 
 void TaskCore::flush() {
+  // Stores first: a cache flush forwards records downstream, possibly into sink nodes.
   for (auto& [name, store] : stores_) store->flush();
+  for (auto& node : nodes_) {
+    if (node) node->flush();
+  }
 }
 
 void TaskCore::close() {

@@ -33,6 +33,8 @@ class NodeInstance {
   const std::string& name() const { return name_; }
   virtual void init(TaskContext& context) { context_ = &context; }
   virtual void close() {}
+  // Called at commit, after the task's stores flushed: push buffered output down (sinks).
+  virtual void flush() {}
   // Wires `child` to output `port` (0 unless the node has several outputs, like a split).
   virtual void connect(NodeInstance* child, int /*port*/) {
     throw TopologyError("node '" + name_ + "' cannot have children (connecting '" + child->name() +

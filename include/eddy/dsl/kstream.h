@@ -15,6 +15,8 @@
 //           .count(eddy::Materialized<std::string, int64_t>::as("per-customer"));
 #pragma once
 
+#include "eddy/detail/feature_sink_node.h"
+
 #include <map>
 #include <memory>
 #include <optional>
@@ -172,6 +174,23 @@ class KStream {
     detail::add_sink<K, V>(*graph_, name, node_, topic, false,
                            detail::pick_serde(produced.key_serde, key_serde_),
                            detail::pick_serde(produced.value_serde, value_serde_));
+  }
+
+  // Hands each record to a serving-layer sink (e.g. RedisSink): `mapper` gives the serving
+  // key and features (nullopt fields delete the key). Writes are versioned by the record's
+  // event time and source position; the sink is flushed before every commit.
+  //   events.to_sink(redis, [](const std::string& id, const Score& s) {
+  //     return FeatureRow{id, FeatureFields{{"score", std::to_string(s.value)}}};
+  //   });
+  template <typename Fn>
+  void to_sink(std::shared_ptr<FeatureSink> sink, Fn mapper, const Named& named = {}) const {
+    if (!sink) throw TopologyError("to_sink: the sink is null");
+    const std::string name = detail::pick_name(*graph_, named.name, "KSTREAM-FEATURESINK-");
+    typename detail::FeatureSinkNode<K, V>::Mapper fn = std::move(mapper);
+    detail::add_processor(*graph_, name, "to_sink", {node_},
+                          [name, sink, fn](const detail::ResolvedNode&) {
+                            return std::make_unique<detail::FeatureSinkNode<K, V>>(name, sink, fn);
+                          });
   }
 
   // Sends the stream through <application.id>-<name>-repartition, partitioned by key.

@@ -67,6 +67,13 @@ class KTable {
   }
 
   // The table's changes as a stream; a delete arrives as std::nullopt.
+  // The table's changes to a serving-layer sink: `mapper(key, value or nullopt)` gives the
+  // serving key and its features; map a deleted key (nullopt) to FeatureRow{key, nullopt}.
+  template <typename Fn>
+  void to_sink(std::shared_ptr<FeatureSink> sink, Fn mapper, const Named& named = {}) const {
+    to_stream().to_sink(std::move(sink), std::move(mapper), named);
+  }
+
   KStream<K, std::optional<V>> to_stream(const Named& named = {}) const {
     const std::string name = detail::pick_name(*graph_, named.name, "KTABLE-TOSTREAM-");
     const int id = detail::add_processor(

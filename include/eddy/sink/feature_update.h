@@ -68,4 +68,11 @@ struct FeatureUpdate {
   }
 };
 
+// What a to_sink() mapper returns for one record: the serving key and its features, or
+// nullopt fields to delete the key.
+struct FeatureRow {
+  std::string key;
+  std::optional<FeatureFields> fields;
+};
+
 }  // namespace eddy

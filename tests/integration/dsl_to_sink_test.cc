@@ -1,0 +1,105 @@
+// KStream::to_sink on the real broker into the real Redis: features land as versioned hashes,
+// tombstones delete them, and the sink is flushed before each commit.
+#include <gtest/gtest.h>
+
+#include <hiredis/hiredis.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "eddy/dsl/streams_builder.h"
+#include "eddy/kafka_streams.h"
+#include "eddy/sink/redis_sink.h"
+#include "kafka/admin.h"
+#include "kafka/producer.h"
+#include "support/real_kafka.h"
+
+namespace eddy {
+namespace {
+using namespace std::chrono_literals;
+using testing_support::real_bootstrap;
+using testing_support::real_props;
+using testing_support::unique_name;
+
+int redis_port() {
+  const char* env = std::getenv("EDDY_REDIS_PORT");
+  return env != nullptr ? std::atoi(env) : 6379;
+}
+
+std::map<std::string, std::string> hgetall(redisContext* redis, const std::string& key) {
+  std::map<std::string, std::string> out;
+  auto* reply = static_cast<redisReply*>(redisCommand(redis, "HGETALL %s", key.c_str()));
+  if (reply != nullptr && reply->type == REDIS_REPLY_ARRAY) {
+    for (size_t i = 0; i + 1 < reply->elements; i += 2) out[reply->element[i]->str] = reply->element[i + 1]->str;
+  }
+  freeReplyObject(reply);
+  return out;
+}
+
+TEST(DslToSink, CountsPerCustomerLandInRedisAndTombstonesDeleteThem) {
+  const std::string input = unique_name("it.tosink");
+  const std::string profiles = input + ".profiles";
+  const std::string app = unique_name("tosink-app");
+  const std::string prefix = app + ":";
+  kafka::Admin(real_props()).create_topics({{.name = input, .partitions = 2}, {.name = profiles, .partitions = 2}});
+
+  RedisSinkOptions options;
+  options.sink.name = "customer-features";
+  options.port = redis_port();
+  options.key_prefix = prefix;
+  auto redis_sink = std::make_shared<RedisSink>(options);
+
+  StreamsBuilder builder;
+  auto config = StreamsConfig::from_properties({{"application.id", app},
+                                                {"bootstrap.servers", real_bootstrap()},
+                                                {"state.dir", (std::filesystem::temp_directory_path() / app).string()},
+                                                {"commit.interval.ms", "200"},
+                                                {"poll.ms", "20"}});
+  builder.stream<std::string, std::string>(input)
+      .group_by_key()
+      .count(Materialized<std::string, int64_t>::as("events-per-customer"))
+      .to_sink(redis_sink, [](const std::string& customer, const std::optional<int64_t>& count) {
+        if (!count) return FeatureRow{customer, std::nullopt};
+        return FeatureRow{customer, FeatureFields{{"events", std::to_string(*count)}}};
+      });
+  // A table's tombstone deletes the serving key.
+  builder.table<std::string, std::string>(profiles).to_sink(
+      redis_sink, [](const std::string& customer, const std::optional<std::string>& tier) {
+        if (!tier) return FeatureRow{"profile-" + customer, std::nullopt};
+        return FeatureRow{"profile-" + customer, FeatureFields{{"tier", *tier}}};
+      });
+  KafkaStreams streams(builder.build(config), config);
+
+  const int64_t base = testing_support::recent_ms();
+  kafka::Producer producer({.properties = real_props()});
+  for (int i = 0; i < 30; ++i) {
+    const std::string customer = "c" + std::to_string(i % 3);
+    producer.send({.topic = input, .key = customer, .value = std::string_view("view"), .timestamp = base + i});
+  }
+  producer.send({.topic = profiles, .key = std::string_view("c0"), .value = std::string_view("gold"), .timestamp = base});
+  producer.send({.topic = profiles, .key = std::string_view("c1"), .value = std::string_view("silver"), .timestamp = base});
+  producer.send({.topic = profiles, .key = std::string_view("c1"), .value = std::nullopt, .timestamp = base + 1});
+  producer.flush(10s);
+  streams.start();
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (streams.records_processed() < 33 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(streams.close(30s));  // commit: the sink is flushed before the offsets commit
+
+  redisContext* redis = redisConnect("127.0.0.1", redis_port());
+  ASSERT_TRUE(redis != nullptr && redis->err == 0);
+  for (int c = 0; c < 3; ++c) {
+    const auto hash = hgetall(redis, prefix + "c" + std::to_string(c));
+    ASSERT_TRUE(hash.contains("events")) << "c" << c;
+    EXPECT_EQ(hash.at("events"), "10");
+    EXPECT_TRUE(hash.contains("_v"));  // the version the write was made at
+  }
+  EXPECT_EQ(hgetall(redis, prefix + "profile-c0").at("tier"), "gold");
+  EXPECT_TRUE(hgetall(redis, prefix + "profile-c1").empty());  // written, then deleted by the tombstone
+  redisFree(redis);
+  redis_sink->close();
+}
+
+}  // namespace
+}  // namespace eddy
