@@ -53,17 +53,26 @@ Producer::Producer(ProducerOptions options) : on_delivery_(std::move(options.on_
   handle_.reset(rk);
 }
 
+rd_kafka_topic_t* Producer::topic_handle(std::string_view name) {
+  if (auto it = topics_.find(name); it != topics_.end()) return it->second;
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_.get(), std::string(name).c_str(), nullptr);
+  if (handle == nullptr) throw_if_error(rd_kafka_last_error(), "topic '" + std::string(name) + "'");
+  topics_.emplace(std::string(name), handle);
+  return handle;
+}
+
 Producer::~Producer() {
   if (in_flight() > 0) {
     EDDY_LOG_WARN("producer closed with {} records not acknowledged; they are failed", in_flight());
     rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(handle_.get(), 0);
   }
+  for (auto& [name, topic] : topics_) rd_kafka_topic_destroy(topic);
 }
 
 void Producer::send(const OutgoingRecord& record) {
   // librdkafka's varargs macros cast their arguments unparenthesized: pass plain locals.
-  const std::string topic(record.topic);
+  rd_kafka_topic_t* topic = topic_handle(record.topic);
   const char* key = record.key ? record.key->data() : nullptr;
   const size_t key_size = record.key ? record.key->size() : 0;
   char* value = record.value ? const_cast<char*>(record.value->data()) : nullptr;
@@ -73,13 +82,18 @@ void Producer::send(const OutgoingRecord& record) {
                                       ? to_rd_headers(*record.headers)
                                       : nullptr;
     const rd_kafka_resp_err_t err = rd_kafka_producev(
-        handle_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(record.partition),
+        handle_.get(), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(record.partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
         RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_TIMESTAMP(record.timestamp),
         RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(record.opaque), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       in_flight_.fetch_add(1, std::memory_order_relaxed);
-      rd_kafka_poll(handle_.get(), 0);  // serve reports as we go; cheap when none are ready
+      // Serve delivery reports as we go, once per batch of sends (a poll per record costs
+      // more than the send itself).
+      if (++sends_since_poll_ >= kSendsPerPoll) {
+        sends_since_poll_ = 0;
+        rd_kafka_poll(handle_.get(), 0);
+      }
       return;
     }
     if (headers != nullptr) rd_kafka_headers_destroy(headers);  // not taken on failure
@@ -102,12 +116,16 @@ void Producer::flush(std::chrono::milliseconds timeout) {
                          " ms by " + bootstrap_,
                      err, /*retriable=*/true);
   }
-  std::lock_guard lock(failures_mutex_);
-  if (!failures_.empty()) {
-    const DeliveryFailure& first = failures_.front();
-    throw KafkaError(std::to_string(failures_.size()) +
-                         " record(s) failed delivery; first: topic " + first.topic + " partition " +
-                         std::to_string(first.partition) + ": " + first.error,
+  std::vector<DeliveryFailure> failed;
+  {
+    std::lock_guard lock(failures_mutex_);
+    failed = std::exchange(failures_, {});
+  }
+  if (!failed.empty()) {
+    const DeliveryFailure& first = failed.front();
+    throw KafkaError(std::to_string(failed.size()) + " record(s) failed delivery; first: topic " +
+                         first.topic + " partition " + std::to_string(first.partition) + ": " +
+                         first.error,
                      first.error_code, false, first.error_code == RD_KAFKA_RESP_ERR__FATAL);
   }
 }
@@ -126,7 +144,10 @@ void Producer::on_delivery_report(rd_kafka_s* /*rk*/, const rd_kafka_message_s* 
   auto* self = static_cast<Producer*>(opaque);
   self->in_flight_.fetch_sub(1, std::memory_order_relaxed);
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) self->record_failure(message);
-  if (self->on_delivery_) {
+  // Only records sent with an opaque, or that failed, are reported: the common case (an
+  // output record delivered) costs nothing here.
+  if (self->on_delivery_ &&
+      (message->_private != nullptr || message->err != RD_KAFKA_RESP_ERR_NO_ERROR)) {
     // Runs inside librdkafka's C frames: an exception must not escape.
     DeliveryReport report;
     report.topic = rd_kafka_topic_name(message->rkt);

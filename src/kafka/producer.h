@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "eddy/config.h"
@@ -20,6 +21,7 @@
 #include "kafka/types.h"
 
 struct rd_kafka_message_s;
+struct rd_kafka_topic_s;
 
 namespace eddy::kafka {
 
@@ -28,7 +30,8 @@ struct ProducerOptions {
   Properties properties;
   // Non-empty: a transactional producer with this id (exactly-once).
   std::string transactional_id;
-  // Called for every delivery report, on the thread that calls poll()/flush().
+  // Called for the delivery report of each record sent with an opaque, and of each record
+  // that failed, on the thread that calls send()/poll()/flush().
   DeliveryCallback on_delivery;
 };
 
@@ -94,7 +97,17 @@ class Producer {
   static void on_delivery_report(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
   void record_failure(const rd_kafka_message_s* message);
 
+  // Cached per topic: librdkafka then skips a topic lookup per record.
+  rd_kafka_topic_s* topic_handle(std::string_view name);
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  static constexpr int kSendsPerPoll = 64;
+
   HandlePtr handle_;
+  std::unordered_map<std::string, rd_kafka_topic_s*, StringHash, std::equal_to<>> topics_;
+  int sends_since_poll_ = 0;
   std::string bootstrap_;
   DeliveryCallback on_delivery_;
   std::atomic<int64_t> in_flight_{0};

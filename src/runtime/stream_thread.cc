@@ -13,6 +13,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kMaxPollRecords = 2000;
 constexpr size_t kProcessBatchPerTask = 1000;
+constexpr auto kProcessTimeBudget = 50ms;  // per loop turn, before polling again
 constexpr auto kClientTimeout = 30s;
 constexpr int kMaxRecoveries = 10;  // client re-creations before the thread gives up
 
@@ -199,12 +200,22 @@ void StreamThread::initialize_new_tasks() {
 }
 
 size_t StreamThread::process_tasks() {
+  // Drain what the last poll brought (round-robin over tasks, in slices so one task cannot
+  // starve the others), within a time budget so commits and polls stay timely. Draining
+  // before the next poll keeps buffers below the pause limit, so partitions are paused
+  // only when a task really cannot keep up — pausing and resuming on every poll makes
+  // librdkafka drop and re-fetch its prefetched data.
   size_t total = 0;
-  const auto now = Clock::now();
-  for (auto& [id, task] : tasks_) {
-    if (!uninitialized_.contains(id)) total += task->process(kProcessBatchPerTask, now);
+  const auto start = Clock::now();
+  for (;;) {
+    size_t round = 0;
+    const auto now = Clock::now();
+    for (auto& [id, task] : tasks_) {
+      if (!uninitialized_.contains(id)) round += task->process(kProcessBatchPerTask, now);
+    }
+    total += round;
+    if (round == 0 || Clock::now() - start > kProcessTimeBudget) return total;
   }
-  return total;
 }
 
 void StreamThread::update_pauses() {

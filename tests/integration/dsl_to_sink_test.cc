@@ -30,7 +30,8 @@ std::map<std::string, std::string> hgetall(redisContext* redis, const std::strin
   std::map<std::string, std::string> out;
   auto* reply = static_cast<redisReply*>(redisCommand(redis, "HGETALL %s", key.c_str()));
   if (reply != nullptr && reply->type == REDIS_REPLY_ARRAY) {
-    for (size_t i = 0; i + 1 < reply->elements; i += 2) out[reply->element[i]->str] = reply->element[i + 1]->str;
+    for (size_t i = 0; i + 1 < reply->elements; i += 2)
+      out[reply->element[i]->str] = reply->element[i + 1]->str;
   }
   freeReplyObject(reply);
   return out;
@@ -41,7 +42,8 @@ TEST(DslToSink, CountsPerCustomerLandInRedisAndTombstonesDeleteThem) {
   const std::string profiles = input + ".profiles";
   const std::string app = unique_name("tosink-app");
   const std::string prefix = app + ":";
-  kafka::Admin(real_props()).create_topics({{.name = input, .partitions = 2}, {.name = profiles, .partitions = 2}});
+  kafka::Admin(real_props())
+      .create_topics({{.name = input, .partitions = 2}, {.name = profiles, .partitions = 2}});
 
   RedisSinkOptions options;
   options.sink.name = "customer-features";
@@ -50,11 +52,12 @@ TEST(DslToSink, CountsPerCustomerLandInRedisAndTombstonesDeleteThem) {
   auto redis_sink = std::make_shared<RedisSink>(options);
 
   StreamsBuilder builder;
-  auto config = StreamsConfig::from_properties({{"application.id", app},
-                                                {"bootstrap.servers", real_bootstrap()},
-                                                {"state.dir", (std::filesystem::temp_directory_path() / app).string()},
-                                                {"commit.interval.ms", "200"},
-                                                {"poll.ms", "20"}});
+  auto config = StreamsConfig::from_properties(
+      {{"application.id", app},
+       {"bootstrap.servers", real_bootstrap()},
+       {"state.dir", (std::filesystem::temp_directory_path() / app).string()},
+       {"commit.interval.ms", "200"},
+       {"poll.ms", "20"}});
   builder.stream<std::string, std::string>(input)
       .group_by_key()
       .count(Materialized<std::string, int64_t>::as("events-per-customer"))
@@ -74,11 +77,23 @@ TEST(DslToSink, CountsPerCustomerLandInRedisAndTombstonesDeleteThem) {
   kafka::Producer producer({.properties = real_props()});
   for (int i = 0; i < 30; ++i) {
     const std::string customer = "c" + std::to_string(i % 3);
-    producer.send({.topic = input, .key = customer, .value = std::string_view("view"), .timestamp = base + i});
+    producer.send({.topic = input,
+                   .key = customer,
+                   .value = std::string_view("view"),
+                   .timestamp = base + i});
   }
-  producer.send({.topic = profiles, .key = std::string_view("c0"), .value = std::string_view("gold"), .timestamp = base});
-  producer.send({.topic = profiles, .key = std::string_view("c1"), .value = std::string_view("silver"), .timestamp = base});
-  producer.send({.topic = profiles, .key = std::string_view("c1"), .value = std::nullopt, .timestamp = base + 1});
+  producer.send({.topic = profiles,
+                 .key = std::string_view("c0"),
+                 .value = std::string_view("gold"),
+                 .timestamp = base});
+  producer.send({.topic = profiles,
+                 .key = std::string_view("c1"),
+                 .value = std::string_view("silver"),
+                 .timestamp = base});
+  producer.send({.topic = profiles,
+                 .key = std::string_view("c1"),
+                 .value = std::nullopt,
+                 .timestamp = base + 1});
   producer.flush(10s);
   streams.start();
   const auto deadline = std::chrono::steady_clock::now() + 60s;
@@ -96,7 +111,8 @@ TEST(DslToSink, CountsPerCustomerLandInRedisAndTombstonesDeleteThem) {
     EXPECT_TRUE(hash.contains("_v"));  // the version the write was made at
   }
   EXPECT_EQ(hgetall(redis, prefix + "profile-c0").at("tier"), "gold");
-  EXPECT_TRUE(hgetall(redis, prefix + "profile-c1").empty());  // written, then deleted by the tombstone
+  EXPECT_TRUE(
+      hgetall(redis, prefix + "profile-c1").empty());  // written, then deleted by the tombstone
   redisFree(redis);
   redis_sink->close();
 }

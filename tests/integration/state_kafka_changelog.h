@@ -36,7 +36,8 @@ class KafkaChangelogWriter final : public ChangelogWriter {
                     .partition = partition,
                     .key = key,
                     .value = value,
-                    .timestamp = timestamp > 0 ? timestamp : 0});
+                    .timestamp = timestamp > 0 ? timestamp : 0,
+                    .opaque = this});  // reports come back only for records with an opaque
   }
 
   // Waits for every record; returns the next offset per changelog partition (for checkpoint).

@@ -29,7 +29,8 @@ class FeatureSinkNode final : public Input<K, V> {
       position = {meta->topic, meta->partition, meta->offset};
     }
     while (sink_->paused()) sink_->wait_for_capacity(std::chrono::milliseconds(100));
-    sink_->submit(FeatureUpdate{std::move(row.key), std::move(row.fields), stamp.timestamp, -1, std::move(position)});
+    sink_->submit(FeatureUpdate{std::move(row.key), std::move(row.fields), stamp.timestamp, -1,
+                                std::move(position)});
   }
 
   void flush() override { sink_->flush(); }
