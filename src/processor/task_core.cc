@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "state/layered_store.h"
 #include "state/store_factory.h"
 
 namespace eddy::processor {
@@ -216,6 +217,17 @@ void TaskCore::deserialization_failed(const std::string& node, const SerdeError&
       "task {}: source '{}' skipped a record it could not deserialize: {} (topic {}, "
       "partition {}, offset {})",
       task_id_, node, error.what(), position.topic, position.partition, position.offset);
+}
+
+bool TaskCore::set_cache_flush_listener(const std::string& name, CacheFlushFn fn) {
+  StateStore* target = store(name);
+  if (target == nullptr) return false;
+  return state::set_cache_flush_listener(
+      *target,
+      [fn = std::move(fn)](std::string_view key, std::optional<std::string_view> new_value,
+                           std::optional<std::string_view> /*old_value*/,
+                           int64_t timestamp) { fn(key, new_value, timestamp); },
+      /*send_old_values=*/false);
 }
 
 void TaskCore::flush() {

@@ -108,6 +108,7 @@ class TaskCore final : public detail::TaskContext {
             std::optional<std::string_view> value, int64_t timestamp) override;
   void record_dropped(const std::string& node, const char* reason) override;
   void deserialization_failed(const std::string& node, const SerdeError& error) override;
+  bool set_cache_flush_listener(const std::string& name, CacheFlushFn fn) override;
 
  private:
   struct Schedule {

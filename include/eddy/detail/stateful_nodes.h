@@ -35,6 +35,19 @@ class StreamAggregateNode final : public Node<K, V, K, std::optional<VA>> {
     NodeInstance::init(context);
     store_ = TimestampedStore<K, VA>(lookup_kv_store(context, store_name_, this->name()),
                                      key_serde_, value_serde_);
+    // With a record cache, updates go downstream when it flushes (commit or full): the
+    // latest value per key only, as Kafka Streams with caching on.
+    caching_ = context.set_cache_flush_listener(
+        store_name_,
+        [this](std::string_view key, std::optional<std::string_view> value, int64_t ts) {
+          if (!value) {
+            this->out_.forward(store_.decode_key(key), std::nullopt, Stamp{ts, false});
+            return;
+          }
+          auto decoded = store_.decode(*value);
+          this->out_.forward(store_.decode_key(key), std::optional<VA>(std::move(decoded.value)),
+                             Stamp{decoded.timestamp, false});
+        });
   }
   void process(const K& key, const V& value, Stamp stamp) override {
     if (stamp.null_key) {
@@ -53,7 +66,7 @@ class StreamAggregateNode final : public Node<K, V, K, std::optional<VA>> {
       next = VA(value);  // reduce: the first value is the aggregate
     }
     store_.put(key, *next, ts);
-    this->out_.forward(key, next, Stamp{ts, false});
+    if (!caching_) this->out_.forward(key, next, Stamp{ts, false});
   }
 
  private:
@@ -63,6 +76,7 @@ class StreamAggregateNode final : public Node<K, V, K, std::optional<VA>> {
   Init init_;
   Agg agg_;
   TimestampedStore<K, VA> store_;
+  bool caching_ = false;
 };
 
 // Materializes a table: writes every change to its store, then forwards it. `Fn` maps the

@@ -2,6 +2,8 @@
 // Internal: implemented by the task core (src/processor/task_core.h); users never touch it.
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,6 +41,15 @@ class TaskContext {
   // A source could not deserialize the current record: throws (log_and_fail) or logs and
   // returns (log_and_continue), per default.deserialization.exception.handler.
   virtual void deserialization_failed(const std::string& node, const SerdeError& error) = 0;
+
+  // Store bytes of the latest value per key, handed over when a record cache flushes.
+  using CacheFlushFn = std::function<void(
+      std::string_view key, std::optional<std::string_view> new_value, int64_t timestamp)>;
+  // Registers `fn` with the record cache of store `name`; false when the store has no
+  // cache (then the caller forwards every update itself, as Kafka Streams without caching).
+  virtual bool set_cache_flush_listener(const std::string& /*name*/, CacheFlushFn /*fn*/) {
+    return false;
+  }
 };
 
 }  // namespace eddy::detail

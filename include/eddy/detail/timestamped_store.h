@@ -31,11 +31,15 @@ class TimestampedStore {
     key_serde_.serialize(key, key_buf_);
     auto bytes = store_->get(key_buf_);
     if (!bytes) return std::nullopt;
-    if (bytes->size() < 8) throw SerdeError("store '" + store_->name() + "': value too short");
-    const auto ts = static_cast<int64_t>(
-        read_big_endian_u64(std::string_view(*bytes).substr(0, 8), "timestamp"));
-    return ValueAndTimestamp<V>{value_serde_.deserialize(std::string_view(*bytes).substr(8)), ts};
+    return decode(*bytes);
   }
+  // A stored value: [8-byte big-endian timestamp][value bytes].
+  ValueAndTimestamp<V> decode(std::string_view bytes) const {
+    if (bytes.size() < 8) throw SerdeError("store '" + store_->name() + "': value too short");
+    const auto ts = static_cast<int64_t>(read_big_endian_u64(bytes.substr(0, 8), "timestamp"));
+    return ValueAndTimestamp<V>{value_serde_.deserialize(bytes.substr(8)), ts};
+  }
+  K decode_key(std::string_view bytes) const { return key_serde_.deserialize(bytes); }
   void put(const K& key, const V& value, int64_t timestamp) {
     key_buf_.clear();
     key_serde_.serialize(key, key_buf_);
