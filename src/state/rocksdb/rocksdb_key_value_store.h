@@ -11,10 +11,12 @@
 #include "state/changelog.h"
 #include "state/layered_store.h"
 #include "state/memory_budget.h"
+#include "state/rocksdb/sst_bulk_loader.h"
 
 namespace rocksdb {
 class DB;
-}
+struct Options;
+}  // namespace rocksdb
 
 namespace eddy::state {
 
@@ -44,8 +46,10 @@ class RocksDbKeyValueStore final : public BytesKeyValueStore,
                                           std::optional<std::string_view> to) override;
   uint64_t approximate_num_entries() override;
 
+  // Into an empty store (a full rebuild) records go through SST ingestion; otherwise (the
+  // tail after a checkpoint) through write batches.
   void restore_batch(std::span<const ChangelogRecord> records) override;
-  void restore_done() override { flush(); }
+  void restore_done() override;
   bool local_state_valid() const override { return opened_existing_; }
   void wipe_local_state() override;
 
@@ -59,8 +63,11 @@ class RocksDbKeyValueStore final : public BytesKeyValueStore,
   std::filesystem::path path_;
   MemoryBudget& budget_;
   RocksDbConfigSetter config_setter_;
+  std::unique_ptr<rocksdb::Options> options_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<SstBulkLoader> bulk_loader_;
   bool opened_existing_ = false;
+  bool empty_ = false;  // nothing written since a fresh open or a wipe: bulk restore allowed
 };
 
 }  // namespace eddy::state
