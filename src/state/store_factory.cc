@@ -4,6 +4,7 @@
 #include "state/decorators/caching_key_value_store.h"
 #include "state/decorators/caching_segmented_store.h"
 #include "state/decorators/change_logging_stores.h"
+#include "state/decorators/locked_stores.h"
 #include "state/decorators/metered_stores.h"
 #include "state/decorators/ttl_key_value_store.h"
 #include "state/key_schema.h"
@@ -133,6 +134,10 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
       auto metered = std::make_unique<MeteredKeyValueStore>(std::move(inner));
       built.metrics = &metered->metrics();
       built.store = std::move(metered);
+      if (context.store_registry != nullptr) {
+        built.store = std::make_unique<LockedKeyValueStore>(std::unique_ptr<BytesKeyValueStore>(
+            static_cast<BytesKeyValueStore*>(built.store.release())));
+      }
       if (logged(spec, context)) built.changelog_topic = context.changelog_topic(spec.name);
       return built;
     }
@@ -145,6 +150,10 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
           decorate_segmented(std::move(inner.store), spec, context), spec.retain_duplicates));
       built.metrics = &metered->metrics();
       built.store = std::move(metered);
+      if (context.store_registry != nullptr) {
+        built.store = std::make_unique<LockedWindowStore>(std::unique_ptr<BytesWindowStore>(
+            static_cast<BytesWindowStore*>(built.store.release())));
+      }
       if (logged(spec, context)) built.changelog_topic = context.changelog_topic(spec.name);
       return built;
     }
@@ -157,6 +166,10 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
           decorate_segmented(std::move(inner.store), spec, context)));
       built.metrics = &metered->metrics();
       built.store = std::move(metered);
+      if (context.store_registry != nullptr) {
+        built.store = std::make_unique<LockedSessionStore>(std::unique_ptr<BytesSessionStore>(
+            static_cast<BytesSessionStore*>(built.store.release())));
+      }
       if (logged(spec, context)) built.changelog_topic = context.changelog_topic(spec.name);
       return built;
     }

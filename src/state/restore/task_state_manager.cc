@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "eddy/errors.h"
+#include "state/store_registry.h"
 
 namespace eddy::state {
 
@@ -74,6 +75,11 @@ std::vector<RestoreProgress> TaskStateManager::restore(ChangelogReader& reader,
     }
     offsets_[partition] = std::max(results.back().next_offset, results.back().end_offset);
   }
+  // Restored stores become visible to interactive queries.
+  if (context_.store_registry != nullptr) {
+    for (auto& s : stores_)
+      context_.store_registry->add(s->spec.name, context_.partition, *s->built.store);
+  }
   return results;
 }
 
@@ -99,6 +105,9 @@ void TaskStateManager::checkpoint(const ChangelogOffsets& written) {
 void TaskStateManager::close(const ChangelogOffsets& written) {
   if (closed_) return;
   closed_ = true;
+  if (context_.store_registry != nullptr) {
+    for (auto& s : stores_) context_.store_registry->remove(s->spec.name, context_.partition);
+  }
   flush();
   checkpoint(written);
   for (auto& s : stores_) s->built.store->close();

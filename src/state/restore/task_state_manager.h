@@ -46,7 +46,8 @@ class TaskStateManager {
   StateStore* store(const std::string& name) const;
   const BuiltStore* built_store(const std::string& name) const;
 
-  // Brings every logged store up to its changelog's end. Returns one progress per store.
+  // Brings every logged store up to its changelog's end, then (when the context has a
+  // StoreRegistry) makes every store queryable. Returns one progress per logged store.
   std::vector<RestoreProgress> restore(ChangelogReader& reader, const RestoreOptions& options = {});
 
   // Flushes every store (caches down to the inner stores and changelog, memtables to disk).
