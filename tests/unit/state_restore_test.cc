@@ -169,6 +169,23 @@ TEST_P(RestoreTest, CorruptLocalStoreIsRebuiltFromTheChangelog) {
   EXPECT_EQ(testing::drain(kv.all()).size(), 100u);
 }
 
+TEST_P(RestoreTest, ExactlyOnceInvalidatesTheCheckpointUntilTheNextCommit) {
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  state.restore(changelog_);
+  kv.put("a", "1");
+  state.flush();
+  state.checkpoint({{{"app-kv-changelog", 0}, 1}});
+  ASSERT_TRUE(std::filesystem::exists(task_dir() / ".checkpoint"));
+  state.invalidate_checkpoint_until_commit();  // processing starts: a crash now = full rebuild
+  EXPECT_FALSE(std::filesystem::exists(task_dir() / ".checkpoint"));
+  kv.put("b", "2");
+  state.flush();
+  state.checkpoint({{{"app-kv-changelog", 0}, 2}});  // the commit
+  EXPECT_TRUE(std::filesystem::exists(task_dir() / ".checkpoint"));
+}
+
 TEST_P(RestoreTest, CorruptCheckpointMeansFullRestore) {
   {
     TaskStateManager state(dir_.path(), context());

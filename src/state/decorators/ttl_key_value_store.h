@@ -51,6 +51,8 @@ class TtlKeyValueStore final : public BytesKeyValueStore, public LayeredStore {
   // runtime may call it from a punctuation for wall-clock TTL on idle partitions.
   size_t expire_due();
   uint64_t expired_count() const { return expired_; }
+  // Where to count expiries for the metrics layer (the metered layer's StoreMetrics).
+  void count_expiries_in(StoreMetrics* metrics) { metrics_ = metrics; }
 
  private:
   int64_t now() const;
@@ -68,6 +70,7 @@ class TtlKeyValueStore final : public BytesKeyValueStore, public LayeredStore {
   std::unordered_map<Bytes, int64_t> written_at_;
   ExpiryListener expiry_listener_;
   uint64_t expired_ = 0;
+  StoreMetrics* metrics_ = nullptr;
   Bytes scratch_;
 };
 

@@ -57,6 +57,10 @@ class TaskStateManager {
   // takes it from the producer's delivery reports); partitions not named keep their offset.
   void checkpoint(const ChangelogOffsets& written = {});
   const ChangelogOffsets& checkpointed_offsets() const { return offsets_; }
+  // Exactly-once: call when processing starts after restore. The checkpoint file is removed
+  // until the next checkpoint(), so a crash in between (local state ahead of the committed
+  // changelog) means a full rebuild instead of reusing uncommitted local writes.
+  void invalidate_checkpoint_until_commit() { checkpoint_file_.remove(); }
 
   // Flushes, writes the checkpoint, closes the stores and releases the folder lock. Changes
   // still in a cache are produced by this flush, after `written` was taken: for a clean
