@@ -74,4 +74,11 @@ class TtlKeyValueStore final : public BytesKeyValueStore, public LayeredStore {
   Bytes scratch_;
 };
 
+// Sweeps the TTL layer of `store`'s stack, if it has one (for a wall-clock punctuation on
+// an idle partition, where no write or commit would). Returns how many keys expired.
+inline size_t expire_due_keys(StateStore& store) {
+  auto* ttl = find_layer<TtlKeyValueStore>(store);
+  return ttl != nullptr ? ttl->expire_due() : 0;
+}
+
 }  // namespace eddy::state
