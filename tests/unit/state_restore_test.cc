@@ -8,6 +8,7 @@
 
 #include "eddy/errors.h"
 #include "eddy/state/stores.h"
+#include "state/key_schema.h"
 #include "state/memory_changelog.h"
 #include "state/restore/task_state_manager.h"
 #include "state_test_support.h"
@@ -87,6 +88,25 @@ TEST_P(RestoreTest, RebuildsEveryStoreKindExactly) {
   EXPECT_EQ(testing::drain(win.fetch_all(0, 1'000'000)), windows_before);
   EXPECT_EQ(testing::drain(ses.find_sessions("u1", 0, 1'000'000)), sessions_before);
   EXPECT_EQ(kv.get("k5"), std::nullopt);
+}
+
+TEST_P(RestoreTest, RestoredWindowStoreDropsWhatRetentionExpired) {
+  // A changelog spanning 10 minutes of windows for a store with 2 minutes of retention.
+  for (int64_t minute = 0; minute < 10; ++minute) {
+    for (int k = 0; k < 3; ++k) {
+      changelog_.log("app-win-changelog", 0,
+                     WindowKeySchema::encode("k" + std::to_string(k), minute * 60'000, 0),
+                     "m" + std::to_string(minute), minute * 60'000);
+    }
+  }
+  TaskStateManager state(dir_.path(), context());
+  auto& win = dynamic_cast<BytesWindowStore&>(state.register_store(
+      spec(Stores::persistent_window("win", milliseconds(120'000), milliseconds(60'000)))));
+  state.restore(changelog_);
+  // Stream time 9 min: windows starting after 7 min are live (retention 2 min).
+  EXPECT_EQ(testing::drain(win.fetch("k1", 0, 600'000)),
+            (testing::Windows{{"k1", 480'000, "m8"}, {"k1", 540'000, "m9"}}));
+  EXPECT_EQ(testing::drain(win.fetch_all(0, 600'000)).size(), 6u);
 }
 
 TEST_P(RestoreTest, ValidCheckpointReplaysOnlyTheTail) {

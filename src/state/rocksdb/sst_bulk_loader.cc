@@ -12,17 +12,19 @@ namespace eddy::state {
 
 SstBulkLoader::SstBulkLoader(rocksdb::DB& db, const rocksdb::Options& options,
                              std::filesystem::path temp_dir, int64_t max_buffer_bytes,
-                             std::string store_name)
+                             std::string store_name, SegmentRouting routing)
     : db_(db),
       options_(options),
       temp_dir_(std::move(temp_dir)),
       max_buffer_bytes_(max_buffer_bytes),
-      store_name_(std::move(store_name)) {}
+      store_name_(std::move(store_name)),
+      routing_(std::move(routing)) {}
 
 void SstBulkLoader::add(std::span<const ChangelogRecord> records) {
   for (const auto& r : records) {
     const std::string_view value = r.value.value_or(std::string_view());
-    slots_.push_back({arena_.size(), static_cast<uint32_t>(r.key.size()),
+    const int64_t segment = routing_.segment_of ? routing_.segment_of(r.key) : 0;
+    slots_.push_back({segment, arena_.size(), static_cast<uint32_t>(r.key.size()),
                       static_cast<uint32_t>(value.size()), !r.value.has_value()});
     arena_.append(r.key);
     arena_.append(value);
@@ -43,6 +45,7 @@ void SstBulkLoader::ingest_buffer() {
   // Sort on the first 16 key bytes as two big-endian integers (no memcmp call for short
   // keys), then the rest of the key, then the changelog position (the latest record wins).
   struct SortKey {
+    int64_t segment;
     uint64_t hi;
     uint64_t lo;
     uint32_t slot;
@@ -57,9 +60,10 @@ void SstBulkLoader::ingest_buffer() {
   std::vector<SortKey> order(slots_.size());
   for (uint32_t i = 0; i < slots_.size(); ++i) {
     const std::string_view key = key_of(slots_[i]);
-    order[i] = {prefix_word(key, 0), prefix_word(key, 8), i};
+    order[i] = {slots_[i].segment, prefix_word(key, 0), prefix_word(key, 8), i};
   }
   std::sort(order.begin(), order.end(), [&](const SortKey& a, const SortKey& b) {
+    if (a.segment != b.segment) return a.segment < b.segment;
     if (a.hi != b.hi) return a.hi < b.hi;
     if (a.lo != b.lo) return a.lo < b.lo;
     const Slot& sa = slots_[a.slot];
@@ -74,14 +78,36 @@ void SstBulkLoader::ingest_buffer() {
     return a.slot < b.slot;
   });
 
+  // One file per segment (one in all for a key-value store), each into its column family.
+  std::vector<uint32_t> run;
+  for (size_t i = 0; i < order.size(); ++i) {
+    run.push_back(order[i].slot);
+    if (i + 1 == order.size() || order[i + 1].segment != order[i].segment) {
+      ingest_run(run, order[i].segment);
+      run.clear();
+    }
+  }
+  arena_.clear();
+  slots_.clear();
+}
+
+void SstBulkLoader::ingest_run(const std::vector<uint32_t>& run, int64_t segment) {
+  rocksdb::ColumnFamilyHandle* family = db_.DefaultColumnFamily();
+  if (routing_.column_family_of) {
+    family = routing_.column_family_of(segment);
+    if (family == nullptr) return;  // expired segment
+  }
+  const auto key_of = [this](const Slot& s) {
+    return std::string_view(arena_).substr(s.key_offset, s.key_size);
+  };
   std::filesystem::create_directories(temp_dir_);
   const std::filesystem::path file = temp_dir_ / ("restore-" + std::to_string(files_) + ".sst");
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options_);
   throw_if_error(writer.Open(file.string()), store_name_, file, "open restore SST");
-  for (size_t i = 0; i < order.size(); ++i) {
-    if (i + 1 < order.size() && key_of(slots_[order[i].slot]) == key_of(slots_[order[i + 1].slot]))
-      continue;
-    const Slot& s = slots_[order[i].slot];
+  for (size_t i = 0; i < run.size(); ++i) {
+    // Equal keys are adjacent, oldest first: keep the last (the latest changelog record).
+    if (i + 1 < run.size() && key_of(slots_[run[i]]) == key_of(slots_[run[i + 1]])) continue;
+    const Slot& s = slots_[run[i]];
     const rocksdb::Slice key(arena_.data() + s.key_offset, s.key_size);
     if (s.tombstone) {
       throw_if_error(writer.Delete(key), store_name_, file, "write restore SST");
@@ -93,11 +119,9 @@ void SstBulkLoader::ingest_buffer() {
   throw_if_error(writer.Finish(), store_name_, file, "finish restore SST");
   rocksdb::IngestExternalFileOptions ingest;
   ingest.move_files = true;  // a hard link: no copy
-  throw_if_error(db_.IngestExternalFile({file.string()}, ingest), store_name_, file,
+  throw_if_error(db_.IngestExternalFile(family, {file.string()}, ingest), store_name_, file,
                  "ingest restore SST");
   ++files_;
-  arena_.clear();
-  slots_.clear();
 }
 
 }  // namespace eddy::state
