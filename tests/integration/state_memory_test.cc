@@ -2,7 +2,7 @@
 // data) go through a cached RocksDB store under a 64 MB budget, and the process's resident
 // memory stays within the budget plus a fixed overhead.
 //
-// Stated overhead: kFixedOverheadBytes = 40 MiB (measured peak, VmHWM: ~28 MiB) on top of the RSS
+// Stated overhead: kFixedOverheadBytes = 40 MiB (measured peak, VmHWM: 9-28 MiB) on top of the RSS
 // the test binary has before it builds the store (gtest, librdkafka and RocksDB code and static
 // data, ~10-20 MiB). The overhead covers what the budget does not charge: RocksDB's per-file
 // table-reader metadata and background-thread stacks, flush and compaction buffers, and malloc

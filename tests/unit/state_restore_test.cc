@@ -206,6 +206,30 @@ TEST_P(RestoreTest, ExactlyOnceInvalidatesTheCheckpointUntilTheNextCommit) {
   EXPECT_TRUE(std::filesystem::exists(task_dir() / ".checkpoint"));
 }
 
+TEST_P(RestoreTest, CommitsCheckpointOnlyAfterEnoughChangelogProgress) {
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  state.restore(changelog_);
+  const auto offset_on_disk = [&]() -> int64_t {
+    auto read = CheckpointFile(task_dir() / ".checkpoint").read();
+    return read && read->contains({"app-kv-changelog", 0}) ? read->at({"app-kv-changelog", 0}) : -1;
+  };
+  kv.put("a", "1");
+  state.checkpoint({{{"app-kv-changelog", 0}, 1}});  // none on disk yet: written
+  if (!GetParam()) {
+    EXPECT_EQ(offset_on_disk(), -1) << "in-memory stores are never checkpointed";
+    return;
+  }
+  EXPECT_EQ(offset_on_disk(), 1);
+  state.checkpoint({{{"app-kv-changelog", 0}, 500}});  // small progress: the old one stands
+  EXPECT_EQ(offset_on_disk(), 1);
+  state.checkpoint({{{"app-kv-changelog", 0}, 20'000}});
+  EXPECT_EQ(offset_on_disk(), 20'000);
+  state.checkpoint({{{"app-kv-changelog", 0}, 20'001}}, /*force=*/true);
+  EXPECT_EQ(offset_on_disk(), 20'001);
+}
+
 TEST_P(RestoreTest, CorruptCheckpointMeansFullRestore) {
   {
     TaskStateManager state(dir_.path(), context());

@@ -95,7 +95,7 @@ rocksdb::DB& RocksDbKeyValueStore::db() {
   return *db_;
 }
 
-void RocksDbKeyValueStore::flush() {
+void RocksDbKeyValueStore::persist() {
   if (!db_) return;
   rocksdb::FlushOptions options;
   options.wait = true;
@@ -104,7 +104,7 @@ void RocksDbKeyValueStore::flush() {
 
 void RocksDbKeyValueStore::close() {
   if (!db_) return;
-  flush();
+  persist();
   const rocksdb::Status status = db_->Close();
   db_.reset();
   throw_if_error(status, name_, path_, "close");
@@ -187,7 +187,7 @@ void RocksDbKeyValueStore::restore_done() {
     std::filesystem::remove_all(path_ / "restore-tmp", ec);
   }
   empty_ = false;
-  flush();
+  persist();
 }
 
 void RocksDbKeyValueStore::wipe_local_state() {

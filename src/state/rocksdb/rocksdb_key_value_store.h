@@ -33,8 +33,10 @@ class RocksDbKeyValueStore final : public BytesKeyValueStore,
 
   const std::string& name() const override { return name_; }
   bool persistent() const override { return true; }
-  // Flushes memtables to SST files (no WAL: this is what makes the data durable locally).
-  void flush() override;
+  // Nothing is buffered above RocksDB, so a commit's flush() has nothing to push down;
+  // persist() (before a checkpoint) flushes the memtables, as there is no WAL.
+  void flush() override {}
+  void persist() override;
   void close() override;
   StateStore* wrapped() const override { return nullptr; }
 

@@ -118,7 +118,7 @@ rocksdb::DB& RocksDbSegmentedStore::db() {
   return *db_;
 }
 
-void RocksDbSegmentedStore::flush() {
+void RocksDbSegmentedStore::persist() {
   if (!db_) return;
   Bytes stream_time;
   append_be64(stream_time, stream_time_);
@@ -133,7 +133,7 @@ void RocksDbSegmentedStore::flush() {
 
 void RocksDbSegmentedStore::close() {
   if (!db_) return;
-  flush();
+  persist();
   close_handles();
   const rocksdb::Status status = db_->Close();
   db_.reset();
@@ -262,7 +262,7 @@ void RocksDbSegmentedStore::restore_done() {
     std::filesystem::remove_all(path_ / "restore-tmp", ec);
   }
   empty_ = false;
-  flush();
+  persist();
 }
 
 void RocksDbSegmentedStore::wipe_local_state() {
