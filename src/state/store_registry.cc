@@ -6,6 +6,7 @@
 
 #include "eddy/errors.h"
 #include "eddy/state/bytes_stores.h"
+#include "state/decorators/locked_stores.h"
 
 namespace eddy::state {
 namespace {
@@ -15,6 +16,13 @@ T& as(StateStore* store, const std::string& name, const char* kind) {
   auto* typed = dynamic_cast<T*>(store);
   if (typed == nullptr) throw StateStoreError("store '" + name + "' is not a " + kind + " store");
   return *typed;
+}
+
+// The store's own lock, held while a query reads it (iterations included).
+template <typename Locked>
+std::unique_lock<std::recursive_mutex> lock_store(StateStore* store) {
+  auto* locked = dynamic_cast<Locked*>(store);
+  return locked != nullptr ? locked->lock() : std::unique_lock<std::recursive_mutex>();
 }
 
 }  // namespace
@@ -44,6 +52,7 @@ const std::map<int32_t, StateStore*>& StoreRegistry::partitions(const std::strin
 std::optional<Bytes> StoreRegistry::get(const std::string& store, std::string_view key) {
   std::shared_lock lock(mutex_);
   for (const auto& [partition, s] : partitions(store)) {
+    auto guard = lock_store<LockedKeyValueStore>(s);
     if (auto value = as<BytesKeyValueStore>(s, store, "key-value").get(key)) return value;
   }
   return std::nullopt;
@@ -55,6 +64,7 @@ std::vector<std::pair<Bytes, Bytes>> StoreRegistry::range(const std::string& sto
   std::shared_lock lock(mutex_);
   std::vector<std::pair<Bytes, Bytes>> out;
   for (const auto& [partition, s] : partitions(store)) {
+    auto guard = lock_store<LockedKeyValueStore>(s);
     for (auto it = as<BytesKeyValueStore>(s, store, "key-value").range(from, to); it->valid();
          it->next()) {
       out.emplace_back(it->key(), it->value());
@@ -71,6 +81,7 @@ std::vector<WindowRow> StoreRegistry::fetch_windows(const std::string& store,
   std::shared_lock lock(mutex_);
   std::vector<WindowRow> out;
   for (const auto& [partition, s] : partitions(store)) {
+    auto guard = lock_store<LockedWindowStore>(s);
     auto& windows = as<BytesWindowStore>(s, store, "window");
     for (auto it = windows.fetch_range(key_from, key_to, time_from, time_to); it->valid();
          it->next()) {
@@ -89,6 +100,7 @@ std::vector<SessionRow> StoreRegistry::find_sessions(const std::string& store, s
   std::shared_lock lock(mutex_);
   std::vector<SessionRow> out;
   for (const auto& [partition, s] : partitions(store)) {
+    auto guard = lock_store<LockedSessionStore>(s);
     auto& sessions = as<BytesSessionStore>(s, store, "session");
     for (auto it = sessions.find_sessions(key, earliest_session_end, latest_session_start);
          it->valid(); it->next()) {

@@ -3,9 +3,8 @@
 // taken by every call, from the task thread and from query threads alike. A plain mutex
 // (not shared): even "reads" change the record cache (a miss is cached), so two readers
 // must not overlap either. Uncontended it costs a few tens of nanoseconds per call.
-// Iterators are created under the lock and are safe to use after it: the layers below hand
-// out snapshots (memory, caches, window/session results) or RocksDB iterators, which
-// RocksDB keeps consistent under concurrent writes.
+// The task thread's iterators are created under the lock and used after it (only that
+// thread writes, so nothing changes under them); queries hold lock() while they iterate.
 #pragma once
 
 #include <memory>
@@ -32,6 +31,9 @@ class LockedKeyValueStore final : public BytesKeyValueStore, public LayeredStore
     inner_->close();
   }
   StateStore* wrapped() const override { return inner_.get(); }
+  // Held by a query for the whole of its iteration, so it never reads concurrently with the
+  // task thread's writes (not even inside RocksDB's memtable).
+  std::unique_lock<std::recursive_mutex> lock() { return std::unique_lock(mutex_); }
   std::optional<Bytes> get(std::string_view key) override {
     std::lock_guard lock(mutex_);
     return inner_->get(key);
@@ -73,6 +75,9 @@ class LockedWindowStore final : public BytesWindowStore, public LayeredStore {
     inner_->close();
   }
   StateStore* wrapped() const override { return inner_.get(); }
+  // Held by a query for the whole of its iteration, so it never reads concurrently with the
+  // task thread's writes (not even inside RocksDB's memtable).
+  std::unique_lock<std::recursive_mutex> lock() { return std::unique_lock(mutex_); }
   void put(std::string_view key, std::optional<std::string_view> value,
            int64_t window_start) override {
     std::lock_guard lock(mutex_);
@@ -119,6 +124,9 @@ class LockedSessionStore final : public BytesSessionStore, public LayeredStore {
     inner_->close();
   }
   StateStore* wrapped() const override { return inner_.get(); }
+  // Held by a query for the whole of its iteration, so it never reads concurrently with the
+  // task thread's writes (not even inside RocksDB's memtable).
+  std::unique_lock<std::recursive_mutex> lock() { return std::unique_lock(mutex_); }
   std::unique_ptr<SessionIterator> find_sessions(std::string_view key, int64_t earliest_session_end,
                                                  int64_t latest_session_start) override {
     std::lock_guard lock(mutex_);
