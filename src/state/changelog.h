@@ -61,6 +61,9 @@ class RestoreTarget {
   virtual bool local_state_valid() const { return false; }
   // Throws away all local data (the checkpoint did not vouch for it): restore starts empty.
   virtual void wipe_local_state() = 0;
+  // Makes everything written so far durable in the local files (RocksDB: flush memtables;
+  // there is no WAL). Called before a checkpoint that vouches for it is written.
+  virtual void persist() {}
 };
 
 }  // namespace eddy::state

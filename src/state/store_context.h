@@ -15,6 +15,8 @@
 
 namespace eddy::state {
 
+class StoreRegistry;
+
 struct StoreContext {
   std::string application_id;
   std::string task_id;    // "<subtopology>_<partition>", e.g. "0_3"
@@ -30,6 +32,9 @@ struct StoreContext {
   MemoryBudget* memory_budget = nullptr;
   // Optional per-store RocksDB tuning (see eddy/state/rocksdb_config_setter.h).
   RocksDbConfigSetter rocksdb_config_setter;
+  // Set: stores get a locking outermost layer so interactive queries may read them from
+  // other threads (TaskStateManager registers them here after restore).
+  StoreRegistry* store_registry = nullptr;
   // Wall clock for wall-clock TTL, milliseconds since the epoch. Unset: the system clock.
   std::function<int64_t()> wall_clock_ms;
 

@@ -4,6 +4,7 @@
 #include "state/decorators/caching_key_value_store.h"
 #include "state/decorators/caching_segmented_store.h"
 #include "state/decorators/change_logging_stores.h"
+#include "state/decorators/locked_stores.h"
 #include "state/decorators/metered_stores.h"
 #include "state/decorators/ttl_key_value_store.h"
 #include "state/key_schema.h"
@@ -43,12 +44,13 @@ void check_spec(const StoreSpec& spec) {
 }
 
 std::filesystem::path store_dir(const StoreSpec& spec, const StoreContext& context) {
-  if (context.task_dir.empty()) {
-    throw StateStoreError(
-        "store '" + spec.name +
-        "': a persistent store needs the task's state directory (StoreContext::task_dir)");
-  }
   return context.task_dir / spec.name;
+}
+
+// Without a task folder (a test driver that set none) a persistent store runs in memory:
+// same behaviour, nothing on disk.
+bool on_disk(const StoreSpec& spec, const StoreContext& context) {
+  return spec.persistent && !context.task_dir.empty();
 }
 
 struct SegmentedInner {
@@ -59,7 +61,7 @@ struct SegmentedInner {
 SegmentedInner make_segmented(const StoreSpec& spec, StoreContext& context, SegmentTimeFn time_of) {
   const Segments segments{.retention_ms = spec.retention_ms,
                           .interval_ms = Segments::default_interval(spec.retention_ms)};
-  if (spec.persistent) {
+  if (on_disk(spec, context)) {
     auto store = std::make_unique<RocksDbSegmentedStore>(
         spec.name, store_dir(spec, context), segments, std::move(time_of), budget_of(context),
         context.rocksdb_config_setter);
@@ -106,7 +108,7 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
   switch (spec.kind) {
     case StoreKind::kKeyValue: {
       std::unique_ptr<BytesKeyValueStore> inner;
-      if (spec.persistent) {
+      if (on_disk(spec, context)) {
         auto store = std::make_unique<RocksDbKeyValueStore>(
             spec.name, store_dir(spec, context), budget_of(context), context.rocksdb_config_setter);
         built.restore = store.get();
@@ -132,7 +134,12 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
       }
       auto metered = std::make_unique<MeteredKeyValueStore>(std::move(inner));
       built.metrics = &metered->metrics();
+      if (auto* ttl = find_layer<TtlKeyValueStore>(*metered)) ttl->count_expiries_in(built.metrics);
       built.store = std::move(metered);
+      if (context.store_registry != nullptr) {
+        built.store = std::make_unique<LockedKeyValueStore>(std::unique_ptr<BytesKeyValueStore>(
+            static_cast<BytesKeyValueStore*>(built.store.release())));
+      }
       if (logged(spec, context)) built.changelog_topic = context.changelog_topic(spec.name);
       return built;
     }
@@ -145,6 +152,10 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
           decorate_segmented(std::move(inner.store), spec, context), spec.retain_duplicates));
       built.metrics = &metered->metrics();
       built.store = std::move(metered);
+      if (context.store_registry != nullptr) {
+        built.store = std::make_unique<LockedWindowStore>(std::unique_ptr<BytesWindowStore>(
+            static_cast<BytesWindowStore*>(built.store.release())));
+      }
       if (logged(spec, context)) built.changelog_topic = context.changelog_topic(spec.name);
       return built;
     }
@@ -157,6 +168,10 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
           decorate_segmented(std::move(inner.store), spec, context)));
       built.metrics = &metered->metrics();
       built.store = std::move(metered);
+      if (context.store_registry != nullptr) {
+        built.store = std::make_unique<LockedSessionStore>(std::unique_ptr<BytesSessionStore>(
+            static_cast<BytesSessionStore*>(built.store.release())));
+      }
       if (logged(spec, context)) built.changelog_topic = context.changelog_topic(spec.name);
       return built;
     }

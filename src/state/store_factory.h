@@ -26,7 +26,8 @@ struct BuiltStore {
 };
 
 // Throws TopologyError for a spec that cannot be built (e.g. TTL on a window store), and
-// StateStoreError when a persistent store cannot be opened.
+// StateStoreError when a persistent store cannot be opened. A persistent store built with
+// an empty StoreContext::task_dir runs in memory (for test drivers without a state folder).
 BuiltStore build_store(const StoreSpec& spec, StoreContext& context);
 
 // The outermost layer only (kept for callers that need no restore/metrics handles).

@@ -8,6 +8,7 @@
 
 #include "eddy/errors.h"
 #include "eddy/state/stores.h"
+#include "state/key_schema.h"
 #include "state/memory_changelog.h"
 #include "state/restore/task_state_manager.h"
 #include "state_test_support.h"
@@ -89,6 +90,25 @@ TEST_P(RestoreTest, RebuildsEveryStoreKindExactly) {
   EXPECT_EQ(kv.get("k5"), std::nullopt);
 }
 
+TEST_P(RestoreTest, RestoredWindowStoreDropsWhatRetentionExpired) {
+  // A changelog spanning 10 minutes of windows for a store with 2 minutes of retention.
+  for (int64_t minute = 0; minute < 10; ++minute) {
+    for (int k = 0; k < 3; ++k) {
+      changelog_.log("app-win-changelog", 0,
+                     WindowKeySchema::encode("k" + std::to_string(k), minute * 60'000, 0),
+                     "m" + std::to_string(minute), minute * 60'000);
+    }
+  }
+  TaskStateManager state(dir_.path(), context());
+  auto& win = dynamic_cast<BytesWindowStore&>(state.register_store(
+      spec(Stores::persistent_window("win", milliseconds(120'000), milliseconds(60'000)))));
+  state.restore(changelog_);
+  // Stream time 9 min: windows starting after 7 min are live (retention 2 min).
+  EXPECT_EQ(testing::drain(win.fetch("k1", 0, 600'000)),
+            (testing::Windows{{"k1", 480'000, "m8"}, {"k1", 540'000, "m9"}}));
+  EXPECT_EQ(testing::drain(win.fetch_all(0, 600'000)).size(), 6u);
+}
+
 TEST_P(RestoreTest, ValidCheckpointReplaysOnlyTheTail) {
   {
     TaskStateManager state(dir_.path(), context());
@@ -167,6 +187,47 @@ TEST_P(RestoreTest, CorruptLocalStoreIsRebuiltFromTheChangelog) {
   state.restore(changelog_);
   EXPECT_EQ(changelog_.records_read() - read_before, 100);
   EXPECT_EQ(testing::drain(kv.all()).size(), 100u);
+}
+
+TEST_P(RestoreTest, ExactlyOnceInvalidatesTheCheckpointUntilTheNextCommit) {
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  state.restore(changelog_);
+  kv.put("a", "1");
+  state.flush();
+  state.checkpoint({{{"app-kv-changelog", 0}, 1}});
+  ASSERT_TRUE(std::filesystem::exists(task_dir() / ".checkpoint"));
+  state.invalidate_checkpoint_until_commit();  // processing starts: a crash now = full rebuild
+  EXPECT_FALSE(std::filesystem::exists(task_dir() / ".checkpoint"));
+  kv.put("b", "2");
+  state.flush();
+  state.checkpoint({{{"app-kv-changelog", 0}, 2}});  // the commit
+  EXPECT_TRUE(std::filesystem::exists(task_dir() / ".checkpoint"));
+}
+
+TEST_P(RestoreTest, CommitsCheckpointOnlyAfterEnoughChangelogProgress) {
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  state.restore(changelog_);
+  const auto offset_on_disk = [&]() -> int64_t {
+    auto read = CheckpointFile(task_dir() / ".checkpoint").read();
+    return read && read->contains({"app-kv-changelog", 0}) ? read->at({"app-kv-changelog", 0}) : -1;
+  };
+  kv.put("a", "1");
+  state.checkpoint({{{"app-kv-changelog", 0}, 1}});  // none on disk yet: written
+  if (!GetParam()) {
+    EXPECT_EQ(offset_on_disk(), -1) << "in-memory stores are never checkpointed";
+    return;
+  }
+  EXPECT_EQ(offset_on_disk(), 1);
+  state.checkpoint({{{"app-kv-changelog", 0}, 500}});  // small progress: the old one stands
+  EXPECT_EQ(offset_on_disk(), 1);
+  state.checkpoint({{{"app-kv-changelog", 0}, 20'000}});
+  EXPECT_EQ(offset_on_disk(), 20'000);
+  state.checkpoint({{{"app-kv-changelog", 0}, 20'001}}, /*force=*/true);
+  EXPECT_EQ(offset_on_disk(), 20'001);
 }
 
 TEST_P(RestoreTest, CorruptCheckpointMeansFullRestore) {

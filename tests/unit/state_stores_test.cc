@@ -8,6 +8,7 @@
 #include "eddy/state/session_store.h"
 #include "eddy/state/stores.h"
 #include "eddy/state/window_store.h"
+#include "state/layered_store.h"
 #include "state/memory_changelog.h"
 #include "state/store_factory.h"
 #include "state_test_support.h"
@@ -191,6 +192,37 @@ TEST_P(StoreTest, SessionRetentionDropsOldSessions) {
   store.put("u", {.start = 400'000, .end = 400'000}, "new");
   store.flush();
   EXPECT_EQ(drain(store.fetch("u")), (Sessions{{"u", 400'000, 400'000, "new"}}));
+}
+
+// ---- cache flush semantics, for every stack ----------------------------------------------
+
+TEST_P(StoreTest, CacheForwardsOnlyTheLastValuePerKeyOnCommit) {
+  auto& store = build<BytesKeyValueStore>(Stores::persistent_key_value("kv"));
+  std::vector<std::pair<std::string, std::optional<std::string>>> forwarded;
+  const bool cached = set_cache_flush_listener(
+      store,
+      [&](std::string_view key, std::optional<std::string_view> value, auto, int64_t) {
+        forwarded.emplace_back(key, value ? std::optional<std::string>(*value) : std::nullopt);
+      },
+      false);
+  EXPECT_EQ(cached, GetParam().caching);
+  const size_t logged_before = changelog_.entries("app-kv-changelog", 0).size();
+  for (int i = 0; i < 5; ++i) store.put("a", std::to_string(i));
+  store.put("b", "x");
+  store.put("b", std::nullopt);
+  const size_t logged = changelog_.entries("app-kv-changelog", 0).size() - logged_before;
+  if (!GetParam().caching) {
+    // No cache: the processor forwards itself; the changelog sees every change.
+    EXPECT_EQ(logged, GetParam().logging ? 7u : 0u);
+    return;
+  }
+  EXPECT_TRUE(forwarded.empty());
+  EXPECT_EQ(logged, 0u);
+  store.flush();  // commit
+  EXPECT_EQ(forwarded, (std::vector<std::pair<std::string, std::optional<std::string>>>{
+                           {"a", "4"}, {"b", std::nullopt}}));
+  const size_t logged_after = changelog_.entries("app-kv-changelog", 0).size() - logged_before;
+  EXPECT_EQ(logged_after, GetParam().logging ? 2u : 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStacks, StoreTest,

@@ -7,6 +7,7 @@
 
 #include "eddy/errors.h"
 #include "eddy/state/stores.h"
+#include "state/decorators/ttl_key_value_store.h"
 #include "state/layered_store.h"
 #include "state/memory_changelog.h"
 #include "state/restore/changelog_restorer.h"
@@ -132,6 +133,15 @@ TEST_P(TtlTest, WallClockExpiryHidesDueKeysAndSweepsOnFlush) {
   wall_time_ += 90;
   store.flush();
   EXPECT_EQ(store.get("b"), "3");
+}
+
+TEST_P(TtlTest, WallClockSweepOnAnIdlePartition) {
+  auto built = build(TtlClock::kWallClock);
+  auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  store.put("a", "1");
+  wall_time_ += 500;  // no writes, no commit: only a punctuation runs
+  EXPECT_EQ(expire_due_keys(*built.store), 1u);
+  EXPECT_EQ(expired_.size(), 1u);
 }
 
 TEST(TtlSpec, RejectedOnWindowStores) {

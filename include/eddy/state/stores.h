@@ -108,44 +108,44 @@ inline Properties changelog_topic_configs(const StoreSpec& spec) {
 
 struct Stores {
   static StoreBuilder persistent_key_value(std::string name) {
-    return StoreBuilder(
-        {.name = std::move(name), .kind = StoreKind::kKeyValue, .persistent = true});
+    return StoreBuilder(spec(std::move(name), StoreKind::kKeyValue, true));
   }
   static StoreBuilder in_memory_key_value(std::string name) {
-    return StoreBuilder(
-        {.name = std::move(name), .kind = StoreKind::kKeyValue, .persistent = false});
+    return StoreBuilder(spec(std::move(name), StoreKind::kKeyValue, false));
   }
   static StoreBuilder persistent_window(std::string name, std::chrono::milliseconds retention,
                                         std::chrono::milliseconds window_size,
                                         bool retain_duplicates = false) {
-    return StoreBuilder({.name = std::move(name),
-                         .kind = StoreKind::kWindow,
-                         .persistent = true,
-                         .retention_ms = retention.count(),
-                         .window_size_ms = window_size.count(),
-                         .retain_duplicates = retain_duplicates});
+    return StoreBuilder(
+        spec(std::move(name), StoreKind::kWindow, true, retention, window_size, retain_duplicates));
   }
   static StoreBuilder in_memory_window(std::string name, std::chrono::milliseconds retention,
                                        std::chrono::milliseconds window_size,
                                        bool retain_duplicates = false) {
-    return StoreBuilder({.name = std::move(name),
-                         .kind = StoreKind::kWindow,
-                         .persistent = false,
-                         .retention_ms = retention.count(),
-                         .window_size_ms = window_size.count(),
-                         .retain_duplicates = retain_duplicates});
+    return StoreBuilder(spec(std::move(name), StoreKind::kWindow, false, retention, window_size,
+                             retain_duplicates));
   }
   static StoreBuilder persistent_session(std::string name, std::chrono::milliseconds retention) {
-    return StoreBuilder({.name = std::move(name),
-                         .kind = StoreKind::kSession,
-                         .persistent = true,
-                         .retention_ms = retention.count()});
+    return StoreBuilder(spec(std::move(name), StoreKind::kSession, true, retention));
   }
   static StoreBuilder in_memory_session(std::string name, std::chrono::milliseconds retention) {
-    return StoreBuilder({.name = std::move(name),
-                         .kind = StoreKind::kSession,
-                         .persistent = false,
-                         .retention_ms = retention.count()});
+    return StoreBuilder(spec(std::move(name), StoreKind::kSession, false, retention));
+  }
+
+ private:
+  // Field by field, so users compiling with -Wextra see no missing-initializer warnings.
+  static StoreSpec spec(std::string name, StoreKind kind, bool persistent,
+                        std::chrono::milliseconds retention = {},
+                        std::chrono::milliseconds window_size = {},
+                        bool retain_duplicates = false) {
+    StoreSpec out;
+    out.name = std::move(name);
+    out.kind = kind;
+    out.persistent = persistent;
+    out.retention_ms = retention.count();
+    out.window_size_ms = window_size.count();
+    out.retain_duplicates = retain_duplicates;
+    return out;
   }
 };
 

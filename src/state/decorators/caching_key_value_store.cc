@@ -61,7 +61,11 @@ class MergedIterator final : public KeyValueIterator {
   bool from_cache_ = false;
 };
 
-constexpr int64_t kEntryOverhead = 64;  // map node and bookkeeping, roughly
+// What an entry costs beyond its key and value bytes: the hash node (~130 bytes with the key
+// string and the entry), its bucket, the LRU list node, the dirty-map node while dirty, and
+// two heap blocks' malloc headers and rounding — so the record cache's share of the memory
+// budget is real memory.
+constexpr int64_t kEntryOverhead = 240;
 
 }  // namespace
 
@@ -94,12 +98,22 @@ bool CachingKeyValueStore::set_cache_flush_listener(CacheFlushListener listener,
   return true;
 }
 
-std::optional<Bytes> CachingKeyValueStore::get(std::string_view key) {
-  if (auto it = cache_.find(key); it != cache_.end()) return it->second.value;
-  auto value = inner_->get(key);
-  Entry entry{.value = value, .timestamp = 0, .dirty = false};
+CachingKeyValueStore::Map::iterator CachingKeyValueStore::insert(std::string_view key,
+                                                                 Entry entry) {
   account(entry_bytes(key, entry));
-  cache_.emplace(Bytes(key), std::move(entry));
+  auto it = cache_.emplace(Bytes(key), std::move(entry)).first;
+  lru_.push_front(it->first);
+  it->second.lru = lru_.begin();
+  return it;
+}
+
+std::optional<Bytes> CachingKeyValueStore::get(std::string_view key) {
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    touch(it->second);
+    return it->second.value;
+  }
+  auto value = inner_->get(key);
+  insert(key, Entry{.value = value, .timestamp = 0, .dirty = false, .lru = {}});
   evict_if_full();
   return value;
 }
@@ -108,12 +122,13 @@ void CachingKeyValueStore::put(std::string_view key, std::optional<std::string_v
   const int64_t timestamp = record_timestamp_ ? record_timestamp_() : 0;
   auto it = cache_.find(key);
   if (it == cache_.end()) {
-    it = cache_.emplace(Bytes(key), Entry{}).first;
-    account(entry_bytes(key, it->second));
+    it = insert(key, Entry{});
+  } else {
+    touch(it->second);
   }
   Entry& entry = it->second;
   account(-entry_bytes(key, entry));
-  if (!entry.dirty) ++dirty_;
+  if (!entry.dirty) dirty_.emplace(it->first, &entry);
   entry.value = value ? std::optional<Bytes>(Bytes(*value)) : std::nullopt;
   entry.timestamp = timestamp;
   entry.dirty = true;
@@ -124,25 +139,24 @@ void CachingKeyValueStore::put(std::string_view key, std::optional<std::string_v
 std::unique_ptr<KeyValueIterator> CachingKeyValueStore::range(std::optional<std::string_view> from,
                                                               std::optional<std::string_view> to) {
   std::vector<std::pair<Bytes, std::optional<Bytes>>> cached;
-  for (auto it = from ? cache_.lower_bound(*from) : cache_.begin();
-       it != cache_.end() && (!to || std::string_view(it->first) <= *to); ++it) {
-    // Clean entries equal the inner store's; only dirty ones change what the range sees.
-    if (it->second.dirty) cached.emplace_back(it->first, it->second.value);
+  // Clean entries equal the inner store's; only dirty ones change what the range sees.
+  for (auto it = from ? dirty_.lower_bound(*from) : dirty_.begin();
+       it != dirty_.end() && (!to || it->first <= *to); ++it) {
+    cached.emplace_back(it->first, it->second->value);
   }
   return std::make_unique<MergedIterator>(inner_->range(from, to), std::move(cached));
 }
 
 void CachingKeyValueStore::flush_cache() {
-  if (dirty_ == 0 || flushing_) return;
+  if (dirty_.empty() || flushing_) return;
   flushing_ = true;
   std::vector<TimestampedWrite> writes;
-  writes.reserve(dirty_);
-  for (auto& [key, entry] : cache_) {
-    if (!entry.dirty) continue;
-    writes.push_back({key, entry.value, entry.timestamp});
-    entry.dirty = false;
+  writes.reserve(dirty_.size());
+  for (auto& [key, entry] : dirty_) {
+    writes.push_back({Bytes(key), entry->value, entry->timestamp});
+    entry->dirty = false;
   }
-  dirty_ = 0;
+  dirty_.clear();
   std::vector<std::optional<Bytes>> old_values;
   if (listener_ && send_old_values_) {
     old_values.reserve(writes.size());
@@ -170,14 +184,21 @@ void CachingKeyValueStore::flush_cache() {
 
 void CachingKeyValueStore::clear() {
   account(-bytes_);
+  lru_.clear();
+  dirty_.clear();
   cache_.clear();
-  dirty_ = 0;
 }
 
 void CachingKeyValueStore::evict_if_full() {
   if (!budget_.record_caches_full() || flushing_) return;
-  flush_cache();
-  clear();
+  flush_cache();  // every entry is clean now, so any of them may go
+  const int64_t target = budget_.record_cache_bytes() / 10 * 9;
+  while (!lru_.empty() && budget_.record_cache_usage() > target) {
+    auto it = cache_.find(lru_.back());
+    lru_.pop_back();
+    account(-entry_bytes(it->first, it->second));
+    cache_.erase(it);
+  }
 }
 
 void CachingKeyValueStore::flush() {

@@ -2,13 +2,17 @@
 // commit (flush()) or when the process's record caches exceed their share of the memory
 // budget. A flush writes only the latest value per key, in one batch, and tells the flush
 // listener (key, new value, old value, timestamp) so an aggregation forwards one update per
-// key per flush. Reads hit the cache first; misses are cached too (clean entries).
+// key per flush. Reads hit the cache first; misses are cached too (clean entries). When the
+// record caches are over budget, this cache flushes its dirty entries (one batch) and then
+// evicts clean entries, least recently used first, until the caches are back under 90 %.
 #pragma once
 
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "eddy/state/bytes_stores.h"
 #include "state/decorators/timestamped_batch.h"
@@ -39,14 +43,24 @@ class CachingKeyValueStore final : public BytesKeyValueStore, public LayeredStor
   // Writes the dirty entries down and notifies the listener; keeps them as clean entries.
   void flush_cache();
   int64_t cached_bytes() const { return bytes_; }
-  size_t dirty_count() const { return dirty_; }
+  size_t dirty_count() const { return dirty_.size(); }
 
  private:
   struct Entry {
     std::optional<Bytes> value;  // nullopt: deleted (dirty) or known absent (clean)
     int64_t timestamp = 0;
     bool dirty = false;
+    std::list<std::string_view>::iterator lru;  // position in lru_ (front = most recent)
   };
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
+  };
+  // Point lookups hash; only the dirty entries are kept in key order (for ranges and for a
+  // flush that writes one sorted batch).
+  using Map = std::unordered_map<Bytes, Entry, Hash, std::equal_to<>>;
+  Map::iterator insert(std::string_view key, Entry entry);
+  void touch(Entry& entry) { lru_.splice(lru_.begin(), lru_, entry.lru); }
   static int64_t entry_bytes(std::string_view key, const Entry& entry);
   void account(int64_t delta);
   void evict_if_full();
@@ -56,9 +70,10 @@ class CachingKeyValueStore final : public BytesKeyValueStore, public LayeredStor
   TimestampedBatchWriter* timestamped_inner_;
   MemoryBudget& budget_;
   std::function<int64_t()> record_timestamp_;
-  std::map<Bytes, Entry, std::less<>> cache_;
+  Map cache_;
+  std::list<std::string_view> lru_;  // views of cache_'s keys (map nodes never move)
   int64_t bytes_ = 0;
-  size_t dirty_ = 0;
+  std::map<std::string_view, Entry*> dirty_;  // views of cache_'s keys (nodes never move)
   CacheFlushListener listener_;
   bool send_old_values_ = false;
   bool flushing_ = false;

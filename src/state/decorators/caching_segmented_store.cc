@@ -5,7 +5,8 @@
 
 namespace eddy::state {
 namespace {
-constexpr int64_t kEntryOverhead = 80;
+constexpr int64_t kEntryOverhead =
+    176;  // map node + two heap blocks (see caching_key_value_store.cc)
 int64_t entry_size(std::string_view key, const std::optional<Bytes>& value) {
   return static_cast<int64_t>(key.size() + (value ? value->size() : 0)) + kEntryOverhead;
 }

@@ -145,6 +145,7 @@ size_t TtlKeyValueStore::expire_due() {
     inner_->put(key, std::nullopt);
     ++count;
     ++expired_;
+    if (metrics_ != nullptr) metrics_->expired_records.fetch_add(1, std::memory_order_relaxed);
     if (expiry_listener_ && old_value) {
       expiry_listener_(key, std::string_view(*old_value).substr(kPrefix),
                        written_at + options_.ttl.count());

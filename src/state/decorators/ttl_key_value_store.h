@@ -51,6 +51,8 @@ class TtlKeyValueStore final : public BytesKeyValueStore, public LayeredStore {
   // runtime may call it from a punctuation for wall-clock TTL on idle partitions.
   size_t expire_due();
   uint64_t expired_count() const { return expired_; }
+  // Where to count expiries for the metrics layer (the metered layer's StoreMetrics).
+  void count_expiries_in(StoreMetrics* metrics) { metrics_ = metrics; }
 
  private:
   int64_t now() const;
@@ -68,7 +70,15 @@ class TtlKeyValueStore final : public BytesKeyValueStore, public LayeredStore {
   std::unordered_map<Bytes, int64_t> written_at_;
   ExpiryListener expiry_listener_;
   uint64_t expired_ = 0;
+  StoreMetrics* metrics_ = nullptr;
   Bytes scratch_;
 };
+
+// Sweeps the TTL layer of `store`'s stack, if it has one (for a wall-clock punctuation on
+// an idle partition, where no write or commit would). Returns how many keys expired.
+inline size_t expire_due_keys(StateStore& store) {
+  auto* ttl = find_layer<TtlKeyValueStore>(store);
+  return ttl != nullptr ? ttl->expire_due() : 0;
+}
 
 }  // namespace eddy::state

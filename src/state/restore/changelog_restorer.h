@@ -24,7 +24,9 @@ struct RestoreProgress {
 
 struct RestoreOptions {
   size_t batch_size = 10'000;  // records per poll and per write batch
-  std::chrono::milliseconds poll_timeout{100};
+  // A poll returns when `batch_size` records arrived or this passed; short, so the last
+  // partial batch of a partition does not wait long.
+  std::chrono::milliseconds poll_timeout{20};
   // Give up when no record arrives for this long before reaching the end offset (a broker
   // that lost the partition's tail, or a reader that never delivers). Throws StateStoreError.
   std::chrono::milliseconds idle_timeout{30'000};

@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "eddy/errors.h"
+#include "state/store_registry.h"
 
 namespace eddy::state {
 
@@ -11,7 +12,11 @@ TaskStateManager::TaskStateManager(const std::filesystem::path& state_dir, Store
       checkpoint_file_(lock_.path() / ".checkpoint"),
       loaded_checkpoint_(checkpoint_file_.read()) {
   context_.task_dir = lock_.path();
-  if (loaded_checkpoint_) offsets_ = *loaded_checkpoint_;
+  if (loaded_checkpoint_) {
+    offsets_ = *loaded_checkpoint_;
+    last_written_ = *loaded_checkpoint_;
+    checkpoint_on_disk_ = true;
+  }
 }
 
 TaskStateManager::~TaskStateManager() {
@@ -74,6 +79,11 @@ std::vector<RestoreProgress> TaskStateManager::restore(ChangelogReader& reader,
     }
     offsets_[partition] = std::max(results.back().next_offset, results.back().end_offset);
   }
+  // Restored stores become visible to interactive queries.
+  if (context_.store_registry != nullptr) {
+    for (auto& s : stores_)
+      context_.store_registry->add(s->spec.name, context_.partition, *s->built.store);
+  }
   return results;
 }
 
@@ -81,26 +91,42 @@ void TaskStateManager::flush() {
   for (auto& s : stores_) s->built.store->flush();
 }
 
-void TaskStateManager::checkpoint(const ChangelogOffsets& written) {
+void TaskStateManager::checkpoint(const ChangelogOffsets& written, bool force) {
   for (const auto& [partition, offset] : written) {
     auto& current = offsets_[partition];
     current = std::max(current, offset);
   }
   // Only persistent stores keep local state a checkpoint can vouch for.
   ChangelogOffsets persisted;
+  int64_t advanced = 0;
   for (const auto& s : stores_) {
     if (!s->spec.persistent || s->built.changelog_topic.empty()) continue;
     const std::pair<std::string, int32_t> partition{s->built.changelog_topic, context_.partition};
-    if (auto it = offsets_.find(partition); it != offsets_.end()) persisted[partition] = it->second;
+    auto it = offsets_.find(partition);
+    if (it == offsets_.end()) continue;
+    persisted[partition] = it->second;
+    auto last = last_written_.find(partition);
+    advanced += it->second - (last == last_written_.end() ? 0 : last->second);
+  }
+  // As Kafka Streams: writing a checkpoint means flushing every store's memtables, so a
+  // commit writes one only when the changelogs moved far enough (or none is on disk, or the
+  // caller forces it); an older checkpoint is still correct, it only means a longer replay.
+  if (!force && checkpoint_on_disk_ && advanced < kCheckpointDeltaRecords) return;
+  for (const auto& s : stores_) {
+    if (s->spec.persistent && s->built.restore != nullptr) s->built.restore->persist();
   }
   checkpoint_file_.write(persisted);
+  checkpoint_on_disk_ = true;
+  last_written_ = persisted;
 }
-
 void TaskStateManager::close(const ChangelogOffsets& written) {
   if (closed_) return;
   closed_ = true;
+  if (context_.store_registry != nullptr) {
+    for (auto& s : stores_) context_.store_registry->remove(s->spec.name, context_.partition);
+  }
   flush();
-  checkpoint(written);
+  checkpoint(written, /*force=*/true);
   for (auto& s : stores_) s->built.store->close();
   stores_.clear();
 }

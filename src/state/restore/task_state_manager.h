@@ -46,16 +46,27 @@ class TaskStateManager {
   StateStore* store(const std::string& name) const;
   const BuiltStore* built_store(const std::string& name) const;
 
-  // Brings every logged store up to its changelog's end. Returns one progress per store.
+  // Brings every logged store up to its changelog's end, then (when the context has a
+  // StoreRegistry) makes every store queryable. Returns one progress per logged store.
   std::vector<RestoreProgress> restore(ChangelogReader& reader, const RestoreOptions& options = {});
 
   // Flushes every store (caches down to the inner stores and changelog, memtables to disk).
   void flush();
-  // Writes the checkpoint after a commit. `written` holds, per changelog partition, the
-  // next offset after the last change this task produced and had acknowledged (the runtime
-  // takes it from the producer's delivery reports); partitions not named keep their offset.
-  void checkpoint(const ChangelogOffsets& written = {});
+  // After a commit. `written` holds, per changelog partition, the next offset after the last
+  // change this task produced and had acknowledged (the runtime takes it from the producer's
+  // delivery reports); partitions not named keep their offset. The checkpoint file (and the
+  // memtable flush it needs) is written only when the logged stores' changelogs advanced by
+  // kCheckpointDeltaRecords since the last one, when none is on disk, or when `force`.
+  void checkpoint(const ChangelogOffsets& written = {}, bool force = false);
+  static constexpr int64_t kCheckpointDeltaRecords = 10'000;  // Kafka Streams' threshold
   const ChangelogOffsets& checkpointed_offsets() const { return offsets_; }
+  // Exactly-once: call when processing starts after restore. The checkpoint file is removed
+  // until the next checkpoint(), so a crash in between (local state ahead of the committed
+  // changelog) means a full rebuild instead of reusing uncommitted local writes.
+  void invalidate_checkpoint_until_commit() {
+    checkpoint_file_.remove();
+    checkpoint_on_disk_ = false;
+  }
 
   // Flushes, writes the checkpoint, closes the stores and releases the folder lock. Changes
   // still in a cache are produced by this flush, after `written` was taken: for a clean
@@ -78,6 +89,8 @@ class TaskStateManager {
   CheckpointFile checkpoint_file_;
   std::optional<ChangelogOffsets> loaded_checkpoint_;
   ChangelogOffsets offsets_;
+  ChangelogOffsets last_written_;  // what the checkpoint on disk says
+  bool checkpoint_on_disk_ = false;
   std::vector<std::unique_ptr<Registered>> stores_;
   bool closed_ = false;
 };

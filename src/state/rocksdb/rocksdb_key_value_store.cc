@@ -70,7 +70,9 @@ void RocksDbKeyValueStore::open() {
   std::error_code ec;
   opened_existing_ = std::filesystem::exists(path_ / "CURRENT", ec);
   std::filesystem::create_directories(path_.parent_path(), ec);
-  const rocksdb::Options options = make_rocksdb_options(budget_, name_, config_setter_);
+  options_ =
+      std::make_unique<rocksdb::Options>(make_rocksdb_options(budget_, name_, config_setter_));
+  const rocksdb::Options& options = *options_;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(options, path_.string(), &raw);
   if (!status.ok() && is_unusable_local_state(status)) {
@@ -84,6 +86,7 @@ void RocksDbKeyValueStore::open() {
   }
   throw_if_error(status, name_, path_, "open");
   db_.reset(raw);
+  empty_ = !opened_existing_;
 }
 
 rocksdb::DB& RocksDbKeyValueStore::db() {
@@ -92,7 +95,7 @@ rocksdb::DB& RocksDbKeyValueStore::db() {
   return *db_;
 }
 
-void RocksDbKeyValueStore::flush() {
+void RocksDbKeyValueStore::persist() {
   if (!db_) return;
   rocksdb::FlushOptions options;
   options.wait = true;
@@ -101,7 +104,7 @@ void RocksDbKeyValueStore::flush() {
 
 void RocksDbKeyValueStore::close() {
   if (!db_) return;
-  flush();
+  persist();
   const rocksdb::Status status = db_->Close();
   db_.reset();
   throw_if_error(status, name_, path_, "close");
@@ -117,6 +120,7 @@ std::optional<Bytes> RocksDbKeyValueStore::get(std::string_view key) {
 }
 
 void RocksDbKeyValueStore::put(std::string_view key, std::optional<std::string_view> value) {
+  empty_ = false;
   const rocksdb::WriteOptions options = no_wal_write_options();
   const rocksdb::Status status =
       value ? db().Put(options, slice(key), slice(*value)) : db().Delete(options, slice(key));
@@ -155,6 +159,15 @@ uint64_t RocksDbKeyValueStore::approximate_num_entries() {
 }
 
 void RocksDbKeyValueStore::restore_batch(std::span<const ChangelogRecord> records) {
+  if (empty_ && !bulk_loader_) {
+    bulk_loader_ = std::make_unique<SstBulkLoader>(
+        db(), *options_, path_ / "restore-tmp",
+        std::max<int64_t>(budget_.memtable_bytes() / 2, 4 << 20), name_);
+  }
+  if (bulk_loader_) {
+    bulk_loader_->add(records);
+    return;
+  }
   rocksdb::WriteBatch batch;
   for (const auto& record : records) {
     if (record.value) {
@@ -166,6 +179,17 @@ void RocksDbKeyValueStore::restore_batch(std::span<const ChangelogRecord> record
   throw_if_error(db().Write(no_wal_write_options(), &batch), name_, path_, "restore batch");
 }
 
+void RocksDbKeyValueStore::restore_done() {
+  if (bulk_loader_) {
+    bulk_loader_->finish();
+    bulk_loader_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(path_ / "restore-tmp", ec);
+  }
+  empty_ = false;
+  persist();
+}
+
 void RocksDbKeyValueStore::wipe_local_state() {
   if (db_) {
     db_->Close();
@@ -175,6 +199,7 @@ void RocksDbKeyValueStore::wipe_local_state() {
   std::filesystem::remove_all(path_, ec);
   open();
   opened_existing_ = false;
+  empty_ = true;
 }
 
 }  // namespace eddy::state

@@ -11,10 +11,12 @@
 #include "state/changelog.h"
 #include "state/layered_store.h"
 #include "state/memory_budget.h"
+#include "state/rocksdb/sst_bulk_loader.h"
 
 namespace rocksdb {
 class DB;
-}
+struct Options;
+}  // namespace rocksdb
 
 namespace eddy::state {
 
@@ -31,8 +33,10 @@ class RocksDbKeyValueStore final : public BytesKeyValueStore,
 
   const std::string& name() const override { return name_; }
   bool persistent() const override { return true; }
-  // Flushes memtables to SST files (no WAL: this is what makes the data durable locally).
-  void flush() override;
+  // Nothing is buffered above RocksDB, so a commit's flush() has nothing to push down;
+  // persist() (before a checkpoint) flushes the memtables, as there is no WAL.
+  void flush() override {}
+  void persist() override;
   void close() override;
   StateStore* wrapped() const override { return nullptr; }
 
@@ -44,8 +48,10 @@ class RocksDbKeyValueStore final : public BytesKeyValueStore,
                                           std::optional<std::string_view> to) override;
   uint64_t approximate_num_entries() override;
 
+  // Into an empty store (a full rebuild) records go through SST ingestion; otherwise (the
+  // tail after a checkpoint) through write batches.
   void restore_batch(std::span<const ChangelogRecord> records) override;
-  void restore_done() override { flush(); }
+  void restore_done() override;
   bool local_state_valid() const override { return opened_existing_; }
   void wipe_local_state() override;
 
@@ -59,8 +65,11 @@ class RocksDbKeyValueStore final : public BytesKeyValueStore,
   std::filesystem::path path_;
   MemoryBudget& budget_;
   RocksDbConfigSetter config_setter_;
+  std::unique_ptr<rocksdb::Options> options_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<SstBulkLoader> bulk_loader_;
   bool opened_existing_ = false;
+  bool empty_ = false;  // nothing written since a fresh open or a wipe: bulk restore allowed
 };
 
 }  // namespace eddy::state

@@ -104,6 +104,7 @@ void RocksDbSegmentedStore::open() {
       stream_time.size() == 8) {
     stream_time_ = read_be64(stream_time.data());
   }
+  empty_ = !opened_existing_;
 }
 
 void RocksDbSegmentedStore::close_handles() {
@@ -117,7 +118,7 @@ rocksdb::DB& RocksDbSegmentedStore::db() {
   return *db_;
 }
 
-void RocksDbSegmentedStore::flush() {
+void RocksDbSegmentedStore::persist() {
   if (!db_) return;
   Bytes stream_time;
   append_be64(stream_time, stream_time_);
@@ -132,7 +133,7 @@ void RocksDbSegmentedStore::flush() {
 
 void RocksDbSegmentedStore::close() {
   if (!db_) return;
-  flush();
+  persist();
   close_handles();
   const rocksdb::Status status = db_->Close();
   db_.reset();
@@ -165,6 +166,7 @@ rocksdb::ColumnFamilyHandle* RocksDbSegmentedStore::segment_for_write(int64_t id
 
 void RocksDbSegmentedStore::put(std::string_view key, std::optional<std::string_view> value,
                                 int64_t timestamp) {
+  empty_ = false;
   advance_stream_time(timestamp);
   const int64_t id = segments_.id(timestamp);
   if (!value) {
@@ -181,6 +183,7 @@ void RocksDbSegmentedStore::put(std::string_view key, std::optional<std::string_
 }
 
 void RocksDbSegmentedStore::put_all(std::span<const SegmentedWrite> writes) {
+  empty_ = false;
   // Advance stream time (and drop segments) first, so the batch never names a dropped one.
   for (const auto& w : writes) advance_stream_time(w.timestamp);
   rocksdb::WriteBatch batch;
@@ -226,6 +229,18 @@ std::vector<KeyValueBytes> RocksDbSegmentedStore::range(std::string_view from,
 
 void RocksDbSegmentedStore::restore_batch(std::span<const ChangelogRecord> records) {
   for (const auto& record : records) advance_stream_time(segment_time_of_(record.key));
+  if (empty_ && !bulk_loader_) {
+    SegmentRouting routing{
+        .segment_of = [this](std::string_view key) { return segments_.id(segment_time_of_(key)); },
+        .column_family_of = [this](int64_t id) { return segment_for_write(id); }};
+    bulk_loader_ = std::make_unique<SstBulkLoader>(
+        db(), *options_, path_ / "restore-tmp",
+        std::max<int64_t>(budget_.memtable_bytes() / 2, 4 << 20), name_, std::move(routing));
+  }
+  if (bulk_loader_) {
+    bulk_loader_->add(records);
+    return;
+  }
   rocksdb::WriteBatch batch;
   for (const auto& record : records) {
     auto* segment = segment_for_write(segments_.id(segment_time_of_(record.key)));
@@ -239,6 +254,17 @@ void RocksDbSegmentedStore::restore_batch(std::span<const ChangelogRecord> recor
   throw_if_error(db().Write(no_wal_write_options(), &batch), name_, path_, "restore batch");
 }
 
+void RocksDbSegmentedStore::restore_done() {
+  if (bulk_loader_) {
+    bulk_loader_->finish();
+    bulk_loader_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(path_ / "restore-tmp", ec);
+  }
+  empty_ = false;
+  persist();
+}
+
 void RocksDbSegmentedStore::wipe_local_state() {
   if (db_) {
     close_handles();
@@ -250,6 +276,7 @@ void RocksDbSegmentedStore::wipe_local_state() {
   stream_time_ = kNoStreamTime;
   open();
   opened_existing_ = false;
+  empty_ = true;
 }
 
 }  // namespace eddy::state

@@ -14,6 +14,7 @@
 #include "state/layered_store.h"
 #include "state/memory/in_memory_segmented_store.h"
 #include "state/memory_budget.h"
+#include "state/rocksdb/sst_bulk_loader.h"
 #include "state/segmented_store.h"
 
 namespace rocksdb {
@@ -35,7 +36,10 @@ class RocksDbSegmentedStore final : public SegmentedBytesStore,
 
   const std::string& name() const override { return name_; }
   bool persistent() const override { return true; }
-  void flush() override;
+  // Nothing is buffered above RocksDB, so a commit's flush() has nothing to push down;
+  // persist() (before a checkpoint) flushes the memtables, as there is no WAL.
+  void flush() override {}
+  void persist() override;
   void close() override;
   StateStore* wrapped() const override { return nullptr; }
 
@@ -47,8 +51,10 @@ class RocksDbSegmentedStore final : public SegmentedBytesStore,
   int64_t observed_stream_time() const override { return stream_time_; }
   const Segments& segments() const override { return segments_; }
 
+  // Into an empty store (a full rebuild): sorted SST files ingested per segment; otherwise
+  // (the tail after a checkpoint) write batches.
   void restore_batch(std::span<const ChangelogRecord> records) override;
-  void restore_done() override { flush(); }
+  void restore_done() override;
   bool local_state_valid() const override { return opened_existing_; }
   void wipe_local_state() override;
 
@@ -72,6 +78,8 @@ class RocksDbSegmentedStore final : public SegmentedBytesStore,
   std::map<int64_t, rocksdb::ColumnFamilyHandle*> handles_;  // live segments by id
   int64_t stream_time_ = kNoStreamTime;
   bool opened_existing_ = false;
+  bool empty_ = false;  // nothing written since a fresh open or a wipe: bulk restore allowed
+  std::unique_ptr<SstBulkLoader> bulk_loader_;
 };
 
 }  // namespace eddy::state

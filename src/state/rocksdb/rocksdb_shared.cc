@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
@@ -16,6 +20,9 @@ MemoryBudget::MemoryBudget(MemoryBudgetOptions options)
       memtable_bytes_(static_cast<int64_t>(
           static_cast<double>(options.total_bytes - record_cache_bytes_) * options.memtable_ratio)),
       rocksdb_(std::make_unique<RocksDbShared>()) {
+#if defined(__GLIBC__)
+  if (options.return_freed_memory_to_os) mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
   // Index and filter blocks go to the high-priority pool so data blocks cannot evict them.
   rocksdb::LRUCacheOptions cache_options;
   cache_options.capacity = static_cast<size_t>(rocksdb_bytes());

@@ -1,0 +1,63 @@
+// The RocksDB options every store gets: the process memory budget's shared cache, and the
+// user's config setter called per store with a rocksdb::Options it may change.
+#include <gtest/gtest.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+
+#include <chrono>
+#include <set>
+
+#include "eddy/state/stores.h"
+#include "state/memory_budget.h"
+#include "state/rocksdb/rocksdb_shared.h"
+#include "state/store_factory.h"
+#include "state_test_support.h"
+
+namespace eddy::state {
+namespace {
+
+TEST(RocksDbOptions, EveryStoreSharesTheBudgetsCacheAndWriteBuffers) {
+  MemoryBudget budget({.total_bytes = 64 << 20, .record_cache_bytes = 8 << 20});
+  EXPECT_EQ(budget.rocksdb_bytes(), 56 << 20);
+  EXPECT_EQ(budget.memtable_bytes(), 28 << 20);
+  const rocksdb::Options a = make_rocksdb_options(budget, "a", {});
+  const rocksdb::Options b = make_rocksdb_options(budget, "b", {});
+  EXPECT_EQ(a.write_buffer_manager, budget.rocksdb().write_buffers);
+  EXPECT_EQ(a.write_buffer_manager, b.write_buffer_manager);
+  auto* table_a = a.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+  auto* table_b = b.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+  ASSERT_NE(table_a, nullptr);
+  EXPECT_EQ(table_a->block_cache, budget.rocksdb().cache);
+  EXPECT_EQ(table_a->block_cache, table_b->block_cache);
+  EXPECT_TRUE(table_a->cache_index_and_filter_blocks);
+  EXPECT_EQ(budget.rocksdb().cache->GetCapacity(), static_cast<size_t>(56 << 20));
+}
+
+TEST(RocksDbOptions, ConfigSetterSeesEachStore) {
+  testing::TempDir dir;
+  MemoryBudget budget({.total_bytes = 32 << 20, .record_cache_bytes = 1 << 20});
+  std::set<std::string> seen;
+  StoreContext context;
+  context.task_dir = dir.path();
+  context.memory_budget = &budget;
+  context.rocksdb_config_setter = [&](const std::string& store, void* opaque) {
+    seen.insert(store);
+    static_cast<rocksdb::Options*>(opaque)->compression = rocksdb::kNoCompression;
+  };
+  auto kv = build_store(Stores::persistent_key_value("kv").spec(), context);
+  auto win = build_store(
+      Stores::persistent_window("win", std::chrono::minutes(10), std::chrono::minutes(1)).spec(),
+      context);
+  EXPECT_EQ(seen, (std::set<std::string>{"kv", "win"}));
+}
+
+TEST(RocksDbOptions, PersistentStoreWithoutTaskFolderRunsInMemory) {
+  StoreContext context;  // no task_dir, as a test driver may build it
+  auto built = build_store(Stores::persistent_key_value("kv").spec(), context);
+  auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  store.put("a", "1");
+  EXPECT_EQ(store.get("a"), "1");
+}
+
+}  // namespace
+}  // namespace eddy::state
