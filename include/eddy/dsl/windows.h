@@ -73,6 +73,39 @@ class TimeWindows {
   int64_t grace_ms_;
 };
 
+// Record-driven windows of a fixed time difference (Kafka Streams' KIP-450): two records fall
+// in one window when their timestamps are at most `time_difference` apart. Each record
+// creates its left window [ts - diff, ts] and, when a later record is within diff, its right
+// window [ts + 1, ts + 1 + diff]; both bounds are inclusive. A window is closed once stream
+// time > end + grace.
+class SlidingWindows {
+ public:
+  static SlidingWindows of_time_difference_and_grace(std::chrono::milliseconds difference,
+                                                     std::chrono::milliseconds grace) {
+    if (difference.count() <= 0) {
+      throw TopologyError("SlidingWindows: time difference must be positive (got " +
+                          std::to_string(difference.count()) + " ms)");
+    }
+    if (grace.count() < 0) {
+      throw TopologyError("SlidingWindows: grace must not be negative (got " +
+                          std::to_string(grace.count()) + " ms)");
+    }
+    return SlidingWindows(difference.count(), grace.count());
+  }
+  static SlidingWindows of_time_difference_with_no_grace(std::chrono::milliseconds difference) {
+    return of_time_difference_and_grace(difference, std::chrono::milliseconds(0));
+  }
+
+  int64_t time_difference_ms() const { return difference_ms_; }
+  int64_t grace_ms() const { return grace_ms_; }
+
+ private:
+  SlidingWindows(int64_t difference, int64_t grace)
+      : difference_ms_(difference), grace_ms_(grace) {}
+  int64_t difference_ms_;
+  int64_t grace_ms_;
+};
+
 class SessionWindows {
  public:
   // Sessions of records no more than `gap` apart; a session [first, last] closes once stream
