@@ -9,7 +9,8 @@
 //
 // The buffer lives in memory, mirrored in a key-value store (with a changelog):
 //   key bytes -> [8 buffer time][8 record timestamp][1 present][value bytes]
-// and the node's stream time under the empty key, so a restart resumes where it stopped.
+// and, under the empty key, the node's stream time as of its last emission, so a restart
+// never reopens a window whose final result went out.
 #pragma once
 
 #include <algorithm>
@@ -112,16 +113,16 @@ class SuppressNode final : public Node<K, std::optional<V>, K, std::optional<V>>
     evict();
   }
 
-  void set_observed(int64_t t) {
-    if (t == observed_) return;
-    observed_ = t;
+  void set_observed(int64_t t) { observed_ = t; }
+
+  // Emits what is due. The stream time is persisted only when something is emitted: what a
+  // restart must know is that emitted windows are closed, and it then knows at least that.
+  void evict() {
+    const int64_t expiry = observed_ - duration_ms_;
+    if (buffer_.empty() || buffer_.begin()->first.first > expiry) return;
     std::string bytes;
     append_big_endian_u64(static_cast<uint64_t>(observed_), bytes);
     store_->put(std::string_view(), std::string_view(bytes));
-  }
-
-  void evict() {
-    const int64_t expiry = observed_ - duration_ms_;
     while (!buffer_.empty() && buffer_.begin()->first.first <= expiry) emit_oldest();
   }
 
