@@ -2,6 +2,7 @@
 // out-of-order, late, on-the-boundary, duplicate-timestamp and multi-key inputs.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "window_test_support.h"
@@ -225,6 +226,54 @@ TEST(TimeWindowStore, KeepsWindowsForSizePlusGraceAndReadsThroughTheWindowStore)
   in.pipe_input("a", 1, 12);
   in.pipe_input("b", 1, 14);
   EXPECT_EQ(driver.late_dropped_records(), 0);
+}
+
+}  // namespace
+}  // namespace eddy
+
+namespace eddy {
+namespace {
+
+TEST(TimeWindowPartitions, RepartitionsAndKeepsOneStreamTimePerTask) {
+  // Re-keyed by page, counted per 10 ms window across 4 partitions: each key's windows live on
+  // one task, and each task's window operator closes windows by its own stream time.
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("clicks")
+      .group_by([](const std::string&, const std::string& page) { return page; },
+                Grouped<std::string, std::string>::with_name("by-page"))
+      .windowed_by(TimeWindows::of_size_with_no_grace(std::chrono::milliseconds(10)))
+      .count(Materialized<std::string, int64_t>::as("page-counts"), Named::as("count"))
+      .to_stream()
+      .to("out");
+  TopologyTestDriver driver(builder.build(test_config("p")), test_config("p"),
+                            {.partitions_per_topic = 4});
+  auto clicks = driver.create_input_topic<std::string, std::string>("clicks");
+  auto out = driver.create_output_topic<Windowed<std::string>, int64_t>(
+      "out", serdes::time_windowed(serdes::string(), 10), serdes::int64());
+  const std::vector<std::string> pages = {"home", "cart", "search", "checkout"};
+  for (int i = 0; i < 8; ++i) clicks.pipe_input("s" + std::to_string(i), pages[i % 4], 5);
+  clicks.pipe_input("s9", "home", 25);  // closes [0,10) on home's task only
+  clicks.pipe_input("s10", "cart", 7);  // cart's task has stream time 7: still open
+  std::map<std::pair<std::string, int64_t>, int64_t> last;
+  for (const auto& r : out.read_records_to_list()) last[{r.key.key, r.key.start}] = *r.value;
+  // Which task a page lives on: the partition of its key in the repartition topic.
+  std::map<std::string, int32_t> partition_of;
+  auto repartition = driver.create_output_topic<std::string, std::string>("p-by-page-repartition");
+  for (const auto& r : repartition.read_records_to_list()) {
+    auto [it, fresh] = partition_of.emplace(r.key, r.partition);
+    EXPECT_EQ(it->second, r.partition) << r.key;
+  }
+  EXPECT_EQ(last.at({"home", 0}), 2);
+  EXPECT_EQ(last.at({"home", 20}), 1);
+  EXPECT_EQ(last.at({"search", 0}), 2);
+  EXPECT_EQ(last.at({"checkout", 0}), 2);
+  if (partition_of.at("cart") != partition_of.at("home")) {
+    EXPECT_EQ(last.at({"cart", 0}), 3);  // cart's task never saw 25
+    EXPECT_EQ(driver.late_dropped_records(), 0);
+  } else {
+    EXPECT_EQ(last.at({"cart", 0}), 2);  // same task as home: closed at 25
+    EXPECT_EQ(driver.late_dropped_records(), 1);
+  }
 }
 
 }  // namespace
