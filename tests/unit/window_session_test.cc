@@ -146,3 +146,30 @@ TEST(SessionWindowSerde, WritesKeyEndStartAsKafkaStreams) {
 
 }  // namespace
 }  // namespace eddy
+
+namespace eddy {
+namespace {
+
+TEST(SessionWindowLateRecords, HandlerGetsTheRecordOnceWithTheSessionReason) {
+  StreamsBuilder builder;
+  std::vector<LateRecord> seen;
+  builder.stream<std::string, int64_t>("in")
+      .group_by_key()
+      .windowed_by(SessionWindows::of_inactivity_gap_and_grace(std::chrono::milliseconds(10),
+                                                               std::chrono::milliseconds(5)))
+      .with_late_records({.handler = [&](const LateRecord& r) { seen.push_back(r); }})
+      .count(Materialized<std::string, int64_t>::as("s"), Named::as("sessions"));
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto in = driver.create_input_topic<std::string, int64_t>("in");
+  in.pipe_input("a", 1, 100);
+  in.pipe_input("b", 1, 116);  // stream time 116 > 100 + 10 + 5
+  in.pipe_input("a", 1, 100);  // a's session [100,100] is closed
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].reason,
+            "session [100,100] closed: stream time 116 > end 100 + gap 10 + grace 5");
+  EXPECT_EQ(seen[0].offset, 2);
+  EXPECT_EQ(driver.late_dropped_records("sessions"), 1);
+}
+
+}  // namespace
+}  // namespace eddy
