@@ -201,6 +201,15 @@ void TaskCore::record_dropped(const std::string& node, const char* reason) {
                  metadata_.topic, metadata_.partition, metadata_.offset);
 }
 
+void TaskCore::record_late(const std::string& node) {
+  const int64_t n = ++metrics_.late_dropped;
+  ++metrics_.late_dropped_by_node[node];
+  if ((n & (n - 1)) == 0) {  // 1st, 2nd, 4th, 8th, ...: once in a while
+    EDDY_LOG_WARN("task {}: '{}' dropped a record for a closed window ({} so far) from {}-{}@{}",
+                  task_id_, node, n, metadata_.topic, metadata_.partition, metadata_.offset);
+  }
+}
+
 void TaskCore::deserialization_failed(const std::string& node, const SerdeError& error) {
   ++metrics_.deserialization_errors;
   RecordPosition position{metadata_.topic, metadata_.partition, metadata_.offset};

@@ -64,6 +64,10 @@ struct TaskMetrics {
   int64_t deserialization_errors = 0;
   int64_t processing_errors = 0;  // skipped under log_and_continue
   int64_t punctuations = 0;
+  // Records dropped by windowed operators because their window was closed (one count per
+  // record and window, as Kafka Streams' dropped-records sensor), in total and per node.
+  int64_t late_dropped = 0;
+  std::map<std::string, int64_t> late_dropped_by_node;
 };
 
 class TaskCore final : public detail::TaskContext {
@@ -107,6 +111,7 @@ class TaskCore final : public detail::TaskContext {
   void send(const std::string& topic, std::optional<std::string_view> key,
             std::optional<std::string_view> value, int64_t timestamp) override;
   void record_dropped(const std::string& node, const char* reason) override;
+  void record_late(const std::string& node) override;
   void deserialization_failed(const std::string& node, const SerdeError& error) override;
   bool set_cache_flush_listener(const std::string& name, CacheFlushFn fn) override;
 

@@ -22,6 +22,7 @@ struct TopologyTestDriver::Impl final : processor::RecordCollector, state::Chang
   StreamsConfig config;
   TestDriverOptions options;
   std::filesystem::path state_dir;
+  bool keep_state_dir = false;
   int64_t wall_clock = 0;
   std::unique_ptr<processor::TaskCore> global_task;
   std::map<std::pair<int, int32_t>, std::unique_ptr<processor::TaskCore>> tasks;
@@ -112,9 +113,11 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
   impl_->config = std::move(config);
   impl_->options = std::move(options);
   impl_->wall_clock = impl_->options.initial_wall_clock_ms;
-  impl_->state_dir =
-      std::filesystem::temp_directory_path() /
-      ("eddy-test-driver-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  impl_->keep_state_dir = !impl_->options.state_dir.empty();
+  impl_->state_dir = impl_->keep_state_dir ? std::filesystem::path(impl_->options.state_dir)
+                                           : std::filesystem::temp_directory_path() /
+                                                 ("eddy-test-driver-" + std::to_string(::getpid()) +
+                                                  "-" + std::to_string(counter++));
   const auto& plan = *impl_->plan;
 
   // External topics: the options' counts; repartition topics: as Kafka Streams derives them
@@ -155,6 +158,7 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
 TopologyTestDriver::~TopologyTestDriver() {
   impl_->tasks.clear();
   impl_->global_task.reset();
+  if (impl_->keep_state_dir) return;
   std::error_code ec;
   std::filesystem::remove_all(impl_->state_dir, ec);
 }
@@ -237,6 +241,21 @@ int64_t TopologyTestDriver::skipped_records() const {
     n += task->metrics().deserialization_errors + task->metrics().processing_errors;
   }
   if (impl_->global_task) n += impl_->global_task->metrics().deserialization_errors;
+  return n;
+}
+
+int64_t TopologyTestDriver::late_dropped_records() const {
+  int64_t n = 0;
+  for (auto& [id, task] : impl_->tasks) n += task->metrics().late_dropped;
+  return n;
+}
+
+int64_t TopologyTestDriver::late_dropped_records(const std::string& node) const {
+  int64_t n = 0;
+  for (auto& [id, task] : impl_->tasks) {
+    const auto& by_node = task->metrics().late_dropped_by_node;
+    if (auto it = by_node.find(node); it != by_node.end()) n += it->second;
+  }
   return n;
 }
 

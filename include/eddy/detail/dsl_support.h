@@ -47,7 +47,8 @@ Serde<T> pick_serde(const Serde<T>& given, const Serde<T>& fallback) {
 
 template <typename K, typename V>
 int add_source(LogicalGraph& graph, std::string name, std::vector<std::string> topics,
-               bool internal, Serde<K> ks, Serde<V> vs, bool global = false) {
+               bool internal, Serde<K> ks, Serde<V> vs, bool global = false,
+               typename SourceNode<K, V>::Extractor extractor = {}) {
   std::string topic_list;
   for (const auto& t : topics) topic_list += (topic_list.empty() ? "" : ", ") + t;
   if (!ks) {
@@ -67,8 +68,8 @@ int add_source(LogicalGraph& graph, std::string name, std::vector<std::string> t
   node.source_topics = std::move(topics);
   node.internal_source = internal;
   node.global = global;
-  node.factory = [name, ks, vs](const ResolvedNode&) {
-    return std::make_unique<SourceNode<K, V>>(name, ks, vs);
+  node.factory = [name, ks, vs, extractor](const ResolvedNode&) {
+    return std::make_unique<SourceNode<K, V>>(name, ks, vs, extractor);
   };
   return graph.add(std::move(node));
 }

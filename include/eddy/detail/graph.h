@@ -89,6 +89,9 @@ class LogicalGraph {
   std::map<std::string, StoreEntry> stores;
   std::vector<CopartitionGroup> copartition_groups;
   std::vector<std::string> errors;
+  // Windowed aggregations by node id: how long after a window's end its result is final
+  // (grace for time windows, gap + grace for sessions). suppress(until_window_closes) reads it.
+  std::map<int, int64_t> window_close_ms;
 
  private:
   int counter_ = 0;

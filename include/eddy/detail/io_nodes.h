@@ -2,6 +2,7 @@
 // once at the sink (internal).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -12,13 +13,17 @@ namespace eddy::detail {
 
 // Deserializes a raw record. A null key becomes Stamp::null_key with a value-initialized K; a
 // null value becomes std::nullopt when V is an optional, and is dropped otherwise.
+// The event time is the record's timestamp, or extractor(key, value, record timestamp); a
+// negative one (or a throwing extractor) goes to the deserialization handler.
 template <typename K, typename V>
 class SourceNode final : public SourceInstance {
  public:
-  SourceNode(std::string name, Serde<K> key_serde, Serde<V> value_serde)
+  using Extractor = std::function<int64_t(const K&, const V&, int64_t)>;
+  SourceNode(std::string name, Serde<K> key_serde, Serde<V> value_serde, Extractor extractor = {})
       : SourceInstance(std::move(name)),
         key_serde_(std::move(key_serde)),
-        value_serde_(std::move(value_serde)) {}
+        value_serde_(std::move(value_serde)),
+        extractor_(std::move(extractor)) {}
   void connect(NodeInstance* child, int /*port*/) override { out_.connect(*this, child); }
 
   void process_raw(std::optional<std::string_view> key, std::optional<std::string_view> value,
@@ -28,9 +33,9 @@ class SourceNode final : public SourceInstance {
       if constexpr (IsOptional<V>::value) {
         V v = value ? value_serde_.deserialize(*value) : V{};
         if (key) {
-          out_.forward(key_serde_.deserialize(*key), v, stamp);
+          emit(key_serde_.deserialize(*key), v, stamp);
         } else {
-          out_.forward(K{}, v, stamp);
+          emit(K{}, v, stamp);
         }
       } else {
         if (!value) {
@@ -40,9 +45,9 @@ class SourceNode final : public SourceInstance {
         }
         V v = value_serde_.deserialize(*value);
         if (key) {
-          out_.forward(key_serde_.deserialize(*key), v, stamp);
+          emit(key_serde_.deserialize(*key), v, stamp);
         } else {
-          out_.forward(K{}, v, stamp);
+          emit(K{}, v, stamp);
         }
       }
     } catch (const SerdeError& e) {
@@ -51,8 +56,28 @@ class SourceNode final : public SourceInstance {
   }
 
  private:
+  void emit(const K& key, const V& value, Stamp stamp) {
+    if (extractor_) {
+      try {
+        stamp.timestamp = extractor_(key, value, stamp.timestamp);
+      } catch (const std::exception& e) {
+        context_->deserialization_failed(
+            name(), SerdeError(std::string("timestamp extractor: ") + e.what()));
+        return;
+      }
+    }
+    if (stamp.timestamp < 0) {
+      context_->deserialization_failed(
+          name(), SerdeError("invalid timestamp " + std::to_string(stamp.timestamp) +
+                             " (event times must not be negative)"));
+      return;
+    }
+    out_.forward(key, value, stamp);
+  }
+
   Serde<K> key_serde_;
   Serde<V> value_serde_;
+  Extractor extractor_;
   Output<K, V> out_;
 };
 

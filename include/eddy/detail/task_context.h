@@ -38,6 +38,9 @@ class TaskContext {
                     std::optional<std::string_view> value, int64_t timestamp) = 0;
   // A node dropped a record on purpose (null key, null value, ...): counted and logged.
   virtual void record_dropped(const std::string& node, const char* reason) = 0;
+  // A windowed node dropped a record for a closed window (once per window): counted in
+  // TaskMetrics::late_dropped and per node, logged once in a while.
+  virtual void record_late(const std::string& node) = 0;
   // A source could not deserialize the current record: throws (log_and_fail) or logs and
   // returns (log_and_continue), per default.deserialization.exception.handler.
   virtual void deserialization_failed(const std::string& node, const SerdeError& error) = 0;

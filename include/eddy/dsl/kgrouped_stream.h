@@ -3,7 +3,7 @@
 // count / reduce / aggregate keep one value per key in a store and emit the updated value
 // (a KTable) for every input record when caching is off; the update's timestamp is the max
 // timestamp of the records aggregated. Records with a null key are dropped (counted).
-// Windowed aggregations (windowed_by) come in a later issue and hang off this class.
+// windowed_by(TimeWindows | SlidingWindows | SessionWindows) cuts the groups into windows first.
 //
 //   auto totals = orders.group_by_key().aggregate(
 //       [] { return 0.0; },
@@ -18,6 +18,9 @@
 #include "eddy/detail/stateful_nodes.h"
 #include "eddy/dsl/kstream.h"
 #include "eddy/dsl/materialized.h"
+#include "eddy/dsl/session_windowed_kstream.h"
+#include "eddy/dsl/sliding_windowed_kstream.h"
+#include "eddy/dsl/time_windowed_kstream.h"
 
 namespace eddy {
 
@@ -26,6 +29,19 @@ class KGroupedStream {
  public:
   KGroupedStream(KStream<K, V> stream, Grouped<K, V> grouped)
       : stream_(std::move(stream)), grouped_(std::move(grouped)) {}
+
+  // Tumbling or hopping time windows per key (time_windowed_kstream.h).
+  TimeWindowedKStream<K, V> windowed_by(const TimeWindows& windows) const {
+    return TimeWindowedKStream<K, V>(stream_, grouped_, windows);
+  }
+  // Sliding (record-driven) windows per key (sliding_windowed_kstream.h).
+  SlidingWindowedKStream<K, V> windowed_by(const SlidingWindows& windows) const {
+    return SlidingWindowedKStream<K, V>(stream_, grouped_, windows);
+  }
+  // Sessions of activity per key (session_windowed_kstream.h).
+  SessionWindowedKStream<K, V> windowed_by(const SessionWindows& windows) const {
+    return SessionWindowedKStream<K, V>(stream_, grouped_, windows);
+  }
 
   // Number of records per key.
   KTable<K, int64_t> count(const Materialized<K, int64_t>& materialized = {},

@@ -18,8 +18,10 @@
 
 #include "eddy/detail/join_nodes.h"
 #include "eddy/detail/stateful_nodes.h"
+#include "eddy/detail/suppress_node.h"
 #include "eddy/dsl/kstream.h"
 #include "eddy/dsl/materialized.h"
+#include "eddy/dsl/suppressed.h"
 
 namespace eddy {
 
@@ -64,6 +66,54 @@ class KTable {
                           return fn(*v);
                         }
                       });
+  }
+
+  // Holds updates back (suppressed.h): until_window_closes emits one final result per window
+  // of a windowed aggregation (KTable<Windowed<K>, V>); until_time_limit rate-limits updates.
+  // The buffer is a logged key-value store named <name>-store (or
+  // KTABLE-SUPPRESS-STATE-STORE-<n>).
+  KTable suppress(const Suppressed& suppressed) const {
+    auto& graph = *graph_;
+    const std::string name = detail::pick_name(graph, suppressed.name, "KTABLE-SUPPRESS-");
+    const std::string store = suppressed.name.empty()
+                                  ? graph.new_name("KTABLE-SUPPRESS-STATE-STORE-")
+                                  : suppressed.name + "-store";
+    int64_t duration = suppressed.time_limit_ms;
+    if (suppressed.kind == Suppressed::Kind::kUntilWindowCloses) {
+      if (suppressed.buffer.when_full == BufferConfig::WhenFull::kEmitEarly) {
+        graph.error("suppress '" + name +
+                    "': until_window_closes cannot emit early when its buffer is full; use "
+                    "BufferConfig::shut_down_when_full() (or an unbounded buffer)");
+      }
+      std::optional<int64_t> close_after;
+      for (int id = node_; id >= 0 && !close_after;) {
+        if (auto it = graph.window_close_ms.find(id); it != graph.window_close_ms.end()) {
+          close_after = it->second;
+        } else {
+          const auto& parents = graph.nodes[id].parents;
+          id = parents.empty() ? -1 : parents.front();
+        }
+      }
+      if (!detail::IsWindowed<K>::value || !close_after) {
+        graph.error("suppress '" + name +
+                    "': until_window_closes needs a windowed aggregation upstream "
+                    "(group_by_key().windowed_by(...)); use until_time_limit for other tables");
+      }
+      duration = close_after.value_or(0);
+    }
+    detail::declare_kv_store(graph, store, /*persistent=*/true, /*logging=*/true,
+                             /*caching=*/false, name);
+    graph.stores[store].timestamped = false;
+    auto ks = key_serde_;
+    auto vs = value_serde_;
+    const int id = detail::add_processor(
+        graph, name, "suppress", {node_},
+        [name, store, suppressed, duration, ks, vs](const detail::ResolvedNode&) {
+          return std::make_unique<detail::SuppressNode<K, V>>(name, store, suppressed, duration, ks,
+                                                              vs);
+        },
+        {store});
+    return KTable(graph_, id, store_, key_serde_, value_serde_, topics_);
   }
 
   // The table's changes as a stream; a delete arrives as std::nullopt.

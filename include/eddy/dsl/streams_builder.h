@@ -39,8 +39,9 @@ class StreamsBuilder {
   KStream<K, V> stream(const std::vector<std::string>& topics,
                        const Consumed<K, V>& consumed = {}) {
     const std::string name = detail::pick_name(*graph_, consumed.name, "KSTREAM-SOURCE-");
-    const int id = detail::add_source<K, V>(*graph_, name, topics, false, consumed.key_serde,
-                                            consumed.value_serde);
+    const int id =
+        detail::add_source<K, V>(*graph_, name, topics, false, consumed.key_serde,
+                                 consumed.value_serde, false, consumed.timestamp_extractor);
     std::vector<detail::TopicRef> refs;
     for (const auto& t : topics) refs.push_back({t, false});
     return KStream<K, V>(graph_, id, consumed.key_serde, consumed.value_serde, false,

@@ -54,6 +54,10 @@ struct TestDriverOptions {
   std::map<std::string, int32_t> topic_partitions;
   // The wall clock at start, in ms since the epoch.
   int64_t initial_wall_clock_ms = 0;
+  // Where persistent (RocksDB) stores live. Empty (default): a fresh temporary directory,
+  // deleted when the driver closes. Set: kept, so a second driver over the same directory
+  // reopens the stores as a restarted application would.
+  std::string state_dir;
 };
 
 class TopologyTestDriver {
@@ -115,6 +119,10 @@ class TopologyTestDriver {
   // deserialized or their processing threw (under log_and_continue handlers), all tasks.
   int64_t dropped_records() const;
   int64_t skipped_records() const;
+  // Records windowed operators dropped because their window was closed (one per record and
+  // window), all tasks; and per operator name.
+  int64_t late_dropped_records() const;
+  int64_t late_dropped_records(const std::string& node) const;
 
   struct Impl;
 

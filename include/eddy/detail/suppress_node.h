@@ -1,0 +1,206 @@
+// eddy/detail/suppress_node.h — suppress(): a time-ordered buffer of a table's latest
+// updates, emitted when their time comes (internal).
+//
+// Final results (until_window_closes): an update of window W is held until the node's stream
+// time >= W.end + close_after (grace; gap + grace for sessions), then emitted once; deletes
+// (merged-away sessions) are dropped. Time limit: a key's latest value is emitted once stream
+// time >= its first buffered update's timestamp + limit. The node's stream time is the max
+// timestamp of the updates that reached it, as Kafka Streams.
+//
+// The buffer lives in memory, mirrored in a key-value store (with a changelog):
+//   key bytes -> [8 buffer time][8 record timestamp][1 present][value bytes]
+// and, under the empty key, the node's stream time as of its last emission, so a restart
+// never reopens a window whose final result went out.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "eddy/detail/node.h"
+#include "eddy/detail/timestamped_store.h"
+#include "eddy/dsl/suppressed.h"
+#include "eddy/dsl/windowed.h"
+
+namespace eddy::detail {
+
+template <typename T>
+struct IsWindowed : std::false_type {};
+template <typename T>
+struct IsWindowed<Windowed<T>> : std::true_type {};
+
+template <typename K, typename V>
+class SuppressNode final : public Node<K, std::optional<V>, K, std::optional<V>> {
+ public:
+  SuppressNode(std::string name, std::string store, Suppressed config, int64_t duration_ms,
+               Serde<K> ks, Serde<V> vs)
+      : Node<K, std::optional<V>, K, std::optional<V>>(std::move(name)),
+        store_name_(std::move(store)),
+        config_(std::move(config)),
+        duration_ms_(duration_ms),
+        key_serde_(std::move(ks)),
+        value_serde_(std::move(vs)) {}
+
+  void init(TaskContext& context) override {
+    NodeInstance::init(context);
+    store_ = lookup_kv_store(context, store_name_, this->name());
+    restore();
+    last_record_wall_ = context.wall_clock_time();
+    if (config_.idle_close_after_ms > 0) {
+      const int64_t every = std::max<int64_t>(1, config_.idle_close_after_ms / 4);
+      context.schedule(every, PunctuationType::kWallClockTime,
+                       [this](int64_t now) { on_wall_clock(now); });
+    }
+  }
+
+  void process(const K& key, const std::optional<V>& value, Stamp stamp) override {
+    last_record_wall_ = this->context_->wall_clock_time();
+    const int64_t time = buffer_time(key, stamp);
+    if (final_results() && observed_ >= 0 && time <= observed_ - duration_ms_) {
+      // Its window already closed here (and its final result went out): a repeat would break
+      // "exactly one final result". Happens after idle close, or after a restart upstream.
+      // (Deletes of merged-away sessions are never emitted, so they are not counted.)
+      if (value) this->context_->record_late(this->name());
+      return;
+    }
+    set_observed(std::max(observed_, stamp.timestamp));
+    idle_base_ = observed_;
+    key_buf_.clear();
+    key_serde_.serialize(key, key_buf_);
+    Entry entry{key, value, stamp.timestamp, time};
+    if (auto it = index_.find(key_buf_); it != index_.end()) {
+      entry.time = it->second;  // keeps its place (first update's time)
+      bytes_ -= entry_bytes(buffer_.at({it->second, key_buf_}), key_buf_);
+      buffer_.erase({it->second, key_buf_});
+    }
+    persist(key_buf_, entry);
+    bytes_ += entry_bytes(entry, key_buf_);
+    index_[key_buf_] = entry.time;
+    buffer_.emplace(std::make_pair(entry.time, key_buf_), std::move(entry));
+    evict();
+    enforce_capacity();
+  }
+
+  size_t buffered() const { return buffer_.size(); }
+
+ private:
+  struct Entry {
+    K key;
+    std::optional<V> value;
+    int64_t timestamp;
+    int64_t time;
+  };
+
+  bool final_results() const { return config_.kind == Suppressed::Kind::kUntilWindowCloses; }
+
+  int64_t buffer_time(const K& key, Stamp stamp) const {
+    if constexpr (IsWindowed<K>::value) {
+      if (final_results()) return key.end;
+    }
+    (void)key;
+    return stamp.timestamp;
+  }
+
+  void on_wall_clock(int64_t now) {
+    if (observed_ < 0) return;
+    const int64_t idle = now - last_record_wall_;
+    if (idle < config_.idle_close_after_ms) return;
+    // Stream time advances with the wall clock since the last record.
+    set_observed(std::max(observed_, idle_base_ + idle));
+    evict();
+  }
+
+  void set_observed(int64_t t) { observed_ = t; }
+
+  // Emits what is due. The stream time is persisted only when something is emitted: what a
+  // restart must know is that emitted windows are closed, and it then knows at least that.
+  void evict() {
+    const int64_t expiry = observed_ - duration_ms_;
+    if (buffer_.empty() || buffer_.begin()->first.first > expiry) return;
+    std::string bytes;
+    append_big_endian_u64(static_cast<uint64_t>(observed_), bytes);
+    store_->put(std::string_view(), std::string_view(bytes));
+    while (!buffer_.empty() && buffer_.begin()->first.first <= expiry) emit_oldest();
+  }
+
+  void enforce_capacity() {
+    const auto& b = config_.buffer;
+    auto over = [&] {
+      return (b.max_records && static_cast<int64_t>(buffer_.size()) > *b.max_records) ||
+             (b.max_bytes && bytes_ > *b.max_bytes);
+    };
+    if (!over()) return;
+    if (b.when_full == BufferConfig::WhenFull::kEmitEarly) {
+      while (over() && !buffer_.empty()) emit_oldest();
+      return;
+    }
+    throw Error("suppress '" + this->name() + "': buffer full (" + std::to_string(buffer_.size()) +
+                " records, " + std::to_string(bytes_) +
+                " bytes); raise BufferConfig max_records/max_bytes or let stream time advance");
+  }
+
+  void emit_oldest() {
+    auto it = buffer_.begin();
+    Entry entry = std::move(it->second);
+    const Bytes key_bytes = it->first.second;
+    bytes_ -= entry_bytes(entry, key_bytes);
+    buffer_.erase(it);
+    index_.erase(key_bytes);
+    store_->put(key_bytes, std::nullopt);
+    if (final_results() && !entry.value) return;  // deletes of final results are not emitted
+    this->out_.forward(entry.key, entry.value, Stamp{entry.timestamp, false});
+  }
+
+  static int64_t entry_bytes(const Entry& e, const Bytes& key) {
+    return static_cast<int64_t>(key.size()) + 24 + (e.value ? 16 : 0);
+  }
+
+  void persist(const Bytes& key, const Entry& e) {
+    value_buf_.clear();
+    append_big_endian_u64(static_cast<uint64_t>(e.time), value_buf_);
+    append_big_endian_u64(static_cast<uint64_t>(e.timestamp), value_buf_);
+    value_buf_.push_back(e.value ? '\1' : '\0');
+    if (e.value) value_serde_.serialize(*e.value, value_buf_);
+    store_->put(key, std::string_view(value_buf_));
+  }
+
+  void restore() {
+    for (auto it = store_->all(); it->valid(); it->next()) {
+      const std::string_view k = it->key();
+      const std::string_view v = it->value();
+      if (k.empty()) {
+        observed_ = static_cast<int64_t>(read_big_endian_u64(v, "suppress stream time"));
+        idle_base_ = observed_;
+        continue;
+      }
+      Entry e{key_serde_.deserialize(k), std::nullopt,
+              static_cast<int64_t>(read_big_endian_u64(v.substr(8, 8), "timestamp")),
+              static_cast<int64_t>(read_big_endian_u64(v.substr(0, 8), "buffer time"))};
+      if (v[16] != '\0') e.value = value_serde_.deserialize(v.substr(17));
+      Bytes kb(k);
+      bytes_ += entry_bytes(e, kb);
+      index_[kb] = e.time;
+      buffer_.emplace(std::make_pair(e.time, kb), std::move(e));
+    }
+  }
+
+  std::string store_name_;
+  Suppressed config_;
+  int64_t duration_ms_;
+  Serde<K> key_serde_;
+  Serde<V> value_serde_;
+  BytesKeyValueStore* store_ = nullptr;
+  std::map<std::pair<int64_t, Bytes>, Entry> buffer_;  // by (buffer time, key bytes)
+  std::unordered_map<Bytes, int64_t> index_;           // key bytes -> buffer time
+  int64_t bytes_ = 0;
+  int64_t observed_ = -1;
+  int64_t idle_base_ = -1;  // stream time when the node last saw a record
+  int64_t last_record_wall_ = 0;
+  std::string key_buf_;
+  std::string value_buf_;
+};
+
+}  // namespace eddy::detail

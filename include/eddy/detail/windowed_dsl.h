@@ -1,0 +1,57 @@
+// eddy/detail/windowed_dsl.h — what the windowed DSL classes share: the (repartitioned if
+// needed) input of a grouped stream, and window/session store declarations (internal).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "eddy/detail/dsl_support.h"
+#include "eddy/dsl/grouped.h"
+#include "eddy/dsl/kstream.h"
+
+namespace eddy::detail {
+
+template <typename K, typename V>
+struct GroupedInput {
+  int node = -1;
+  std::vector<TopicRef> topics;
+  Serde<K> key_serde;
+  Serde<V> value_serde;
+};
+
+// The node a windowed aggregation hangs off: the stream itself, or a repartition topic named
+// after Grouped::with_name (else the store) when the key was changed upstream.
+template <typename K, typename V>
+GroupedInput<K, V> grouped_input(const KStream<K, V>& stream, const Grouped<K, V>& grouped,
+                                 const std::string& store, const Serde<K>& materialized_ks) {
+  GroupedInput<K, V> in;
+  in.key_serde = pick_serde(materialized_ks, pick_serde(grouped.key_serde, stream.key_serde()));
+  in.value_serde = pick_serde(grouped.value_serde, stream.value_serde());
+  in.node = stream.node();
+  in.topics = stream.topics();
+  if (stream.repartition_required()) {
+    const std::string repartition = grouped.name.empty() ? store : grouped.name;
+    in.node =
+        add_repartition<K, V>(*stream.graph(), in.node, repartition, in.key_serde, in.value_serde);
+    in.topics = {{repartition + "-repartition", true}};
+  }
+  return in;
+}
+
+inline void declare_windowed_store(LogicalGraph& graph, const std::string& name, StoreKind kind,
+                                   bool persistent, bool logging, int64_t retention_ms,
+                                   int64_t window_size_ms, const std::string& created_by) {
+  StoreEntry entry;
+  entry.spec.name = name;
+  entry.spec.kind = kind;
+  entry.spec.persistent = persistent;
+  entry.spec.logging = logging;
+  entry.spec.caching = false;
+  entry.spec.retention_ms = retention_ms;
+  entry.spec.window_size_ms = window_size_ms;
+  entry.timestamped = kind == StoreKind::kWindow;
+  entry.created_by = created_by;
+  graph.add_store(std::move(entry));
+}
+
+}  // namespace eddy::detail

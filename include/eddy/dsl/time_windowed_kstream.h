@@ -1,0 +1,125 @@
+// eddy/dsl/time_windowed_kstream.h — TimeWindowedKStream<K,V>: a grouped stream cut into
+// tumbling or hopping time windows, to count, reduce or aggregate per key and window.
+//
+// Results are a KTable<Windowed<K>, V>: one update per input record and window (caching is
+// off), timestamped with the max timestamp of the window's records. Records for closed
+// windows (stream time >= end + grace) are dropped and counted (see late_records.h).
+//
+//   auto per_minute = clicks.group_by_key()
+//       .windowed_by(eddy::TimeWindows::of_size_and_grace(std::chrono::minutes(1),
+//                                                         std::chrono::seconds(10)))
+//       .count(eddy::Materialized<std::string, int64_t>::as("clicks-per-minute"));
+//   per_minute.to_stream().to("clicks-per-minute", eddy::Produced<...>::with(
+//       eddy::serdes::time_windowed(eddy::serdes::string(), 60'000), ...));
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "eddy/detail/window_nodes.h"
+#include "eddy/detail/windowed_dsl.h"
+#include "eddy/dsl/late_records.h"
+#include "eddy/dsl/materialized.h"
+#include "eddy/dsl/windowed.h"
+#include "eddy/dsl/windows.h"
+
+namespace eddy {
+
+template <typename K, typename V>
+class KTable;
+
+template <typename K, typename V>
+class TimeWindowedKStream {
+ public:
+  TimeWindowedKStream(KStream<K, V> stream, Grouped<K, V> grouped, TimeWindows windows)
+      : stream_(std::move(stream)), grouped_(std::move(grouped)), windows_(windows) {}
+
+  // Where records for closed windows go besides the drop counter (default: nowhere else).
+  TimeWindowedKStream with_late_records(LateRecords late) const {
+    TimeWindowedKStream copy = *this;
+    copy.late_ = std::move(late);
+    return copy;
+  }
+
+  KTable<Windowed<K>, int64_t> count(const Materialized<K, int64_t>& materialized = {},
+                                     const Named& named = {}) const {
+    Materialized<K, int64_t> m = materialized;
+    if (!m.value_serde) m.value_serde = serdes::int64();
+    return do_aggregate<int64_t>([] { return int64_t{0}; },
+                                 [](const K&, const V&, const int64_t& n) { return n + 1; }, m,
+                                 named, "KSTREAM-AGGREGATE-");
+  }
+
+  // reducer(aggregate, value); the first value of a window starts its aggregate.
+  template <typename Reducer>
+  KTable<Windowed<K>, V> reduce(Reducer reducer, const Materialized<K, V>& materialized = {},
+                                const Named& named = {}) const {
+    Materialized<K, V> m = materialized;
+    if (!m.value_serde) m.value_serde = stream_.value_serde();
+    return do_aggregate<V>(
+        nullptr, [reducer](const K&, const V& v, const V& agg) { return reducer(agg, v); }, m,
+        named, "KSTREAM-REDUCE-");
+  }
+
+  // aggregator(key, value, aggregate) -> aggregate, starting from initializer() per window.
+  template <typename VA, typename Init, typename Aggregator>
+  KTable<Windowed<K>, VA> aggregate(Init initializer, Aggregator aggregator,
+                                    const Materialized<K, VA>& materialized = {},
+                                    const Named& named = {}) const {
+    return do_aggregate<VA>(std::function<VA()>(initializer),
+                            std::function<VA(const K&, const V&, const VA&)>(aggregator),
+                            materialized, named, "KSTREAM-AGGREGATE-");
+  }
+
+  const TimeWindows& windows() const { return windows_; }
+
+ private:
+  template <typename VA>
+  KTable<Windowed<K>, VA> do_aggregate(std::function<VA()> init,
+                                       std::function<VA(const K&, const V&, const VA&)> agg,
+                                       const Materialized<K, VA>& m, const Named& named,
+                                       const char* prefix) const;
+
+  KStream<K, V> stream_;
+  Grouped<K, V> grouped_;
+  TimeWindows windows_;
+  LateRecords late_;
+};
+
+template <typename K, typename V>
+template <typename VA>
+KTable<Windowed<K>, VA> TimeWindowedKStream<K, V>::do_aggregate(
+    std::function<VA()> init, std::function<VA(const K&, const V&, const VA&)> agg,
+    const Materialized<K, VA>& m, const Named& named, const char* prefix) const {
+  auto& graph = *stream_.graph();
+  const std::string store =
+      detail::pick_name(graph, m.store_name, std::string(prefix) + "STATE-STORE-");
+  auto in = detail::grouped_input(stream_, grouped_, store, m.key_serde);
+  Serde<VA> as = m.value_serde ? m.value_serde : default_serde<VA>();
+  const std::string name = detail::pick_name(graph, named.name, prefix);
+  if (!in.key_serde || !as) {
+    graph.error("windowed aggregation '" + name + "' has no " + (in.key_serde ? "value" : "key") +
+                " serde for its store '" + store +
+                "'; pass Materialized<K, VA>::with(key_serde, value_serde)");
+  }
+  // Kafka Streams' default retention: window size + grace.
+  detail::declare_windowed_store(graph, store, StoreKind::kWindow, m.persistent, m.logging,
+                                 windows_.size_ms() + windows_.grace_ms(), windows_.size_ms(),
+                                 name);
+  detail::LateReporter<K, V> late(late_, in.key_serde, in.value_serde);
+  const TimeWindows windows = windows_;
+  auto ks = in.key_serde;
+  const int id = detail::add_processor(
+      graph, name, "windowed aggregation", {in.node},
+      [name, store, windows, ks, as, init, agg, late](const detail::ResolvedNode&) {
+        return std::make_unique<detail::TimeWindowAggregateNode<K, V, VA>>(name, store, windows, ks,
+                                                                           as, init, agg, late);
+      },
+      {store});
+  graph.window_close_ms[id] = windows_.grace_ms();
+  return KTable<Windowed<K>, VA>(stream_.graph(), id, store,
+                                 serdes::time_windowed(in.key_serde, windows_.size_ms()), as,
+                                 std::move(in.topics));
+}
+
+}  // namespace eddy
