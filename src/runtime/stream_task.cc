@@ -187,7 +187,7 @@ void StreamTask::punctuate_wall_clock(int64_t wall_clock_ms) {
 }
 
 void StreamTask::prepare_commit() {
-  state_->flush();
+  core_->flush();  // stores (caches forward, changelogs written), then feature sinks
 }
 
 std::vector<kafka::TopicPartitionOffset> StreamTask::committable_offsets() const {
