@@ -32,7 +32,11 @@ scripts/setup.sh
 
 step "configure + build (preset $PRESET)"
 cmake --preset "$PRESET" >/dev/null
-cmake --build --preset "$PRESET"
+if [ "$UNIT_ONLY" = 1 ]; then
+  cmake --build --preset "$PRESET" --target eddy_unit_tests  # nothing else is run
+else
+  cmake --build --preset "$PRESET"
+fi
 
 STARTED_KAFKA=0
 STARTED_REDIS=0
