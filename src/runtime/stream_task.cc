@@ -82,7 +82,7 @@ void StreamTask::initialize() {
   // Under exactly-once, local state may soon hold changes of a transaction that is later
   // aborted; without a checkpoint a crash then forces a full restore (Kafka Streams does the
   // same). The checkpoint is written again on a clean close.
-  if (services_.exactly_once) state_->remove_checkpoint();
+  if (services_.exactly_once) state_->invalidate_checkpoint_until_commit();
 }
 
 void StreamTask::add_records(const kafka::TopicPartition& partition,

@@ -139,8 +139,4 @@ void TaskStateManager::close_dirty() {
   stores_.clear();
 }
 
-void TaskStateManager::remove_checkpoint() {
-  checkpoint_file_.remove();
-}
-
 }  // namespace eddy::state

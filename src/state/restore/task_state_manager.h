@@ -75,8 +75,6 @@ class TaskStateManager {
   // Closes the stores without a checkpoint and removes the existing one: the local state may
   // hold changes that were never committed, so the next owner rebuilds it from the changelog.
   void close_dirty();
-  // Removes the checkpoint file (exactly-once: local state is only vouched for at clean close).
-  void remove_checkpoint();
 
  private:
   struct Registered {
