@@ -67,22 +67,31 @@ StreamTask::~StreamTask() {
 
 void StreamTask::initialize() {
   Properties props = kafka::client_properties(*services_.config, kafka::ClientKind::kConsumer);
-  KafkaChangelogReader reader(std::move(props), services_.exactly_once);
+  restore_reader_ =
+      std::make_unique<KafkaChangelogReader>(std::move(props), services_.exactly_once);
   state::RestoreOptions options;
   options.on_progress = [this](const state::RestoreProgress& p) {
     EDDY_LOG_DEBUG("task {}: restoring {}: {} of {} ({} records)", id_.str(), p.store,
                    p.next_offset, p.end_offset, p.records_restored);
   };
-  for (const auto& progress : state_->restore(reader, options)) {
+  state_->begin_restore(*restore_reader_, options);
+}
+
+bool StreamTask::restore_step() {
+  if (restore_reader_ == nullptr) return true;
+  if (!state_->restore_step()) return false;
+  for (const auto& progress : state_->restore_progress()) {
     if (progress.records_restored > 0) {
       EDDY_LOG_INFO("task {}: store '{}' restored {} records from {}", id_.str(), progress.store,
                     progress.records_restored, progress.topic);
     }
   }
+  restore_reader_.reset();
   // Under exactly-once, local state may soon hold changes of a transaction that is later
   // aborted; without a checkpoint a crash then forces a full restore (Kafka Streams does the
   // same). The checkpoint is written again on a clean close.
   if (services_.exactly_once) state_->invalidate_checkpoint_until_commit();
+  return true;
 }
 
 void StreamTask::add_records(const kafka::TopicPartition& partition,

@@ -153,7 +153,9 @@ void StreamThread::run_once() {
   bool any_buffered = false;
   for (const auto& [tp, task] : task_by_partition_)
     any_buffered = any_buffered || task->buffered(tp) > 0;
-  const auto poll_timeout = any_buffered ? 0ms : options_.config.poll_interval;
+  // Restoring tasks need the loop to come round again at once, as do buffered records.
+  const auto poll_timeout =
+      any_buffered || !uninitialized_.empty() ? 0ms : options_.config.poll_interval;
   route(consumer_->poll_batch(kMaxPollRecords, poll_timeout));
   initialize_new_tasks();
   begin_transaction_if_needed();
@@ -188,13 +190,24 @@ void StreamThread::route(std::vector<kafka::Message> records) {
 }
 
 void StreamThread::initialize_new_tasks() {
+  // One restore step (about one changelog batch) per restoring task per loop: the thread's
+  // other tasks keep processing, and a shutdown or rebalance is noticed between batches.
   for (auto it = uninitialized_.begin(); it != uninitialized_.end();) {
     Task& task = *tasks_.at(*it);
-    const auto start = Clock::now();
-    task.initialize();
+    auto started = restore_started_.find(*it);
+    if (started == restore_started_.end()) {
+      started = restore_started_.emplace(*it, Clock::now()).first;
+      task.initialize();
+    }
+    if (!task.restore_step()) {
+      ++it;
+      continue;
+    }
     EDDY_LOG_INFO(
         "task {} initialized in {} ms", task.id().str(),
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started->second)
+            .count());
+    restore_started_.erase(started);
     it = uninitialized_.erase(it);
   }
 }
@@ -307,6 +320,7 @@ void StreamThread::close_tasks(const std::vector<kafka::TopicPartition>& partiti
     }
     it->second->close(clean);
     uninitialized_.erase(id);
+    restore_started_.erase(id);
     tasks_.erase(it);
   }
   stats_.tasks = static_cast<int64_t>(tasks_.size());
@@ -316,6 +330,7 @@ void StreamThread::close_all(bool clean) {
   for (auto& [id, task] : tasks_) task->close(clean);
   tasks_.clear();
   uninitialized_.clear();
+  restore_started_.clear();
   task_by_partition_.clear();
   paused_.clear();
   stats_.tasks = 0;

@@ -88,7 +88,8 @@ class StreamThread final : private kafka::RebalanceListener {
   std::unique_ptr<kafka::Producer> producer_;
   TaskServices services_;
   std::map<TaskId, std::unique_ptr<Task>> tasks_;
-  std::set<TaskId> uninitialized_;
+  std::set<TaskId> uninitialized_;  // restoring: not processing yet
+  std::map<TaskId, std::chrono::steady_clock::time_point> restore_started_;
   std::map<kafka::TopicPartition, Task*> task_by_partition_;
   std::map<std::pair<std::string, int32_t>, int64_t> acknowledged_;  // see TaskServices
   std::set<kafka::TopicPartition> paused_;
