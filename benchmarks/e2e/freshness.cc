@@ -58,8 +58,8 @@ void print_summary_json(const Options& opt, int64_t records, const eddy::Freshne
       static_cast<long long>(opt.latency_budget_ms), e.p50_ms, e.p95_ms, e.p99_ms, e.p999_ms,
       e.max_ms, a.p50_ms, a.p95_ms, a.p99_ms, static_cast<unsigned long long>(e.count),
       static_cast<unsigned long long>(s.applied), static_cast<unsigned long long>(s.batches),
-      static_cast<unsigned long long>(s.coalesced),
-      static_cast<unsigned long long>(s.pause_events), closed ? "true" : "false");
+      static_cast<unsigned long long>(s.coalesced), static_cast<unsigned long long>(s.pause_events),
+      closed ? "true" : "false");
   std::fflush(stdout);
 }
 
@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
         .group_by_key()
         .count(eddy::Materialized<std::string, int64_t>::as("events-per-customer"))
         .to_sink(sink, [](const std::string& customer, int64_t events) {
-          return eddy::FeatureRow{customer, eddy::FeatureFields{{"events", std::to_string(events)}}};
+          return eddy::FeatureRow{customer,
+                                  eddy::FeatureFields{{"events", std::to_string(events)}}};
         });
     streams = std::make_unique<eddy::KafkaStreams>(builder.build(config), config);
     streams->start();

@@ -50,8 +50,9 @@ int64_t restored_records(const std::string& log) {
 
 // The latest committed count per value on the output topic (int64 big-endian values).
 std::map<std::string, int64_t> latest_counts(const std::string& topic) {
-  kafka::Consumer reader(
-      {.properties = real_props(), .group_id = unique_name("scale-reader"), .read_committed = true});
+  kafka::Consumer reader({.properties = real_props(),
+                          .group_id = unique_name("scale-reader"),
+                          .read_committed = true});
   std::vector<kafka::TopicPartitionOffset> assignment;
   for (int p = 0; p < kPartitions; ++p) assignment.push_back({topic, p, kafka::kOffsetBeginning});
   reader.assign(assignment);
@@ -100,7 +101,7 @@ TEST(ScaleOut, ThirdJoinsOneLeavesTasksRestoreAndCountsAreExactUnderExactlyOnce)
         std::vector<std::string>{std::string(EDDY_TEST_APP_DIR) + "/eddy-test-pipe-app",
                                  real_bootstrap(), app, topic, (work_dir / name).string(),
                                  "exactly_once_v2", "count", name},
-                                 log);
+        log);
   };
   kafka::Consumer probe({.properties = real_props(), .group_id = unique_name("scale-probe")});
   auto wait_for_progress = [&](std::chrono::seconds at_least) {

@@ -59,8 +59,8 @@ inline void wait_until_drained(const std::string& app, const std::string& input,
     if (committed_all && std::chrono::steady_clock::now() - stable_since > 3s) return;
     std::this_thread::sleep_for(200ms);
   }
-  ADD_FAILURE() << "application " << app << " did not drain its input within "
-                << timeout.count() << " s";
+  ADD_FAILURE() << "application " << app << " did not drain its input within " << timeout.count()
+                << " s";
 }
 
 }  // namespace eddy::testing_support

@@ -124,9 +124,10 @@ TEST(StreamThreadRestore, OneTasksRestoreDoesNotHoldUpTheOthers) {
   const std::string topic = "thread.restore.others";
   produce_per_partition(topic, 200);
   GatedFactory factory(topic);
-  StreamThread thread(
-      {.config = config_for("thread-restore-others"), .index = 0, .process_id = "p1",
-       .factory = &factory});
+  StreamThread thread({.config = config_for("thread-restore-others"),
+                       .index = 0,
+                       .process_id = "p1",
+                       .factory = &factory});
   thread.start();
   // Partition 1's 200 records are processed while partition 0's task is still restoring.
   ASSERT_TRUE(wait_until([&] { return thread.stats().records_processed.load() >= 200; }));
@@ -150,9 +151,10 @@ TEST(StreamThreadRestore, ShutdownDuringARestoreClosesEveryTask) {
   const std::string topic = "thread.restore.shutdown";
   produce_per_partition(topic, 50);
   GatedFactory factory(topic);  // partition 0 never finishes restoring
-  StreamThread thread(
-      {.config = config_for("thread-restore-shutdown"), .index = 0, .process_id = "p1",
-       .factory = &factory});
+  StreamThread thread({.config = config_for("thread-restore-shutdown"),
+                       .index = 0,
+                       .process_id = "p1",
+                       .factory = &factory});
   thread.start();
   ASSERT_TRUE(wait_until([&] {
     return factory.partition0_steps.load() > 5 && thread.stats().records_processed.load() >= 50;
