@@ -33,7 +33,7 @@ mkdir -p "$out"
 
 if [[ $build == 1 ]]; then
   say "building eddy-bench-load and eddy-bench-freshness (release, -j2)..."
-  (cd "$REPO_ROOT" && cmake --preset release -DEDDY_BUILD_TESTS=OFF >/dev/null &&
+  (cd "$REPO_ROOT" && cmake --preset release -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_BENCHMARKS=ON >/dev/null &&
     cmake --build --preset release -j2 --target eddy-bench-load eddy-bench-freshness \
       >"$out/freshness-build.log" 2>&1) || { say "build failed: see $out/freshness-build.log"; exit 1; }
 fi
