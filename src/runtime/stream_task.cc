@@ -3,22 +3,9 @@
 #include "common/log.h"
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
+#include "runtime/incoming_record.h"
 
 namespace eddy::runtime {
-namespace {
-
-processor::IncomingRecord to_incoming(const kafka::Message& m) {
-  processor::IncomingRecord record;
-  record.topic = std::string(m.topic());
-  record.partition = m.partition();
-  record.offset = m.offset();
-  record.timestamp = m.timestamp();
-  if (auto key = m.key()) record.key.emplace(*key);
-  if (auto value = m.value()) record.value.emplace(*value);
-  return record;
-}
-
-}  // namespace
 
 StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
                        std::shared_ptr<const detail::TopologyPlan> plan,
@@ -53,6 +40,7 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   env.dead_letter = [this](const processor::IncomingRecord& record, const std::string& error) {
     send_to_dead_letter(record, error);
   };
+  if (services_.global_stores != nullptr) env.global_stores = *services_.global_stores;
   core_ =
       std::make_unique<processor::TaskCore>(plan_, id_.subtopology, id_.partition, std::move(env));
 }

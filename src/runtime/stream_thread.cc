@@ -88,6 +88,17 @@ void StreamThread::run() {
   int recoveries = 0;
   for (;;) {
     try {
+      if (!global_tables_ && options_.factory->global_tables_plan()) {
+        auto global = std::make_unique<GlobalTables>(options_.factory->global_tables_plan(),
+                                                     options_.config, options_.index);
+        // Tasks see the whole of every global table before their first record.
+        if (!global->bootstrap(shutdown_requested_)) {
+          alive_ = false;  // shut down while loading: nothing else was started
+          return;
+        }
+        global_tables_ = std::move(global);
+        services_.global_stores = &global_tables_->stores();
+      }
       if (!consumer_) {
         create_clients();
         consumer_->subscribe(options_.factory->source_topics());
@@ -100,6 +111,7 @@ void StreamThread::run() {
       commit_all();
       close_all(/*clean=*/true);
       consumer_->close();
+      if (global_tables_) global_tables_->close();
       EDDY_LOG_INFO("{}: stopped after {} records, {} commits", name,
                     stats_.records_processed.load(), stats_.commits.load());
       alive_ = false;
@@ -157,6 +169,7 @@ void StreamThread::run_once() {
   const auto poll_timeout =
       any_buffered || !uninitialized_.empty() ? 0ms : options_.config.poll_interval;
   route(consumer_->poll_batch(kMaxPollRecords, poll_timeout));
+  if (global_tables_) global_tables_->poll();
   initialize_new_tasks();
   begin_transaction_if_needed();
   const auto processed = static_cast<int64_t>(process_tasks());

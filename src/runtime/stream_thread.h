@@ -22,6 +22,7 @@
 #include "eddy/config.h"
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
+#include "runtime/global_tables.h"
 #include "runtime/task_factory.h"
 
 namespace eddy::runtime {
@@ -86,6 +87,7 @@ class StreamThread final : private kafka::RebalanceListener {
   StreamThreadOptions options_;
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<kafka::Producer> producer_;
+  std::unique_ptr<GlobalTables> global_tables_;  // when the topology has global tables
   TaskServices services_;
   std::map<TaskId, std::unique_ptr<Task>> tasks_;
   std::set<TaskId> uninitialized_;  // restoring: not processing yet

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "kafka/producer.h"
 #include "kafka/types.h"
 #include "runtime/task.h"
+#include "topology/topology_plan.h"
 
 namespace eddy::runtime {
 
@@ -26,6 +28,8 @@ struct TaskServices {
   // acknowledged record" of (topic, partition), for records sent with the slot as opaque.
   // Slots live as long as the thread, so late reports never dangle.
   std::function<int64_t*(const std::string& topic, int32_t partition)> acknowledged_slot;
+  // The thread's global stores (GlobalKTable), by name; null when the topology has none.
+  const std::map<std::string, StateStore*>* global_stores = nullptr;
 };
 
 class TaskFactory {
@@ -38,6 +42,9 @@ class TaskFactory {
   virtual std::unique_ptr<Task> create(const TaskId& id,
                                        std::vector<kafka::TopicPartition> partitions,
                                        const TaskServices& services) = 0;
+  // The compiled topology when it has global tables (each thread then keeps them, see
+  // global_tables.h); null otherwise.
+  virtual std::shared_ptr<const detail::TopologyPlan> global_tables_plan() const { return nullptr; }
 };
 
 }  // namespace eddy::runtime
