@@ -80,8 +80,10 @@ void windowed_count(const eddy::KStream<std::string, std::string>& stream,
       .windowed_by(windows)
       .count(materialized)
       .to_stream()
-      .map([](const eddy::Windowed<std::string>& key, int64_t count) {
-        return std::make_pair(key.key + "@" + std::to_string(key.start), std::to_string(count));
+      // A table's stream carries optional values (nullopt: a delete); counts are never deleted.
+      .map([](const eddy::Windowed<std::string>& key, const std::optional<int64_t>& count) {
+        return std::make_pair(key.key + "@" + std::to_string(key.start),
+                              std::to_string(count.value_or(0)));
       })
       .to(output);
 }

@@ -110,9 +110,9 @@ int main(int argc, char** argv) {
     builder.stream<std::string, std::string>(opt.input)
         .group_by_key()
         .count(eddy::Materialized<std::string, int64_t>::as("events-per-customer"))
-        .to_sink(sink, [](const std::string& customer, int64_t events) {
-          return eddy::FeatureRow{customer,
-                                  eddy::FeatureFields{{"events", std::to_string(events)}}};
+        .to_sink(sink, [](const std::string& customer, const std::optional<int64_t>& events) {
+          return eddy::FeatureRow{
+              customer, eddy::FeatureFields{{"events", std::to_string(events.value_or(0))}}};
         });
     streams = std::make_unique<eddy::KafkaStreams>(builder.build(config), config);
     streams->start();
