@@ -16,7 +16,9 @@ namespace {
 // Set by the signal handler, read by run_until_signal's loop: the only thing a handler may do.
 volatile std::sig_atomic_t g_stop_signal = 0;
 
-extern "C" void remember_stop_signal(int signal) { g_stop_signal = signal; }
+extern "C" void remember_stop_signal(int signal) {
+  g_stop_signal = signal;
+}
 
 }  // namespace
 

@@ -76,7 +76,9 @@ inline void from_json(const nlohmann::json& j, RetailEvent& e) {
 }
 
 // Values of retail.events: JSON, strict (see above).
-inline Serde<RetailEvent> retail_event_serde() { return serdes::json<RetailEvent>(); }
+inline Serde<RetailEvent> retail_event_serde() {
+  return serdes::json<RetailEvent>();
+}
 
 // How every app reads retail.events: string keys, strict JSON values, event time from `ts`.
 inline Consumed<std::string, RetailEvent> retail_events_consumed() {

@@ -87,9 +87,11 @@ class Scoreboard {
 
 void print_freshness(std::FILE* out, const char* what, const eddy::FeatureSink& sink) {
   const auto total = sink.freshness().event_time_total;
-  std::fprintf(out, "  freshness %-28s p50 %7.1f ms  p95 %7.1f ms  p99 %7.1f ms  max %7.1f ms  (%llu writes)\n",
-               what, total.p50_ms, total.p95_ms, total.p99_ms, total.max_ms,
-               static_cast<unsigned long long>(total.count));
+  std::fprintf(
+      out,
+      "  freshness %-28s p50 %7.1f ms  p95 %7.1f ms  p99 %7.1f ms  max %7.1f ms  (%llu writes)\n",
+      what, total.p50_ms, total.p95_ms, total.p99_ms, total.max_ms,
+      static_cast<unsigned long long>(total.count));
 }
 
 }  // namespace
@@ -128,11 +130,12 @@ int main(int argc, char** argv) {
 
     // Reads from the earliest offset on first start (no committed offsets yet). Creating the
     // input topic when missing lets the app start before the producer does.
-    ex::create_topics_if_missing(config, {{.name = scoring.events_topic, .partitions = partitions}});
+    ex::create_topics_if_missing(config,
+                                 {{.name = scoring.events_topic, .partitions = partitions}});
     const int output_partitions =
         ex::topic_partitions(config, scoring.events_topic).value_or(partitions);
-    ex::create_topics_if_missing(
-        config, {{.name = scoring.output_topic, .partitions = output_partitions}});
+    ex::create_topics_if_missing(config,
+                                 {{.name = scoring.output_topic, .partitions = output_partitions}});
 
     // Hot path and final results: Redis when given, else this process's memory.
     if (const auto redis = app.redis_endpoint()) {
@@ -168,8 +171,8 @@ int main(int argc, char** argv) {
                      "in %6lld ev/s | out %5lld sessions/s | sessions closed %7lld | live "
                      "freshness p99 %7.1f ms\n",
                      static_cast<long long>(in - last_in),
-                     static_cast<long long>(closed - last_closed),
-                     static_cast<long long>(closed), window.p99_ms);
+                     static_cast<long long>(closed - last_closed), static_cast<long long>(closed),
+                     window.p99_ms);
       }
       last_in = in;
       last_closed = closed;

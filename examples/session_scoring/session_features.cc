@@ -6,7 +6,9 @@ namespace eddy::examples {
 namespace {
 
 // + 0.0 turns a -0.0 (a cart emptied to within rounding) into 0.0, so JSON never says "-0.0".
-double round_to(double value, double scale) { return std::round(value * scale) / scale + 0.0; }
+double round_to(double value, double scale) {
+  return std::round(value * scale) / scale + 0.0;
+}
 
 }  // namespace
 
@@ -78,9 +80,8 @@ FeatureFields SessionFeatures::to_fields(int64_t window_start, int64_t window_en
 }
 
 void to_json(nlohmann::json& j, const SessionFeatures& f) {
-  j = {{"views", f.views},         {"adds", f.adds},
-       {"removes", f.removes},     {"checkouts", f.checkouts},
-       {"failures", f.failures},   {"purchases", f.purchases},
+  j = {{"views", f.views},           {"adds", f.adds},         {"removes", f.removes},
+       {"checkouts", f.checkouts},   {"failures", f.failures}, {"purchases", f.purchases},
        {"cart_value", f.cart_value}, {"revenue", f.revenue}};
 }
 

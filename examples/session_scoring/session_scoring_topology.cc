@@ -37,7 +37,8 @@ Topology session_scoring_topology(const StreamsConfig& config,
               [](const std::string&, const SessionFeatures& a, const SessionFeatures& b) {
                 return SessionFeatures::merge(a, b);
               },
-              Materialized<std::string, SessionFeatures>::as(kSessionStore));
+              Materialized<std::string, SessionFeatures>::as(kSessionStore),
+              Named::as("score-sessions"));
 
   auto has_features = [](const Session&, const MaybeFeatures& features) {
     return features.has_value();
@@ -72,10 +73,10 @@ Topology session_scoring_topology(const StreamsConfig& config,
     });
   }
   if (options.on_closed) {
-    closed.foreach ([on_closed = options.on_closed](const std::string& customer,
-                                                    const ClosedSession& s) {
-      on_closed(customer, s);
-    });
+    closed.foreach (
+        [on_closed = options.on_closed](const std::string& customer, const ClosedSession& s) {
+          on_closed(customer, s);
+        });
   }
   return builder.build(config);
 }

@@ -80,10 +80,10 @@ void Producer::send(const OutgoingRecord& record) {
   const char* key =
       record.key ? (record.key->data() != nullptr ? record.key->data() : kEmpty) : nullptr;
   const size_t key_size = record.key ? record.key->size() : 0;
-  char* value = record.value ? (record.value->data() != nullptr
-                                    ? const_cast<char*>(record.value->data())
-                                    : kEmpty)
-                             : nullptr;
+  char* value =
+      record.value
+          ? (record.value->data() != nullptr ? const_cast<char*>(record.value->data()) : kEmpty)
+          : nullptr;
   const size_t value_size = record.value ? record.value->size() : 0;
   for (;;) {
     rd_kafka_headers_t* headers = record.headers != nullptr && !record.headers->empty()

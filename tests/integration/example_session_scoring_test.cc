@@ -80,13 +80,28 @@ TEST(ExampleSessionScoring, BinaryPublishesEveryClosedSessionAndServesEveryHash)
 
   const auto state_dir = std::filesystem::temp_directory_path() / app;
   const std::string log = (std::filesystem::temp_directory_path() / (app + ".log")).string();
-  testing_support::ChildProcess child(
-      {EDDY_SESSION_SCORING_BINARY, "--bootstrap-servers", real_bootstrap(), "--application-id",
-       app, "--state-dir", state_dir.string(), "--redis",
-       "127.0.0.1:" + std::to_string(redis_port()), "--events-topic", events, "--output-topic",
-       output, "--gap", "10s", "--grace", "5s", "--idle-close", "2s", "--commit-interval",
-       "500ms"},
-      log);
+  testing_support::ChildProcess child({EDDY_SESSION_SCORING_BINARY,
+                                       "--bootstrap-servers",
+                                       real_bootstrap(),
+                                       "--application-id",
+                                       app,
+                                       "--state-dir",
+                                       state_dir.string(),
+                                       "--redis",
+                                       "127.0.0.1:" + std::to_string(redis_port()),
+                                       "--events-topic",
+                                       events,
+                                       "--output-topic",
+                                       output,
+                                       "--gap",
+                                       "10s",
+                                       "--grace",
+                                       "5s",
+                                       "--idle-close",
+                                       "2s",
+                                       "--commit-interval",
+                                       "500ms"},
+                                      log);
 
   // Three sessions close on stream time; the last two after 2 s of idleness, once the wall
   // clock has carried stream time past their end + gap + grace (about 15 s).

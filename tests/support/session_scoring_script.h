@@ -70,8 +70,8 @@ class SessionScript {
       out.push_back({customer(who), e.dump(), at(rel)});
     };
     auto item = [](const char* sku, double price, int quantity) {
-      return nlohmann::json{{"sku", sku}, {"category", "toys"}, {"price", price},
-                            {"quantity", quantity}};
+      return nlohmann::json{
+          {"sku", sku}, {"category", "toys"}, {"price", price}, {"quantity", quantity}};
     };
     event("alice", "page_view", 1000, {{"sku", "sku-1"}, {"category", "toys"}});
     event("bob", "page_view", 2000);
@@ -132,12 +132,10 @@ class SessionScript {
     double cart = 0, revenue = 0;
   };
   nlohmann::json features(int64_t start, int64_t end, Counts c, double score) const {
-    return {{"views", c.views},         {"adds", c.adds},
-            {"removes", c.removes},     {"checkouts", c.checkouts},
-            {"failures", c.failures},   {"purchases", c.purchases},
-            {"cart_value", c.cart},     {"revenue", c.revenue},
-            {"window_start", at(start)}, {"window_end", at(end)},
-            {"score", score}};
+    return {{"views", c.views},         {"adds", c.adds},         {"removes", c.removes},
+            {"checkouts", c.checkouts}, {"failures", c.failures}, {"purchases", c.purchases},
+            {"cart_value", c.cart},     {"revenue", c.revenue},   {"window_start", at(start)},
+            {"window_end", at(end)},    {"score", score}};
   }
 
   int64_t base_;

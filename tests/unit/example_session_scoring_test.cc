@@ -80,8 +80,8 @@ void expect_sessions(const std::vector<ExpectedSession>& actual,
   ASSERT_EQ(actual.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(actual[i].customer, expected[i].customer) << "record " << i;
-    EXPECT_EQ(actual[i].features, expected[i].features) << "record " << i << " of "
-                                                        << actual[i].customer;
+    EXPECT_EQ(actual[i].features, expected[i].features)
+        << "record " << i << " of " << actual[i].customer;
   }
 }
 
