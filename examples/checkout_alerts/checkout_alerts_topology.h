@@ -57,7 +57,8 @@ inline nlohmann::json checkout_alert(const Windowed<std::string>& window, int64_
 inline void add_checkout_alerts(StreamsBuilder& builder, const CheckoutAlertsOptions& options) {
   const int64_t threshold = options.threshold;
   builder.stream<std::string, RetailEvent>(options.events_topic, retail_events_consumed())
-      .filter([](const std::string&, const RetailEvent& e) { return e.type == "checkout_failed"; },
+      .filter([](const std::string&,
+                 const RetailEvent& e) { return e.type == EventType::kCheckoutFailed; },
               Named::as("checkout-failed-only"))
       .group_by_key(Grouped<std::string, RetailEvent>::with_name("failures-by-customer"))
       .windowed_by(TimeWindows::of_size_and_grace(options.window, options.grace))

@@ -1,86 +1,91 @@
-// The two record types of the retail event contract (docs/retail-events.md) and their
-// serdes: a RetailEvent on `retail.events` (key customer_id) and an InventoryUpdate on
-// `retail.inventory` (key sku).
+// RetailEvent: one record of retail.events (docs/retail-events.md), and its serde.
 //
-// Parsing is strict where the apps depend on a field: a value that is not JSON, or lacks
-// `type`/`customer_id`/`ts` (events) or `sku`/`stock` (inventory), throws SerdeError from the
-// serde, so the source hands it to default.deserialization.exception.handler (log, count
-// and skip by default) instead of stopping the app in a later lambda.
+// The serde is strict on purpose: a value that is not JSON, or lacks `type`, `customer_id` or
+// `ts`, or has an unknown `type`, throws SerdeError, so the source node hands the record to
+// default.deserialization.exception.handler (log and continue by default) instead of the
+// topology seeing half an event.
 //
 //   builder.stream<std::string, RetailEvent>("retail.events", retail_events_consumed());
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
-#include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "eddy/dsl/consumed.h"
+#include "eddy/errors.h"
+#include "eddy/serde/serdes.h"
 
 namespace eddy::examples {
 
+enum class EventType {
+  kPageView,
+  kAddToCart,
+  kRemoveFromCart,
+  kCheckoutStarted,
+  kCheckoutFailed,
+  kPurchase
+};
+
+NLOHMANN_JSON_SERIALIZE_ENUM(EventType, {{EventType::kPageView, "page_view"},
+                                         {EventType::kAddToCart, "add_to_cart"},
+                                         {EventType::kRemoveFromCart, "remove_from_cart"},
+                                         {EventType::kCheckoutStarted, "checkout_started"},
+                                         {EventType::kCheckoutFailed, "checkout_failed"},
+                                         {EventType::kPurchase, "purchase"}})
+
 struct RetailEvent {
   std::string event_id;
-  std::string type;  // page_view, add_to_cart, ..., checkout_failed, purchase
+  EventType type = EventType::kPageView;
   std::string customer_id;
-  std::optional<std::string> sku;  // absent on checkout_started / checkout_failed
-  std::optional<std::string> category;
-  std::optional<double> price;
-  std::optional<int64_t> quantity;
-  int64_t ts = 0;  // event time, epoch ms
+  std::string sku;       // empty when absent
+  std::string category;  // empty when absent
+  double price = 0;      // 0 when absent
+  int64_t quantity = 1;  // 1 when absent
+  int64_t ts = 0;        // event time, epoch ms
+
+  // price × quantity: what this event moves into (or out of) a cart, or pays.
+  double amount() const { return price * static_cast<double>(quantity); }
 };
-
-struct InventoryUpdate {
-  std::string sku;
-  int64_t stock = 0;
-  int64_t ts = 0;
-};
-
-namespace detail {
-template <typename T>
-void read_optional(const nlohmann::json& j, const char* name, std::optional<T>& out) {
-  const auto it = j.find(name);
-  if (it != j.end() && !it->is_null()) out = it->get<T>();
-}
-}  // namespace detail
-
-// nlohmann hooks (found by ADL): `at()` and `get()` throw nlohmann exceptions on a missing
-// or mistyped field, which serdes::json<T>() turns into SerdeError.
-inline void from_json(const nlohmann::json& j, RetailEvent& e) {
-  e.type = j.at("type").get<std::string>();
-  e.customer_id = j.at("customer_id").get<std::string>();
-  e.ts = j.at("ts").get<int64_t>();
-  e.event_id = j.value("event_id", std::string());
-  detail::read_optional(j, "sku", e.sku);
-  detail::read_optional(j, "category", e.category);
-  detail::read_optional(j, "price", e.price);
-  detail::read_optional(j, "quantity", e.quantity);
-}
 
 inline void to_json(nlohmann::json& j, const RetailEvent& e) {
   j = {{"event_id", e.event_id}, {"type", e.type}, {"customer_id", e.customer_id}, {"ts", e.ts}};
-  if (e.sku) j["sku"] = *e.sku;
-  if (e.category) j["category"] = *e.category;
-  if (e.price) j["price"] = *e.price;
-  if (e.quantity) j["quantity"] = *e.quantity;
+  if (!e.sku.empty()) j["sku"] = e.sku;
+  if (!e.category.empty()) j["category"] = e.category;
+  if (e.type != EventType::kCheckoutStarted && e.type != EventType::kCheckoutFailed) {
+    j["price"] = e.price;
+    j["quantity"] = e.quantity;
+  }
 }
 
-inline void from_json(const nlohmann::json& j, InventoryUpdate& u) {
-  u.sku = j.at("sku").get<std::string>();
-  u.stock = j.at("stock").get<int64_t>();
-  u.ts = j.value("ts", int64_t{0});
+inline void from_json(const nlohmann::json& j, RetailEvent& e) {
+  const std::string type = j.at("type").get<std::string>();
+  e.type = nlohmann::json(type).get<EventType>();
+  // NLOHMANN_JSON_SERIALIZE_ENUM maps an unknown string to the first enumerator: reject it.
+  if (type != nlohmann::json(e.type).get<std::string>()) {
+    throw SerdeError("retail event: unknown type '" + type + "'");
+  }
+  e.customer_id = j.at("customer_id").get<std::string>();
+  e.ts = j.at("ts").get<int64_t>();
+  e.event_id = j.value("event_id", std::string());
+  e.sku = j.value("sku", std::string());
+  e.category = j.value("category", std::string());
+  e.price = j.value("price", 0.0);
+  e.quantity = j.value("quantity", int64_t{1});
 }
 
-inline void to_json(nlohmann::json& j, const InventoryUpdate& u) {
-  j = {{"sku", u.sku}, {"stock", u.stock}, {"ts", u.ts}};
+// Values of retail.events: JSON, strict (see above).
+inline Serde<RetailEvent> retail_event_serde() {
+  return serdes::json<RetailEvent>();
 }
 
-// retail.events with the event time taken from the value's `ts` (the contract's event time;
-// the load generator also stamps the Kafka record with it, so both agree).
+// How every app reads retail.events: string keys, strict JSON values, event time from `ts`.
 inline Consumed<std::string, RetailEvent> retail_events_consumed() {
-  return Consumed<std::string, RetailEvent>{}.with_timestamp_extractor(
+  auto consumed = Consumed<std::string, RetailEvent>::with(serdes::string(), retail_event_serde());
+  consumed.with_timestamp_extractor(
       [](const std::string&, const RetailEvent& event, int64_t) { return event.ts; });
+  return consumed;
 }
 
 }  // namespace eddy::examples

@@ -20,6 +20,7 @@
 #include <string>
 #include <utility>
 
+#include "common/inventory_update.h"
 #include "common/retail_event.h"
 #include "eddy/dsl/streams_builder.h"
 #include "eddy/sink/feature_sink.h"
@@ -76,10 +77,10 @@ inline void add_trending_skus(StreamsBuilder& builder, const TrendingSkusOptions
       builder.stream<std::string, RetailEvent>(options.events_topic, retail_events_consumed())
           .filter(
               [](const std::string&, const RetailEvent& e) {
-                return e.type == "page_view" && e.sku && !e.sku->empty();
+                return e.type == EventType::kPageView && !e.sku.empty();
               },
               Named::as("page-views-with-sku"))
-          .select_key([](const std::string&, const RetailEvent& e) { return *e.sku; },
+          .select_key([](const std::string&, const RetailEvent& e) { return e.sku; },
                       Named::as("key-by-sku"))
           .repartition(Repartitioned<std::string, RetailEvent>::as("views-by-sku"))
           .left_join(

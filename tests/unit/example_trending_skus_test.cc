@@ -129,15 +129,14 @@ TEST(TrendingSkus, FinalWindowCountsSkipOutOfStockViewsAndRankTheLatestWindow) {
   events.pipe_input("c2", view("c2", "sku-b", 14000), 14000);  // counted now
   inventory.pipe_input("sku-c", stock("sku-c", 0, 15000), 15000);
   events.pipe_input("c3", view("c3", "sku-c", 16000), 16000);  // not counted now
-  events.pipe_input("c4",
-                    nlohmann::json{{"type", "add_to_cart"},
-                                   {"customer_id", "c4"},
-                                   {"sku", "sku-a"},
-                                   {"ts", 17000}}
-                        .dump(),
-                    17000);                                   // not a view
+  events.pipe_input(
+      "c4",
+      nlohmann::json{
+          {"type", "add_to_cart"}, {"customer_id", "c4"}, {"sku", "sku-a"}, {"ts", 17000}}
+          .dump(),
+      17000);                                                // not a view
   events.pipe_input("c1", view("c1", "sku-a", 9000), 9000);  // out of order, [0,30s) open
-  EXPECT_TRUE(out.is_empty());  // no window has closed yet
+  EXPECT_TRUE(out.is_empty());                               // no window has closed yet
 
   // 31 s closes [0, 30s).
   events.pipe_input("c1", view("c1", "sku-a", 31000), 31000);
