@@ -60,11 +60,10 @@ int main(int argc, char** argv) {
     // Reads from the earliest offset on first start. Inputs are created when missing so the
     // app may start before the producer; the inventory is a table, so compacted. The output
     // is keyed by sku like the inventory, so it gets the inventory's partition count.
-    ex::create_topics_if_missing(
-        config, {{.name = trending.events_topic, .partitions = partitions},
-                 {.name = trending.inventory_topic,
-                  .partitions = partitions,
-                  .configs = {{"cleanup.policy", "compact"}}}});
+    ex::create_topics_if_missing(config, {{.name = trending.events_topic, .partitions = partitions},
+                                          {.name = trending.inventory_topic,
+                                           .partitions = partitions,
+                                           .configs = {{"cleanup.policy", "compact"}}}});
     const int output_partitions =
         ex::topic_partitions(config, trending.inventory_topic).value_or(partitions);
     ex::create_topics_if_missing(
