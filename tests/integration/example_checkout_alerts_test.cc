@@ -100,12 +100,11 @@ TEST(ExampleCheckoutAlerts, BinaryAlertsOncePerWindowAtTheThreshold) {
 
   const auto state_dir = std::filesystem::temp_directory_path() / app;
   const std::string log = (std::filesystem::temp_directory_path() / (app + ".log")).string();
-  testing_support::ChildProcess child({EDDY_CHECKOUT_ALERTS_BINARY, "--bootstrap-servers",
-                                       real_bootstrap(), "--application-id", app, "--state-dir",
-                                       state_dir.string(), "--events-topic", events,
-                                       "--alerts-topic", alerts, "--window", "10s", "--threshold",
-                                       "3", "--commit-interval", "500ms"},
-                                      log);
+  testing_support::ChildProcess child(
+      {EDDY_CHECKOUT_ALERTS_BINARY, "--bootstrap-servers", real_bootstrap(), "--application-id",
+       app, "--state-dir", state_dir.string(), "--events-topic", events, "--alerts-topic", alerts,
+       "--window", "10s", "--threshold", "3", "--commit-interval", "500ms"},
+      log);
 
   // The app creates its output topic; subscribe once it exists.
   {
@@ -133,8 +132,7 @@ TEST(ExampleCheckoutAlerts, BinaryAlertsOncePerWindowAtTheThreshold) {
   }
   EXPECT_EQ(child.terminate(), 0) << "see " << log;  // SIGTERM: a clean close
 
-  EXPECT_EQ(published, (std::vector<Published>{alert("c1", base, 3),
-                                               alert("c2", base + 10000, 3),
+  EXPECT_EQ(published, (std::vector<Published>{alert("c1", base, 3), alert("c2", base + 10000, 3),
                                                alert("c1", base + 20000, 3)}))
       << "see " << log;
   std::filesystem::remove_all(state_dir);

@@ -77,9 +77,9 @@ class Script {
                       base_ + at});
   }
   void stock(const std::string& sku, int64_t units, int64_t at) {
-    inventory.push_back(
-        {sku, nlohmann::json{{"sku", sku}, {"stock", units}, {"ts", base_ + at}}.dump(),
-         base_ + at});
+    inventory.push_back({sku,
+                         nlohmann::json{{"sku", sku}, {"stock", units}, {"ts", base_ + at}}.dump(),
+                         base_ + at});
   }
   struct Record {
     std::string key;
@@ -124,29 +124,45 @@ TEST(ExampleTrendingSkus, BinaryPublishesFinalWindowCountsAndKeepsTheLatestWindo
   one.view("c2", "sku-b", 2000);  // stock 0: not counted
   one.view("c3", "sku-c", 3000);
   one.events.push_back({"c1", "not json", base + 3500});
-  one.events.push_back({"c4",
-                        nlohmann::json{{"type", "add_to_cart"},
-                                       {"customer_id", "c4"},
-                                       {"sku", "sku-a"},
-                                       {"ts", base + 4000}}
-                            .dump(),
-                        base + 4000});              // not a view
-  one.view("c1", "sku-a", 12000);                  // closes [-20 s, 10 s)
-  one.view("c1", "sku-a", 9000);                   // out of order: late for [-20, 10), counted
-                                                   // in [-10, 20) and [0, 30)
-  one.view("c5", "sku-d", 31000);                  // closes [-10, 20) and [0, 30)
+  one.events.push_back(
+      {"c4",
+       nlohmann::json{
+           {"type", "add_to_cart"}, {"customer_id", "c4"}, {"sku", "sku-a"}, {"ts", base + 4000}}
+           .dump(),
+       base + 4000});              // not a view
+  one.view("c1", "sku-a", 12000);  // closes [-20 s, 10 s)
+  one.view("c1", "sku-a", 9000);   // out of order: late for [-20, 10), counted
+                                   // in [-10, 20) and [0, 30)
+  one.view("c5", "sku-d", 31000);  // closes [-10, 20) and [0, 30)
   produce(inventory, one.inventory);
   produce(events, one.events);
 
   const auto state_dir = std::filesystem::temp_directory_path() / app;
   const std::string log = (std::filesystem::temp_directory_path() / (app + ".log")).string();
-  testing_support::ChildProcess child(
-      {EDDY_TRENDING_SKUS_BINARY, "--bootstrap-servers", real_bootstrap(), "--application-id", app,
-       "--state-dir", state_dir.string(), "--events-topic", events, "--inventory-topic",
-       inventory, "--trending-topic", trending, "--window", "30s", "--advance", "10s", "--redis",
-       "127.0.0.1:" + std::to_string(redis_port()), "--sorted-set", sorted_set,
-       "--commit-interval", "500ms"},
-      log);
+  testing_support::ChildProcess child({EDDY_TRENDING_SKUS_BINARY,
+                                       "--bootstrap-servers",
+                                       real_bootstrap(),
+                                       "--application-id",
+                                       app,
+                                       "--state-dir",
+                                       state_dir.string(),
+                                       "--events-topic",
+                                       events,
+                                       "--inventory-topic",
+                                       inventory,
+                                       "--trending-topic",
+                                       trending,
+                                       "--window",
+                                       "30s",
+                                       "--advance",
+                                       "10s",
+                                       "--redis",
+                                       "127.0.0.1:" + std::to_string(redis_port()),
+                                       "--sorted-set",
+                                       sorted_set,
+                                       "--commit-interval",
+                                       "500ms"},
+                                      log);
   {
     kafka::Admin admin(real_props());
     const auto deadline = std::chrono::steady_clock::now() + 60s;
@@ -217,8 +233,8 @@ TEST(ExampleTrendingSkus, BinaryPublishesFinalWindowCountsAndKeepsTheLatestWindo
 
   consumer.close();
   EXPECT_EQ(child.terminate(), 0) << "see " << log;  // SIGTERM: a clean close
-  freeReplyObject(redisCommand(redis, "DEL %s eddy:versions:%s", sorted_set.c_str(),
-                               sorted_set.c_str()));
+  freeReplyObject(
+      redisCommand(redis, "DEL %s eddy:versions:%s", sorted_set.c_str(), sorted_set.c_str()));
   redisFree(redis);
   std::filesystem::remove_all(state_dir);
 }
