@@ -13,6 +13,7 @@
 //   redis-cli ZREVRANGE trending 0 9 WITHSCORES
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 
@@ -83,10 +84,14 @@ int main(int argc, char** argv) {
     eddy::StreamsBuilder builder;
     ex::add_trending_skus(builder, trending);
     eddy::KafkaStreams streams(builder.build(config), config);
-    const int exit_code = ex::run_until_signal(streams);
+    // records_processed() counts running threads only, so sample it while running.
+    int64_t processed = 0;
+    ex::RunOptions run;
+    run.on_tick = [&] { processed = std::max(processed, streams.records_processed()); };
+    const int exit_code = ex::run_until_signal(streams, run);
     if (trending.ranking_sink) trending.ranking_sink->close();
-    std::fprintf(stderr, "eddy-trending-skus: %lld records processed\n",
-                 static_cast<long long>(streams.records_processed()));
+    std::fprintf(stderr, "eddy-trending-skus: %lld records processed (as of the last second)\n",
+                 static_cast<long long>(processed));
     return exit_code;
   } catch (const eddy::Error& e) {
     std::fprintf(stderr, "eddy-trending-skus: %s\n", e.what());
