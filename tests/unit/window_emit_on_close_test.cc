@@ -84,9 +84,8 @@ TEST(EmitOnWindowClose, SlidingWindowsEmitOnceStreamTimeMinusGraceIsPastTheEnd) 
                               // it, and its right window [13,23] holds 15 and 20
   EXPECT_TRUE(out.is_empty());
   in.pipe_input("a", 1, 40);  // close time 38 > every end above
-  EXPECT_EQ(test::read_windowed(out), (std::vector<Out>{{"a", 10, 20, 3, 20},
-                                                        {"a", 13, 23, 2, 20},
-                                                        {"a", 16, 26, 1, 20}}));
+  EXPECT_EQ(test::read_windowed(out),
+            (std::vector<Out>{{"a", 10, 20, 3, 20}, {"a", 13, 23, 2, 20}, {"a", 16, 26, 1, 20}}));
   EXPECT_EQ(driver.late_dropped_records(), 2);
 }
 
