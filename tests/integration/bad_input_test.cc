@@ -28,8 +28,12 @@ using testing_support::unique_name;
 struct PageView {
   std::string page;
 };
-void to_json(nlohmann::json& j, const PageView& v) { j = {{"page", v.page}}; }
-void from_json(const nlohmann::json& j, PageView& v) { j.at("page").get_to(v.page); }
+void to_json(nlohmann::json& j, const PageView& v) {
+  j = {{"page", v.page}};
+}
+void from_json(const nlohmann::json& j, PageView& v) {
+  j.at("page").get_to(v.page);
+}
 
 // A record copied out of the consumer (a kafka::Message must not outlive its consumer).
 struct Read {
@@ -50,8 +54,8 @@ std::vector<Read> read_all(const std::string& topic, int partitions) {
     auto batch = reader.poll_batch(5000, 250ms);
     empty = batch.empty() ? empty + 1 : 0;
     for (const auto& m : batch) {
-      out.push_back({std::string(m.key().value_or("")), std::string(m.value().value_or("")),
-                     m.headers()});
+      out.push_back(
+          {std::string(m.key().value_or("")), std::string(m.value().value_or("")), m.headers()});
     }
   }
   return out;
@@ -104,14 +108,14 @@ TEST(BadInput, MalformedRecordsGoToTheDeadLetterTopicAndGoodCountsAreExact) {
       .count(Materialized<std::string, int64_t>::as("view-counts"))
       .to_stream()
       .to(output);
-  auto config = StreamsConfig::from_properties(
-      {{"application.id", app},
-       {"bootstrap.servers", real_bootstrap()},
-       {"state.dir", state_dir},
-       {"processing.guarantee", "exactly_once_v2"},
-       {"default.deserialization.exception.handler", "dead_letter"},
-       {"errors.dead.letter.queue.topic.name", dead_letters},
-       {"poll.ms", "20"}});
+  auto config =
+      StreamsConfig::from_properties({{"application.id", app},
+                                      {"bootstrap.servers", real_bootstrap()},
+                                      {"state.dir", state_dir},
+                                      {"processing.guarantee", "exactly_once_v2"},
+                                      {"default.deserialization.exception.handler", "dead_letter"},
+                                      {"errors.dead.letter.queue.topic.name", dead_letters},
+                                      {"poll.ms", "20"}});
   {
     KafkaStreams streams(builder.build(config), config);
     streams.start();

@@ -33,9 +33,13 @@ TEST(LateRecordsOnKafka, TheLateTopicIsCreatedAtStartAndGetsTheRecordWithItsReas
   const int64_t base = testing_support::recent_ms() / 10'000 * 10'000;
   {
     kafka::Producer producer({.properties = real_props()});
-    producer.send({.topic = input, .partition = 0, .key = "a", .value = "on-time", .timestamp = base});
     producer.send(
-        {.topic = input, .partition = 0, .key = "a", .value = "closer", .timestamp = base + 60'000});
+        {.topic = input, .partition = 0, .key = "a", .value = "on-time", .timestamp = base});
+    producer.send({.topic = input,
+                   .partition = 0,
+                   .key = "a",
+                   .value = "closer",
+                   .timestamp = base + 60'000});
     producer.send(
         {.topic = input, .partition = 0, .key = "a", .value = "too-late", .timestamp = base + 5});
     producer.flush(30s);
@@ -48,9 +52,9 @@ TEST(LateRecordsOnKafka, TheLateTopicIsCreatedAtStartAndGetsTheRecordWithItsReas
       .with_late_records({.topic = late_topic})
       .count()
       .to_stream()
-      .to(output, Produced<Windowed<std::string>, std::optional<int64_t>>::with(
-                      serdes::time_windowed(serdes::string(), 10'000),
-                      serdes::nullable(serdes::int64())));
+      .to(output,
+          Produced<Windowed<std::string>, std::optional<int64_t>>::with(
+              serdes::time_windowed(serdes::string(), 10'000), serdes::nullable(serdes::int64())));
   auto config = StreamsConfig::from_properties({{"application.id", app},
                                                 {"bootstrap.servers", real_bootstrap()},
                                                 {"state.dir", state_dir},
