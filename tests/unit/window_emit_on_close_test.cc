@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "window_test_support.h"
 
@@ -113,8 +114,12 @@ TEST(EmitOnWindowClose, RestartNeitherRepeatsNorLosesFinalResults) {
 }
 
 TEST(EmitOnWindowClose, DeclaresAProgressStoreWithAChangelog) {
-  const auto description = counts_on_close(TimeWindows::of_size_with_no_grace(10ms)).describe();
-  EXPECT_NE(description.find("counts-emit-progress"), std::string::npos) << description;
+  const auto topology = counts_on_close(TimeWindows::of_size_with_no_grace(10ms));
+  EXPECT_NE(topology.describe().find("counts-emit-progress"), std::string::npos);
+  const auto changelogs = topology.changelog_topics();
+  EXPECT_EQ(changelogs, (std::set<std::string>{
+                            test_config().application_id + "-counts-changelog",
+                            test_config().application_id + "-counts-emit-progress-changelog"}));
 }
 
 }  // namespace
