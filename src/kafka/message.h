@@ -1,4 +1,7 @@
 // A consumed Kafka record: owns librdkafka's message and gives views into it.
+// Every Message must be destroyed before the Consumer that returned it: librdkafka's
+// rd_kafka_destroy() waits for all of its messages, so one that outlives the consumer makes
+// the consumer's destructor block forever.
 #pragma once
 
 #include <cstdint>

@@ -18,7 +18,7 @@ void ensure_internal_topics(kafka::Admin& admin, const std::vector<InternalTopic
                          .configs = topic.configs});
       continue;
     }
-    if (it->second != topic.partitions) {
+    if (topic.partitions_must_match && it->second != topic.partitions) {
       throw TopologyError("internal topic '" + topic.name + "' has " + std::to_string(it->second) +
                           " partitions but the topology needs " + std::to_string(topic.partitions) +
                           "; the input topics changed size. Reset the application (delete its "

@@ -15,10 +15,14 @@ struct InternalTopic {
   std::string name;  // full name, e.g. "<application.id>-counts-changelog"
   int partitions = 1;
   Properties configs;  // cleanup.policy=compact for changelogs, etc.
+  // false: a topic the user may have created with any partition count (a late-record topic);
+  // it is only created when missing, never checked.
+  bool partitions_must_match = true;
 };
 
-// Creates missing topics; throws TopologyError naming the topic when an existing one has a
-// different partition count (say how to fix: reset the application or delete the topic).
+// Creates missing topics; throws TopologyError naming the topic when an existing one that
+// must match has a different partition count (say how to fix: reset the application or delete
+// the topic).
 void ensure_internal_topics(kafka::Admin& admin, const std::vector<InternalTopic>& topics,
                             int replication_factor);
 

@@ -79,6 +79,13 @@ std::vector<InternalTopic> plan_internal_topics(const Topology& topology, kafka:
       out.push_back({changelog->second, tasks[sub.id], changelog_topic_configs(entry.spec)});
     }
   }
+  // Late-record topics, with as many partitions as the operator's sub-topology has tasks.
+  for (const auto& [topic, sub] : plan.side_topics) {
+    out.push_back({.name = topic,
+                   .partitions = std::max(1, tasks[sub]),
+                   .configs = {{"cleanup.policy", "delete"}},
+                   .partitions_must_match = false});
+  }
   return out;
 }
 

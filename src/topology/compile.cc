@@ -144,6 +144,7 @@ TopologyPlan compile(const LogicalGraph& graph, const std::string& application_i
       if (!graph.stores.at(s).global) sub.stores.insert(s);
     }
     if (node.internal_sink) plan.repartition_topics.insert(pn.node.sink_topic);
+    for (const auto& t : node.side_topics) plan.side_topics.emplace(t, sub.id);
   }
   for (int id : plan.global_nodes) {
     for (const auto& t : plan.nodes[id].node.source_topics) {

@@ -32,6 +32,7 @@ struct TopologyPlan {
   std::map<std::string, StoreEntry> stores;         // by name
   std::map<std::string, std::string> changelogs;    // store -> changelog topic (logging ones)
   std::set<std::string> repartition_topics;         // full names
+  std::map<std::string, int> side_topics;           // late-record topic -> writing sub-topology
   std::map<std::string, int> topic_to_subtopology;  // source topic -> sub-topology
   std::map<std::string, int> topic_to_source;       // source topic -> source node id
   std::set<std::string> global_topics;

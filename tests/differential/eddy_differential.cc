@@ -68,25 +68,31 @@ std::string run(const Case& c) {
   const bool sum = c.header.count("op") != 0 && c.header.at("op") == "sum";
   const std::chrono::milliseconds grace(c.param("grace"));
   const std::string kind = c.header.at("window");
+  const std::string emit = c.header.count("emit") != 0 ? c.header.at("emit") : "";
+  const EmitStrategy strategy =
+      emit == "close" ? EmitStrategy::on_window_close() : EmitStrategy::on_window_update();
   Table table = [&] {
     if (kind == "time") {
       auto w = TimeWindows::of_size_and_grace(std::chrono::milliseconds(c.param("size")), grace);
       if (c.header.count("advance") != 0) {
         w = w.advance_by(std::chrono::milliseconds(c.param("advance")));
       }
-      return aggregate(grouped.windowed_by(w), sum);
+      return aggregate(grouped.windowed_by(w).emit_strategy(strategy), sum);
     }
     if (kind == "sliding") {
-      return aggregate(grouped.windowed_by(SlidingWindows::of_time_difference_and_grace(
-                           std::chrono::milliseconds(c.param("diff")), grace)),
+      return aggregate(grouped
+                           .windowed_by(SlidingWindows::of_time_difference_and_grace(
+                               std::chrono::milliseconds(c.param("diff")), grace))
+                           .emit_strategy(strategy),
                        sum);
     }
+    if (emit == "close") throw std::runtime_error("emit=close: sessions do not support it yet");
     if (kind != "session") throw std::runtime_error("unknown window kind '" + kind + "'");
     return aggregate(grouped.windowed_by(SessionWindows::of_inactivity_gap_and_grace(
                          std::chrono::milliseconds(c.param("gap")), grace)),
                      sum);
   }();
-  if (c.header.count("emit") != 0 && c.header.at("emit") == "final") {
+  if (emit == "final") {
     table = table.suppress(Suppressed::until_window_closes());
   }
   table.to_stream()

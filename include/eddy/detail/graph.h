@@ -40,6 +40,9 @@ struct GraphNode {
   bool internal_source = false;
   std::string sink_topic;  // sinks
   bool internal_sink = false;
+  // User topics the node writes besides a sink (a windowed operator's late-record topic); the
+  // runtime creates them at start when missing.
+  std::vector<std::string> side_topics;
   bool global = false;  // part of the global (non-task) graph
   NodeFactory factory;
 };

@@ -8,7 +8,8 @@
 // record if ts falls in it, and its own right window [ts + 1, ts + 1 + diff] when later
 // records exist within diff. Records before diff go to the window [0, diff]. A window is
 // updated only while end >= stream time - grace; a record with ts + 1 + diff <= stream time -
-// grace is dropped whole.
+// grace is dropped whole. With the emit strategy on_window_close, updates are not forwarded;
+// each window's final aggregate is, once stream time - grace > its end (window_close_emitter.h).
 #pragma once
 
 #include <algorithm>
@@ -28,7 +29,8 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
   using Init = std::function<VA()>;  // empty: reduce
   using Agg = std::function<VA(const K&, const V&, const VA&)>;
   SlidingWindowAggregateNode(std::string name, std::string store, SlidingWindows windows,
-                             Serde<K> ks, Serde<VA> as, Init init, Agg agg, LateReporter<K, V> late)
+                             Serde<K> ks, Serde<VA> as, Init init, Agg agg, LateReporter<K, V> late,
+                             WindowCloseEmitter emitter = {})
       : Node<K, V, Windowed<K>, std::optional<VA>>(std::move(name)),
         store_name_(std::move(store)),
         diff_(windows.time_difference_ms()),
@@ -37,11 +39,13 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
         codec_{std::move(as), {}},
         init_(std::move(init)),
         agg_(std::move(agg)),
-        late_(std::move(late)) {}
+        late_(std::move(late)),
+        emitter_(std::move(emitter)) {}
 
   void init(TaskContext& context) override {
     NodeInstance::init(context);
     store_ = lookup_store_as<BytesWindowStore*>(context, store_name_, this->name(), "window");
+    emitter_.init(context, store_, this->name());
   }
 
   void process(const K& key, const V& value, Stamp stamp) override {
@@ -52,6 +56,13 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
     const int64_t ts = stamp.timestamp;
     observed_ = std::max(observed_, ts);
     close_ = observed_ - grace_;
+    // Only a record that advances stream time closes windows; it is neither late nor early
+    // for windows that exist, so emitting first gives Kafka Streams' output.
+    emitter_.emit_closed(close_, [this](const WindowCloseEmitter::Closed& c) {
+      auto [agg, agg_ts] = codec_.decode(c.value);
+      this->out_.forward(Windowed<K>{key_serde_.deserialize(c.key), c.start, c.start + diff_},
+                         std::optional<VA>(std::move(agg)), Stamp{agg_ts, false});
+    });
     key_ = &key;
     value_ = &value;
     ts_ = ts;
@@ -169,6 +180,7 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
       next = VA(*value_);
     }
     store_->put(key_buf_, codec_.encode(*next, out_ts), start);
+    if (emitter_.enabled()) return;
     this->out_.forward(Windowed<K>{*key_, start, end}, next, Stamp{out_ts, false});
   }
 
@@ -176,6 +188,7 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
   void create_right(const std::pair<VA, int64_t>& agg) {
     const int64_t start = ts_ + 1;
     store_->put(key_buf_, codec_.encode(agg.first, agg.second), start);
+    if (emitter_.enabled()) return;
     this->out_.forward(Windowed<K>{*key_, start, start + diff_}, std::optional<VA>(agg.first),
                        Stamp{agg.second, false});
   }
@@ -198,6 +211,7 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
   Init init_;
   Agg agg_;
   LateReporter<K, V> late_;
+  WindowCloseEmitter emitter_;
   BytesWindowStore* store_ = nullptr;
   int64_t observed_ = -1;
   // The record being processed.

@@ -16,6 +16,7 @@
 
 #include "eddy/detail/late_reporter.h"
 #include "eddy/detail/node.h"
+#include "eddy/detail/window_close_emitter.h"
 #include "eddy/dsl/windowed.h"
 #include "eddy/dsl/windows.h"
 #include "eddy/state/bytes_stores.h"
@@ -53,14 +54,17 @@ struct StampedValueCodec {
 
 // count / reduce / aggregate over TimeWindows. For each window [start, start + size) holding
 // the record: if end > stream time - grace the aggregate is updated and forwarded (timestamp:
-// max of the window's records), else the record is late for that window and dropped.
+// max of the window's records), else the record is late for that window and dropped. With the
+// emit strategy on_window_close, updates are not forwarded; each window's final aggregate is,
+// once it closes (see window_close_emitter.h).
 template <typename K, typename V, typename VA>
 class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, std::optional<VA>> {
  public:
   using Init = std::function<VA()>;  // empty: reduce (the first value is the aggregate)
   using Agg = std::function<VA(const K&, const V&, const VA&)>;
   TimeWindowAggregateNode(std::string name, std::string store, TimeWindows windows, Serde<K> ks,
-                          Serde<VA> as, Init init, Agg agg, LateReporter<K, V> late)
+                          Serde<VA> as, Init init, Agg agg, LateReporter<K, V> late,
+                          WindowCloseEmitter emitter = {})
       : Node<K, V, Windowed<K>, std::optional<VA>>(std::move(name)),
         store_name_(std::move(store)),
         windows_(windows),
@@ -68,11 +72,13 @@ class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, std::option
         codec_{std::move(as), {}},
         init_(std::move(init)),
         agg_(std::move(agg)),
-        late_(std::move(late)) {}
+        late_(std::move(late)),
+        emitter_(std::move(emitter)) {}
 
   void init(TaskContext& context) override {
     NodeInstance::init(context);
     store_ = lookup_store_as<BytesWindowStore*>(context, store_name_, this->name(), "window");
+    emitter_.init(context, store_, this->name());
   }
 
   void process(const K& key, const V& value, Stamp stamp) override {
@@ -83,6 +89,12 @@ class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, std::option
     const int64_t ts = stamp.timestamp;
     observed_ = std::max(observed_, ts);
     const int64_t close_time = observed_ - windows_.grace_ms();
+    emitter_.emit_closed(close_time, [this](const WindowCloseEmitter::Closed& c) {
+      auto [agg, agg_ts] = codec_.decode(c.value);
+      this->out_.forward(
+          Windowed<K>{key_serde_.deserialize(c.key), c.start, c.start + windows_.size_ms()},
+          std::optional<VA>(std::move(agg)), Stamp{agg_ts, false});
+    });
     key_buf_.clear();
     key_serde_.serialize(key, key_buf_);
     std::optional<int64_t> first_late;
@@ -105,7 +117,9 @@ class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, std::option
         next = VA(value);
       }
       store_->put(key_buf_, codec_.encode(*next, out_ts), start);
-      this->out_.forward(Windowed<K>{key, start, end}, next, Stamp{out_ts, false});
+      if (!emitter_.enabled()) {
+        this->out_.forward(Windowed<K>{key, start, end}, next, Stamp{out_ts, false});
+      }
     }
     if (first_late) {
       const int64_t end = *first_late + windows_.size_ms();
@@ -124,6 +138,7 @@ class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, std::option
   Init init_;
   Agg agg_;
   LateReporter<K, V> late_;
+  WindowCloseEmitter emitter_;
   BytesWindowStore* store_ = nullptr;
   int64_t observed_ = -1;
   std::string key_buf_;

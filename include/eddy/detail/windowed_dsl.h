@@ -54,4 +54,20 @@ inline void declare_windowed_store(LogicalGraph& graph, const std::string& name,
   graph.add_store(std::move(entry));
 }
 
+// Declares the late-record topic of windowed operator `node` (if any) so it is created at start.
+inline void declare_late_topic(LogicalGraph& graph, int node, const std::string& topic) {
+  if (!topic.empty()) graph.nodes[static_cast<size_t>(node)].side_topics.push_back(topic);
+}
+
+// The key-value store in which the emit strategy on_window_close remembers which windows of
+// `window_store` went out (raw bytes, one entry). Returns its name.
+inline std::string declare_emit_progress_store(LogicalGraph& graph, const std::string& window_store,
+                                               bool persistent, bool logging,
+                                               const std::string& created_by) {
+  const std::string name = window_store + "-emit-progress";
+  declare_kv_store(graph, name, persistent, logging, /*caching=*/false, created_by);
+  graph.stores[name].timestamped = false;
+  return name;
+}
+
 }  // namespace eddy::detail

@@ -36,7 +36,8 @@ struct LateRecords {
   // Called on the task's thread for every dropped record; must not throw. Default: none.
   std::function<void(const LateRecord&)> handler;
   // Topic the dropped record is written to (same key and value bytes and timestamp, plus a
-  // header "eddy.late.reason"). The runtime produces to it like any sink. Default: none.
+  // header "eddy.late.reason"). The runtime creates it at start when it is missing (as many
+  // partitions as the operator has tasks; an existing topic is used as it is). Default: none.
   std::string topic;
 };
 

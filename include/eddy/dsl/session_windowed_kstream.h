@@ -112,6 +112,7 @@ class SessionWindowedKStream {
         },
         {store});
     graph.window_close_ms[id] = windows_.gap_ms() + windows_.grace_ms();
+    detail::declare_late_topic(graph, id, late_.topic);
     return KTable<Windowed<K>, VA>(stream_.graph(), id, store,
                                    serdes::session_windowed(in.key_serde), as,
                                    std::move(in.topics));

@@ -17,6 +17,7 @@
 
 #include "eddy/detail/sliding_window_node.h"
 #include "eddy/detail/windowed_dsl.h"
+#include "eddy/dsl/emit_strategy.h"
 #include "eddy/dsl/late_records.h"
 #include "eddy/dsl/materialized.h"
 #include "eddy/dsl/windowed.h"
@@ -37,6 +38,14 @@ class SlidingWindowedKStream {
   SlidingWindowedKStream with_late_records(LateRecords late) const {
     SlidingWindowedKStream copy = *this;
     copy.late_ = std::move(late);
+    return copy;
+  }
+
+  // When results are forwarded: every update (default) or one final result per window when
+  // it closes (see emit_strategy.h).
+  SlidingWindowedKStream emit_strategy(EmitStrategy strategy) const {
+    SlidingWindowedKStream copy = *this;
+    copy.emit_ = strategy;
     return copy;
   }
 
@@ -83,6 +92,7 @@ class SlidingWindowedKStream {
   Grouped<K, V> grouped_;
   SlidingWindows windows_;
   LateRecords late_;
+  EmitStrategy emit_ = EmitStrategy::on_window_update();
 };
 
 template <typename K, typename V>
@@ -106,16 +116,24 @@ KTable<Windowed<K>, VA> SlidingWindowedKStream<K, V>::do_aggregate(
                                  2 * windows_.time_difference_ms() + windows_.grace_ms(),
                                  windows_.time_difference_ms(), name);
   detail::LateReporter<K, V> late(late_, in.key_serde, in.value_serde);
+  std::vector<std::string> stores{store};
+  detail::WindowCloseEmitter emitter;
+  if (emit_.on_close()) {
+    stores.push_back(
+        detail::declare_emit_progress_store(graph, store, m.persistent, m.logging, name));
+    emitter = detail::WindowCloseEmitter(stores.back(), windows_.time_difference_ms() + 1, 1);
+  }
   const SlidingWindows windows = windows_;
   auto ks = in.key_serde;
   const int id = detail::add_processor(
       graph, name, "windowed aggregation", {in.node},
-      [name, store, windows, ks, as, init, agg, late](const detail::ResolvedNode&) {
+      [name, store, windows, ks, as, init, agg, late, emitter](const detail::ResolvedNode&) {
         return std::make_unique<detail::SlidingWindowAggregateNode<K, V, VA>>(
-            name, store, windows, ks, as, init, agg, late);
+            name, store, windows, ks, as, init, agg, late, emitter);
       },
-      {store});
+      stores);
   graph.window_close_ms[id] = windows_.grace_ms();
+  detail::declare_late_topic(graph, id, late_.topic);
   return KTable<Windowed<K>, VA>(stream_.graph(), id, store,
                                  serdes::time_windowed(in.key_serde, windows_.time_difference_ms()),
                                  as, std::move(in.topics));

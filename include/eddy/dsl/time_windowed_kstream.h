@@ -18,6 +18,7 @@
 
 #include "eddy/detail/window_nodes.h"
 #include "eddy/detail/windowed_dsl.h"
+#include "eddy/dsl/emit_strategy.h"
 #include "eddy/dsl/late_records.h"
 #include "eddy/dsl/materialized.h"
 #include "eddy/dsl/windowed.h"
@@ -38,6 +39,14 @@ class TimeWindowedKStream {
   TimeWindowedKStream with_late_records(LateRecords late) const {
     TimeWindowedKStream copy = *this;
     copy.late_ = std::move(late);
+    return copy;
+  }
+
+  // When results are forwarded: every update (default) or one final result per window when
+  // it closes (see emit_strategy.h).
+  TimeWindowedKStream emit_strategy(EmitStrategy strategy) const {
+    TimeWindowedKStream copy = *this;
+    copy.emit_ = strategy;
     return copy;
   }
 
@@ -84,6 +93,7 @@ class TimeWindowedKStream {
   Grouped<K, V> grouped_;
   TimeWindows windows_;
   LateRecords late_;
+  EmitStrategy emit_ = EmitStrategy::on_window_update();
 };
 
 template <typename K, typename V>
@@ -107,16 +117,24 @@ KTable<Windowed<K>, VA> TimeWindowedKStream<K, V>::do_aggregate(
                                  windows_.size_ms() + windows_.grace_ms(), windows_.size_ms(),
                                  name);
   detail::LateReporter<K, V> late(late_, in.key_serde, in.value_serde);
+  std::vector<std::string> stores{store};
+  detail::WindowCloseEmitter emitter;
+  if (emit_.on_close()) {
+    stores.push_back(
+        detail::declare_emit_progress_store(graph, store, m.persistent, m.logging, name));
+    emitter = detail::WindowCloseEmitter(stores.back(), windows_.size_ms(), windows_.advance_ms());
+  }
   const TimeWindows windows = windows_;
   auto ks = in.key_serde;
   const int id = detail::add_processor(
       graph, name, "windowed aggregation", {in.node},
-      [name, store, windows, ks, as, init, agg, late](const detail::ResolvedNode&) {
-        return std::make_unique<detail::TimeWindowAggregateNode<K, V, VA>>(name, store, windows, ks,
-                                                                           as, init, agg, late);
+      [name, store, windows, ks, as, init, agg, late, emitter](const detail::ResolvedNode&) {
+        return std::make_unique<detail::TimeWindowAggregateNode<K, V, VA>>(
+            name, store, windows, ks, as, init, agg, late, emitter);
       },
-      {store});
+      stores);
   graph.window_close_ms[id] = windows_.grace_ms();
+  detail::declare_late_topic(graph, id, late_.topic);
   return KTable<Windowed<K>, VA>(stream_.graph(), id, store,
                                  serdes::time_windowed(in.key_serde, windows_.size_ms()), as,
                                  std::move(in.topics));
