@@ -13,6 +13,13 @@
 #include "kafka/types.h"
 #include "runtime/task.h"
 
+namespace eddy {
+class FeatureSink;
+namespace metrics {
+class Registry;
+}
+}  // namespace eddy
+
 namespace eddy::runtime {
 
 // What a task may use of the thread that runs it.
@@ -26,6 +33,10 @@ struct TaskServices {
   // acknowledged record" of (topic, partition), for records sent with the slot as opaque.
   // Slots live as long as the thread, so late reports never dangle.
   std::function<int64_t*(const std::string& topic, int32_t partition)> acknowledged_slot;
+  // The instance's metrics registry (null: no metrics) and the running thread's name, the
+  // `thread` label of the task's metrics.
+  metrics::Registry* metrics = nullptr;
+  std::string thread_name;
 };
 
 class TaskFactory {
@@ -38,6 +49,8 @@ class TaskFactory {
   virtual std::unique_ptr<Task> create(const TaskId& id,
                                        std::vector<kafka::TopicPartition> partitions,
                                        const TaskServices& services) = 0;
+  // Every feature sink the tasks write to, once each, so the runtime can export its metrics.
+  virtual std::vector<std::shared_ptr<FeatureSink>> feature_sinks() const { return {}; }
 };
 
 }  // namespace eddy::runtime
