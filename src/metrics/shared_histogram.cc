@@ -46,8 +46,8 @@ uint64_t SharedHistogram::count() const {
 
 const std::vector<double>& SharedHistogram::default_bounds_seconds() {
   static const std::vector<double> bounds = {
-      1e-6,   2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3,
-      0.01,   0.025,  0.05, 0.1,  0.25,   0.5,  1.0,  2.5,    5.0,  10.0, 30.0,   60.0};
+      1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3,
+      0.01, 0.025,  0.05, 0.1,  0.25,   0.5,  1.0,  2.5,    5.0,  10.0, 30.0,   60.0};
   return bounds;
 }
 

@@ -67,9 +67,8 @@ void register_sink_metrics(metrics::Registry& registry, std::shared_ptr<FeatureS
   // gauges: the tracker's log-linear histograms give exact-enough percentiles, which fixed
   // Prometheus buckets would blur.
   using Pick = const FreshnessSummary FreshnessReport::*;
-  const std::pair<const char*, Pick> clocks[] = {
-      {"event", &FreshnessReport::event_time_window},
-      {"append", &FreshnessReport::append_time_window}};
+  const std::pair<const char*, Pick> clocks[] = {{"event", &FreshnessReport::event_time_window},
+                                                 {"append", &FreshnessReport::append_time_window}};
   const std::pair<const char*, double FreshnessSummary::*> quantiles[] = {
       {"0.5", &FreshnessSummary::p50_ms},
       {"0.95", &FreshnessSummary::p95_ms},
@@ -77,17 +76,15 @@ void register_sink_metrics(metrics::Registry& registry, std::shared_ptr<FeatureS
       {"0.999", &FreshnessSummary::p999_ms}};
   for (const auto& [clock, window] : clocks) {
     for (const auto& [quantile, field] : quantiles) {
-      registry.gauge_fn(
-          "eddy_sink_freshness_seconds",
-          "Event (or append) time to acknowledged in the sink, over the SLO window",
-          {{"sink", name}, {"clock", clock}, {"quantile", quantile}},
-          [s, window, field] { return (s->freshness().*window).*field * 1e-3; });
+      registry.gauge_fn("eddy_sink_freshness_seconds",
+                        "Event (or append) time to acknowledged in the sink, over the SLO window",
+                        {{"sink", name}, {"clock", clock}, {"quantile", quantile}},
+                        [s, window, field] { return (s->freshness().*window).*field * 1e-3; });
     }
     registry.gauge_fn("eddy_sink_freshness_window_count",
                       "Updates the freshness quantiles cover (the SLO window)",
-                      {{"sink", name}, {"clock", clock}}, [s, window] {
-                        return static_cast<double>((s->freshness().*window).count);
-                      });
+                      {{"sink", name}, {"clock", clock}},
+                      [s, window] { return static_cast<double>((s->freshness().*window).count); });
   }
   registry.counter_fn("eddy_sink_freshness_updates_total",
                       "Updates whose freshness was measured since the sink started", labels,

@@ -43,8 +43,8 @@ TaskMetrics::TaskMetrics(metrics::Registry& registry, const std::string& thread,
   skipped_processing_.counter = skipped("processing");
   skipped_invalid_timestamp_.counter = skipped("invalid_timestamp");
   dead_lettered_.counter =
-      &registry.counter("eddy_dead_lettered_records_total",
-                        "Records sent to the dead-letter topic", labels({}), owner_);
+      &registry.counter("eddy_dead_lettered_records_total", "Records sent to the dead-letter topic",
+                        labels({}), owner_);
   registry.histogram_fn(
       "eddy_record_e2e_latency_seconds",
       "Record timestamp to processing, as Kafka Streams' record-e2e-latency at the source",
@@ -62,15 +62,15 @@ void TaskMetrics::add_store(const std::string& name, state::StoreMetrics& m, Sta
     return out;
   };
   const char* ops_help = "Store operations (through the metered layer)";
-  const std::pair<const char*, const std::atomic<uint64_t>*> ops[] = {
-      {"put", &m.puts},
-      {"get", &m.gets},
-      {"delete", &m.deletes},
-      {"range", &m.range_scans},
-      {"flush", &m.flushes}};
+  const std::pair<const char*, const std::atomic<uint64_t>*> ops[] = {{"put", &m.puts},
+                                                                      {"get", &m.gets},
+                                                                      {"delete", &m.deletes},
+                                                                      {"range", &m.range_scans},
+                                                                      {"flush", &m.flushes}};
   for (const auto& [op, count] : ops) {
-    registry_.counter_fn("eddy_store_operations_total", ops_help, store_labels({{"op", op}}),
-                         [count] { return load(*count); }, owner_);
+    registry_.counter_fn(
+        "eddy_store_operations_total", ops_help, store_labels({{"op", op}}),
+        [count] { return load(*count); }, owner_);
   }
   if (debug_level_) {
     const std::pair<const char*, const std::atomic<uint64_t>*> latencies[] = {
@@ -80,16 +80,18 @@ void TaskMetrics::add_store(const std::string& name, state::StoreMetrics& m, Sta
         {"range", &m.range_latency_ns},
         {"flush", &m.flush_latency_ns}};
     for (const auto& [op, ns] : latencies) {
-      registry_.counter_fn("eddy_store_operation_seconds_total",
-                           "Time spent in store operations (recording level debug)",
-                           store_labels({{"op", op}}), [ns] { return load(*ns) * 1e-9; }, owner_);
+      registry_.counter_fn(
+          "eddy_store_operation_seconds_total",
+          "Time spent in store operations (recording level debug)", store_labels({{"op", op}}),
+          [ns] { return load(*ns) * 1e-9; }, owner_);
     }
   }
-  registry_.counter_fn("eddy_store_cache_hits_total", "Record cache reads answered by the cache",
-                       store_labels({}), [&m] { return load(m.cache_hits); }, owner_);
-  registry_.counter_fn("eddy_store_cache_misses_total",
-                       "Record cache reads passed to the store below", store_labels({}),
-                       [&m] { return load(m.cache_misses); }, owner_);
+  registry_.counter_fn(
+      "eddy_store_cache_hits_total", "Record cache reads answered by the cache", store_labels({}),
+      [&m] { return load(m.cache_hits); }, owner_);
+  registry_.counter_fn(
+      "eddy_store_cache_misses_total", "Record cache reads passed to the store below",
+      store_labels({}), [&m] { return load(m.cache_misses); }, owner_);
   registry_.gauge_fn(
       "eddy_store_cache_hit_ratio", "Cache hits / (hits + misses) since the task started",
       store_labels({}),
@@ -99,19 +101,20 @@ void TaskMetrics::add_store(const std::string& name, state::StoreMetrics& m, Sta
         return total == 0 ? 0.0 : hits / total;
       },
       owner_);
-  registry_.counter_fn("eddy_store_expired_records_total", "Records expired by TTL or retention",
-                       store_labels({}), [&m] { return load(m.expired_records); }, owner_);
-  registry_.counter_fn("eddy_restore_records_total", "Changelog records restored into the store",
-                       store_labels({}), [&m] { return load(m.restored_records); }, owner_);
-  restore_remaining_[name] =
-      &registry_.gauge("eddy_restore_remaining_records",
-                       "Changelog records still to restore (0 once the task runs)",
-                       store_labels({}), owner_);
+  registry_.counter_fn(
+      "eddy_store_expired_records_total", "Records expired by TTL or retention", store_labels({}),
+      [&m] { return load(m.expired_records); }, owner_);
+  registry_.counter_fn(
+      "eddy_restore_records_total", "Changelog records restored into the store", store_labels({}),
+      [&m] { return load(m.restored_records); }, owner_);
+  restore_remaining_[name] = &registry_.gauge(
+      "eddy_restore_remaining_records", "Changelog records still to restore (0 once the task runs)",
+      store_labels({}), owner_);
   if (dynamic_cast<BytesKeyValueStore*>(store) != nullptr) {
-    entries_[name] = {&registry_.gauge("eddy_store_entries",
-                                       "Approximate entries (RocksDB estimate-num-keys)",
-                                       store_labels({}), owner_),
-                      store};
+    entries_[name] = {
+        &registry_.gauge("eddy_store_entries", "Approximate entries (RocksDB estimate-num-keys)",
+                         store_labels({}), owner_),
+        store};
   }
 }
 

@@ -29,27 +29,31 @@ ThreadMetrics::ThreadMetrics(metrics::Registry& registry, std::string thread,
                                 {{"thread", thread_}}, owner_)) {
   const metrics::Labels labels{{"thread", thread_}};
   registry.counter_fn(
-      "eddy_records_processed_total", "Records the thread processed (all its tasks, ever)",
-      labels, [this] { return static_cast<double>(records_.load(std::memory_order_relaxed)); },
-      owner_);
-  registry.counter_fn("eddy_poll_seconds_total", "Time spent in consumer poll", labels,
-                      [this] { return seconds(poll_ns_); }, owner_);
-  registry.counter_fn("eddy_process_seconds_total", "Time spent processing records", labels,
-                      [this] { return seconds(process_ns_); }, owner_);
-  registry.counter_fn("eddy_punctuate_seconds_total", "Time spent in wall-clock punctuation",
-                      labels, [this] { return seconds(punctuate_ns_); }, owner_);
-  registry.counter_fn("eddy_commit_seconds_total", "Time spent committing", labels,
-                      [this] { return seconds(commit_ns_); }, owner_);
-  registry.counter_fn("eddy_thread_cpu_seconds_total",
-                      "CPU time of the stream thread (user + system)", labels,
-                      [this] { return seconds(cpu_ns_); }, owner_);
-  registry.histogram_fn("eddy_commit_latency_seconds",
-                        "Duration of one commit (flush tasks, producer, offsets)", labels,
-                        [this] { return commit_latency_.snapshot(); }, owner_);
-  registry.histogram_fn("eddy_process_latency_seconds",
-                        "Processing time per record (mean of each task batch, weighted by its "
-                        "records)",
-                        labels, [this] { return process_latency_.snapshot(); }, owner_);
+      "eddy_records_processed_total", "Records the thread processed (all its tasks, ever)", labels,
+      [this] { return static_cast<double>(records_.load(std::memory_order_relaxed)); }, owner_);
+  registry.counter_fn(
+      "eddy_poll_seconds_total", "Time spent in consumer poll", labels,
+      [this] { return seconds(poll_ns_); }, owner_);
+  registry.counter_fn(
+      "eddy_process_seconds_total", "Time spent processing records", labels,
+      [this] { return seconds(process_ns_); }, owner_);
+  registry.counter_fn(
+      "eddy_punctuate_seconds_total", "Time spent in wall-clock punctuation", labels,
+      [this] { return seconds(punctuate_ns_); }, owner_);
+  registry.counter_fn(
+      "eddy_commit_seconds_total", "Time spent committing", labels,
+      [this] { return seconds(commit_ns_); }, owner_);
+  registry.counter_fn(
+      "eddy_thread_cpu_seconds_total", "CPU time of the stream thread (user + system)", labels,
+      [this] { return seconds(cpu_ns_); }, owner_);
+  registry.histogram_fn(
+      "eddy_commit_latency_seconds", "Duration of one commit (flush tasks, producer, offsets)",
+      labels, [this] { return commit_latency_.snapshot(); }, owner_);
+  registry.histogram_fn(
+      "eddy_process_latency_seconds",
+      "Processing time per record (mean of each task batch, weighted by its "
+      "records)",
+      labels, [this] { return process_latency_.snapshot(); }, owner_);
 }
 
 ThreadMetrics::~ThreadMetrics() {
@@ -104,11 +108,12 @@ void ThreadMetrics::log_summary(Clock::time_point now) {
   const int64_t records = records_.load(std::memory_order_relaxed);
   int64_t lag = 0;
   for (const auto& [tp, entry] : lags_) lag += entry.last;
-  EDDY_LOG_INFO("{}: {:.0f} records/s, lag {} records over {} partition(s), {} commits, "
-                "p99 process latency {:.1f} us, cpu {:.1f} s",
-                thread_, elapsed > 0 ? static_cast<double>(records - records_at_last_log_) / elapsed : 0.0,
-                lag, lags_.size(), commits_.value(), process_latency_.percentile_seconds(99.0) * 1e6,
-                seconds(cpu_ns_));
+  EDDY_LOG_INFO(
+      "{}: {:.0f} records/s, lag {} records over {} partition(s), {} commits, "
+      "p99 process latency {:.1f} us, cpu {:.1f} s",
+      thread_, elapsed > 0 ? static_cast<double>(records - records_at_last_log_) / elapsed : 0.0,
+      lag, lags_.size(), commits_.value(), process_latency_.percentile_seconds(99.0) * 1e6,
+      seconds(cpu_ns_));
   last_log_ = now;
   records_at_last_log_ = records;
 }
