@@ -176,9 +176,9 @@ TEST(Metrics, PrometheusEndpointServesLiveRuntimeAndSinkMetrics) {
   EXPECT_EQ(sum_of(text, "eddy_record_e2e_latency_seconds_count"), kTotal);
   // Records are stamped an hour ago: every one is older than 30 min when processed.
   EXPECT_EQ(sum_of(text, "eddy_record_e2e_latency_seconds_bucket", {"le=\"60\""}), 0);
-  EXPECT_GT(sum_of(text, "eddy_store_operations_total", {"store=\"counts\"", "op=\"put\""})
-                .value_or(0),
-            0);
+  EXPECT_GT(
+      sum_of(text, "eddy_store_operations_total", {"store=\"counts\"", "op=\"put\""}).value_or(0),
+      0);
   EXPECT_GE(sum_of(text, "eddy_store_entries", {"store=\"counts\""}).value_or(0), 1);
   EXPECT_TRUE(sum_of(text, "eddy_restore_remaining_records", {"store=\"counts\""}) == 0);
   EXPECT_TRUE(sum_of(text, "eddy_skipped_records_total", {"handler=\"deserialization\""}) == 0);
@@ -186,8 +186,7 @@ TEST(Metrics, PrometheusEndpointServesLiveRuntimeAndSinkMetrics) {
   // "p50 within 10 minutes" therefore not met.
   EXPECT_GT(sum_of(text, "eddy_sink_writes_total", {"sink=\"customer-counts\""}).value_or(0), 0);
   EXPECT_GT(sum_of(text, "eddy_sink_batches_total", {"sink=\"customer-counts\""}).value_or(0), 0);
-  EXPECT_GT(sum_of(text, "eddy_sink_freshness_seconds",
-                   {"clock=\"event\"", "quantile=\"0.99\""})
+  EXPECT_GT(sum_of(text, "eddy_sink_freshness_seconds", {"clock=\"event\"", "quantile=\"0.99\""})
                 .value_or(0),
             1800);
   EXPECT_EQ(sum_of(text, "eddy_sink_slo_met", {"sink=\"customer-counts\""}), 0);
