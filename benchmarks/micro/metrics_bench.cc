@@ -45,9 +45,8 @@ void BM_MetricsPerBatchOverheadPerRecord(benchmark::State& state) {
     const auto wall = std::chrono::system_clock::now();
     benchmark::DoNotOptimize(wall);
     const auto took = std::chrono::steady_clock::now() - start;
-    process_latency.record(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count() /
-                               kBatch,
-                           kBatch);
+    process_latency.record(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(took).count() / kBatch, kBatch);
     records_in.inc(kBatch);
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
@@ -76,8 +75,8 @@ void BM_MetricsScrapePrometheusText(benchmark::State& state) {
   Registry registry;
   std::vector<std::unique_ptr<eddy::runtime::TaskMetrics>> tasks;
   for (int t = 0; t < state.range(0); ++t) {
-    tasks.push_back(std::make_unique<eddy::runtime::TaskMetrics>(
-        registry, "stream-thread-0", "0_" + std::to_string(t), false));
+    tasks.push_back(std::make_unique<eddy::runtime::TaskMetrics>(registry, "stream-thread-0",
+                                                                 "0_" + std::to_string(t), false));
   }
   for (auto _ : state) benchmark::DoNotOptimize(registry.to_prometheus_text());
   state.counters["series"] = static_cast<double>(registry.snapshot().size());
