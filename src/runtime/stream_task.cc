@@ -97,7 +97,12 @@ void StreamTask::initialize() {
       metrics_->restore_remaining(p.store, std::max<int64_t>(0, p.end_offset - p.next_offset));
   };
   const auto start = std::chrono::steady_clock::now();
-  EDDY_LOG_INFO("task {}: restore started", id_.str());
+  // Only tasks with logged stores restore anything worth a log line.
+  size_t logged_stores = 0;
+  for (const auto& store : plan_->subtopologies.at(static_cast<size_t>(id_.subtopology)).stores)
+    logged_stores += plan_->changelogs.count(store);
+  if (logged_stores > 0)
+    EDDY_LOG_INFO("task {}: restore started ({} logged store(s))", id_.str(), logged_stores);
   int64_t restored = 0;
   for (const auto& progress : state_->restore(reader, options)) {
     restored += progress.records_restored;
@@ -107,10 +112,11 @@ void StreamTask::initialize() {
                     progress.records_restored, progress.topic);
     }
   }
-  EDDY_LOG_INFO("task {}: restore finished: {} records in {} ms", id_.str(), restored,
-                std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now() - start)
-                    .count());
+  if (logged_stores > 0)
+    EDDY_LOG_INFO("task {}: restore finished: {} records in {} ms", id_.str(), restored,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count());
   // Under exactly-once, local state may soon hold changes of a transaction that is later
   // aborted; without a checkpoint a crash then forces a full restore (Kafka Streams does the
   // same). The checkpoint is written again on a clean close.
