@@ -122,8 +122,9 @@ TEST(KafkaStreamsMetrics, JsonSnapshotHasLiveThreadMetricsWhileScrapedConcurrent
   }
   producer.flush(10s);
 
-  KafkaStreams streams(std::make_shared<testing_support::PipeTaskFactory>(topic),
-                       embedded_config("metrics-json"));
+  StreamsConfig config = embedded_config("metrics-json");
+  config.metrics_log_interval = 200ms;  // the per-thread summary line runs too
+  KafkaStreams streams(std::make_shared<testing_support::PipeTaskFactory>(topic), config);
   EXPECT_EQ(metric_sum(streams.metrics(), "eddy_state"), 0);  // CREATED, before start()
   streams.start();
   // A scraper reads the registry while the thread writes it (TSan checks the handover).
