@@ -126,10 +126,10 @@ mkdir -p "$WORK_DIR"
 
 # ---- build ---------------------------------------------------------------------------------
 if ((BUILD)); then
-  if [[ ! -f $BUILD_DIR/build.ninja ]]; then
-    log "configuring the release build (build/release)..."
-    (cd "$REPO_ROOT" && cmake --preset release -DEDDY_BUILD_TESTS=OFF >/dev/null)
-  fi
+  # Always configure: another script (the demo) may have configured build/release without
+  # the benchmark targets.
+  log "configuring the release build (build/release)..."
+  (cd "$REPO_ROOT" && cmake --preset release -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_BENCHMARKS=ON >/dev/null)
   targets=(eddy-bench-raw-pipe eddy-bench-load eddy-bench-latency)
   grep -q '^build benchmarks/eddy-bench-streams:' "$BUILD_DIR/build.ninja" && targets+=(eddy-bench-streams)
   log "building ${targets[*]} (Release, -j2)..."

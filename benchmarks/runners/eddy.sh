@@ -4,8 +4,7 @@
 # Runs one workload binary, $BENCH_BUILD_DIR/benchmarks/eddy-bench-streams
 # (benchmarks/e2e/eddy_streams.cc), taking the same arguments as the Kafka Streams peer and
 # printing the same JSON line last (see benchmarks/e2e/README.md, "Plugging in a runner").
-# When it is not built every workload reports "not built yet". The windowed workloads (W2,
-# W2-nc, W3, W8) exit 1 until windowed_by lands, so the harness reports them as failed.
+# When it is not built every workload reports "not built yet".
 #   eddy.sh check WORKLOAD   print ok | not built yet | n/a   (exit 0 | 3 | 4)
 #   eddy.sh run WORKLOAD     exec the measured process (env BENCH_* set by scripts/bench.sh)
 set -euo pipefail

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   eddy::examples::GeneratorOptions gen;
   std::chrono::milliseconds max_disorder{0};
   bool quiet = false;
+  bool create_topics = true;
   app.add_option("--bootstrap-servers", bootstrap,
                  "Kafka bootstrap servers (empty: embedded broker)");
   app.add_option("--topic", events_topic, "events topic")->capture_default_str();
@@ -75,6 +76,10 @@ int main(int argc, char** argv) {
   app.add_option("--start-time", gen.start_time_ms,
                  "event time of the first event (epoch ms; default: now)");
   app.add_flag("--quiet", quiet, "no progress bar");
+  // Another process's embedded broker (librdkafka's mock cluster) has no Admin API: the process
+  // hosting it creates the topics (a topic it lacks is created on first use, 4 partitions).
+  app.add_flag("!--no-create-topics", create_topics,
+               "do not create the topics (they exist, or the broker has no Admin API)");
   CLI11_PARSE(app, argc, argv);
   if (count == 0 && duration.count() == 0) {
     std::fprintf(stderr, "eddy-loadgen: give --count or --duration\n");
@@ -93,11 +98,13 @@ int main(int argc, char** argv) {
     config.application_id = "eddy-loadgen";
     config.bootstrap_servers = bootstrap;
     config.validate();
-    kafka::Admin admin(kafka::client_properties(config, kafka::ClientKind::kAdmin), 15s);
-    admin.create_topics({{.name = events_topic, .partitions = partitions},
-                         {.name = inventory_topic,
-                          .partitions = partitions,
-                          .configs = {{"cleanup.policy", "compact"}}}});
+    if (create_topics) {
+      kafka::Admin admin(kafka::client_properties(config, kafka::ClientKind::kAdmin), 15s);
+      admin.create_topics({{.name = events_topic, .partitions = partitions},
+                           {.name = inventory_topic,
+                            .partitions = partitions,
+                            .configs = {{"cleanup.policy", "compact"}}}});
+    }
     kafka::Producer producer(
         {.properties = kafka::client_properties(config, kafka::ClientKind::kProducer)});
     producer.topic_partitions(10s);

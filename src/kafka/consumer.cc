@@ -81,7 +81,6 @@ Consumer::~Consumer() {
   } catch (const std::exception& e) {
     EDDY_LOG_WARN("consumer close: {}", e.what());
   }
-  if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
 }
 
 void Consumer::subscribe(const std::vector<std::string>& topics) {
@@ -98,6 +97,7 @@ void Consumer::assign(const std::vector<TopicPartitionOffset>& partitions) {
 }
 
 std::vector<Message> Consumer::poll_batch(size_t max, std::chrono::milliseconds timeout) {
+  if (closed_) throw KafkaError("poll on a closed consumer");
   std::vector<Message> out;
   out.reserve(max);
   std::vector<rd_kafka_message_t*> raw(max);
@@ -215,6 +215,12 @@ TopicPartitionCounts Consumer::topic_partitions(std::chrono::milliseconds timeou
 void Consumer::close() {
   if (closed_) return;
   closed_ = true;
+  // librdkafka requires the consumer queue reference to be released before
+  // rd_kafka_consumer_close(); holding it makes close wait forever, now and then.
+  if (queue_ != nullptr) {
+    rd_kafka_queue_destroy(queue_);
+    queue_ = nullptr;
+  }
   throw_if_error(rd_kafka_consumer_close(handle_.get()), "consumer close");
   rethrow_callback_error();
 }

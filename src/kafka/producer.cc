@@ -73,9 +73,17 @@ Producer::~Producer() {
 void Producer::send(const OutgoingRecord& record) {
   // librdkafka's varargs macros cast their arguments unparenthesized: pass plain locals.
   rd_kafka_topic_t* topic = topic_handle(record.topic);
-  const char* key = record.key ? record.key->data() : nullptr;
+  // A present but empty key or value may be a std::string_view with no data pointer; librdkafka
+  // reads a null pointer as "no key" (which a compacted topic rejects, failing the whole batch)
+  // or as a tombstone. Point it at an empty string instead: empty stays empty.
+  static char kEmpty[] = "";
+  const char* key =
+      record.key ? (record.key->data() != nullptr ? record.key->data() : kEmpty) : nullptr;
   const size_t key_size = record.key ? record.key->size() : 0;
-  char* value = record.value ? const_cast<char*>(record.value->data()) : nullptr;
+  char* value =
+      record.value
+          ? (record.value->data() != nullptr ? const_cast<char*>(record.value->data()) : kEmpty)
+          : nullptr;
   const size_t value_size = record.value ? record.value->size() : 0;
   for (;;) {
     rd_kafka_headers_t* headers = record.headers != nullptr && !record.headers->empty()

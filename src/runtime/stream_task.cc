@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
+#include "runtime/incoming_record.h"
 #include "state/store_factory.h"
 
 namespace eddy::runtime {
@@ -15,17 +16,6 @@ int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-processor::IncomingRecord to_incoming(const kafka::Message& m) {
-  processor::IncomingRecord record;
-  record.topic = std::string(m.topic());
-  record.partition = m.partition();
-  record.offset = m.offset();
-  record.timestamp = m.timestamp();
-  if (auto key = m.key()) record.key.emplace(*key);
-  if (auto value = m.value()) record.value.emplace(*value);
-  return record;
 }
 
 }  // namespace
@@ -74,6 +64,7 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   env.dead_letter = [this](const processor::IncomingRecord& record, const std::string& error) {
     send_to_dead_letter(record, error);
   };
+  if (services_.global_stores != nullptr) env.global_stores = *services_.global_stores;
   core_ =
       std::make_unique<processor::TaskCore>(plan_, id_.subtopology, id_.partition, std::move(env));
 }
@@ -88,7 +79,8 @@ StreamTask::~StreamTask() {
 
 void StreamTask::initialize() {
   Properties props = kafka::client_properties(*services_.config, kafka::ClientKind::kConsumer);
-  KafkaChangelogReader reader(std::move(props), services_.exactly_once);
+  restore_reader_ =
+      std::make_unique<KafkaChangelogReader>(std::move(props), services_.exactly_once);
   state::RestoreOptions options;
   options.on_progress = [this](const state::RestoreProgress& p) {
     EDDY_LOG_DEBUG("task {}: restoring {}: {} of {} ({} records)", id_.str(), p.store,
@@ -96,15 +88,21 @@ void StreamTask::initialize() {
     if (metrics_)
       metrics_->restore_remaining(p.store, std::max<int64_t>(0, p.end_offset - p.next_offset));
   };
-  const auto start = std::chrono::steady_clock::now();
+  restore_start_ = std::chrono::steady_clock::now();
   // Only tasks with logged stores restore anything worth a log line.
-  size_t logged_stores = 0;
+  logged_stores_ = 0;
   for (const auto& store : plan_->subtopologies.at(static_cast<size_t>(id_.subtopology)).stores)
-    logged_stores += plan_->changelogs.count(store);
-  if (logged_stores > 0)
-    EDDY_LOG_INFO("task {}: restore started ({} logged store(s))", id_.str(), logged_stores);
+    logged_stores_ += plan_->changelogs.count(store);
+  if (logged_stores_ > 0)
+    EDDY_LOG_INFO("task {}: restore started ({} logged store(s))", id_.str(), logged_stores_);
+  state_->begin_restore(*restore_reader_, options);
+}
+
+bool StreamTask::restore_step() {
+  if (restore_reader_ == nullptr) return true;
+  if (!state_->restore_step()) return false;
   int64_t restored = 0;
-  for (const auto& progress : state_->restore(reader, options)) {
+  for (const auto& progress : state_->restore_progress()) {
     restored += progress.records_restored;
     if (metrics_) metrics_->restore_remaining(progress.store, 0);
     if (progress.records_restored > 0) {
@@ -112,15 +110,17 @@ void StreamTask::initialize() {
                     progress.records_restored, progress.topic);
     }
   }
-  if (logged_stores > 0)
+  if (logged_stores_ > 0)
     EDDY_LOG_INFO("task {}: restore finished: {} records in {} ms", id_.str(), restored,
                   std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start)
+                      std::chrono::steady_clock::now() - restore_start_)
                       .count());
+  restore_reader_.reset();
   // Under exactly-once, local state may soon hold changes of a transaction that is later
   // aborted; without a checkpoint a crash then forces a full restore (Kafka Streams does the
   // same). The checkpoint is written again on a clean close.
   if (services_.exactly_once) state_->invalidate_checkpoint_until_commit();
+  return true;
 }
 
 void StreamTask::add_records(const kafka::TopicPartition& partition,

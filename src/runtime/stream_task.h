@@ -56,6 +56,7 @@ class StreamTask final : public Task {
     return partitions_;
   }
   void initialize() override;
+  bool restore_step() override;
   void add_records(const kafka::TopicPartition& partition,
                    std::vector<kafka::Message> records) override;
   size_t buffered(const kafka::TopicPartition& partition) const override;
@@ -87,6 +88,9 @@ class StreamTask final : public Task {
   KafkaRecordCollector collector_;
   std::unique_ptr<KafkaChangelogWriter> changelog_;
   std::unique_ptr<state::TaskStateManager> state_;
+  std::unique_ptr<KafkaChangelogReader> restore_reader_;  // while restoring
+  std::chrono::steady_clock::time_point restore_start_{};
+  size_t logged_stores_ = 0;
   std::unique_ptr<processor::TaskCore> core_;
   std::deque<PartitionQueue> queues_;  // a deque: its elements never move
   std::optional<std::chrono::steady_clock::time_point> idle_since_;  // a partition ran empty

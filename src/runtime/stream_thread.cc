@@ -106,6 +106,17 @@ void StreamThread::run() {
   int recoveries = 0;
   for (;;) {
     try {
+      if (!global_tables_ && options_.factory->global_tables_plan()) {
+        auto global = std::make_unique<GlobalTables>(options_.factory->global_tables_plan(),
+                                                     options_.config, options_.index);
+        // Tasks see the whole of every global table before their first record.
+        if (!global->bootstrap(shutdown_requested_)) {
+          alive_ = false;  // shut down while loading: nothing else was started
+          return;
+        }
+        global_tables_ = std::move(global);
+        services_.global_stores = &global_tables_->stores();
+      }
       if (!consumer_) {
         create_clients();
         consumer_->subscribe(options_.factory->source_topics());
@@ -118,6 +129,7 @@ void StreamThread::run() {
       commit_all();
       close_all(/*clean=*/true);
       consumer_->close();
+      if (global_tables_) global_tables_->close();
       EDDY_LOG_INFO("{}: stopped after {} records, {} commits", name,
                     stats_.records_processed.load(), stats_.commits.load());
       alive_ = false;
@@ -171,11 +183,14 @@ void StreamThread::run_once() {
   bool any_buffered = false;
   for (const auto& [tp, task] : task_by_partition_)
     any_buffered = any_buffered || task->buffered(tp) > 0;
-  const auto poll_timeout = any_buffered ? 0ms : options_.config.poll_interval;
+  // Restoring tasks need the loop to come round again at once, as do buffered records.
+  const auto poll_timeout =
+      any_buffered || !uninitialized_.empty() ? 0ms : options_.config.poll_interval;
   const auto poll_start = Clock::now();
   auto polled = consumer_->poll_batch(kMaxPollRecords, poll_timeout);
   if (metrics_) metrics_->poll_took(Clock::now() - poll_start);
   route(std::move(polled));
+  if (global_tables_) global_tables_->poll();
   initialize_new_tasks();
   begin_transaction_if_needed();
   const auto processed = static_cast<int64_t>(process_tasks());
@@ -221,13 +236,24 @@ void StreamThread::route(std::vector<kafka::Message> records) {
 }
 
 void StreamThread::initialize_new_tasks() {
+  // One restore step (about one changelog batch) per restoring task per loop: the thread's
+  // other tasks keep processing, and a shutdown or rebalance is noticed between batches.
   for (auto it = uninitialized_.begin(); it != uninitialized_.end();) {
     Task& task = *tasks_.at(*it);
-    const auto start = Clock::now();
-    task.initialize();
+    auto started = restore_started_.find(*it);
+    if (started == restore_started_.end()) {
+      started = restore_started_.emplace(*it, Clock::now()).first;
+      task.initialize();
+    }
+    if (!task.restore_step()) {
+      ++it;
+      continue;
+    }
     EDDY_LOG_INFO(
         "task {} initialized in {} ms", task.id().str(),
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started->second)
+            .count());
+    restore_started_.erase(started);
     it = uninitialized_.erase(it);
   }
 }
@@ -351,6 +377,7 @@ void StreamThread::close_tasks(const std::vector<kafka::TopicPartition>& partiti
     forget_partitions(it->second->input_partitions());
     it->second->close(clean);
     uninitialized_.erase(id);
+    restore_started_.erase(id);
     tasks_.erase(it);
   }
   stats_.tasks = static_cast<int64_t>(tasks_.size());
@@ -368,6 +395,7 @@ void StreamThread::close_all(bool clean) {
   }
   tasks_.clear();
   uninitialized_.clear();
+  restore_started_.clear();
   task_by_partition_.clear();
   paused_.clear();
   stats_.tasks = 0;

@@ -22,6 +22,7 @@
 #include "eddy/config.h"
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
+#include "runtime/global_tables.h"
 #include "runtime/task_factory.h"
 #include "runtime/thread_metrics.h"
 
@@ -92,9 +93,11 @@ class StreamThread final : private kafka::RebalanceListener {
   StreamThreadOptions options_;
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<kafka::Producer> producer_;
+  std::unique_ptr<GlobalTables> global_tables_;  // when the topology has global tables
   TaskServices services_;
   std::map<TaskId, std::unique_ptr<Task>> tasks_;
-  std::set<TaskId> uninitialized_;
+  std::set<TaskId> uninitialized_;  // restoring: not processing yet
+  std::map<TaskId, std::chrono::steady_clock::time_point> restore_started_;
   std::map<kafka::TopicPartition, Task*> task_by_partition_;
   std::map<std::pair<std::string, int32_t>, int64_t> acknowledged_;  // see TaskServices
   std::set<kafka::TopicPartition> paused_;

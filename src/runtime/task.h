@@ -26,9 +26,13 @@ class Task {
   virtual const TaskId& id() const = 0;
   virtual const std::vector<kafka::TopicPartition>& input_partitions() const = 0;
 
-  // Restores state (from checkpoint + changelog) so the task can process. Called once,
-  // before the first record. May take long; the thread reports it.
+  // Prepares the restore of its state (from checkpoint + changelog). Called once, before
+  // restore_step().
   virtual void initialize() = 0;
+  // Restores a bounded amount of state (about one changelog batch); true once the task can
+  // process. The thread calls it between its other tasks' work, so one task's long restore
+  // neither stalls the others nor delays a shutdown or a rebalance.
+  virtual bool restore_step() { return true; }
 
   // Takes ownership of consumed records of one of its partitions (in offset order).
   virtual void add_records(const kafka::TopicPartition& partition,

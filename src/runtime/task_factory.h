@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "kafka/producer.h"
 #include "kafka/types.h"
 #include "runtime/task.h"
+#include "topology/topology_plan.h"
 
 namespace eddy {
 class FeatureSink;
@@ -37,6 +39,8 @@ struct TaskServices {
   // `thread` label of the task's metrics.
   metrics::Registry* metrics = nullptr;
   std::string thread_name;
+  // The thread's global stores (GlobalKTable), by name; null when the topology has none.
+  const std::map<std::string, StateStore*>* global_stores = nullptr;
 };
 
 class TaskFactory {
@@ -51,6 +55,9 @@ class TaskFactory {
                                        const TaskServices& services) = 0;
   // Every feature sink the tasks write to, once each, so the runtime can export its metrics.
   virtual std::vector<std::shared_ptr<FeatureSink>> feature_sinks() const { return {}; }
+  // The compiled topology when it has global tables (each thread then keeps them, see
+  // global_tables.h); null otherwise.
+  virtual std::shared_ptr<const detail::TopologyPlan> global_tables_plan() const { return nullptr; }
 };
 
 }  // namespace eddy::runtime

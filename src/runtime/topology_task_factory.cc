@@ -27,11 +27,7 @@ std::unique_ptr<Task> TopologyTaskFactory::create(const TaskId& id,
 
 std::vector<InternalTopic> plan_internal_topics(const Topology& topology, kafka::Admin& admin) {
   const detail::TopologyPlan& plan = topology.plan();
-  if (!plan.global_topics.empty()) {
-    throw TopologyError("global tables (topics: " + *plan.global_topics.begin() +
-                        ", ...) run in the test driver but not yet on Kafka; use a KTable joined "
-                        "on a co-partitioned topic instead");
-  }
+  // Global tables' topics are among the external sources: they must exist too.
   const kafka::TopicPartitionCounts existing = admin.list_topics();
   std::map<std::string, int32_t> partitions;
   for (const auto& topic : topology.external_source_topics()) {

@@ -23,6 +23,9 @@ class TopologyTaskFactory final : public TaskFactory {
   std::unique_ptr<Task> create(const TaskId& id, std::vector<kafka::TopicPartition> partitions,
                                const TaskServices& services) override;
   std::vector<std::shared_ptr<FeatureSink>> feature_sinks() const override;
+  std::shared_ptr<const detail::TopologyPlan> global_tables_plan() const override {
+    return plan_->global_topics.empty() ? nullptr : plan_;
+  }
 
  private:
   std::shared_ptr<const detail::TopologyPlan> plan_;

@@ -4,7 +4,9 @@
 //   count: a DSL topology counting records per value (re-key, repartition topic, RocksDB
 //          store with changelog) into <input>.out.
 //   eddy-test-pipe-app <bootstrap> <application.id> <input topic> <state dir> <guarantee>
-//   [pipe|count]
+//   [pipe|count] [instance name]
+// The instance name (default "instance") makes the static member id
+// (<application.id>-<instance name>): several instances of one application need distinct ones.
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -38,14 +40,15 @@ std::unique_ptr<eddy::KafkaStreams> make_streams(const std::string& mode, const 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 6 && argc != 7) {
-    std::fprintf(
-        stderr,
-        "usage: %s <bootstrap> <application.id> <topic> <state dir> <guarantee> [pipe|count]\n",
-        argv[0]);
+  if (argc < 6 || argc > 8) {
+    std::fprintf(stderr,
+                 "usage: %s <bootstrap> <application.id> <topic> <state dir> <guarantee> "
+                 "[pipe|count] [instance name]\n",
+                 argv[0]);
     return 2;
   }
-  const std::string mode = argc == 7 ? argv[6] : "pipe";
+  const std::string mode = argc >= 7 ? argv[6] : "pipe";
+  const std::string instance = argc == 8 ? argv[7] : "instance";
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   try {
@@ -58,7 +61,7 @@ int main(int argc, char** argv) {
          {"poll.ms", "20"},
          {"consumer.session.timeout.ms", "6000"},
          // Static membership: a restart rejoins at once.
-         {"group.instance.id", std::string(argv[2]) + "-instance"},
+         {"group.instance.id", std::string(argv[2]) + "-" + instance},
          {"consumer.heartbeat.interval.ms", "500"}});
     auto streams = make_streams(mode, argv[3], config);
     streams->start();

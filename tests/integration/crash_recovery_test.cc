@@ -14,6 +14,7 @@
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
 #include "support/child_process.h"
+#include "support/output_progress.h"
 #include "support/real_kafka.h"
 
 namespace eddy {
@@ -45,48 +46,13 @@ std::map<std::string, int> read_output(const std::string& topic, bool read_commi
   return counts;
 }
 
-// Sum of the output partitions' end offsets: grows while the application makes progress.
 int64_t output_end(kafka::Consumer& probe, const std::string& topic) {
-  // A fresh topic's leader may not be known yet (NOT_LEADER_FOR_PARTITION): retry briefly.
-  for (int attempt = 0;; ++attempt) {
-    try {
-      int64_t total = 0;
-      for (int p = 0; p < kPartitions; ++p) total += probe.watermarks({topic, p}, 5s).second;
-      return total;
-    } catch (const KafkaError& e) {
-      if (!e.retriable() || attempt == 50) throw;
-      std::this_thread::sleep_for(100ms);
-    }
-  }
+  return testing_support::output_end(probe, topic, kPartitions);
 }
 
-// Waits (at most 120 s) until application `app` committed the end of every input partition
-// and its output has stopped growing for 3 s: the last run has drained everything.
 void wait_until_drained(const std::string& app, const std::string& input,
                         const std::string& output) {
-  kafka::Consumer group(
-      {.properties = real_props(), .group_id = app});  // never joins: reads commits
-  kafka::Consumer probe({.properties = real_props(), .group_id = unique_name("drain-probe")});
-  std::vector<kafka::TopicPartition> partitions;
-  for (int p = 0; p < kPartitions; ++p) partitions.push_back({input, p});
-  const auto deadline = std::chrono::steady_clock::now() + 120s;
-  int64_t last_output = -1;
-  auto stable_since = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() < deadline) {
-    bool committed_all = true;
-    for (const auto& c : group.committed(partitions, 10s)) {
-      committed_all =
-          committed_all && c.offset >= probe.watermarks({c.topic, c.partition}, 10s).second;
-    }
-    const int64_t now_output = output_end(probe, output);
-    if (now_output != last_output) {
-      last_output = now_output;
-      stable_since = std::chrono::steady_clock::now();
-    }
-    if (committed_all && std::chrono::steady_clock::now() - stable_since > 3s) return;
-    std::this_thread::sleep_for(200ms);
-  }
-  ADD_FAILURE() << "application " << app << " did not drain its input within 120 s";
+  testing_support::wait_until_drained(app, input, output, kPartitions);
 }
 
 void run_crash_test(const std::string& guarantee) {
@@ -165,10 +131,6 @@ void run_crash_test(const std::string& guarantee) {
   std::printf(
       "%s: %d kills (%d while producing output), %zu distinct outputs, %d duplicated, %d missing\n",
       guarantee.c_str(), kKills, kills_during_progress, counts.size(), duplicated, missing);
-  // Clients leave before their topic goes: librdkafka can hang in close when a topic is
-  // deleted under a live consumer (confluentinc/librdkafka#4362).
-  probe.close();
-  admin.delete_topics({topic, topic + ".out"});
   std::filesystem::remove_all(state_dir);
 }
 
@@ -274,9 +236,6 @@ void run_crash_count_test(const std::string& guarantee) {
   }
   std::printf("%s count: %d kills (%d while producing output), %zu keys\n", guarantee.c_str(),
               kKills, kills_during_progress, latest.size());
-  reader.close();  // see above: never delete a topic under a live consumer
-  probe.close();
-  admin.delete_topics({topic, topic + ".out"});
   std::filesystem::remove_all(state_dir);
 }
 

@@ -111,7 +111,6 @@ TEST(RealKafka, CompactedTopicRoundTripAndGroupResume) {
   for (const auto& [partition, count] : expected_per_partition) {
     EXPECT_EQ(all.per_partition.at(partition), count) << "partition " << partition;
   }
-  admin.delete_topics({topic});
 }
 
 TEST(RealKafka, Murmur2PartitioningMatchesTheJavaProducer) {
@@ -160,7 +159,6 @@ TEST(RealKafka, Murmur2PartitioningMatchesTheJavaProducer) {
     used.insert(partition);
   }
   EXPECT_EQ(used.size(), static_cast<size_t>(kPartitions));  // keys really spread out
-  admin.delete_topics({java_topic, eddy_topic});
 }
 
 TEST(RealKafka, DeliveryFailureNamesTopicAndPartition) {
@@ -180,7 +178,6 @@ TEST(RealKafka, DeliveryFailureNamesTopicAndPartition) {
     EXPECT_NE(std::string(e.what()).find("topic " + topic + " partition 5"), std::string::npos)
         << e.what();
   }
-  admin.delete_topics({topic});
 }
 
 TEST(RealKafka, UnknownTopicCreationErrorsAreClear) {

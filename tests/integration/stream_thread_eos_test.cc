@@ -82,7 +82,6 @@ TEST(StreamThreadExactlyOnce, OutputIsCommittedExactlyOnceWithTheOffsets) {
   ASSERT_EQ(values.size(), static_cast<size_t>(kRecords));
   for (const auto& [value, count] : values) EXPECT_EQ(count, 1) << value;
   EXPECT_EQ(values.count("V42"), 1u);
-  admin.delete_topics({topic, topic + ".out"});
 }
 
 }  // namespace

@@ -65,6 +65,31 @@ TEST(KafkaStreamsLifecycle, GoesThroughTheKafkaStreamsStates) {
                                       State::kNotRunning}));
 }
 
+TEST(KafkaStreamsLifecycle, CloseDuringARebalanceFinishesCleanly) {
+  const std::string topic = "lifecycle.rebalance";
+  kafka::Admin admin({{"bootstrap.servers", kafka::resolve_bootstrap_servers("")}});
+  admin.create_topics(
+      {{.name = topic, .partitions = 4}, {.name = topic + ".out", .partitions = 4}});
+  auto factory = std::make_shared<testing_support::PipeTaskFactory>(topic);
+  KafkaStreams first(factory, embedded_config("lifecycle-rebalance"));
+  first.start();
+  ASSERT_TRUE(wait_for([&] { return first.state() == State::kRunning; }, 20s));
+
+  // A second instance joins: the group rebalances, and it closes while that is under way.
+  KafkaStreams second(factory, embedded_config("lifecycle-rebalance"));
+  second.start();
+  ASSERT_TRUE(wait_for(
+      [&] { return second.state() == State::kRebalancing || first.state() == State::kRebalancing; },
+      20s));
+  EXPECT_TRUE(second.close(20s));
+  EXPECT_EQ(second.state(), State::kNotRunning);
+
+  // The first instance gets every partition back and runs on; then it closes too.
+  EXPECT_TRUE(wait_for([&] { return first.state() == State::kRunning; }, 30s));
+  EXPECT_TRUE(first.close(20s));
+  EXPECT_EQ(first.state(), State::kNotRunning);
+}
+
 TEST(KafkaStreamsLifecycle, UnreachableBrokerFailsStartWithinBoundedTime) {
   StreamsConfig config = embedded_config("unreachable");
   config.bootstrap_servers = "127.0.0.1:1";

@@ -33,8 +33,38 @@ struct RestoreOptions {
   std::function<void(const RestoreProgress&)> on_progress;  // after each batch
 };
 
+// One store's restore, done a batch at a time so a stream thread can keep processing its
+// other tasks (and notice a shutdown) between batches:
+//   ChangelogRestoration r(reader, "counts", topic, partition, from, target, options);
+//   while (!r.step()) { ... other work ... }
+// The end offset is taken at construction; the reader is positioned on the first step, so
+// restorations sharing a reader must run one after the other.
+class ChangelogRestoration {
+ public:
+  ChangelogRestoration(ChangelogReader& reader, std::string store, std::string topic,
+                       int32_t partition, int64_t from_offset, RestoreTarget& target,
+                       RestoreOptions options);
+  // Applies at most one batch; true once the store reached the end offset (restore_done()
+  // has then been called on the target). Throws StateStoreError when the changelog stalls.
+  bool step();
+  bool done() const { return done_; }
+  const RestoreProgress& progress() const { return progress_; }
+
+ private:
+  void finish();
+
+  ChangelogReader& reader_;
+  RestoreTarget& target_;
+  RestoreOptions options_;
+  RestoreProgress progress_;
+  bool seeked_ = false;
+  bool done_ = false;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_record_;
+};
+
 // Restores `target` from `topic`/`partition`, starting at `from_offset`, up to the end
-// offset the reader reports at the start. Returns the final progress.
+// offset the reader reports at the start, in one go. Returns the final progress.
 RestoreProgress restore_from_changelog(ChangelogReader& reader, const std::string& store,
                                        const std::string& topic, int32_t partition,
                                        int64_t from_offset, RestoreTarget& target,

@@ -53,7 +53,19 @@ const BuiltStore* TaskStateManager::built_store(const std::string& name) const {
 
 std::vector<RestoreProgress> TaskStateManager::restore(ChangelogReader& reader,
                                                        const RestoreOptions& options) {
-  std::vector<RestoreProgress> results;
+  begin_restore(reader, options);
+  while (!restore_step()) {
+  }
+  return restore_progress();
+}
+
+void TaskStateManager::begin_restore(ChangelogReader& reader, const RestoreOptions& options) {
+  restore_reader_ = &reader;
+  restore_options_ = options;
+  pending_restores_.clear();
+  restorations_.clear();
+  next_pending_ = 0;
+  restore_complete_ = false;
   for (auto& s : stores_) {
     BuiltStore& built = s->built;
     if (built.changelog_topic.empty() || built.restore == nullptr) continue;
@@ -70,21 +82,54 @@ std::vector<RestoreProgress> TaskStateManager::restore(ChangelogReader& reader,
     } else {
       // Whatever is on disk is not vouched for by a checkpoint: never use it.
       built.restore->wipe_local_state();
+      offsets_.erase(partition);
     }
-    results.push_back(restore_from_changelog(reader, s->spec.name, built.changelog_topic,
-                                             context_.partition, from, *built.restore, options));
-    if (built.metrics != nullptr) {
-      built.metrics->restored_records.fetch_add(
-          static_cast<uint64_t>(results.back().records_restored), std::memory_order_relaxed);
+    pending_restores_.push_back({s.get(), from});
+  }
+}
+
+bool TaskStateManager::restore_step() {
+  if (restore_complete_) return true;
+  if (restore_reader_ == nullptr) throw StateStoreError("restore_step() before begin_restore()");
+  if (restorations_.empty() || restorations_.back()->done()) {
+    if (next_pending_ == pending_restores_.size()) {
+      // Restored stores become visible to interactive queries.
+      if (context_.store_registry != nullptr) {
+        for (auto& s : stores_)
+          context_.store_registry->add(s->spec.name, context_.partition, *s->built.store);
+      }
+      restore_complete_ = true;
+      restore_reader_ = nullptr;
+      return true;
     }
-    offsets_[partition] = std::max(results.back().next_offset, results.back().end_offset);
+    const PendingRestore& next = pending_restores_[next_pending_++];
+    BuiltStore& built = next.store->built;
+    restorations_.push_back(std::make_unique<ChangelogRestoration>(
+        *restore_reader_, next.store->spec.name, built.changelog_topic, context_.partition,
+        next.from_offset, *built.restore, restore_options_));
   }
-  // Restored stores become visible to interactive queries.
-  if (context_.store_registry != nullptr) {
-    for (auto& s : stores_)
-      context_.store_registry->add(s->spec.name, context_.partition, *s->built.store);
+  ChangelogRestoration& current = *restorations_.back();
+  const int64_t before = current.progress().records_restored;
+  const bool done = current.step();
+  const RestoreProgress& progress = current.progress();
+  const PendingRestore& pending = pending_restores_[next_pending_ - 1];
+  if (pending.store->built.metrics != nullptr) {
+    pending.store->built.metrics->restored_records.fetch_add(
+        static_cast<uint64_t>(progress.records_restored - before), std::memory_order_relaxed);
   }
-  return results;
+  // The store now holds the changelog up to next_offset: a checkpoint may say so (a close
+  // part-way then resumes from here instead of from the start).
+  auto& offset = offsets_[{progress.topic, progress.partition}];
+  offset = std::max(
+      offset, done ? std::max(progress.next_offset, progress.end_offset) : progress.next_offset);
+  return false;  // the next call moves on to the next store, or completes
+}
+
+std::vector<RestoreProgress> TaskStateManager::restore_progress() const {
+  std::vector<RestoreProgress> out;
+  out.reserve(restorations_.size());
+  for (const auto& r : restorations_) out.push_back(r->progress());
+  return out;
 }
 
 void TaskStateManager::flush() {

@@ -49,6 +49,15 @@ class TaskStateManager {
   // Brings every logged store up to its changelog's end, then (when the context has a
   // StoreRegistry) makes every store queryable. Returns one progress per logged store.
   std::vector<RestoreProgress> restore(ChangelogReader& reader, const RestoreOptions& options = {});
+  // The same in steps, so the caller can do other work (and stop) between batches:
+  // begin_restore() decides where each logged store's replay starts (wiping local data no
+  // checkpoint vouches for); each restore_step() applies at most one batch and returns true
+  // once every store is up to date and queryable. Closing part-way is safe: the checkpoint
+  // then records how far each store got, and a replay from there is idempotent.
+  void begin_restore(ChangelogReader& reader, const RestoreOptions& options = {});
+  bool restore_step();
+  // One progress per logged store whose restore began (final once restore_step() is true).
+  std::vector<RestoreProgress> restore_progress() const;
 
   // Flushes every store (caches down to the inner stores and changelog, memtables to disk).
   void flush();
@@ -90,6 +99,17 @@ class TaskStateManager {
   ChangelogOffsets last_written_;  // what the checkpoint on disk says
   bool checkpoint_on_disk_ = false;
   std::vector<std::unique_ptr<Registered>> stores_;
+  // The stepwise restore: the stores still to restore, in order, and the one in progress.
+  struct PendingRestore {
+    Registered* store = nullptr;
+    int64_t from_offset = 0;
+  };
+  ChangelogReader* restore_reader_ = nullptr;
+  RestoreOptions restore_options_;
+  std::vector<PendingRestore> pending_restores_;
+  size_t next_pending_ = 0;
+  std::vector<std::unique_ptr<ChangelogRestoration>> restorations_;
+  bool restore_complete_ = false;
   bool closed_ = false;
 };
 

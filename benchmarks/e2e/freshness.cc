@@ -1,0 +1,155 @@
+// eddy-bench-freshness: end-to-end freshness of features pushed to Redis (issue 7's
+// 20 000 events/s run; scripts/bench-freshness.sh drives it).
+//
+// Topology: stream(input) -> group_by_key -> count (RocksDB store + changelog, no cache, so
+// every event updates its customer) -> to_sink(RedisSink, hash "fresh:<customer>" with field
+// "events"). The sink acknowledges each write after Redis applied it; its freshness histograms
+// measure event time -> acknowledged and Kafka append time -> acknowledged. The input is fed
+// live by `eddy-bench-load live` (records stamped with the wall clock when produced), so
+// event-time freshness is the whole path: producer -> broker -> Eddy -> Redis.
+//
+// Runs until --records input records were processed (or --timeout-s), closes, and prints a
+// progress line every 5 s and one JSON line last.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "bench_common.h"
+#include "eddy/config.h"
+#include "eddy/dsl/streams_builder.h"
+#include "eddy/errors.h"
+#include "eddy/kafka_streams.h"
+#include "eddy/sink/redis_sink.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using eddy::bench::now_s;
+
+struct Options {
+  std::string bootstrap = "localhost:9092";
+  std::string input;
+  std::string app_id;
+  std::string state_dir;
+  std::string guarantee = "at_least_once";
+  int redis_port = 6379;
+  int64_t records = 0;
+  double timeout_s = 300;
+  int64_t latency_budget_ms = 50;
+};
+
+void print_summary_json(const Options& opt, int64_t records, const eddy::FreshnessReport& f,
+                        const eddy::SinkStats& s, const eddy::bench::Usage& u, double wall,
+                        bool closed) {
+  const auto& e = f.event_time_total;
+  const auto& a = f.append_time_total;
+  std::printf(
+      "{\"runner\":\"eddy\",\"workload\":\"freshness\",\"guarantee\":\"%s\",\"records\":%lld,"
+      "\"wall_s\":%.3f,\"cpu_s\":%.3f,\"max_rss_kb\":%ld,\"latency_budget_ms\":%lld,"
+      "\"event_p50_ms\":%.2f,\"event_p95_ms\":%.2f,\"event_p99_ms\":%.2f,\"event_p999_ms\":%.2f,"
+      "\"event_max_ms\":%.2f,\"append_p50_ms\":%.2f,\"append_p95_ms\":%.2f,"
+      "\"append_p99_ms\":%.2f,\"append_count\":%llu,\"updates\":%llu,\"applied\":%llu,\"batches\":%"
+      "llu,"
+      "\"coalesced\":%llu,\"pause_events\":%llu,\"closed_cleanly\":%s}\n",
+      opt.guarantee.c_str(), static_cast<long long>(records), wall, u.cpu_s(), u.max_rss_kb,
+      static_cast<long long>(opt.latency_budget_ms), e.p50_ms, e.p95_ms, e.p99_ms, e.p999_ms,
+      e.max_ms, a.p50_ms, a.p95_ms, a.p99_ms, static_cast<unsigned long long>(a.count),
+      static_cast<unsigned long long>(e.count), static_cast<unsigned long long>(s.applied),
+      static_cast<unsigned long long>(s.batches), static_cast<unsigned long long>(s.coalesced),
+      static_cast<unsigned long long>(s.pause_events), closed ? "true" : "false");
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const double t_start = now_s();
+  Options opt;
+  CLI::App app{"Eddy freshness run: count per customer pushed to Redis, freshness percentiles"};
+  app.add_option("--bootstrap", opt.bootstrap, "bootstrap.servers")->capture_default_str();
+  app.add_option("--input", opt.input, "input topic (retail JSON events keyed by customer)")
+      ->required();
+  app.add_option("--app-id", opt.app_id, "application.id")->required();
+  app.add_option("--state-dir", opt.state_dir, "state.dir")->required();
+  app.add_option("--guarantee", opt.guarantee, "processing.guarantee")
+      ->check(CLI::IsMember({"at_least_once", "exactly_once_v2"}))
+      ->capture_default_str();
+  app.add_option("--redis-port", opt.redis_port, "redis-server on 127.0.0.1")
+      ->capture_default_str();
+  app.add_option("--records", opt.records, "stop after processing this many input records")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--timeout-s", opt.timeout_s, "give up after this many seconds")
+      ->capture_default_str();
+  app.add_option("--latency-budget-ms", opt.latency_budget_ms,
+                 "the sink's latency budget (longest an update waits before its batch is written)")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  eddy::RedisSinkOptions redis_options;
+  redis_options.sink.name = "freshness";
+  redis_options.sink.latency_budget = std::chrono::milliseconds(opt.latency_budget_ms);
+  redis_options.sink.slo = {.objectives = {{95.0, 750ms}, {99.9, 5s}}, .window = 60s};
+  redis_options.port = opt.redis_port;
+  redis_options.key_prefix = "fresh:";
+  std::shared_ptr<eddy::RedisSink> sink;
+  std::unique_ptr<eddy::KafkaStreams> streams;
+  try {
+    sink = std::make_shared<eddy::RedisSink>(redis_options);
+    const auto config = eddy::StreamsConfig::from_properties({
+        {"application.id", opt.app_id},
+        {"bootstrap.servers", opt.bootstrap},
+        {"state.dir", opt.state_dir},
+        {"processing.guarantee", opt.guarantee},
+        {"num.stream.threads", "1"},
+    });
+    eddy::StreamsBuilder builder;
+    builder.stream<std::string, std::string>(opt.input)
+        .group_by_key()
+        .count(eddy::Materialized<std::string, int64_t>::as("events-per-customer"))
+        .to_sink(sink, [](const std::string& customer, const std::optional<int64_t>& events) {
+          return eddy::FeatureRow{
+              customer, eddy::FeatureFields{{"events", std::to_string(events.value_or(0))}}};
+        });
+    streams = std::make_unique<eddy::KafkaStreams>(builder.build(config), config);
+    streams->start();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "eddy-bench-freshness: error: %s\n", e.what());
+    return 1;
+  }
+
+  double next_progress = now_s() + 5;
+  while (streams->records_processed() < opt.records && now_s() - t_start < opt.timeout_s) {
+    const auto state = streams->state();
+    if (state == eddy::KafkaStreams::State::kError ||
+        state == eddy::KafkaStreams::State::kNotRunning) {
+      std::fprintf(stderr, "eddy-bench-freshness: streams stopped in state %s\n",
+                   eddy::KafkaStreams::state_name(state));
+      streams->close(30s);
+      return 1;
+    }
+    std::this_thread::sleep_for(50ms);
+    if (now_s() > next_progress) {
+      const auto f = sink->freshness();
+      std::fprintf(stderr,
+                   "eddy-bench-freshness: %lld/%lld records; freshness (last 60 s) p50 %.1f ms, "
+                   "p95 %.1f ms, p99 %.1f ms; SLO %s\n",
+                   static_cast<long long>(streams->records_processed()),
+                   static_cast<long long>(opt.records), f.event_time_window.p50_ms,
+                   f.event_time_window.p95_ms, f.event_time_window.p99_ms,
+                   f.slo_met ? "met" : "MISSED");
+      next_progress += 5;
+    }
+  }
+  const int64_t records = streams->records_processed();
+  const bool closed = streams->close(60s);
+  sink->close(30s);
+  const auto usage = eddy::bench::self_usage();
+  print_summary_json(opt, records, sink->freshness(), sink->stats(), usage, now_s() - t_start,
+                     closed);
+  return records >= opt.records && closed ? 0 : 2;
+}

@@ -1,0 +1,150 @@
+#include "common/app_options.h"
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "common/duration.h"
+#include "eddy/errors.h"
+#include "eddy/logging.h"
+#include "kafka/admin.h"
+#include "kafka/client_config.h"
+
+namespace eddy::examples {
+namespace {
+
+// Set by the signal handler, read by run_until_signal's loop: the only thing a handler may do.
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void remember_stop_signal(int signal) {
+  g_stop_signal = signal;
+}
+
+}  // namespace
+
+void add_app_options(CLI::App& cli, AppOptions& options) {
+  cli.add_option("--bootstrap-servers", options.bootstrap_servers,
+                 "Kafka bootstrap servers, host:port[,host:port] (empty: the embedded broker, "
+                 "in this process)");
+  cli.add_option("--application-id", options.application_id,
+                 "consumer group, state folder and internal-topic prefix")
+      ->capture_default_str();
+  cli.add_option("--state-dir", options.state_dir, "where local state (RocksDB) lives")
+      ->capture_default_str();
+  cli.add_option("--guarantee", options.guarantee, "processing guarantee")
+      ->check(CLI::IsMember({"at_least_once", "exactly_once_v2"}))
+      ->capture_default_str();
+  cli.add_option("--redis", options.redis, "Redis host:port to serve features from (optional)")
+      ->check([](const std::string& text) {
+        parse_redis_endpoint(text);  // throws CLI::ValidationError with the reason
+        return std::string();
+      });
+  add_duration_option(cli, "--grace", options.grace,
+                      "how long after a window ends late records still count (default 0)");
+  cli.add_option("--metrics-port", options.metrics_port,
+                 "loopback port of the Prometheus endpoint (0: off)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cli.add_option_function<std::string>(
+         "--commit-interval",
+         [&options](const std::string& text) { options.commit_interval = parse_duration(text); },
+         "how often offsets are committed (default: 30s at-least-once, 100ms exactly-once)")
+      ->type_name("DURATION");
+  cli.add_option("--log-level", options.log_level,
+                 "trace, debug, info, warn, error or off (default: EDDY_LOG_LEVEL or info)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+}
+
+RedisEndpoint parse_redis_endpoint(const std::string& text) {
+  const auto colon = text.rfind(':');
+  RedisEndpoint endpoint;
+  if (colon == std::string::npos || colon == 0) {
+    throw CLI::ValidationError("--redis", "'" + text + "' is not host:port");
+  }
+  endpoint.host = text.substr(0, colon);
+  try {
+    size_t used = 0;
+    endpoint.port = std::stoi(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1) throw std::invalid_argument("trailing characters");
+  } catch (const std::exception&) {
+    throw CLI::ValidationError("--redis", "'" + text + "' has no numeric port");
+  }
+  if (endpoint.port < 1 || endpoint.port > 65535) {
+    throw CLI::ValidationError("--redis", "port of '" + text + "' is not in 1..65535");
+  }
+  return endpoint;
+}
+
+StreamsConfig AppOptions::streams_config() const {
+  if (!log_level.empty()) set_log_level(log_level);
+  Properties properties{{"application.id", application_id},
+                        {"bootstrap.servers", bootstrap_servers},
+                        {"state.dir", state_dir},
+                        {"processing.guarantee", guarantee},
+                        {"metrics.port", std::to_string(metrics_port)}};
+  if (commit_interval) {
+    properties["commit.interval.ms"] = std::to_string(commit_interval->count());
+  }
+  return StreamsConfig::from_properties(properties);
+}
+
+std::optional<RedisEndpoint> AppOptions::redis_endpoint() const {
+  if (redis.empty()) return std::nullopt;
+  return parse_redis_endpoint(redis);
+}
+
+void create_topics_if_missing(const StreamsConfig& config, const std::vector<TopicSpec>& topics) {
+  kafka::Admin admin(kafka::client_properties(config, kafka::ClientKind::kAdmin),
+                     std::chrono::seconds(15));
+  std::vector<kafka::NewTopic> missing;
+  for (const auto& topic : topics) {
+    if (admin.describe_topic(topic.name)) continue;
+    missing.push_back(
+        {.name = topic.name, .partitions = topic.partitions, .configs = topic.configs});
+  }
+  // ignore_existing: another instance (or the load generator) may create it meanwhile.
+  if (!missing.empty()) admin.create_topics(missing, /*ignore_existing=*/true);
+}
+
+std::optional<int> topic_partitions(const StreamsConfig& config, const std::string& topic) {
+  kafka::Admin admin(kafka::client_properties(config, kafka::ClientKind::kAdmin),
+                     std::chrono::seconds(15));
+  const auto description = admin.describe_topic(topic);
+  if (!description) return std::nullopt;
+  return description->partitions;
+}
+
+std::string reachable_bootstrap(const StreamsConfig& config) {
+  return kafka::resolve_bootstrap_servers(config.bootstrap_servers);
+}
+
+int run_until_signal(KafkaStreams& streams, const RunOptions& options) {
+  g_stop_signal = 0;
+  std::signal(SIGINT, remember_stop_signal);
+  std::signal(SIGTERM, remember_stop_signal);
+  streams.start();
+  auto next_tick = std::chrono::steady_clock::now() + options.tick;
+  bool failed = false;
+  while (g_stop_signal == 0) {
+    if (streams.state() == KafkaStreams::State::kError ||
+        streams.state() == KafkaStreams::State::kNotRunning) {
+      failed = true;
+      std::fprintf(stderr, "stream processing stopped (state %s); see the log above\n",
+                   KafkaStreams::state_name(streams.state()));
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (options.on_tick && std::chrono::steady_clock::now() >= next_tick) {
+      options.on_tick();
+      next_tick += options.tick;
+    }
+  }
+  // A second signal during close falls back to the default action: kill the process.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  const bool closed = streams.close(options.close_timeout);
+  if (!closed) std::fprintf(stderr, "close did not finish within the timeout\n");
+  return failed || !closed ? 1 : 0;
+}
+
+}  // namespace eddy::examples

@@ -1,0 +1,102 @@
+// The flags every retail example app takes, and what they all do around their topology:
+// create missing topics, run until SIGINT/SIGTERM, close cleanly.
+//
+//   CLI::App cli{"eddy-my-app: ..."};
+//   eddy::examples::AppOptions options{.application_id = "eddy-my-app"};
+//   eddy::examples::add_app_options(cli, options);
+//   cli.add_option("--window", ...);                      // the app's own flags
+//   CLI11_PARSE(cli, argc, argv);
+//   eddy::StreamsConfig config = options.streams_config();  // throws eddy::ConfigError
+//   eddy::examples::create_topics_if_missing(config, {{.name = "my.output", .partitions = 8}});
+//   eddy::KafkaStreams streams(build_topology(config), config);
+//   return eddy::examples::run_until_signal(streams);      // 0 after a clean close
+//
+// Flags: --bootstrap-servers (empty: embedded broker), --application-id, --state-dir,
+// --guarantee at_least_once|exactly_once_v2, --redis host:port, --grace, --metrics-port,
+// --commit-interval, --log-level. Durations are written 500ms, 30s, 10m or 2h.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eddy/config.h"
+#include "eddy/kafka_streams.h"
+
+namespace eddy::examples {
+
+// Where the app's RedisSink connects.
+struct RedisEndpoint {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+};
+
+struct AppOptions {
+  // Empty: the embedded broker (librdkafka's mock cluster, in this process).
+  std::string bootstrap_servers;
+  // Names the consumer group, the state folder and the internal topics.
+  std::string application_id;
+  std::string state_dir = "/tmp/eddy";
+  // "at_least_once" or "exactly_once_v2".
+  std::string guarantee = "at_least_once";
+  // "host:port"; empty: no Redis.
+  std::string redis;
+  // Grace of the app's windows: how long after a window ends late records still count.
+  std::chrono::milliseconds grace{0};
+  // Loopback port of the Prometheus endpoint; 0: off.
+  int metrics_port = 0;
+  // Empty: the guarantee's default (30 s at-least-once, 100 ms exactly-once).
+  std::optional<std::chrono::milliseconds> commit_interval;
+  // trace, debug, info, warn, error, off; empty: EDDY_LOG_LEVEL or info.
+  std::string log_level;
+
+  // The StreamsConfig these flags describe, validated (throws eddy::ConfigError naming the
+  // flag's key). Also applies --log-level.
+  StreamsConfig streams_config() const;
+  // The parsed --redis flag; nullopt when it was not given.
+  std::optional<RedisEndpoint> redis_endpoint() const;
+};
+
+// Registers the common flags on `cli`, writing into `options` (its current values are the
+// defaults shown by --help).
+void add_app_options(CLI::App& cli, AppOptions& options);
+
+// "host:port" -> RedisEndpoint; throws CLI::ValidationError when malformed.
+RedisEndpoint parse_redis_endpoint(const std::string& text);
+
+struct TopicSpec {
+  std::string name;
+  int partitions = 8;
+  Properties configs;  // e.g. {{"cleanup.policy", "compact"}}
+};
+
+// Creates each topic that does not exist yet (existing ones are left as they are). On the
+// embedded broker this is the only way topics appear, so call it before KafkaStreams::start().
+void create_topics_if_missing(const StreamsConfig& config, const std::vector<TopicSpec>& topics);
+
+// The partitions of `topic`, or nullopt when it does not exist.
+std::optional<int> topic_partitions(const StreamsConfig& config, const std::string& topic);
+
+// The bootstrap address every other process should use to reach the same broker: the
+// configured one, or the embedded broker's loopback address (started on first use), which
+// other processes (eddy-loadgen --bootstrap-servers ...) can connect to over TCP.
+std::string reachable_bootstrap(const StreamsConfig& config);
+
+struct RunOptions {
+  // How long close() may take after the signal.
+  std::chrono::milliseconds close_timeout{30'000};
+  // Called every `tick` while running (progress lines), on the calling thread.
+  std::function<void()> on_tick;
+  std::chrono::milliseconds tick{1000};
+};
+
+// Starts `streams` and blocks until SIGINT or SIGTERM (or the instance fails), then closes it.
+// Returns the process exit code: 0 after a clean close, 1 when the instance went to ERROR or
+// close timed out. start() errors (bad config, missing topic, no broker) propagate.
+int run_until_signal(KafkaStreams& streams, const RunOptions& options = {});
+
+}  // namespace eddy::examples

@@ -1,0 +1,91 @@
+// RetailEvent: one record of retail.events (docs/retail-events.md), and its serde.
+//
+// The serde is strict on purpose: a value that is not JSON, or lacks `type`, `customer_id` or
+// `ts`, or has an unknown `type`, throws SerdeError, so the source node hands the record to
+// default.deserialization.exception.handler (log and continue by default) instead of the
+// topology seeing half an event.
+//
+//   builder.stream<std::string, RetailEvent>("retail.events", retail_events_consumed());
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "eddy/dsl/consumed.h"
+#include "eddy/errors.h"
+#include "eddy/serde/serdes.h"
+
+namespace eddy::examples {
+
+enum class EventType {
+  kPageView,
+  kAddToCart,
+  kRemoveFromCart,
+  kCheckoutStarted,
+  kCheckoutFailed,
+  kPurchase
+};
+
+NLOHMANN_JSON_SERIALIZE_ENUM(EventType, {{EventType::kPageView, "page_view"},
+                                         {EventType::kAddToCart, "add_to_cart"},
+                                         {EventType::kRemoveFromCart, "remove_from_cart"},
+                                         {EventType::kCheckoutStarted, "checkout_started"},
+                                         {EventType::kCheckoutFailed, "checkout_failed"},
+                                         {EventType::kPurchase, "purchase"}})
+
+struct RetailEvent {
+  std::string event_id;
+  EventType type = EventType::kPageView;
+  std::string customer_id;
+  std::string sku;       // empty when absent
+  std::string category;  // empty when absent
+  double price = 0;      // 0 when absent
+  int64_t quantity = 1;  // 1 when absent
+  int64_t ts = 0;        // event time, epoch ms
+
+  // price × quantity: what this event moves into (or out of) a cart, or pays.
+  double amount() const { return price * static_cast<double>(quantity); }
+};
+
+inline void to_json(nlohmann::json& j, const RetailEvent& e) {
+  j = {{"event_id", e.event_id}, {"type", e.type}, {"customer_id", e.customer_id}, {"ts", e.ts}};
+  if (!e.sku.empty()) j["sku"] = e.sku;
+  if (!e.category.empty()) j["category"] = e.category;
+  if (e.type != EventType::kCheckoutStarted && e.type != EventType::kCheckoutFailed) {
+    j["price"] = e.price;
+    j["quantity"] = e.quantity;
+  }
+}
+
+inline void from_json(const nlohmann::json& j, RetailEvent& e) {
+  const std::string type = j.at("type").get<std::string>();
+  e.type = nlohmann::json(type).get<EventType>();
+  // NLOHMANN_JSON_SERIALIZE_ENUM maps an unknown string to the first enumerator: reject it.
+  if (type != nlohmann::json(e.type).get<std::string>()) {
+    throw SerdeError("retail event: unknown type '" + type + "'");
+  }
+  e.customer_id = j.at("customer_id").get<std::string>();
+  e.ts = j.at("ts").get<int64_t>();
+  e.event_id = j.value("event_id", std::string());
+  e.sku = j.value("sku", std::string());
+  e.category = j.value("category", std::string());
+  e.price = j.value("price", 0.0);
+  e.quantity = j.value("quantity", int64_t{1});
+}
+
+// Values of retail.events: JSON, strict (see above).
+inline Serde<RetailEvent> retail_event_serde() {
+  return serdes::json<RetailEvent>();
+}
+
+// How every app reads retail.events: string keys, strict JSON values, event time from `ts`.
+inline Consumed<std::string, RetailEvent> retail_events_consumed() {
+  auto consumed = Consumed<std::string, RetailEvent>::with(serdes::string(), retail_event_serde());
+  consumed.with_timestamp_extractor(
+      [](const std::string&, const RetailEvent& event, int64_t) { return event.ts; });
+  return consumed;
+}
+
+}  // namespace eddy::examples

@@ -1,0 +1,20 @@
+// A consumed Kafka message as the processor layer takes it.
+#pragma once
+
+#include "kafka/message.h"
+#include "processor/task_core.h"
+
+namespace eddy::runtime {
+
+inline processor::IncomingRecord to_incoming(const kafka::Message& m) {
+  processor::IncomingRecord record;
+  record.topic = std::string(m.topic());
+  record.partition = m.partition();
+  record.offset = m.offset();
+  record.timestamp = m.timestamp();
+  if (auto key = m.key()) record.key.emplace(*key);
+  if (auto value = m.value()) record.value.emplace(*value);
+  return record;
+}
+
+}  // namespace eddy::runtime
