@@ -52,15 +52,15 @@ void print_summary_json(const Options& opt, int64_t records, const eddy::Freshne
       "\"wall_s\":%.3f,\"cpu_s\":%.3f,\"max_rss_kb\":%ld,\"latency_budget_ms\":%lld,"
       "\"event_p50_ms\":%.2f,\"event_p95_ms\":%.2f,\"event_p99_ms\":%.2f,\"event_p999_ms\":%.2f,"
       "\"event_max_ms\":%.2f,\"append_p50_ms\":%.2f,\"append_p95_ms\":%.2f,"
-      "\"append_p99_ms\":%.2f,\"append_count\":%llu,\"updates\":%llu,\"applied\":%llu,\"batches\":%llu,"
+      "\"append_p99_ms\":%.2f,\"append_count\":%llu,\"updates\":%llu,\"applied\":%llu,\"batches\":%"
+      "llu,"
       "\"coalesced\":%llu,\"pause_events\":%llu,\"closed_cleanly\":%s}\n",
       opt.guarantee.c_str(), static_cast<long long>(records), wall, u.cpu_s(), u.max_rss_kb,
       static_cast<long long>(opt.latency_budget_ms), e.p50_ms, e.p95_ms, e.p99_ms, e.p999_ms,
       e.max_ms, a.p50_ms, a.p95_ms, a.p99_ms, static_cast<unsigned long long>(a.count),
-      static_cast<unsigned long long>(e.count),
-      static_cast<unsigned long long>(s.applied), static_cast<unsigned long long>(s.batches),
-      static_cast<unsigned long long>(s.coalesced), static_cast<unsigned long long>(s.pause_events),
-      closed ? "true" : "false");
+      static_cast<unsigned long long>(e.count), static_cast<unsigned long long>(s.applied),
+      static_cast<unsigned long long>(s.batches), static_cast<unsigned long long>(s.coalesced),
+      static_cast<unsigned long long>(s.pause_events), closed ? "true" : "false");
   std::fflush(stdout);
 }
 

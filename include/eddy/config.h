@@ -30,6 +30,9 @@ enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
 // to `errors.dead.letter.queue.topic.name`, then continues.
 enum class ErrorHandling { kLogAndContinue, kLogAndFail, kDeadLetter };
 
+// How much the metrics record: kDebug adds per-operation store latencies.
+enum class MetricsRecordingLevel { kInfo, kDebug };
+
 struct StreamsConfig {
   // application.id — required. Names the consumer group, the state folder and the prefix
   // of every internal topic (`<application.id>-<name>-changelog`). Letters, digits, '.',
@@ -99,8 +102,18 @@ struct StreamsConfig {
   // rebalance. Default: unset.
   std::string group_instance_id;
 
-  // metrics.port — loopback port of the Prometheus endpoint; 0 turns it off. Default: 0.
+  // metrics.port — serves Prometheus text on http://127.0.0.1:<port>/metrics (loopback only)
+  // from start() to close(); 0 turns the endpoint off (KafkaStreams::metrics() still works).
+  // A port already in use fails start(). Default: 0.
   int metrics_port = 0;
+
+  // metrics.recording.level — info (default) or debug. debug adds the per-operation latency
+  // of every store (eddy_store_operation_seconds_total); info keeps operation counts only.
+  MetricsRecordingLevel metrics_recording_level = MetricsRecordingLevel::kInfo;
+
+  // metrics.log.interval.ms — every this long each stream thread logs one summary line at
+  // info level (records/s, lag, commits, p99 process latency); 0 turns it off. Default: 60 s.
+  std::chrono::milliseconds metrics_log_interval{60'000};
 
   // Everything else: passed to librdkafka. Keys prefixed `consumer.`, `producer.`, `admin.`
   // go to that client only (prefix stripped); others go to all clients.

@@ -19,6 +19,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "eddy/config.h"
 
 namespace eddy {
@@ -60,6 +62,14 @@ class KafkaStreams {
 
   // Records processed by all threads so far.
   int64_t records_processed() const;
+
+  // A snapshot of every metric (the same the Prometheus endpoint at metrics.port serves; see
+  // docs/metrics.md), as an array of {"name", "type", "labels", "value"} objects; histograms
+  // carry "count", "sum" (seconds) and "buckets" ([upper bound in seconds, cumulative count]).
+  // Callable from any thread, in any state.
+  //   for (const auto& m : streams.metrics())
+  //     if (m["name"] == "eddy_consumer_lag_records") total_lag += m["value"].get<double>();
+  nlohmann::json metrics() const;
 
   // For tests of the runtime without a DSL topology.
   KafkaStreams(std::shared_ptr<runtime::TaskFactory> factory, StreamsConfig config);

@@ -87,6 +87,14 @@ void Histogram::reset() {
   sum_ = 0;
 }
 
+uint64_t Histogram::count_at_or_below(int64_t value) const {
+  if (value < 0 || total_ == 0) return 0;
+  if (value >= max_trackable_) return total_;
+  uint64_t seen = 0;
+  for (std::size_t i = 0; i < counts_.size() && bucket_highest(i) <= value; ++i) seen += counts_[i];
+  return seen;
+}
+
 int64_t Histogram::value_at_percentile(double percentile) const {
   if (total_ == 0) return 0;
   percentile = std::clamp(percentile, 0.0, 100.0);

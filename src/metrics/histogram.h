@@ -44,6 +44,11 @@ class Histogram {
   // `percentile` is clamped to [0, 100]; 100 returns max().
   int64_t value_at_percentile(double percentile) const;
 
+  // How many recorded values are <= `value` (exact at bucket boundaries: values are
+  // counted in their bucket, so a bound inside a bucket counts that bucket only when the
+  // bound is at or above the bucket's highest value).
+  uint64_t count_at_or_below(int64_t value) const;
+
   // Bucket index of `value` and the [lowest, highest] values a bucket holds (for tests).
   std::size_t bucket_index(int64_t value) const;
   int64_t bucket_lowest(std::size_t index) const;

@@ -36,6 +36,12 @@ void Registry::gauge_fn(const std::string& name, const std::string& help, Labels
   find_or_add(name, help, MetricType::kGauge, std::move(labels), owner).gauge_fn = std::move(fn);
 }
 
+void Registry::counter_fn(const std::string& name, const std::string& help, Labels labels,
+                          std::function<double()> fn, OwnerId owner) {
+  std::lock_guard lock(mutex_);
+  find_or_add(name, help, MetricType::kCounter, std::move(labels), owner).gauge_fn = std::move(fn);
+}
+
 void Registry::histogram_fn(const std::string& name, const std::string& help, Labels labels,
                             std::function<HistogramSnapshot()> fn, OwnerId owner) {
   std::lock_guard lock(mutex_);
@@ -149,6 +155,10 @@ nlohmann::json Registry::to_json() const {
     if (s.type == MetricType::kHistogram) {
       item["count"] = s.histogram.count;
       item["sum"] = s.histogram.sum;
+      nlohmann::json buckets = nlohmann::json::array();
+      for (const auto& [bound, count] : s.histogram.cumulative_buckets)
+        buckets.push_back({bound, count});
+      item["buckets"] = std::move(buckets);
     } else {
       item["value"] = s.value;
     }

@@ -71,6 +71,10 @@ class Registry {
   Gauge& gauge(const std::string& name, const std::string& help, Labels labels, OwnerId owner = 0);
   void gauge_fn(const std::string& name, const std::string& help, Labels labels,
                 std::function<double()> fn, OwnerId owner = 0);
+  // A counter whose value is read at scrape time (e.g. from a component's own atomics);
+  // `fn` must be monotonic and safe to call from the scraping thread.
+  void counter_fn(const std::string& name, const std::string& help, Labels labels,
+                  std::function<double()> fn, OwnerId owner = 0);
   void histogram_fn(const std::string& name, const std::string& help, Labels labels,
                     std::function<HistogramSnapshot()> fn, OwnerId owner = 0);
 

@@ -51,6 +51,10 @@ int64_t KafkaStreams::records_processed() const {
   return runtime_->records_processed();
 }
 
+nlohmann::json KafkaStreams::metrics() const {
+  return runtime_->metrics();
+}
+
 const char* KafkaStreams::state_name(State state) {
   switch (state) {
     case State::kCreated:

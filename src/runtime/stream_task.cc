@@ -4,8 +4,21 @@
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
 #include "runtime/incoming_record.h"
+#include "state/store_factory.h"
 
 namespace eddy::runtime {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kPublishInterval = 100ms;  // how stale a scrape of task metrics may be
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
                        std::shared_ptr<const detail::TopologyPlan> plan,
@@ -16,6 +29,11 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
       services_(services),
       collector_(*services.producer) {
   for (const auto& tp : partitions_) queues_.emplace_back().partition = tp;
+  if (services_.metrics != nullptr) {
+    metrics_ = std::make_unique<TaskMetrics>(
+        *services_.metrics, services_.thread_name, id_.str(),
+        services_.config->metrics_recording_level == MetricsRecordingLevel::kDebug);
+  }
   changelog_ =
       std::make_unique<KafkaChangelogWriter>(*services_.producer, services_.acknowledged_slot);
 
@@ -36,7 +54,13 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   env.wall_clock_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  env.store_provider = [this](const StoreSpec& spec) { return &state_->register_store(spec); };
+  env.store_provider = [this](const StoreSpec& spec) {
+    StateStore& store = state_->register_store(spec);
+    const state::BuiltStore* built = state_->built_store(spec.name);
+    if (metrics_ && built != nullptr && built->metrics != nullptr)
+      metrics_->add_store(spec.name, *built->metrics, &store);
+    return &store;
+  };
   env.dead_letter = [this](const processor::IncomingRecord& record, const std::string& error) {
     send_to_dead_letter(record, error);
   };
@@ -61,19 +85,36 @@ void StreamTask::initialize() {
   options.on_progress = [this](const state::RestoreProgress& p) {
     EDDY_LOG_DEBUG("task {}: restoring {}: {} of {} ({} records)", id_.str(), p.store,
                    p.next_offset, p.end_offset, p.records_restored);
+    if (metrics_)
+      metrics_->restore_remaining(p.store, std::max<int64_t>(0, p.end_offset - p.next_offset));
   };
+  restore_start_ = std::chrono::steady_clock::now();
+  // Only tasks with logged stores restore anything worth a log line.
+  logged_stores_ = 0;
+  for (const auto& store : plan_->subtopologies.at(static_cast<size_t>(id_.subtopology)).stores)
+    logged_stores_ += plan_->changelogs.count(store);
+  if (logged_stores_ > 0)
+    EDDY_LOG_INFO("task {}: restore started ({} logged store(s))", id_.str(), logged_stores_);
   state_->begin_restore(*restore_reader_, options);
 }
 
 bool StreamTask::restore_step() {
   if (restore_reader_ == nullptr) return true;
   if (!state_->restore_step()) return false;
+  int64_t restored = 0;
   for (const auto& progress : state_->restore_progress()) {
+    restored += progress.records_restored;
+    if (metrics_) metrics_->restore_remaining(progress.store, 0);
     if (progress.records_restored > 0) {
       EDDY_LOG_INFO("task {}: store '{}' restored {} records from {}", id_.str(), progress.store,
                     progress.records_restored, progress.topic);
     }
   }
+  if (logged_stores_ > 0)
+    EDDY_LOG_INFO("task {}: restore finished: {} records in {} ms", id_.str(), restored,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - restore_start_)
+                      .count());
   restore_reader_.reset();
   // Under exactly-once, local state may soon hold changes of a transaction that is later
   // aborted; without a checkpoint a crash then forces a full restore (Kafka Streams does the
@@ -124,17 +165,38 @@ StreamTask::PartitionQueue* StreamTask::next_queue(std::chrono::steady_clock::ti
 }
 
 size_t StreamTask::process(size_t max_records, std::chrono::steady_clock::time_point now) {
+  // One wall-clock read per batch: end-to-end latency is measured against the batch start.
+  const int64_t now_ms = metrics_ ? wall_clock_ms() : 0;
   size_t done = 0;
   while (done < max_records) {
     PartitionQueue* queue = next_queue(now);
     if (queue == nullptr) break;
-    process_one(*queue);
+    process_one(*queue, now_ms);
     ++done;
+  }
+  if (metrics_) {
+    if (done > 0) metrics_->records_in(static_cast<int64_t>(done));
+    if (now - last_publish_ >= kPublishInterval) {
+      last_publish_ = now;
+      publish_metrics();
+    }
   }
   return done;
 }
 
-void StreamTask::process_one(PartitionQueue& queue) {
+void StreamTask::publish_metrics() {
+  if (!metrics_) return;
+  const processor::TaskMetrics& core = core_->metrics();
+  metrics_->publish({.records_out = collector_.sent(),
+                     .deserialization_errors = core.deserialization_errors,
+                     .processing_errors = core.processing_errors,
+                     .invalid_timestamps = skipped_.invalid_timestamp,
+                     .dead_lettered = skipped_.dead_lettered,
+                     .late_dropped_by_node = &core.late_dropped_by_node},
+                    e2e_latency_ms_);
+}
+
+void StreamTask::process_one(PartitionQueue& queue, int64_t wall_clock_ms) {
   const kafka::Message& message = queue.records.front();
   const int64_t offset = message.offset();
   processor::IncomingRecord record = to_incoming(message);
@@ -144,6 +206,7 @@ void StreamTask::process_one(PartitionQueue& queue) {
     EDDY_LOG_WARN("task {}: skipped record {}-{}@{} with invalid timestamp {}", id_.str(),
                   record.topic, record.partition, offset, record.timestamp);
   } else {
+    if (metrics_) e2e_latency_ms_.record(wall_clock_ms - record.timestamp);
     try {
       core_->process(record);  // the core applies the deserialization and processing handlers
     } catch (const SerdeError&) {
@@ -185,6 +248,7 @@ void StreamTask::punctuate_wall_clock(int64_t wall_clock_ms) {
 
 void StreamTask::prepare_commit() {
   core_->flush();  // stores (caches forward, changelogs written), then feature sinks
+  publish_metrics();
 }
 
 std::vector<kafka::TopicPartitionOffset> StreamTask::committable_offsets() const {
@@ -203,6 +267,7 @@ void StreamTask::post_commit() {
 void StreamTask::close(bool clean) {
   if (closed_) return;
   closed_ = true;
+  metrics_.reset();  // before the stores close: its counters read their atomics
   core_->close();
   if (clean) {
     // The thread committed (flushed the producer) just before: the acknowledged offsets are

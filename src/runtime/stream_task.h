@@ -8,9 +8,11 @@
 #include <map>
 #include <memory>
 
+#include "metrics/histogram.h"
 #include "processor/task_core.h"
 #include "runtime/kafka_changelog.h"
 #include "runtime/task_factory.h"
+#include "runtime/task_metrics.h"
 #include "state/restore/task_state_manager.h"
 #include "topology/topology_plan.h"
 
@@ -29,10 +31,13 @@ class KafkaRecordCollector final : public processor::RecordCollector {
                     .value = value,
                     .timestamp = timestamp,
                     .headers = headers.empty() ? nullptr : &headers});
+    ++sent_;
   }
+  int64_t sent() const { return sent_; }
 
  private:
   kafka::Producer& producer_;
+  int64_t sent_ = 0;  // read by the task thread only (published through TaskMetrics)
 };
 
 struct SkippedRecords {
@@ -72,7 +77,8 @@ class StreamTask final : public Task {
     int64_t next_offset = -1;  // to commit: one past the last processed record
   };
   PartitionQueue* next_queue(std::chrono::steady_clock::time_point now);
-  void process_one(PartitionQueue& queue);
+  void process_one(PartitionQueue& queue, int64_t wall_clock_ms);
+  void publish_metrics();
   void send_to_dead_letter(const processor::IncomingRecord& record, const std::string& error);
 
   TaskId id_;
@@ -83,10 +89,17 @@ class StreamTask final : public Task {
   std::unique_ptr<KafkaChangelogWriter> changelog_;
   std::unique_ptr<state::TaskStateManager> state_;
   std::unique_ptr<KafkaChangelogReader> restore_reader_;  // while restoring
+  std::chrono::steady_clock::time_point restore_start_{};
+  size_t logged_stores_ = 0;
   std::unique_ptr<processor::TaskCore> core_;
   std::deque<PartitionQueue> queues_;  // a deque: its elements never move
   std::optional<std::chrono::steady_clock::time_point> idle_since_;  // a partition ran empty
   SkippedRecords skipped_;
+  // Declared after the stores' owner (state_) so it is destroyed first: its scrape-time
+  // counters read the stores' atomics.
+  std::unique_ptr<TaskMetrics> metrics_;
+  metrics::Histogram e2e_latency_ms_;  // since the last publish_metrics()
+  std::chrono::steady_clock::time_point last_publish_{};
   bool closed_ = false;
 };
 

@@ -15,7 +15,18 @@ constexpr size_t kMaxPollRecords = 2000;
 constexpr size_t kProcessBatchPerTask = 1000;
 constexpr auto kProcessTimeBudget = 50ms;  // per loop turn, before polling again
 constexpr auto kClientTimeout = 30s;
-constexpr int kMaxRecoveries = 10;  // client re-creations before the thread gives up
+constexpr int kMaxRecoveries = 10;    // client re-creations before the thread gives up
+constexpr auto kMetricsTick = 100ms;  // lag and CPU gauges refresh, summary log check
+
+// "orders-0, orders-1" for rebalance log lines.
+std::string partition_list(const std::vector<kafka::TopicPartition>& partitions) {
+  std::string out;
+  for (const auto& tp : partitions) {
+    if (!out.empty()) out += ", ";
+    out += tp.topic + "-" + std::to_string(tp.partition);
+  }
+  return out;
+}
 
 int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -32,6 +43,13 @@ StreamThread::StreamThread(StreamThreadOptions options) : options_(std::move(opt
   };
   services_.state_dir = options_.config.state_dir;
   services_.exactly_once = options_.config.exactly_once();
+  services_.thread_name = "stream-thread-" + std::to_string(options_.index);
+  if (options_.metrics != nullptr) {
+    services_.metrics = options_.metrics;
+    metrics_ = std::make_unique<ThreadMetrics>(*options_.metrics, services_.thread_name,
+                                               options_.config.metrics_log_interval,
+                                               options_.instance_records);
+  }
 }
 
 StreamThread::~StreamThread() {
@@ -168,19 +186,34 @@ void StreamThread::run_once() {
   // Restoring tasks need the loop to come round again at once, as do buffered records.
   const auto poll_timeout =
       any_buffered || !uninitialized_.empty() ? 0ms : options_.config.poll_interval;
-  route(consumer_->poll_batch(kMaxPollRecords, poll_timeout));
+  const auto poll_start = Clock::now();
+  auto polled = consumer_->poll_batch(kMaxPollRecords, poll_timeout);
+  if (metrics_) metrics_->poll_took(Clock::now() - poll_start);
+  route(std::move(polled));
   if (global_tables_) global_tables_->poll();
   initialize_new_tasks();
   begin_transaction_if_needed();
   const auto processed = static_cast<int64_t>(process_tasks());
   stats_.records_processed += processed;
   processed_since_commit_ += processed;
+  if (metrics_) metrics_->records_processed(processed);
+  const auto punctuate_start = Clock::now();
   const int64_t now_ms = wall_clock_ms();
   for (auto& [id, task] : tasks_) {
     if (!uninitialized_.contains(id)) task->punctuate_wall_clock(now_ms);
   }
+  if (metrics_) metrics_->punctuate_took(Clock::now() - punctuate_start);
   update_pauses();
   maybe_commit();
+  tick_metrics(Clock::now());
+}
+
+void StreamThread::tick_metrics(Clock::time_point now) {
+  if (!metrics_ || now - last_metrics_tick_ < kMetricsTick) return;
+  last_metrics_tick_ = now;
+  // Lag from the consumer's cached watermarks: no broker round trip.
+  for (const auto& [tp, task] : task_by_partition_) metrics_->lag(tp, consumer_->lag(tp));
+  metrics_->tick(now);
 }
 
 void StreamThread::route(std::vector<kafka::Message> records) {
@@ -237,7 +270,15 @@ size_t StreamThread::process_tasks() {
     size_t round = 0;
     const auto now = Clock::now();
     for (auto& [id, task] : tasks_) {
-      if (!uninitialized_.contains(id)) round += task->process(kProcessBatchPerTask, now);
+      if (uninitialized_.contains(id)) continue;
+      if (!metrics_) {
+        round += task->process(kProcessBatchPerTask, now);
+        continue;
+      }
+      const auto task_start = Clock::now();
+      const size_t n = task->process(kProcessBatchPerTask, now);
+      metrics_->process_took(Clock::now() - task_start, n);
+      round += n;
     }
     total += round;
     if (round == 0 || Clock::now() - start > kProcessTimeBudget) return total;
@@ -315,8 +356,10 @@ void StreamThread::commit_all(bool force) {
     if (!uninitialized_.contains(id)) task->post_commit();
   }
   ++stats_.commits;
+  const auto took = Clock::now() - start;
   stats_.last_commit_latency_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+      std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+  if (metrics_) metrics_->committed(took);
 }
 
 void StreamThread::close_tasks(const std::vector<kafka::TopicPartition>& partitions, bool clean) {
@@ -331,6 +374,7 @@ void StreamThread::close_tasks(const std::vector<kafka::TopicPartition>& partiti
       task_by_partition_.erase(tp);
       paused_.erase(tp);
     }
+    forget_partitions(it->second->input_partitions());
     it->second->close(clean);
     uninitialized_.erase(id);
     restore_started_.erase(id);
@@ -339,8 +383,16 @@ void StreamThread::close_tasks(const std::vector<kafka::TopicPartition>& partiti
   stats_.tasks = static_cast<int64_t>(tasks_.size());
 }
 
+void StreamThread::forget_partitions(const std::vector<kafka::TopicPartition>& partitions) {
+  if (!metrics_) return;
+  for (const auto& tp : partitions) metrics_->forget_partition(tp);
+}
+
 void StreamThread::close_all(bool clean) {
-  for (auto& [id, task] : tasks_) task->close(clean);
+  for (auto& [id, task] : tasks_) {
+    forget_partitions(task->input_partitions());
+    task->close(clean);
+  }
   tasks_.clear();
   uninitialized_.clear();
   restore_started_.clear();
@@ -356,8 +408,8 @@ void StreamThread::on_partitions_revoked(const std::vector<kafka::TopicPartition
   // exactly-once the open transaction spans all tasks, so it commits them all.
   commit_all();
   close_tasks(partitions, /*clean=*/true);
-  EDDY_LOG_INFO("stream-thread-{}: {} partition(s) revoked, {} task(s) remain", options_.index,
-                partitions.size(), tasks_.size());
+  EDDY_LOG_INFO("stream-thread-{}: rebalance: revoked [{}], {} task(s) remain", options_.index,
+                partition_list(partitions), tasks_.size());
 }
 
 void StreamThread::on_partitions_lost(const std::vector<kafka::TopicPartition>& partitions) {
@@ -368,7 +420,8 @@ void StreamThread::on_partitions_lost(const std::vector<kafka::TopicPartition>& 
     in_transaction_ = false;
   }
   close_tasks(partitions, /*clean=*/false);
-  EDDY_LOG_WARN("stream-thread-{}: {} partition(s) lost", options_.index, partitions.size());
+  EDDY_LOG_WARN("stream-thread-{}: rebalance: lost [{}]", options_.index,
+                partition_list(partitions));
 }
 
 void StreamThread::on_partitions_assigned(const std::vector<kafka::TopicPartition>& partitions) {
@@ -384,8 +437,8 @@ void StreamThread::on_partitions_assigned(const std::vector<kafka::TopicPartitio
     tasks_.emplace(id, std::move(task));
   }
   stats_.tasks = static_cast<int64_t>(tasks_.size());
-  EDDY_LOG_INFO("stream-thread-{}: {} partition(s) assigned, {} task(s)", options_.index,
-                partitions.size(), tasks_.size());
+  EDDY_LOG_INFO("stream-thread-{}: rebalance: assigned [{}], {} task(s)", options_.index,
+                partition_list(partitions), tasks_.size());
   if (options_.on_rebalance) options_.on_rebalance(options_.index, false);
 }
 

@@ -24,6 +24,7 @@
 #include "kafka/producer.h"
 #include "runtime/global_tables.h"
 #include "runtime/task_factory.h"
+#include "runtime/thread_metrics.h"
 
 namespace eddy::runtime {
 
@@ -36,6 +37,9 @@ struct StreamThreadOptions {
   std::function<void(int index, std::exception_ptr error)> on_error;
   // The thread's group membership changed: true while partitions move, false when it runs.
   std::function<void(int index, bool rebalancing)> on_rebalance;
+  // The instance's metrics (null: none) and its count of processed records (may be null).
+  metrics::Registry* metrics = nullptr;
+  std::atomic<int64_t>* instance_records = nullptr;
 };
 
 struct StreamThreadStats {
@@ -79,6 +83,8 @@ class StreamThread final : private kafka::RebalanceListener {
   void begin_transaction_if_needed();
   void close_tasks(const std::vector<kafka::TopicPartition>& partitions, bool clean);
   void close_all(bool clean);
+  void forget_partitions(const std::vector<kafka::TopicPartition>& partitions);
+  void tick_metrics(std::chrono::steady_clock::time_point now);
 
   void on_partitions_revoked(const std::vector<kafka::TopicPartition>& partitions) override;
   void on_partitions_assigned(const std::vector<kafka::TopicPartition>& partitions) override;
@@ -102,6 +108,8 @@ class StreamThread final : private kafka::RebalanceListener {
   std::atomic<bool> commit_requested_{false};
   std::atomic<bool> alive_{false};
   StreamThreadStats stats_;
+  std::unique_ptr<ThreadMetrics> metrics_;  // null without a registry
+  std::chrono::steady_clock::time_point last_metrics_tick_{};
   std::thread thread_;
 };
 

@@ -106,6 +106,20 @@ const std::unordered_map<std::string, Setter>& setters() {
        [](StreamsConfig& c, auto& k, auto& v) {
          c.metrics_port = static_cast<int>(parse_int(k, v, 0, 65535));
        }},
+      {"metrics.recording.level",
+       [](StreamsConfig& c, auto& k, auto& v) {
+         if (v == "info" || v == "INFO") {
+           c.metrics_recording_level = MetricsRecordingLevel::kInfo;
+         } else if (v == "debug" || v == "DEBUG") {
+           c.metrics_recording_level = MetricsRecordingLevel::kDebug;
+         } else {
+           throw ConfigError(k, "'" + v + "' is not a recording level; use info or debug");
+         }
+       }},
+      {"metrics.log.interval.ms",
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.metrics_log_interval = std::chrono::milliseconds(parse_int(k, v, 0, INT32_MAX));
+       }},
   };
   return table;
 }
@@ -174,6 +188,14 @@ void StreamsConfig::validate() const {
   if (num_stream_threads < 1) throw ConfigError("num.stream.threads", "must be at least 1");
   if (commit_interval && commit_interval->count() <= 0) {
     throw ConfigError("commit.interval.ms", "must be positive");
+  }
+  if (metrics_port < 0 || metrics_port > 65535) {
+    throw ConfigError("metrics.port", std::to_string(metrics_port) +
+                                          " is not a port; use 1-65535 (served on 127.0.0.1), "
+                                          "or 0 for no endpoint");
+  }
+  if (metrics_log_interval.count() < 0) {
+    throw ConfigError("metrics.log.interval.ms", "must not be negative (0 turns the log off)");
   }
   if (cache_max_bytes < 0) throw ConfigError("statestore.cache.max.bytes", "must not be negative");
   if (cache_max_bytes > memory_budget_bytes) {

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
+#include "runtime/instance_metrics.h"
 
 namespace eddy::runtime {
 namespace {
@@ -68,7 +69,11 @@ StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory, TopicPlanne
                                StreamsConfig config)
     : factory_(std::move(factory)),
       plan_topics_(std::move(plan_topics)),
-      config_(std::move(config)) {}
+      config_(std::move(config)) {
+  register_instance_metrics(*registry_, records_total_,
+                            [this] { return static_cast<double>(static_cast<int>(state())); });
+  for (auto& sink : factory_->feature_sinks()) register_sink_metrics(*registry_, std::move(sink));
+}
 
 StreamsRuntime::~StreamsRuntime() {
   close(std::chrono::seconds(30));
@@ -110,6 +115,11 @@ void StreamsRuntime::start() {
       ensure_internal_topics(admin, plan_topics_(admin), config_.replication_factor);
   }
   const std::string process_id = persistent_process_id(config_);
+  if (config_.metrics_port > 0) {
+    endpoint_ = std::make_unique<metrics::PrometheusEndpoint>(registry_, config_.metrics_port);
+    EDDY_LOG_INFO("metrics: serving Prometheus text on http://127.0.0.1:{}/metrics",
+                  config_.metrics_port);
+  }
   thread_rebalancing_.assign(static_cast<size_t>(config_.num_stream_threads), true);
   transition(State::kRebalancing);
   for (int i = 0; i < config_.num_stream_threads; ++i) {
@@ -120,7 +130,9 @@ void StreamsRuntime::start() {
         .factory = factory_.get(),
         .on_error = [this](int index, std::exception_ptr error) { on_thread_error(index, error); },
         .on_rebalance = [this](int index,
-                               bool rebalancing) { on_thread_rebalance(index, rebalancing); }}));
+                               bool rebalancing) { on_thread_rebalance(index, rebalancing); },
+        .metrics = registry_.get(),
+        .instance_records = &records_total_}));
   }
   for (auto& thread : threads_) thread->start();
 }
@@ -173,6 +185,7 @@ bool StreamsRuntime::close(std::chrono::milliseconds timeout) {
   }
   for (auto& thread : threads_) thread->join();
   threads_.clear();
+  endpoint_.reset();
   transition(State::kNotRunning);
   return finished;
 }

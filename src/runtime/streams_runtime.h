@@ -6,7 +6,11 @@
 #include <mutex>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "eddy/kafka_streams.h"
+#include "metrics/prometheus_endpoint.h"
+#include "metrics/registry.h"
 #include "runtime/internal_topics.h"
 #include "runtime/stream_thread.h"
 
@@ -27,6 +31,7 @@ class StreamsRuntime {
   bool close(std::chrono::milliseconds timeout);
   KafkaStreams::State state() const;
   int64_t records_processed() const;
+  nlohmann::json metrics() const { return registry_->to_json(); }
 
  private:
   void transition(KafkaStreams::State to);
@@ -34,6 +39,10 @@ class StreamsRuntime {
   void on_thread_rebalance(int index, bool rebalancing);
 
   std::shared_ptr<TaskFactory> factory_;
+  // Declared before the threads and the endpoint: both use it until they are gone.
+  std::shared_ptr<metrics::Registry> registry_ = std::make_shared<metrics::Registry>();
+  std::atomic<int64_t> records_total_{0};                  // every thread's processed records
+  std::unique_ptr<metrics::PrometheusEndpoint> endpoint_;  // start() to close(), when a port is set
   TopicPlanner plan_topics_;
   StreamsConfig config_;
   std::vector<std::unique_ptr<StreamThread>> threads_;

@@ -15,6 +15,13 @@
 #include "runtime/task.h"
 #include "topology/topology_plan.h"
 
+namespace eddy {
+class FeatureSink;
+namespace metrics {
+class Registry;
+}
+}  // namespace eddy
+
 namespace eddy::runtime {
 
 // What a task may use of the thread that runs it.
@@ -28,6 +35,10 @@ struct TaskServices {
   // acknowledged record" of (topic, partition), for records sent with the slot as opaque.
   // Slots live as long as the thread, so late reports never dangle.
   std::function<int64_t*(const std::string& topic, int32_t partition)> acknowledged_slot;
+  // The instance's metrics registry (null: no metrics) and the running thread's name, the
+  // `thread` label of the task's metrics.
+  metrics::Registry* metrics = nullptr;
+  std::string thread_name;
   // The thread's global stores (GlobalKTable), by name; null when the topology has none.
   const std::map<std::string, StateStore*>* global_stores = nullptr;
 };
@@ -42,6 +53,8 @@ class TaskFactory {
   virtual std::unique_ptr<Task> create(const TaskId& id,
                                        std::vector<kafka::TopicPartition> partitions,
                                        const TaskServices& services) = 0;
+  // Every feature sink the tasks write to, once each, so the runtime can export its metrics.
+  virtual std::vector<std::shared_ptr<FeatureSink>> feature_sinks() const { return {}; }
   // The compiled topology when it has global tables (each thread then keeps them, see
   // global_tables.h); null otherwise.
   virtual std::shared_ptr<const detail::TopologyPlan> global_tables_plan() const { return nullptr; }

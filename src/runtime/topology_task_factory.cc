@@ -89,4 +89,13 @@ std::vector<InternalTopic> plan_internal_topics(const Topology& topology, kafka:
   return out;
 }
 
+std::vector<std::shared_ptr<FeatureSink>> TopologyTaskFactory::feature_sinks() const {
+  std::vector<std::shared_ptr<FeatureSink>> out;
+  for (const auto& node : plan_->nodes) {
+    const auto& sink = node.node.feature_sink;
+    if (sink && std::find(out.begin(), out.end(), sink) == out.end()) out.push_back(sink);
+  }
+  return out;
+}
+
 }  // namespace eddy::runtime

@@ -135,6 +135,8 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
       auto metered = std::make_unique<MeteredKeyValueStore>(std::move(inner));
       built.metrics = &metered->metrics();
       if (auto* ttl = find_layer<TtlKeyValueStore>(*metered)) ttl->count_expiries_in(built.metrics);
+      if (auto* cache = find_layer<CachingKeyValueStore>(*metered))
+        cache->count_reads_in(built.metrics);
       built.store = std::move(metered);
       if (context.store_registry != nullptr) {
         built.store = std::make_unique<LockedKeyValueStore>(std::unique_ptr<BytesKeyValueStore>(

@@ -21,6 +21,9 @@ struct StoreMetrics {
   std::atomic<uint64_t> flush_latency_ns{0};
   std::atomic<uint64_t> restored_records{0};
   std::atomic<uint64_t> expired_records{0};  // TTL expiries and dropped expired segments' puts
+  // Record cache reads (caching stores only): answered by the cache, or passed to the store.
+  std::atomic<uint64_t> cache_hits{0};
+  std::atomic<uint64_t> cache_misses{0};
 };
 
 }  // namespace eddy::state

@@ -159,3 +159,45 @@ TEST(StreamsConfig, CacheMustFitTheMemoryBudget) {
 
 }  // namespace
 }  // namespace eddy
+
+namespace eddy {
+namespace {
+
+TEST(StreamsConfig, MetricsKeysParseAndDefault) {
+  const StreamsConfig defaults = StreamsConfig::from_properties({{"application.id", "a"}});
+  EXPECT_EQ(defaults.metrics_port, 0);
+  EXPECT_EQ(defaults.metrics_recording_level, MetricsRecordingLevel::kInfo);
+  EXPECT_EQ(defaults.metrics_log_interval, std::chrono::seconds(60));
+  const StreamsConfig set = StreamsConfig::from_properties({{"application.id", "a"},
+                                                            {"metrics.port", "9464"},
+                                                            {"metrics.recording.level", "debug"},
+                                                            {"metrics.log.interval.ms", "0"}});
+  EXPECT_EQ(set.metrics_port, 9464);
+  EXPECT_EQ(set.metrics_recording_level, MetricsRecordingLevel::kDebug);
+  EXPECT_EQ(set.metrics_log_interval.count(), 0);
+}
+
+TEST(StreamsConfig, BadMetricsValuesAreNamed) {
+  expect_config_error(
+      [] {
+        StreamsConfig::from_properties({{"application.id", "a"}, {"metrics.port", "70000"}});
+      },
+      "metrics.port", "out of range");
+  expect_config_error(
+      [] {
+        StreamsConfig::from_properties(
+            {{"application.id", "a"}, {"metrics.recording.level", "trace"}});
+      },
+      "metrics.recording.level", "use info or debug");
+  expect_config_error(
+      [] {
+        StreamsConfig config;
+        config.application_id = "a";
+        config.metrics_port = -1;
+        config.validate();
+      },
+      "metrics.port", "127.0.0.1");
+}
+
+}  // namespace
+}  // namespace eddy

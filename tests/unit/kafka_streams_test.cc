@@ -1,12 +1,18 @@
 // KafkaStreams' lifecycle on the embedded broker, with a pipe task factory.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <mutex>
 
 #include "eddy/errors.h"
 #include "eddy/kafka_streams.h"
 #include "kafka/admin.h"
 #include "kafka/client_config.h"
+#include "kafka/producer.h"
 #include "support/pipe_task.h"
 
 namespace eddy {
@@ -109,6 +115,97 @@ TEST(KafkaStreamsLifecycle, InvalidConfigFailsStart) {
   } catch (const ConfigError& e) {
     EXPECT_EQ(e.key(), "linger.ms");
   }
+}
+
+double metric_sum(const nlohmann::json& metrics, const std::string& name) {
+  double total = 0;
+  for (const auto& m : metrics) {
+    if (m["name"] == name && m.contains("value")) total += m["value"].get<double>();
+  }
+  return total;
+}
+
+bool has_metric(const nlohmann::json& metrics, const std::string& name) {
+  for (const auto& m : metrics) {
+    if (m["name"] == name) return true;
+  }
+  return false;
+}
+
+TEST(KafkaStreamsMetrics, JsonSnapshotHasLiveThreadMetricsWhileScrapedConcurrently) {
+  const std::string topic = "metrics.in";
+  Properties props{{"bootstrap.servers", kafka::resolve_bootstrap_servers("")}};
+  kafka::Admin admin(props);
+  admin.create_topics(
+      {{.name = topic, .partitions = 2}, {.name = topic + ".out", .partitions = 2}});
+  kafka::Producer producer({.properties = props});
+  for (int i = 0; i < 500; ++i) {
+    producer.send({.topic = topic,
+                   .key = "k" + std::to_string(i % 10),
+                   .value = std::string_view("abc"),
+                   .timestamp = 1000 + i});
+  }
+  producer.flush(10s);
+
+  StreamsConfig config = embedded_config("metrics-json");
+  config.metrics_log_interval = 200ms;  // the per-thread summary line runs too
+  KafkaStreams streams(std::make_shared<testing_support::PipeTaskFactory>(topic), config);
+  EXPECT_EQ(metric_sum(streams.metrics(), "eddy_state"), 0);  // CREATED, before start()
+  streams.start();
+  // A scraper reads the registry while the thread writes it (TSan checks the handover).
+  std::atomic<bool> stop{false};
+  std::thread scraper([&] {
+    while (!stop) {
+      (void)streams.metrics();
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  const bool settled = wait_for(
+      [&] {
+        const auto m = streams.metrics();
+        return metric_sum(m, "eddy_records_processed_total") == 500 &&
+               metric_sum(m, "eddy_commits_total") > 0 &&
+               has_metric(m, "eddy_consumer_lag_records") &&
+               metric_sum(m, "eddy_consumer_lag_records") == 0;
+      },
+      30s);
+  stop = true;
+  scraper.join();
+  EXPECT_TRUE(settled);
+  const auto m = streams.metrics();
+  EXPECT_EQ(metric_sum(m, "eddy_records_processed_total"), 500);
+  EXPECT_EQ(metric_sum(m, "eddy_state"), 2);  // RUNNING
+  for (const auto& metric : m) {
+    if (metric["name"] != "eddy_process_latency_seconds") continue;
+    EXPECT_EQ(metric["count"], 500);
+    EXPECT_FALSE(metric["buckets"].empty());
+  }
+  EXPECT_TRUE(streams.close(10s));
+  // Thread metrics leave with the threads; the instance's stay.
+  EXPECT_FALSE(has_metric(streams.metrics(), "eddy_records_processed_total"));
+  EXPECT_EQ(metric_sum(streams.metrics(), "eddy_state"), 4);  // NOT_RUNNING
+}
+
+TEST(KafkaStreamsMetrics, MetricsPortInUseFailsStartNamingTheKey) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 1), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  StreamsConfig config = embedded_config("metrics-port-taken");
+  config.metrics_port = ntohs(addr.sin_port);
+  KafkaStreams streams(std::make_shared<testing_support::PipeTaskFactory>("x"), config);
+  try {
+    streams.start();
+    ADD_FAILURE() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), "metrics.port");
+  }
+  EXPECT_EQ(streams.state(), State::kCreated);
+  close(fd);
 }
 
 }  // namespace

@@ -16,6 +16,10 @@
 #include "eddy/detail/node.h"
 #include "eddy/state/stores.h"
 
+namespace eddy {
+class FeatureSink;
+}
+
 namespace eddy::detail {
 
 enum class NodeRole { kSource, kProcessor, kSink };
@@ -44,6 +48,8 @@ struct GraphNode {
   // runtime creates them at start when missing.
   std::vector<std::string> side_topics;
   bool global = false;  // part of the global (non-task) graph
+  // to_sink nodes: the sink their instances write to (the runtime exports its metrics).
+  std::shared_ptr<FeatureSink> feature_sink;
   NodeFactory factory;
 };
 

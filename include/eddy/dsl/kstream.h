@@ -187,10 +187,11 @@ class KStream {
     if (!sink) throw TopologyError("to_sink: the sink is null");
     const std::string name = detail::pick_name(*graph_, named.name, "KSTREAM-FEATURESINK-");
     typename detail::FeatureSinkNode<K, V>::Mapper fn = std::move(mapper);
-    detail::add_processor(*graph_, name, "to_sink", {node_},
-                          [name, sink, fn](const detail::ResolvedNode&) {
-                            return std::make_unique<detail::FeatureSinkNode<K, V>>(name, sink, fn);
-                          });
+    const int id = detail::add_processor(
+        *graph_, name, "to_sink", {node_}, [name, sink, fn](const detail::ResolvedNode&) {
+          return std::make_unique<detail::FeatureSinkNode<K, V>>(name, sink, fn);
+        });
+    graph_->nodes[static_cast<size_t>(id)].feature_sink = sink;
   }
 
   // Sends the stream through <application.id>-<name>-repartition, partitioned by key.

@@ -109,9 +109,11 @@ CachingKeyValueStore::Map::iterator CachingKeyValueStore::insert(std::string_vie
 
 std::optional<Bytes> CachingKeyValueStore::get(std::string_view key) {
   if (auto it = cache_.find(key); it != cache_.end()) {
+    if (metrics_ != nullptr) metrics_->cache_hits.fetch_add(1, std::memory_order_relaxed);
     touch(it->second);
     return it->second.value;
   }
+  if (metrics_ != nullptr) metrics_->cache_misses.fetch_add(1, std::memory_order_relaxed);
   auto value = inner_->get(key);
   insert(key, Entry{.value = value, .timestamp = 0, .dirty = false, .lru = {}});
   evict_if_full();

@@ -18,6 +18,7 @@
 #include "state/decorators/timestamped_batch.h"
 #include "state/layered_store.h"
 #include "state/memory_budget.h"
+#include "state/store_metrics.h"
 
 namespace eddy::state {
 
@@ -44,6 +45,8 @@ class CachingKeyValueStore final : public BytesKeyValueStore, public LayeredStor
   void flush_cache();
   int64_t cached_bytes() const { return bytes_; }
   size_t dirty_count() const { return dirty_.size(); }
+  // Counts reads answered by the cache (hits) or passed down (misses) in `metrics`.
+  void count_reads_in(StoreMetrics* metrics) { metrics_ = metrics; }
 
  private:
   struct Entry {
@@ -77,6 +80,7 @@ class CachingKeyValueStore final : public BytesKeyValueStore, public LayeredStor
   CacheFlushListener listener_;
   bool send_old_values_ = false;
   bool flushing_ = false;
+  StoreMetrics* metrics_ = nullptr;
 };
 
 }  // namespace eddy::state
