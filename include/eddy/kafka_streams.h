@@ -60,7 +60,7 @@ class KafkaStreams {
   State state() const;
   static const char* state_name(State state);
 
-  // Records processed by all threads so far.
+  // Records processed by all threads so far (after close(): the final total).
   int64_t records_processed() const;
 
   // A snapshot of every metric (the same the Prometheus endpoint at metrics.port serves; see

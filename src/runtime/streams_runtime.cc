@@ -122,6 +122,7 @@ void StreamsRuntime::start() {
   }
   thread_rebalancing_.assign(static_cast<size_t>(config_.num_stream_threads), true);
   transition(State::kRebalancing);
+  std::lock_guard threads_lock(threads_mutex_);
   for (int i = 0; i < config_.num_stream_threads; ++i) {
     threads_.push_back(std::make_unique<StreamThread>(StreamThreadOptions{
         .config = config_,
@@ -184,7 +185,14 @@ bool StreamsRuntime::close(std::chrono::milliseconds timeout) {
     EDDY_LOG_WARN("close: threads still running after {} ms; waiting for them", timeout.count());
   }
   for (auto& thread : threads_) thread->join();
-  threads_.clear();
+  {
+    // records_processed() may be reading the threads: keep their final count for it.
+    std::lock_guard lock(threads_mutex_);
+    for (const auto& thread : threads_) {
+      records_processed_at_close_ += thread->stats().records_processed.load();
+    }
+    threads_.clear();
+  }
   endpoint_.reset();
   transition(State::kNotRunning);
   return finished;
@@ -196,7 +204,8 @@ State StreamsRuntime::state() const {
 }
 
 int64_t StreamsRuntime::records_processed() const {
-  int64_t total = 0;
+  std::lock_guard lock(threads_mutex_);
+  int64_t total = records_processed_at_close_;
   for (const auto& thread : threads_) total += thread->stats().records_processed.load();
   return total;
 }

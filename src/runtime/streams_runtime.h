@@ -48,6 +48,9 @@ class StreamsRuntime {
   std::vector<std::unique_ptr<StreamThread>> threads_;
   std::vector<bool> thread_rebalancing_;
   mutable std::mutex mutex_;
+  // Guards threads_ against records_processed() from other threads while close() clears it.
+  mutable std::mutex threads_mutex_;
+  int64_t records_processed_at_close_ = 0;  // kept when the threads are released
   KafkaStreams::State state_ = KafkaStreams::State::kCreated;
   KafkaStreams::StateListener listener_;
   KafkaStreams::UncaughtErrorHandler error_handler_;
