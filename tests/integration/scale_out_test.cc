@@ -131,7 +131,7 @@ TEST(ScaleOut, ThirdJoinsOneLeavesTasksRestoreAndCountsAreExactUnderExactlyOnce)
   // Tasks really moved: the joiner restored state that others had built.
   const std::string c_log = read_file((work_dir / "c.log").string());
   EXPECT_GT(restored_records(c_log), 0) << c_log;
-  EXPECT_NE(c_log.find("partition(s) assigned"), std::string::npos) << c_log;
+  EXPECT_NE(c_log.find("rebalance: assigned ["), std::string::npos) << c_log;
 
   const auto latest = latest_counts(topic + ".out");
   ASSERT_EQ(latest.size(), expected.size());
