@@ -34,4 +34,15 @@ std::string error_name(int code) {
   return rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(code));
 }
 
+bool group_membership_lost(const KafkaError& error) {
+  switch (error.code()) {
+    case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+    case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
+    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace eddy::kafka

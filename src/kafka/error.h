@@ -18,4 +18,8 @@ void throw_if_error(rd_kafka_error_s* error, const std::string& what);
 
 std::string error_name(int code);
 
+// True when the group moved on without this member (unknown member, illegal generation, a
+// rebalance in progress): what it owned may be someone else's now.
+bool group_membership_lost(const KafkaError& error);
+
 }  // namespace eddy::kafka

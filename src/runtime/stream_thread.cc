@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
+#include "kafka/error.h"
 
 namespace eddy::runtime {
 namespace {
@@ -345,6 +346,19 @@ void StreamThread::commit_all(bool force) {
       producer_->flush(kClientTimeout);
       consumer_->commit(offsets);
     } catch (const KafkaError& e) {
+      if (kafka::group_membership_lost(e)) {
+        // The group moved on without this member (its session expired, say while the broker
+        // was away and this commit waited): the partitions may be someone else's now, so
+        // nothing may be committed. As Kafka Streams does on a migrated task: close the tasks
+        // dirty; the consumer rejoins on its next poll and their records are re-read from
+        // the last committed offsets (at-least-once).
+        EDDY_LOG_WARN("stream-thread-{}: commit refused ({}): membership lost; {} task(s) closed "
+                      "dirty, rejoining",
+                      options_.index, e.what(), tasks_.size());
+        close_all(/*clean=*/false);
+        processed_since_commit_ = 0;
+        return;
+      }
       if (!e.retriable() || e.fatal()) throw;
       // Broker unreachable for now: keep the work; the next commit covers these offsets too.
       EDDY_LOG_WARN("stream-thread-{}: commit postponed: {}", options_.index, e.what());
