@@ -352,9 +352,10 @@ void StreamThread::commit_all(bool force) {
         // nothing may be committed. As Kafka Streams does on a migrated task: close the tasks
         // dirty; the consumer rejoins on its next poll and their records are re-read from
         // the last committed offsets (at-least-once).
-        EDDY_LOG_WARN("stream-thread-{}: commit refused ({}): membership lost; {} task(s) closed "
-                      "dirty, rejoining",
-                      options_.index, e.what(), tasks_.size());
+        EDDY_LOG_WARN(
+            "stream-thread-{}: commit refused ({}): membership lost; {} task(s) closed "
+            "dirty, rejoining",
+            options_.index, e.what(), tasks_.size());
         close_all(/*clean=*/false);
         processed_since_commit_ = 0;
         return;
