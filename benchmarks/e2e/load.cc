@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -53,7 +54,10 @@ eddy::Properties admin_props(const std::string& bootstrap) {
   return {{"bootstrap.servers", bootstrap}};
 }
 
-void create_topic(const std::string& bootstrap, const std::string& topic, int partitions) {
+// `log_append_time`: the broker stamps each record when it appends it (the events keep their
+// own time in the JSON field "ts"), so a reader can tell broker time from event time.
+void create_topic(const std::string& bootstrap, const std::string& topic, int partitions,
+                  bool log_append_time = false) {
   eddy::kafka::Admin admin(admin_props(bootstrap));
   if (auto existing = admin.describe_topic(topic)) {
     if (existing->partitions != partitions) {
@@ -63,9 +67,9 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int pa
     std::fprintf(stderr, "eddy-bench-load: topic %s already exists\n", topic.c_str());
     return;
   }
-  admin.create_topics({{.name = topic,
-                        .partitions = partitions,
-                        .configs = {{"retention.ms", "-1"}, {"retention.bytes", "-1"}}}});
+  eddy::Properties configs{{"retention.ms", "-1"}, {"retention.bytes", "-1"}};
+  if (log_append_time) configs["message.timestamp.type"] = "LogAppendTime";
+  admin.create_topics({{.name = topic, .partitions = partitions, .configs = std::move(configs)}});
 }
 
 // ---- the retail event generator --------------------------------------------------------------
@@ -344,6 +348,9 @@ int main(int argc, char** argv) {
   auto* create = app.add_subcommand("create", "create a topic");
   create->add_option("--topic", topic, "topic")->required();
   create->add_option("--partitions", partitions, "partitions")->capture_default_str();
+  bool log_append_time = false;
+  create->add_flag("--log-append-time", log_append_time,
+                   "message.timestamp.type=LogAppendTime (event time stays in the JSON \"ts\")");
   auto* count = app.add_subcommand("count", "print how many records a topic holds");
   count->add_option("--topic", topic, "topic")->required();
   std::string prefix;
@@ -355,7 +362,7 @@ int main(int argc, char** argv) {
     if (*produce) return run_produce(bootstrap, popt);
     if (*live) return run_live(bootstrap, lopt, live_seconds);
     if (*create) {
-      create_topic(bootstrap, topic, partitions);
+      create_topic(bootstrap, topic, partitions, log_append_time);
       return 0;
     }
     if (*count) return run_count(bootstrap, topic);

@@ -261,7 +261,8 @@ std::vector<kafka::TopicPartitionOffset> StreamTask::committable_offsets() const
 }
 
 void StreamTask::post_commit() {
-  if (!services_.exactly_once) state_->checkpoint(changelog_->acknowledged());
+  // In the background: a commit must not stall every record behind it for a memtable flush.
+  if (!services_.exactly_once) state_->checkpoint_in_background(changelog_->acknowledged());
 }
 
 void StreamTask::close(bool clean) {

@@ -64,6 +64,11 @@ class RestoreTarget {
   // Makes everything written so far durable in the local files (RocksDB: flush memtables;
   // there is no WAL). Called before a checkpoint that vouches for it is written.
   virtual void persist() {}
+  // The same without waiting, so a commit does not stall processing for the flush (RocksDB:
+  // the memtables are switched now and flushed by its background threads): persisted()
+  // turns true once everything written before the call is durable.
+  virtual void begin_persist() { persist(); }
+  virtual bool persisted() const { return true; }
 };
 
 }  // namespace eddy::state

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "eddy/errors.h"
 #include "eddy/state/stores.h"
@@ -264,6 +265,55 @@ TEST_P(RestoreTest, CommitsCheckpointOnlyAfterEnoughChangelogProgress) {
   EXPECT_EQ(offset_on_disk(), 20'000);
   state.checkpoint({{{"app-kv-changelog", 0}, 20'001}}, /*force=*/true);
   EXPECT_EQ(offset_on_disk(), 20'001);
+}
+
+TEST_P(RestoreTest, BackgroundCheckpointIsWrittenOnceItsFlushIsDone) {
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  state.restore(changelog_);
+  const auto offset_on_disk = [&]() -> int64_t {
+    auto read = CheckpointFile(task_dir() / ".checkpoint").read();
+    return read && read->contains({"app-kv-changelog", 0}) ? read->at({"app-kv-changelog", 0}) : -1;
+  };
+  // Commits (checkpoint_in_background with `offset`) every 10 ms until the checkpoint on disk
+  // says `expected`: the background flush a commit starts is found done by a later one.
+  const auto commit_until_on_disk = [&](int64_t offset, int64_t expected) {
+    for (int i = 0; i < 500 && offset_on_disk() != expected; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      state.checkpoint_in_background({{{"app-kv-changelog", 0}, offset}});
+    }
+    ASSERT_EQ(offset_on_disk(), expected);
+  };
+  kv.put("a", "1");
+  state.checkpoint_in_background({{{"app-kv-changelog", 0}, 1}});  // none on disk: flush starts
+  EXPECT_EQ(offset_on_disk(), -1) << "nothing is written before a later commit sees the flush";
+  if (!GetParam()) {
+    EXPECT_FALSE(state.checkpoint_pending()) << "in-memory stores are never checkpointed";
+    return;
+  }
+  EXPECT_TRUE(state.checkpoint_pending());
+  commit_until_on_disk(1, 1);
+  EXPECT_FALSE(state.checkpoint_pending());
+
+  for (int i = 0; i < 1000; ++i) kv.put("k" + std::to_string(i), "v");
+  state.checkpoint_in_background({{{"app-kv-changelog", 0}, 500}});  // small progress: nothing
+  EXPECT_FALSE(state.checkpoint_pending());
+  state.checkpoint_in_background({{{"app-kv-changelog", 0}, 20'000}});
+  EXPECT_TRUE(state.checkpoint_pending());
+  EXPECT_EQ(offset_on_disk(), 1);
+  // Commits that come after the flush for 20 000 started write what that flush vouches for,
+  // never the newer offsets they bring themselves...
+  commit_until_on_disk(30'000, 20'000);
+  // ...and the one that wrote 20 000 started the flush for 30 000 (10 000 ahead).
+  EXPECT_TRUE(state.checkpoint_pending());
+  commit_until_on_disk(30'000, 30'000);
+
+  // A forced checkpoint (close) supersedes a pending one.
+  state.checkpoint_in_background({{{"app-kv-changelog", 0}, 45'000}});
+  EXPECT_TRUE(state.checkpoint_pending());
+  state.close({{{"app-kv-changelog", 0}, 45'001}});
+  EXPECT_EQ(offset_on_disk(), 45'001);
 }
 
 TEST_P(RestoreTest, CorruptCheckpointMeansFullRestore) {

@@ -136,7 +136,8 @@ void TaskStateManager::flush() {
   for (auto& s : stores_) s->built.store->flush();
 }
 
-void TaskStateManager::checkpoint(const ChangelogOffsets& written, bool force) {
+std::pair<ChangelogOffsets, int64_t> TaskStateManager::checkpoint_candidate(
+    const ChangelogOffsets& written) {
   for (const auto& [partition, offset] : written) {
     auto& current = offsets_[partition];
     current = std::max(current, offset);
@@ -153,16 +154,55 @@ void TaskStateManager::checkpoint(const ChangelogOffsets& written, bool force) {
     auto last = last_written_.find(partition);
     advanced += it->second - (last == last_written_.end() ? 0 : last->second);
   }
+  return {std::move(persisted), advanced};
+}
+
+void TaskStateManager::write_checkpoint(const ChangelogOffsets& offsets) {
+  checkpoint_file_.write(offsets);
+  checkpoint_on_disk_ = true;
+  last_written_ = offsets;
+}
+
+void TaskStateManager::checkpoint(const ChangelogOffsets& written, bool force) {
+  auto [persisted, advanced] = checkpoint_candidate(written);
   // As Kafka Streams: writing a checkpoint means flushing every store's memtables, so a
   // commit writes one only when the changelogs moved far enough (or none is on disk, or the
   // caller forces it); an older checkpoint is still correct, it only means a longer replay.
-  if (!force && checkpoint_on_disk_ && advanced < kCheckpointDeltaRecords) return;
+  if (!force && !checkpoint_due(advanced)) return;
   for (const auto& s : stores_) {
     if (s->spec.persistent && s->built.restore != nullptr) s->built.restore->persist();
   }
-  checkpoint_file_.write(persisted);
-  checkpoint_on_disk_ = true;
-  last_written_ = persisted;
+  pending_checkpoint_.reset();  // this one is newer and on disk now
+  write_checkpoint(persisted);
+}
+
+void TaskStateManager::checkpoint_in_background(const ChangelogOffsets& written) {
+  auto [persisted, advanced] = checkpoint_candidate(written);
+  const auto persistent = [](const auto& s) {
+    return s->spec.persistent && s->built.restore != nullptr;
+  };
+  if (pending_checkpoint_) {
+    for (const auto& s : stores_) {
+      if (persistent(s) && !s->built.restore->persisted()) return;  // the next commit looks again
+    }
+    write_checkpoint(*pending_checkpoint_);
+    pending_checkpoint_.reset();
+    // The stores may hold more than that checkpoint says; `advanced` counted from the older
+    // one on disk, so count again before deciding on the next flush.
+    advanced = checkpoint_candidate({}).second;
+  }
+  if (!checkpoint_due(advanced)) return;
+  bool flushing = false;
+  for (const auto& s : stores_) {
+    if (!persistent(s)) continue;
+    s->built.restore->begin_persist();
+    flushing = true;
+  }
+  if (flushing) {
+    pending_checkpoint_ = std::move(persisted);
+  } else {
+    write_checkpoint(persisted);  // nothing to wait for
+  }
 }
 void TaskStateManager::close(const ChangelogOffsets& written) {
   if (closed_) return;

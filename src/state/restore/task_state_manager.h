@@ -68,6 +68,14 @@ class TaskStateManager {
   // kCheckpointDeltaRecords since the last one, when none is on disk, or when `force`.
   void checkpoint(const ChangelogOffsets& written = {}, bool force = false);
   static constexpr int64_t kCheckpointDeltaRecords = 10'000;  // Kafka Streams' threshold
+  // The same rule for the runtime's commits, without stalling processing for the memtable
+  // flush (100-200 ms for a few hundred thousand changes, a whole commit's worth of latency
+  // for every record behind it): the flush is started, and the checkpoint it vouches for is
+  // written by a later call that finds it done. The checkpoint on disk therefore lags by a
+  // commit or so; an older checkpoint only means a longer replay.
+  void checkpoint_in_background(const ChangelogOffsets& written);
+  // True while a background checkpoint waits for its flush.
+  bool checkpoint_pending() const { return pending_checkpoint_.has_value(); }
   const ChangelogOffsets& checkpointed_offsets() const { return offsets_; }
   // Exactly-once: call when processing starts after restore. The checkpoint file is removed
   // until the next checkpoint(), so a crash in between (local state ahead of the committed
@@ -75,6 +83,7 @@ class TaskStateManager {
   void invalidate_checkpoint_until_commit() {
     checkpoint_file_.remove();
     checkpoint_on_disk_ = false;
+    pending_checkpoint_.reset();
   }
 
   // Flushes, writes the checkpoint, closes the stores and releases the folder lock. Changes
@@ -90,6 +99,13 @@ class TaskStateManager {
     StoreSpec spec;
     BuiltStore built;
   };
+  // Merges `written` into offsets_ and returns the offsets a checkpoint would hold now, and
+  // how many changelog records they are ahead of the checkpoint on disk.
+  std::pair<ChangelogOffsets, int64_t> checkpoint_candidate(const ChangelogOffsets& written);
+  bool checkpoint_due(int64_t advanced) const {
+    return !checkpoint_on_disk_ || advanced >= kCheckpointDeltaRecords;
+  }
+  void write_checkpoint(const ChangelogOffsets& offsets);
 
   StoreContext context_;
   TaskDirectoryLock lock_;
@@ -98,6 +114,8 @@ class TaskStateManager {
   ChangelogOffsets offsets_;
   ChangelogOffsets last_written_;  // what the checkpoint on disk says
   bool checkpoint_on_disk_ = false;
+  // A background checkpoint whose flush was started: written once every store persisted().
+  std::optional<ChangelogOffsets> pending_checkpoint_;
   std::vector<std::unique_ptr<Registered>> stores_;
   // The stepwise restore: the stores still to restore, in order, and the one in progress.
   struct PendingRestore {

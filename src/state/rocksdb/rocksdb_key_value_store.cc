@@ -96,10 +96,15 @@ rocksdb::DB& RocksDbKeyValueStore::db() {
 }
 
 void RocksDbKeyValueStore::persist() {
-  if (!db_) return;
-  rocksdb::FlushOptions options;
-  options.wait = true;
-  throw_if_error(db_->Flush(options), name_, path_, "flush");
+  if (db_) flush_memtables(*db_, {db_->DefaultColumnFamily()}, /*wait=*/true, name_, path_);
+}
+
+void RocksDbKeyValueStore::begin_persist() {
+  if (db_) flush_memtables(*db_, {db_->DefaultColumnFamily()}, /*wait=*/false, name_, path_);
+}
+
+bool RocksDbKeyValueStore::persisted() const {
+  return !db_ || memtables_flushed(*db_, {db_->DefaultColumnFamily()});
 }
 
 void RocksDbKeyValueStore::close() {

@@ -37,6 +37,8 @@ class RocksDbKeyValueStore final : public BytesKeyValueStore,
   // persist() (before a checkpoint) flushes the memtables, as there is no WAL.
   void flush() override {}
   void persist() override;
+  void begin_persist() override;
+  bool persisted() const override;
   void close() override;
   StateStore* wrapped() const override { return nullptr; }
 

@@ -118,17 +118,23 @@ rocksdb::DB& RocksDbSegmentedStore::db() {
   return *db_;
 }
 
-void RocksDbSegmentedStore::persist() {
+std::vector<rocksdb::ColumnFamilyHandle*> RocksDbSegmentedStore::all_families() const {
+  std::vector<rocksdb::ColumnFamilyHandle*> families{db_->DefaultColumnFamily()};
+  for (const auto& [id, handle] : handles_) families.push_back(handle);
+  return families;
+}
+
+void RocksDbSegmentedStore::persist(bool wait) {
   if (!db_) return;
   Bytes stream_time;
   append_be64(stream_time, stream_time_);
   throw_if_error(db_->Put(no_wal_write_options(), slice(kStreamTimeKey), slice(stream_time)), name_,
                  path_, "store stream time");
-  std::vector<rocksdb::ColumnFamilyHandle*> families{db_->DefaultColumnFamily()};
-  for (auto& [id, handle] : handles_) families.push_back(handle);
-  rocksdb::FlushOptions options;
-  options.wait = true;
-  throw_if_error(db_->Flush(options, families), name_, path_, "flush");
+  flush_memtables(*db_, all_families(), wait, name_, path_);
+}
+
+bool RocksDbSegmentedStore::persisted() const {
+  return !db_ || memtables_flushed(*db_, all_families());
 }
 
 void RocksDbSegmentedStore::close() {

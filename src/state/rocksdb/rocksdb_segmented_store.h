@@ -39,7 +39,9 @@ class RocksDbSegmentedStore final : public SegmentedBytesStore,
   // Nothing is buffered above RocksDB, so a commit's flush() has nothing to push down;
   // persist() (before a checkpoint) flushes the memtables, as there is no WAL.
   void flush() override {}
-  void persist() override;
+  void persist() override { persist(/*wait=*/true); }
+  void begin_persist() override { persist(/*wait=*/false); }
+  bool persisted() const override;
   void close() override;
   StateStore* wrapped() const override { return nullptr; }
 
@@ -61,6 +63,9 @@ class RocksDbSegmentedStore final : public SegmentedBytesStore,
   size_t segment_count() const { return handles_.size(); }
 
  private:
+  // Stores the stream time, then flushes every family's memtables (waiting or not).
+  void persist(bool wait);
+  std::vector<rocksdb::ColumnFamilyHandle*> all_families() const;
   void open();
   void close_handles();
   void advance_stream_time(int64_t timestamp);

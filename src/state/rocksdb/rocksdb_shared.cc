@@ -81,6 +81,24 @@ void throw_if_error(const rocksdb::Status& status, const std::string& store_name
                         status.ToString());
 }
 
+void flush_memtables(rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& families,
+                     bool wait, const std::string& store_name, const std::filesystem::path& path) {
+  rocksdb::FlushOptions options;
+  options.wait = wait;
+  throw_if_error(db.Flush(options, families), store_name, path, "flush");
+}
+
+bool memtables_flushed(rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& families) {
+  for (rocksdb::ColumnFamilyHandle* family : families) {
+    uint64_t unflushed = 0;
+    if (!db.GetIntProperty(family, rocksdb::DB::Properties::kNumImmutableMemTable, &unflushed) ||
+        unflushed != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool is_unusable_local_state(const rocksdb::Status& status) {
   return status.IsCorruption() || status.IsNotSupported() || status.IsInvalidArgument();
 }

@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <rocksdb/cache.h>
+#include <rocksdb/db.h>
 #include <rocksdb/options.h>
 #include <rocksdb/status.h>
 #include <rocksdb/write_buffer_manager.h>
@@ -29,6 +31,14 @@ rocksdb::Options make_rocksdb_options(const MemoryBudget& budget, const std::str
 // Throws StateStoreError("store '<name>' at <path>: <what>: <status>") unless `status` is ok.
 void throw_if_error(const rocksdb::Status& status, const std::string& store_name,
                     const std::filesystem::path& path, const char* what);
+
+// Flushes the memtables of `families` into SST files. With `wait` false RocksDB switches them
+// now and flushes them on its background threads; memtables_flushed() tells when that is done.
+void flush_memtables(rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& families,
+                     bool wait, const std::string& store_name, const std::filesystem::path& path);
+// True when no family has a switched memtable left to flush, i.e. everything written before
+// the last flush_memtables() is in SST files.
+bool memtables_flushed(rocksdb::DB& db, const std::vector<rocksdb::ColumnFamilyHandle*>& families);
 
 // True for the statuses that mean "the files on disk cannot be used" (wipe and rebuild).
 bool is_unusable_local_state(const rocksdb::Status& status);
