@@ -2,7 +2,8 @@
 # End-to-end freshness of features pushed to Redis at a steady input rate (issue 7).
 #
 #   scripts/bench-freshness.sh [--rate 20000] [--seconds 60] [--guarantee at_least_once]
-#                              [--partitions 4] [--keys 100000] [--no-build]
+#                              [--partitions 4] [--keys 100000] [--commit-interval-ms 30000]
+#                              [--latency-budget-ms 5] [--no-build]
 #
 # Needs a Kafka broker (scripts/kafka.sh start) and starts redis-server itself when none
 # answers (scripts/redis.sh). Feeds `eddy-bench-load live` at --rate events/s (stamped with the
@@ -11,7 +12,7 @@
 # acknowledged) and appends the JSON line to build/bench/freshness.jsonl.
 set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-rate=20000 seconds=60 guarantee=at_least_once partitions=4 keys=100000 build=1
+rate=20000 seconds=60 guarantee=at_least_once partitions=4 keys=100000 build=1 commit_ms=30000 budget_ms=5
 bootstrap=${EDDY_BENCH_BOOTSTRAP:-localhost:9092}
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -20,9 +21,11 @@ while [[ $# -gt 0 ]]; do
     --guarantee) guarantee=$2; shift 2 ;;
     --partitions) partitions=$2; shift 2 ;;
     --keys) keys=$2; shift 2 ;;
+    --commit-interval-ms) commit_ms=$2; shift 2 ;;
+    --latency-budget-ms) budget_ms=$2; shift 2 ;;
     --bootstrap) bootstrap=$2; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h | --help) sed -n 2,12p "$0"; exit 0 ;;
+    -h | --help) sed -n 2,13p "$0"; exit 0 ;;
     *) echo "bench-freshness.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -58,7 +61,8 @@ records=$((rate * seconds))
 say "$records events at $rate/s for ${seconds}s into $topic ($partitions partitions, $keys customers), $guarantee"
 "$bin/eddy-bench-freshness" --bootstrap "$bootstrap" --input "$topic" --app-id "$run_id" \
   --state-dir "$out/state/$run_id" --guarantee "$guarantee" --records "$records" \
-  --redis-port "${EDDY_REDIS_PORT:-6379}" --timeout-s $((seconds + 120)) \
+  --redis-port "${EDDY_REDIS_PORT:-6379}" --timeout-s $((seconds + 120)) --commit-interval-ms "$commit_ms" \
+  --latency-budget-ms "$budget_ms" \
   >"$out/$run_id.json" 2>"$out/$run_id.log" &
 app_pid=$!
 sleep 5  # the app joins its group and is assigned the partitions before the load starts

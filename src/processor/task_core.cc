@@ -104,6 +104,7 @@ void TaskCore::process(const IncomingRecord& record) {
   metadata_.topic = record.topic;
   metadata_.partition = record.partition;
   metadata_.offset = record.offset;
+  metadata_.append_time_ms = record.append_time_ms;
   headers_ = record.headers;
   current_record_ = &record;
   current_timestamp_ = record.timestamp;

@@ -36,6 +36,7 @@ struct IncomingRecord {
   std::optional<Bytes> key;
   std::optional<Bytes> value;
   Headers headers;
+  int64_t append_time_ms = -1;  // the record's timestamp when it is a LogAppendTime one
 };
 
 struct TaskEnvironment {

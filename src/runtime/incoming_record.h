@@ -12,6 +12,7 @@ inline processor::IncomingRecord to_incoming(const kafka::Message& m) {
   record.partition = m.partition();
   record.offset = m.offset();
   record.timestamp = m.timestamp();
+  if (m.log_append_time()) record.append_time_ms = m.timestamp();
   if (auto key = m.key()) record.key.emplace(*key);
   if (auto value = m.value()) record.value.emplace(*value);
   return record;

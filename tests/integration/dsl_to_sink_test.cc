@@ -114,6 +114,66 @@ TEST(DslToSink, CountsPerCustomerLandInRedisAndTombstonesDeleteThem) {
   EXPECT_TRUE(
       hgetall(redis, prefix + "profile-c1").empty());  // written, then deleted by the tombstone
   redisFree(redis);
+  // CreateTime topics: no append time, so only event-time freshness was measured.
+  EXPECT_GT(redis_sink->freshness().event_time_total.count, 0u);
+  EXPECT_EQ(redis_sink->freshness().append_time_total.count, 0u);
+  redis_sink->close();
+}
+
+TEST(DslToSink, FreshnessFromAppendTimeIsMeasuredApartFromEventTime) {
+  // The broker stamps the records (LogAppendTime); the events carry their own time, an hour
+  // old, which the extractor takes as event time.
+  const std::string input = unique_name("it.tosink.appendtime");
+  const std::string app = unique_name("tosink-append-app");
+  kafka::Admin(real_props())
+      .create_topics({{.name = input,
+                       .partitions = 2,
+                       .configs = {{"message.timestamp.type", "LogAppendTime"}}}});
+  RedisSinkOptions options;
+  options.sink.name = "append-time";
+  options.port = redis_port();
+  options.key_prefix = app + ":";
+  auto redis_sink = std::make_shared<RedisSink>(options);
+  StreamsBuilder builder;
+  auto config = StreamsConfig::from_properties(
+      {{"application.id", app},
+       {"bootstrap.servers", real_bootstrap()},
+       {"state.dir", (std::filesystem::temp_directory_path() / app).string()},
+       {"poll.ms", "20"}});
+  builder
+      .stream<std::string, std::string>(
+          input, Consumed<std::string, std::string>{}.with_timestamp_extractor(
+                     [](const std::string&, const std::string& event_time, int64_t) {
+                       return std::stoll(event_time);
+                     }))
+      .to_sink(redis_sink, [](const std::string& key, const std::string& event_time) {
+        return FeatureRow{key, FeatureFields{{"event_time", event_time}}};
+      });
+  KafkaStreams streams(builder.build(config), config);
+
+  constexpr int kRecords = 20;
+  const int64_t an_hour_ago = testing_support::recent_ms();
+  kafka::Producer producer({.properties = real_props()});
+  for (int i = 0; i < kRecords; ++i) {  // distinct keys: every update is written and measured
+    producer.send({.topic = input,
+                   .key = "k" + std::to_string(i),
+                   .value = std::to_string(an_hour_ago + i),
+                   .timestamp = an_hour_ago + i});
+  }
+  producer.flush(10s);
+  streams.start();
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (streams.records_processed() < kRecords && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(streams.close(30s));
+  const FreshnessReport freshness = redis_sink->freshness();
+  EXPECT_EQ(freshness.event_time_total.count, static_cast<uint64_t>(kRecords));
+  EXPECT_EQ(freshness.append_time_total.count, static_cast<uint64_t>(kRecords));
+  // Event time is an hour old; the broker appended the records during this test.
+  EXPECT_GE(freshness.event_time_total.p50_ms, 3'600'000.0);
+  EXPECT_LT(freshness.append_time_total.max_ms, 120'000.0);
+  EXPECT_GE(freshness.append_time_total.p50_ms, 0.0);
   redis_sink->close();
 }
 

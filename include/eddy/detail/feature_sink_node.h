@@ -25,12 +25,14 @@ class FeatureSinkNode final : public Input<K, V> {
   void process(const K& key, const V& value, Stamp stamp) override {
     FeatureRow row = mapper_(key, value);
     SourcePosition position;
+    int64_t append_time_ms = -1;
     if (const RecordMetadata* meta = this->context_->record_metadata()) {
       position = {meta->topic, meta->partition, meta->offset};
+      append_time_ms = meta->append_time_ms;
     }
     while (sink_->paused()) sink_->wait_for_capacity(std::chrono::milliseconds(100));
-    sink_->submit(FeatureUpdate{std::move(row.key), std::move(row.fields), stamp.timestamp, -1,
-                                std::move(position)});
+    sink_->submit(FeatureUpdate{std::move(row.key), std::move(row.fields), stamp.timestamp,
+                                append_time_ms, std::move(position)});
   }
 
   void flush() override { sink_->flush(); }

@@ -37,6 +37,9 @@ struct RecordMetadata {
   std::string topic;
   int32_t partition = -1;
   int64_t offset = -1;
+  // When the broker appended it (ms since the epoch) if the topic stamps records with
+  // message.timestamp.type=LogAppendTime, else -1. Feature sinks measure freshness from it.
+  int64_t append_time_ms = -1;
 };
 
 }  // namespace eddy
