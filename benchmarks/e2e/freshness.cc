@@ -44,7 +44,7 @@ struct Options {
   int redis_port = 6379;
   int64_t records = 0;
   double timeout_s = 300;
-  int64_t latency_budget_ms = 5;  // the sink's default
+  int64_t latency_budget_ms = 5;        // the sink's default
   int64_t commit_interval_ms = 30'000;  // Kafka Streams' default under at-least-once
 };
 
