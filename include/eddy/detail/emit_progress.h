@@ -39,16 +39,14 @@ class EmitProgress {
       throw TopologyError("node '" + node + "' needs key-value store '" + store_ +
                           "', which this task does not have");
     }
-    emitted_through_ = kNothing;
-    if (auto bytes = progress_->get(kKey)) {
-      emitted_through_ = static_cast<int64_t>(read_big_endian_u64(*bytes, "emitted-through"));
-    }
+    loaded_ = false;
   }
 
   // Positions closed by `upper` (every position <= upper is closed) that were not emitted yet,
   // or nothing. Positions start at 0 (timestamps are not negative). Taking the range moves the
   // progress in memory; persist() makes it durable.
   std::optional<Range> take(int64_t upper) {
+    if (!loaded_) load();
     const int64_t lower = emitted_through_ == kNothing ? 0 : emitted_through_ + 1;
     if (upper < 0 || upper < lower) return std::nullopt;
     emitted_through_ = upper;
@@ -67,9 +65,21 @@ class EmitProgress {
   static constexpr int64_t kNothing = -1;
   static constexpr std::string_view kKey = "emitted-through";
 
+  // Read at the first close step, not in init(): the runtime initializes a task's nodes before
+  // it restores their stores from the changelogs (after losing the local state, or a crash
+  // under exactly-once), so in init() the store can still be empty.
+  void load() {
+    emitted_through_ = kNothing;
+    if (auto bytes = progress_->get(kKey)) {
+      emitted_through_ = static_cast<int64_t>(read_big_endian_u64(*bytes, "emitted-through"));
+    }
+    loaded_ = true;
+  }
+
   std::string store_;
   BytesKeyValueStore* progress_ = nullptr;
   int64_t emitted_through_ = kNothing;
+  bool loaded_ = false;
 };
 
 }  // namespace eddy::detail
