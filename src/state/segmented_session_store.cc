@@ -77,4 +77,25 @@ std::unique_ptr<SessionIterator> SegmentedSessionStore::fetch(std::string_view k
   return find_sessions(key, 0, std::numeric_limits<int64_t>::max());
 }
 
+std::unique_ptr<SessionIterator> SegmentedSessionStore::fetch_all(int64_t earliest_session_end,
+                                                                  int64_t latest_session_end) {
+  const int64_t min_end = std::max<int64_t>(earliest_session_end, 0);
+  std::vector<SessionEntry> entries;
+  // The layout is key first, so sessions of every key ending in the range are spread over the
+  // segments that cover it: scan those whole and keep the ends asked for.
+  for (auto& kv : inner_->range(std::string_view(), std::nullopt, min_end, latest_session_end)) {
+    if (!SessionKeySchema::valid(kv.key)) continue;
+    const SessionWindow window = SessionKeySchema::window(kv.key);
+    if (window.end < min_end || window.end > latest_session_end) continue;
+    entries.push_back({std::move(kv.key), std::move(kv.value)});
+  }
+  std::sort(entries.begin(), entries.end(), [](const SessionEntry& a, const SessionEntry& b) {
+    const auto wa = SessionKeySchema::window(a.binary_key);
+    const auto wb = SessionKeySchema::window(b.binary_key);
+    return std::forward_as_tuple(wa.end, wa.start, SessionKeySchema::key(a.binary_key)) <
+           std::forward_as_tuple(wb.end, wb.start, SessionKeySchema::key(b.binary_key));
+  });
+  return std::make_unique<MaterializedSessionIterator>(std::move(entries));
+}
+
 }  // namespace eddy::state

@@ -29,6 +29,8 @@ class SegmentedSessionStore final : public BytesSessionStore, public LayeredStor
   void put(std::string_view key, SessionWindow window,
            std::optional<std::string_view> value) override;
   std::unique_ptr<SessionIterator> fetch(std::string_view key) override;
+  std::unique_ptr<SessionIterator> fetch_all(int64_t earliest_session_end,
+                                             int64_t latest_session_end) override;
   int64_t retention_period() const override { return inner_->segments().retention_ms; }
 
  private:

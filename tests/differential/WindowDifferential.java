@@ -94,7 +94,8 @@ public class WindowDifferential {
       case "session": {
         SessionWindows w =
             SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(param(h, "gap")), grace);
-        table = sum ? grouped.windowedBy(w).reduce(Long::sum) : grouped.windowedBy(w).count();
+        var windowed = grouped.windowedBy(w).emitStrategy(emit);
+        table = sum ? windowed.reduce(Long::sum) : windowed.count();
         break;
       }
       default:

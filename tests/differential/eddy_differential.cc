@@ -86,10 +86,11 @@ std::string run(const Case& c) {
                            .emit_strategy(strategy),
                        sum);
     }
-    if (emit == "close") throw std::runtime_error("emit=close: sessions do not support it yet");
     if (kind != "session") throw std::runtime_error("unknown window kind '" + kind + "'");
-    return aggregate(grouped.windowed_by(SessionWindows::of_inactivity_gap_and_grace(
-                         std::chrono::milliseconds(c.param("gap")), grace)),
+    return aggregate(grouped
+                         .windowed_by(SessionWindows::of_inactivity_gap_and_grace(
+                             std::chrono::milliseconds(c.param("gap")), grace))
+                         .emit_strategy(strategy),
                      sum);
   }();
   if (emit == "final") {

@@ -194,6 +194,27 @@ TEST_P(StoreTest, SessionRetentionDropsOldSessions) {
   EXPECT_EQ(drain(store.fetch("u")), (Sessions{{"u", 400'000, 400'000, "new"}}));
 }
 
+TEST_P(StoreTest, SessionFetchAllByEndOrdersByEndStartKeyAndIgnoresTheRetentionClamp) {
+  auto& store = build<BytesSessionStore>(Stores::persistent_session("s", milliseconds(100)));
+  store.put("b", {.start = 10, .end = 10}, "b10");
+  store.put("ab", {.start = 10, .end = 10}, "ab10");
+  store.put("a", {.start = 10, .end = 10}, "a10");
+  store.put("c", {.start = 7, .end = 10}, "c7");
+  store.put("a", {.start = 11, .end = 12}, "a12");
+  store.put("z", {.start = 5, .end = 9}, "z9");
+  store.put("z", {.start = 200, .end = 200}, "z200");
+  // Stream time 200, retention 100: find_sessions no longer sees ends below 101, but sessions
+  // in segments not dropped yet (one 60 s segment here) are what on_window_close emits.
+  EXPECT_EQ(drain(store.find_sessions("a", 0, 1000)), Sessions{});
+  EXPECT_EQ(drain(store.fetch_all(10, 12)), (Sessions{{"c", 7, 10, "c7"},
+                                                      {"a", 10, 10, "a10"},
+                                                      {"ab", 10, 10, "ab10"},
+                                                      {"b", 10, 10, "b10"},
+                                                      {"a", 11, 12, "a12"}}));
+  store.flush();
+  EXPECT_EQ(drain(store.fetch_all(0, 9)), (Sessions{{"z", 5, 9, "z9"}}));
+}
+
 // ---- cache flush semantics, for every stack ----------------------------------------------
 
 TEST_P(StoreTest, CacheForwardsOnlyTheLastValuePerKeyOnCommit) {

@@ -122,5 +122,23 @@ TEST(EmitOnWindowClose, DeclaresAProgressStoreWithAChangelog) {
                             test_config().application_id + "-counts-emit-progress-changelog"}));
 }
 
+TEST(EmitOnWindowClose, SuppressUntilWindowClosesAfterItIsRefused) {
+  for (const bool sliding : {false, true}) {
+    StreamsBuilder builder;
+    auto grouped = builder.stream<std::string, int64_t>("in").group_by_key();
+    auto table = sliding
+                     ? grouped.windowed_by(SlidingWindows::of_time_difference_with_no_grace(10ms))
+                           .emit_strategy(EmitStrategy::on_window_close())
+                           .count({}, Named::as("win"))
+                     : grouped.windowed_by(TimeWindows::of_size_with_no_grace(10ms))
+                           .emit_strategy(EmitStrategy::on_window_close())
+                           .count({}, Named::as("win"));
+    table.suppress(Suppressed::until_window_closes().with_name("final"));
+    test::expect_error<TopologyError>(
+        [&] { builder.build(test_config()); },
+        "suppress 'final': 'win' already emits one final result per window");
+  }
+}
+
 }  // namespace
 }  // namespace eddy

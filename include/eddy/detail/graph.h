@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,9 @@ class LogicalGraph {
   // Windowed aggregations by node id: how long after a window's end its result is final
   // (grace for time windows, gap + grace for sessions). suppress(until_window_closes) reads it.
   std::map<int, int64_t> window_close_ms;
+  // The windowed aggregations among them with the emit strategy on_window_close: their results
+  // are final already, so suppress(until_window_closes) after them is refused.
+  std::set<int> emits_on_close;
 
  private:
   int counter_ = 0;

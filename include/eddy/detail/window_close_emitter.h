@@ -15,9 +15,8 @@
 #include <tuple>
 #include <vector>
 
+#include "eddy/detail/emit_progress.h"
 #include "eddy/detail/task_context.h"
-#include "eddy/errors.h"
-#include "eddy/serde/serdes.h"
 #include "eddy/state/bytes_stores.h"
 
 namespace eddy::detail {
@@ -35,24 +34,16 @@ class WindowCloseEmitter {
   // size, end exclusive; sliding windows: diff + 1, end inclusive). advance: window starts are
   // multiples of it (sliding windows: 1), so a close step that passes no start scans nothing.
   WindowCloseEmitter(std::string progress_store, int64_t closed_offset, int64_t advance)
-      : progress_store_(std::move(progress_store)),
+      : progress_(std::move(progress_store)),
         closed_offset_(closed_offset),
         advance_(std::max<int64_t>(1, advance)) {}
 
-  bool enabled() const { return !progress_store_.empty(); }
+  bool enabled() const { return progress_.enabled(); }
 
   void init(TaskContext& context, BytesWindowStore* windows, const std::string& node) {
     if (!enabled()) return;
     windows_ = windows;
-    progress_ = dynamic_cast<BytesKeyValueStore*>(context.store(progress_store_));
-    if (progress_ == nullptr) {
-      throw TopologyError("node '" + node + "' needs key-value store '" + progress_store_ +
-                          "', which this task does not have");
-    }
-    emitted_through_ = kNothing;
-    if (auto bytes = progress_->get(kProgressKey)) {
-      emitted_through_ = static_cast<int64_t>(read_big_endian_u64(*bytes, "emitted-through"));
-    }
+    progress_.init(context, node);
   }
 
   // Hands every window closed by close_time and not emitted before to emit(Closed&), oldest
@@ -62,38 +53,27 @@ class WindowCloseEmitter {
   template <typename Emit>
   void emit_closed(int64_t close_time, Emit&& emit) {
     if (!enabled()) return;
-    const int64_t upper = close_time - closed_offset_;
-    const int64_t lower = emitted_through_ == kNothing ? 0 : emitted_through_ + 1;
-    if (upper < 0 || upper < lower) return;
-    emitted_through_ = upper;
+    const auto range = progress_.take(close_time - closed_offset_);
+    if (!range) return;
     // No window start in [lower, upper] (time windows start at multiples of advance).
-    if (upper / advance_ * advance_ < lower) return;
+    if (range->upper / advance_ * advance_ < range->lower) return;
     closed_.clear();
-    for (auto it = windows_->fetch_all(lower, upper); it->valid(); it->next()) {
+    for (auto it = windows_->fetch_all(range->lower, range->upper); it->valid(); it->next()) {
       closed_.push_back({std::string(it->key()), it->window_start(), std::string(it->value())});
     }
     if (closed_.empty()) return;
     std::sort(closed_.begin(), closed_.end(), [](const Closed& a, const Closed& b) {
       return std::tie(a.start, a.key) < std::tie(b.start, b.key);
     });
-    // Persisted only when something goes out: a close step that emitted nothing leaves no
-    // result a restart could repeat.
-    std::string bytes;
-    append_big_endian_u64(static_cast<uint64_t>(upper), bytes);
-    progress_->put(kProgressKey, std::string_view(bytes));
+    progress_.persist();
     for (const auto& c : closed_) emit(c);
   }
 
  private:
-  static constexpr int64_t kNothing = -1;
-  static constexpr std::string_view kProgressKey = "emitted-through";
-
-  std::string progress_store_;
+  EmitProgress progress_;
   int64_t closed_offset_ = 0;
   int64_t advance_ = 1;
   BytesWindowStore* windows_ = nullptr;
-  BytesKeyValueStore* progress_ = nullptr;
-  int64_t emitted_through_ = kNothing;
   std::vector<Closed> closed_;
 };
 

@@ -16,6 +16,7 @@
 
 #include "eddy/detail/late_reporter.h"
 #include "eddy/detail/node.h"
+#include "eddy/detail/session_close_emitter.h"
 #include "eddy/detail/window_close_emitter.h"
 #include "eddy/dsl/windowed.h"
 #include "eddy/dsl/windows.h"
@@ -149,6 +150,8 @@ class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, std::option
 // aggregates); the merged session is [min start, max end]. It is late, and dropped, when
 // merged end < stream time - gap - grace. Merged-away sessions are forwarded as deletes
 // (std::nullopt) with their end as timestamp; the new session's update carries its end too.
+// With the emit strategy on_window_close neither is forwarded; each session's final aggregate
+// is, once it closes, timestamped with its end (see session_close_emitter.h).
 template <typename K, typename V, typename VA>
 class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, std::optional<VA>> {
  public:
@@ -157,7 +160,7 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
   using Merger = std::function<VA(const K&, const VA&, const VA&)>;
   SessionWindowAggregateNode(std::string name, std::string store, SessionWindows windows,
                              Serde<K> ks, Serde<VA> as, Init init, Agg agg, Merger merger,
-                             LateReporter<K, V> late)
+                             LateReporter<K, V> late, SessionCloseEmitter emitter = {})
       : Node<K, V, Windowed<K>, std::optional<VA>>(std::move(name)),
         store_name_(std::move(store)),
         windows_(windows),
@@ -166,11 +169,13 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
         init_(std::move(init)),
         agg_(std::move(agg)),
         merger_(std::move(merger)),
-        late_(std::move(late)) {}
+        late_(std::move(late)),
+        emitter_(std::move(emitter)) {}
 
   void init(TaskContext& context) override {
     NodeInstance::init(context);
     store_ = lookup_store_as<BytesSessionStore*>(context, store_name_, this->name(), "session");
+    emitter_.init(context, store_, this->name());
   }
 
   void process(const K& key, const V& value, Stamp stamp) override {
@@ -181,6 +186,14 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
     const int64_t ts = stamp.timestamp;
     observed_ = std::max(observed_, ts);
     const int64_t close_time = observed_ - windows_.grace_ms() - windows_.gap_ms();
+    // Before this record's writes, as for time windows: the sessions it reads closed before any
+    // session this record can touch (those end at or after close_time), and no segment holding
+    // them has been dropped yet by a stream time this record moved.
+    emitter_.emit_closed(close_time, [this](const SessionCloseEmitter::Closed& c) {
+      this->out_.forward(Windowed<K>{key_serde_.deserialize(c.key), c.window.start, c.window.end},
+                         std::optional<VA>(value_serde_.deserialize(c.value)),
+                         Stamp{c.window.end, false});
+    });
     key_buf_.clear();
     key_serde_.serialize(key, key_buf_);
 
@@ -215,6 +228,8 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
     if (window != SessionWindow{ts, ts}) {
       for (const auto& [old_window, old_value] : merged_) {
         store_->remove(key_buf_, old_window);
+        // Under on_window_close a merged-away session was never emitted: nothing to retract.
+        if (emitter_.enabled()) continue;
         this->out_.forward(Windowed<K>{key, old_window.start, old_window.end}, std::nullopt,
                            Stamp{old_window.end, false});
       }
@@ -227,6 +242,10 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
     value_buf_.clear();
     value_serde_.serialize(*agg, value_buf_);
     store_->put(key_buf_, window, std::string_view(value_buf_));
+    if (emitter_.enabled()) {
+      emitter_.on_put(window);
+      return;
+    }
     this->out_.forward(Windowed<K>{key, window.start, window.end}, agg, Stamp{window.end, false});
   }
 
@@ -239,6 +258,7 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
   Agg agg_;
   Merger merger_;
   LateReporter<K, V> late_;
+  SessionCloseEmitter emitter_;
   BytesSessionStore* store_ = nullptr;
   int64_t observed_ = -1;
   std::string key_buf_;

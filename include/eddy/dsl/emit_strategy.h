@@ -2,7 +2,9 @@
 //
 // on_window_update() (the default) forwards an update for every record a window takes in.
 // on_window_close() forwards exactly one final result per window, once stream time - grace
-// passes its end, read from the window store itself (Kafka Streams' EmitStrategy, KIP-825):
+// passes its end (sessions: once stream time - gap - grace passes it; merged-away sessions
+// never go out), read from the window or session store itself (Kafka Streams' EmitStrategy,
+// KIP-825). Time, sliding and session windows take it:
 //
 //   clicks.group_by_key()
 //       .windowed_by(eddy::TimeWindows::of_size_and_grace(std::chrono::minutes(1), 10s))
@@ -11,7 +13,7 @@
 //
 // Unlike suppress(until_window_closes()) it needs no buffer beside the window store; it keeps
 // one small key-value store `<window store>-emit-progress` (with a changelog) remembering which
-// windows already went out.
+// windows already went out. suppress(until_window_closes()) after it fails build().
 #pragma once
 
 namespace eddy {

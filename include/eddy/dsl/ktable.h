@@ -89,6 +89,14 @@ class KTable {
       for (int id = node_; id >= 0 && !close_after;) {
         if (auto it = graph.window_close_ms.find(id); it != graph.window_close_ms.end()) {
           close_after = it->second;
+          // Its results are final already; a second close would only hold each one back
+          // until a later window's result passes end + close_after too.
+          if (graph.emits_on_close.count(id) != 0) {
+            graph.error("suppress '" + name + "': '" + graph.nodes[static_cast<size_t>(id)].name +
+                        "' already emits one final result per window "
+                        "(emit_strategy(EmitStrategy::on_window_close())); drop the suppress, "
+                        "or keep it (e.g. for idle close) with EmitStrategy::on_window_update()");
+          }
         } else {
           const auto& parents = graph.nodes[id].parents;
           id = parents.empty() ? -1 : parents.front();

@@ -6,7 +6,9 @@
 // timestamp - gap and starts no later than timestamp + gap. A merge forwards a delete
 // (std::nullopt) for each merged-away session, then the merged session's value. Updates are
 // timestamped with the session's end. A session is closed once stream time > end + gap +
-// grace; records that would land in a closed session are dropped and counted.
+// grace; records that would land in a closed session are dropped and counted. With
+// emit_strategy(EmitStrategy::on_window_close()) only each session's final result goes out,
+// once it is closed (no deletes for merged-away sessions; see emit_strategy.h).
 //
 //   auto visits = clicks.group_by_key()
 //       .windowed_by(eddy::SessionWindows::of_inactivity_gap_and_grace(
@@ -18,9 +20,11 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "eddy/detail/window_nodes.h"
 #include "eddy/detail/windowed_dsl.h"
+#include "eddy/dsl/emit_strategy.h"
 #include "eddy/dsl/late_records.h"
 #include "eddy/dsl/materialized.h"
 #include "eddy/dsl/windowed.h"
@@ -41,6 +45,14 @@ class SessionWindowedKStream {
   SessionWindowedKStream with_late_records(LateRecords late) const {
     SessionWindowedKStream copy = *this;
     copy.late_ = std::move(late);
+    return copy;
+  }
+
+  // When results are forwarded: every update and delete (default) or one final result per
+  // session once it is closed (see emit_strategy.h).
+  SessionWindowedKStream emit_strategy(EmitStrategy strategy) const {
+    SessionWindowedKStream copy = *this;
+    copy.emit_ = strategy;
     return copy;
   }
 
@@ -102,16 +114,25 @@ class SessionWindowedKStream {
     detail::declare_windowed_store(graph, store, StoreKind::kSession, m.persistent, m.logging,
                                    windows_.gap_ms() + windows_.grace_ms(), 0, name);
     detail::LateReporter<K, V> late(late_, in.key_serde, in.value_serde);
+    std::vector<std::string> stores{store};
+    detail::SessionCloseEmitter emitter;
+    if (emit_.on_close()) {
+      stores.push_back(
+          detail::declare_emit_progress_store(graph, store, m.persistent, m.logging, name));
+      emitter = detail::SessionCloseEmitter(stores.back());
+    }
     const SessionWindows windows = windows_;
     auto ks = in.key_serde;
     const int id = detail::add_processor(
         graph, name, "session aggregation", {in.node},
-        [name, store, windows, ks, as, init, agg, merger, late](const detail::ResolvedNode&) {
+        [name, store, windows, ks, as, init, agg, merger, late,
+         emitter](const detail::ResolvedNode&) {
           return std::make_unique<detail::SessionWindowAggregateNode<K, V, VA>>(
-              name, store, windows, ks, as, init, agg, merger, late);
+              name, store, windows, ks, as, init, agg, merger, late, emitter);
         },
-        {store});
+        stores);
     graph.window_close_ms[id] = windows_.gap_ms() + windows_.grace_ms();
+    if (emit_.on_close()) graph.emits_on_close.insert(id);
     detail::declare_late_topic(graph, id, late_.topic);
     return KTable<Windowed<K>, VA>(stream_.graph(), id, store,
                                    serdes::session_windowed(in.key_serde), as,
@@ -122,6 +143,7 @@ class SessionWindowedKStream {
   Grouped<K, V> grouped_;
   SessionWindows windows_;
   LateRecords late_;
+  EmitStrategy emit_ = EmitStrategy::on_window_update();
 };
 
 }  // namespace eddy

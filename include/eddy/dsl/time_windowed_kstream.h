@@ -134,6 +134,7 @@ KTable<Windowed<K>, VA> TimeWindowedKStream<K, V>::do_aggregate(
       },
       stores);
   graph.window_close_ms[id] = windows_.grace_ms();
+  if (emit_.on_close()) graph.emits_on_close.insert(id);
   detail::declare_late_topic(graph, id, late_.topic);
   return KTable<Windowed<K>, VA>(stream_.graph(), id, store,
                                  serdes::time_windowed(in.key_serde, windows_.size_ms()), as,

@@ -67,6 +67,13 @@ class BytesSessionStore : public StateStore {
   void remove(std::string_view key, SessionWindow window) { put(key, window, std::nullopt); }
   // Every session of `key`, ascending.
   virtual std::unique_ptr<SessionIterator> fetch(std::string_view key) = 0;
+  // Sessions of every key with end in [earliest_session_end, latest_session_end], ascending by
+  // (end, start, key bytes): the order of Kafka Streams' time-ordered session store. Unlike
+  // find_sessions() it is not clamped to the retention period, only to the segments not yet
+  // dropped: it serves the emit strategy on_window_close, whose sessions are exactly the ones
+  // that just left the retention period (closed: end < stream time - gap - grace).
+  virtual std::unique_ptr<SessionIterator> fetch_all(int64_t earliest_session_end,
+                                                     int64_t latest_session_end) = 0;
   virtual int64_t retention_period() const = 0;
 };
 

@@ -145,6 +145,11 @@ class LockedSessionStore final : public BytesSessionStore, public LayeredStore {
     std::lock_guard lock(mutex_);
     return inner_->fetch(key);
   }
+  std::unique_ptr<SessionIterator> fetch_all(int64_t earliest_session_end,
+                                             int64_t latest_session_end) override {
+    std::lock_guard lock(mutex_);
+    return inner_->fetch_all(earliest_session_end, latest_session_end);
+  }
   int64_t retention_period() const override { return inner_->retention_period(); }
 
  private:

@@ -161,6 +161,11 @@ class MeteredSessionStore final : public BytesSessionStore, public LayeredStore 
     detail::ScopedTimer t(metrics_.range_scans, metrics_.range_latency_ns);
     return inner_->fetch(key);
   }
+  std::unique_ptr<SessionIterator> fetch_all(int64_t earliest_session_end,
+                                             int64_t latest_session_end) override {
+    detail::ScopedTimer t(metrics_.range_scans, metrics_.range_latency_ns);
+    return inner_->fetch_all(earliest_session_end, latest_session_end);
+  }
   int64_t retention_period() const override { return inner_->retention_period(); }
 
  private:
