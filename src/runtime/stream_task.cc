@@ -20,6 +20,20 @@ int64_t wall_clock_ms() {
 
 }  // namespace
 
+int32_t KafkaRecordCollector::partition_count(const std::string& topic) {
+  auto it = partition_counts_.find(topic);
+  if (it == partition_counts_.end()) {
+    partition_counts_ = producer_.topic_partitions(std::chrono::seconds(10));
+    it = partition_counts_.find(topic);
+  }
+  if (it == partition_counts_.end() || it->second <= 0) {
+    throw Error("output topic '" + topic +
+                "' does not exist, so its partition count is unknown to the partitioner; "
+                "create it before starting the application");
+  }
+  return it->second;
+}
+
 StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
                        std::shared_ptr<const detail::TopologyPlan> plan,
                        const TaskServices& services)

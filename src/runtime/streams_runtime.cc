@@ -9,6 +9,7 @@
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
 #include "runtime/instance_metrics.h"
+#include "state/memory_budget.h"
 
 namespace eddy::runtime {
 namespace {
@@ -72,6 +73,9 @@ StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory, TopicPlanne
       config_(std::move(config)) {
   register_instance_metrics(*registry_, records_total_,
                             [this] { return static_cast<double>(static_cast<int>(state())); });
+  // Tasks' stores and suppress buffers use the process default budget (TaskServices carries
+  // none), so that is the one to export.
+  register_memory_metrics(*registry_, state::default_memory_budget());
   for (auto& sink : factory_->feature_sinks()) register_sink_metrics(*registry_, std::move(sink));
 }
 
