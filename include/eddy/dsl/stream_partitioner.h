@@ -4,8 +4,8 @@
 //   eddy::StreamPartitioner<std::string, Order> by_region =
 //       [](const std::string& topic, const std::string& key, const Order& o, int32_t n)
 //       -> std::optional<int32_t> { return eddy::default_partition(o.region, n); };
-//   orders.to("orders-by-region", eddy::Produced<std::string,
-//   Order>{}.with_stream_partitioner(by_region));
+//   orders.to("orders-by-region",
+//             eddy::Produced<std::string, Order>{}.with_stream_partitioner(by_region));
 //
 // Without one, to() uses Kafka's default partitioner on the serialized key (on the key
 // inside the window for windowed keys; see eddy/dsl/windowed.h).
