@@ -57,10 +57,12 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   context.partition = id_.partition;
   context.changelog = changelog_.get();
   context.record_timestamp = [this] { return core_ ? core_->current_timestamp() : 0; };
+  context.memory_budget = services_.memory_budget;
   state_ = std::make_unique<state::TaskStateManager>(services_.state_dir, std::move(context));
 
   processor::TaskEnvironment env;
   env.collector = &collector_;
+  env.memory_budget = services_.memory_budget;
   env.changelog = changelog_.get();
   env.state_dir = services_.state_dir;
   env.deserialization_errors = services_.config->deserialization_error_handling;

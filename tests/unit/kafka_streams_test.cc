@@ -201,6 +201,19 @@ TEST(KafkaStreamsMetrics, JsonSnapshotHasLiveThreadMetricsWhileScrapedConcurrent
   EXPECT_EQ(metric_sum(streams.metrics(), "eddy_state"), 4);  // NOT_RUNNING
 }
 
+TEST(KafkaStreamsMetrics, MemoryBudgetComesFromTheConfig) {
+  StreamsConfig config = embedded_config("metrics-budget");
+  config.memory_budget_bytes = 64 << 20;
+  config.cache_max_bytes = 1 << 20;
+  KafkaStreams streams(std::make_shared<testing_support::PipeTaskFactory>("budget.in"), config);
+  const auto m = streams.metrics();
+  EXPECT_EQ(part_value(m, "eddy_memory_budget_bytes", "total"), 64 << 20);
+  EXPECT_EQ(part_value(m, "eddy_memory_budget_bytes", "record_caches"), 1 << 20);
+  EXPECT_EQ(part_value(m, "eddy_memory_budget_bytes", "suppress_buffers"), 32 << 20);
+  EXPECT_EQ(part_value(m, "eddy_memory_budget_bytes", "rocksdb"), 63 << 20);
+  EXPECT_EQ(part_value(m, "eddy_memory_used_bytes", "suppress_buffers"), 0);
+}
+
 TEST(KafkaStreamsMetrics, MetricsPortInUseFailsStartNamingTheKey) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
