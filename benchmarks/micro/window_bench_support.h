@@ -21,6 +21,7 @@ class NullCollector final : public processor::RecordCollector {
             std::optional<std::string_view>, int64_t, const Headers&) override {
     ++records;
   }
+  int32_t partition_count(const std::string&) override { return 1; }
   int64_t records = 0;
 };
 

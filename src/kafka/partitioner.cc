@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "eddy/dsl/stream_partitioner.h"
+
 namespace eddy::kafka {
 
 int32_t partition_for_key(std::string_view key, int32_t partition_count) {
@@ -12,3 +14,11 @@ int32_t partition_for_key(std::string_view key, int32_t partition_count) {
 }
 
 }  // namespace eddy::kafka
+
+namespace eddy {
+
+int32_t default_partition(std::string_view key_bytes, int32_t num_partitions) {
+  return kafka::partition_for_key(key_bytes, num_partitions);
+}
+
+}  // namespace eddy

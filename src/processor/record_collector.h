@@ -20,6 +20,9 @@ class RecordCollector {
   virtual void send(const std::string& topic, std::optional<int32_t> partition,
                     std::optional<std::string_view> key, std::optional<std::string_view> value,
                     int64_t timestamp, const Headers& headers) = 0;
+  // The number of partitions of `topic` (asked by partitioners before send); throws Error
+  // naming the topic when it does not exist.
+  virtual int32_t partition_count(const std::string& topic) = 0;
 };
 
 }  // namespace eddy::processor

@@ -14,6 +14,7 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
       subtopology_(subtopology),
       partition_(partition),
       env_(std::move(env)),
+      budget_(env_.memory_budget != nullptr ? env_.memory_budget : &state::default_memory_budget()),
       wall_clock_(env_.wall_clock_ms) {
   task_id_ = subtopology_ < 0 ? std::string("global")
                               : std::to_string(subtopology_) + "_" + std::to_string(partition_);
@@ -43,6 +44,7 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
     context->task_dir = env_.state_dir / plan_->application_id / task_id_;
     context->changelog = entry.spec.logging ? env_.changelog : nullptr;
     context->record_timestamp = [this] { return current_timestamp_; };
+    context->memory_budget = budget_;
     auto store = state::create_store(entry.spec, *context);
     stores_.emplace(name, store.get());
     owned_stores_.emplace(name, std::move(store));
@@ -187,13 +189,22 @@ StateStore* TaskCore::local_store(const std::string& name) const {
   return it == stores_.end() ? nullptr : it->second;
 }
 
-void TaskCore::send(const std::string& topic, std::optional<std::string_view> key,
-                    std::optional<std::string_view> value, int64_t timestamp) {
+void TaskCore::send(const std::string& topic, std::optional<int32_t> partition,
+                    std::optional<std::string_view> key, std::optional<std::string_view> value,
+                    int64_t timestamp) {
   if (env_.collector == nullptr) {
     throw TopologyError("task " + task_id_ + " has a sink to '" + topic +
                         "' but no record collector");
   }
-  env_.collector->send(topic, std::nullopt, key, value, timestamp, headers_);
+  env_.collector->send(topic, partition, key, value, timestamp, headers_);
+}
+
+int32_t TaskCore::partition_count(const std::string& topic) {
+  if (env_.collector == nullptr) {
+    throw TopologyError("task " + task_id_ + " has a sink to '" + topic +
+                        "' but no record collector");
+  }
+  return env_.collector->partition_count(topic);
 }
 
 void TaskCore::record_dropped(const std::string& node, const char* reason) {

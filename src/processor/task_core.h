@@ -49,6 +49,9 @@ struct TaskEnvironment {
   // until the runtime wires a dead-letter producer.
   ErrorHandling processing_errors = ErrorHandling::kLogAndFail;
   int64_t wall_clock_ms = 0;  // initial wall-clock time
+  // The process memory budget (stores built here and suppress buffers count against it).
+  // Null: state::default_memory_budget(), as stores given no budget.
+  state::MemoryBudget* memory_budget = nullptr;
   // Global stores (by name), owned by the global task; looked up when a node asks for one.
   std::map<std::string, StateStore*> global_stores;
   // Set by the runtime: builds (and owns) the task's stores, so it can restore and
@@ -109,12 +112,19 @@ class TaskCore final : public detail::TaskContext {
   int64_t wall_clock_time() const override { return wall_clock_; }
   StateStore* store(const std::string& name) override;
   Cancellable schedule(int64_t interval_ms, PunctuationType type, Punctuator fn) override;
-  void send(const std::string& topic, std::optional<std::string_view> key,
-            std::optional<std::string_view> value, int64_t timestamp) override;
+  void send(const std::string& topic, std::optional<int32_t> partition,
+            std::optional<std::string_view> key, std::optional<std::string_view> value,
+            int64_t timestamp) override;
+  int32_t partition_count(const std::string& topic) override;
   void record_dropped(const std::string& node, const char* reason) override;
   void record_late(const std::string& node) override;
   void deserialization_failed(const std::string& node, const SerdeError& error) override;
   bool set_cache_flush_listener(const std::string& name, CacheFlushFn fn) override;
+  void add_suppress_buffer_usage(int64_t delta) override {
+    budget_->add_suppress_buffer_usage(delta);
+  }
+  bool suppress_buffers_over_budget() const override { return budget_->suppress_buffers_full(); }
+  int64_t suppress_buffer_limit_bytes() const override { return budget_->suppress_buffer_limit(); }
 
  private:
   struct Schedule {
@@ -130,6 +140,7 @@ class TaskCore final : public detail::TaskContext {
   int subtopology_;
   int32_t partition_;
   TaskEnvironment env_;
+  state::MemoryBudget* budget_;
   std::string task_id_;
   std::vector<std::unique_ptr<detail::NodeInstance>> nodes_;  // by plan node id (null: not ours)
   std::map<std::string, detail::SourceInstance*> sources_;    // by topic

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "eddy/sink/feature_sink.h"
+#include "state/memory_budget.h"
 
 namespace eddy::runtime {
 namespace {
@@ -32,6 +33,29 @@ void register_instance_metrics(metrics::Registry& registry, const std::atomic<in
                     "Instance state: 0 CREATED, 1 REBALANCING, 2 RUNNING, 3 PENDING_SHUTDOWN, "
                     "4 NOT_RUNNING, 5 ERROR",
                     {}, std::move(state));
+}
+
+void register_memory_metrics(metrics::Registry& registry, const state::MemoryBudget& budget) {
+  const state::MemoryBudget* b = &budget;
+  const std::string limits =
+      "The memory budget (eddy.memory.budget.bytes) and its parts' limits: record caches, "
+      "suppress buffers (half the total), rocksdb (block cache and memtables: its capacity "
+      "now, less what suppress buffers took from it)";
+  auto limit = [&](const char* part, std::function<double()> fn) {
+    registry.gauge_fn("eddy_memory_budget_bytes", limits, {{"part", part}}, std::move(fn));
+  };
+  limit("total", [b] { return static_cast<double>(b->total_bytes()); });
+  limit("record_caches", [b] { return static_cast<double>(b->record_cache_bytes()); });
+  limit("suppress_buffers", [b] { return static_cast<double>(b->suppress_buffer_limit()); });
+  limit("rocksdb", [b] { return static_cast<double>(b->rocksdb_capacity()); });
+  auto used = [&](const char* part, std::function<double()> fn) {
+    registry.gauge_fn("eddy_memory_used_bytes",
+                      "Bytes held now under the memory budget, by part of the process",
+                      {{"part", part}}, std::move(fn));
+  };
+  used("record_caches", [b] { return static_cast<double>(b->record_cache_usage()); });
+  used("suppress_buffers", [b] { return static_cast<double>(b->suppress_buffer_usage()); });
+  used("rocksdb", [b] { return static_cast<double>(b->rocksdb_usage()); });
 }
 
 void register_sink_metrics(metrics::Registry& registry, std::shared_ptr<FeatureSink> sink) {

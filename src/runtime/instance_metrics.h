@@ -1,5 +1,6 @@
 // Instance-wide metrics of a KafkaStreams: process CPU and its cost per million records, the
-// instance state, and every feature sink's writes, backpressure, freshness and SLO.
+// instance state, the memory budget's parts, and every feature sink's writes, backpressure,
+// freshness and SLO.
 // Everything here is read at scrape time from thread-safe sources (atomics, FeatureSink's
 // stats() and freshness(), the process CPU clock).
 #pragma once
@@ -15,6 +16,9 @@
 namespace eddy {
 class FeatureSink;
 }
+namespace eddy::state {
+class MemoryBudget;
+}
 
 namespace eddy::runtime {
 
@@ -22,6 +26,11 @@ namespace eddy::runtime {
 // instance state as a number (KafkaStreams::State's order).
 void register_instance_metrics(metrics::Registry& registry, const std::atomic<int64_t>& records,
                                std::function<double()> state);
+
+// eddy_memory_budget_bytes{part} (the limits: total, record_caches, suppress_buffers, and
+// rocksdb, the block cache's capacity now) and eddy_memory_used_bytes{part} (record_caches,
+// suppress_buffers, rocksdb) of `budget`, which must outlive the registry's scrapes.
+void register_memory_metrics(metrics::Registry& registry, const state::MemoryBudget& budget);
 
 // Sink labels are the sink's name (SinkOptions::name). `sink` must outlive the registry's
 // scrapes; the topology plan keeps it alive as long as the KafkaStreams.

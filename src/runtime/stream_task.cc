@@ -20,6 +20,20 @@ int64_t wall_clock_ms() {
 
 }  // namespace
 
+int32_t KafkaRecordCollector::partition_count(const std::string& topic) {
+  auto it = partition_counts_.find(topic);
+  if (it == partition_counts_.end()) {
+    partition_counts_ = producer_.topic_partitions(std::chrono::seconds(10));
+    it = partition_counts_.find(topic);
+  }
+  if (it == partition_counts_.end() || it->second <= 0) {
+    throw Error("output topic '" + topic +
+                "' does not exist, so its partition count is unknown to the partitioner; "
+                "create it before starting the application");
+  }
+  return it->second;
+}
+
 StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
                        std::shared_ptr<const detail::TopologyPlan> plan,
                        const TaskServices& services)
@@ -43,10 +57,12 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   context.partition = id_.partition;
   context.changelog = changelog_.get();
   context.record_timestamp = [this] { return core_ ? core_->current_timestamp() : 0; };
+  context.memory_budget = services_.memory_budget;
   state_ = std::make_unique<state::TaskStateManager>(services_.state_dir, std::move(context));
 
   processor::TaskEnvironment env;
   env.collector = &collector_;
+  env.memory_budget = services_.memory_budget;
   env.changelog = changelog_.get();
   env.state_dir = services_.state_dir;
   env.deserialization_errors = services_.config->deserialization_error_handling;

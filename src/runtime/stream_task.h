@@ -33,11 +33,15 @@ class KafkaRecordCollector final : public processor::RecordCollector {
                     .headers = headers.empty() ? nullptr : &headers});
     ++sent_;
   }
+  // From the producer's metadata, fetched again only for a topic not seen yet (a topic
+  // grown later keeps its old count here until the task is recreated, e.g. by a rebalance).
+  int32_t partition_count(const std::string& topic) override;
   int64_t sent() const { return sent_; }
 
  private:
   kafka::Producer& producer_;
   int64_t sent_ = 0;  // read by the task thread only (published through TaskMetrics)
+  kafka::TopicPartitionCounts partition_counts_;
 };
 
 struct SkippedRecords {

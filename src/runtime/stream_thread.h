@@ -40,6 +40,8 @@ struct StreamThreadOptions {
   // The instance's metrics (null: none) and its count of processed records (may be null).
   metrics::Registry* metrics = nullptr;
   std::atomic<int64_t>* instance_records = nullptr;
+  // The instance's memory budget, handed to every task (null: the process default).
+  state::MemoryBudget* memory_budget = nullptr;
 };
 
 struct StreamThreadStats {

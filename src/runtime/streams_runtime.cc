@@ -9,6 +9,7 @@
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
 #include "runtime/instance_metrics.h"
+#include "state/memory_budget.h"
 
 namespace eddy::runtime {
 namespace {
@@ -72,6 +73,9 @@ StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory, TopicPlanne
       config_(std::move(config)) {
   register_instance_metrics(*registry_, records_total_,
                             [this] { return static_cast<double>(static_cast<int>(state())); });
+  budget_ = std::make_unique<state::MemoryBudget>(state::MemoryBudgetOptions{
+      .total_bytes = config_.memory_budget_bytes, .record_cache_bytes = config_.cache_max_bytes});
+  register_memory_metrics(*registry_, *budget_);
   for (auto& sink : factory_->feature_sinks()) register_sink_metrics(*registry_, std::move(sink));
 }
 
@@ -133,7 +137,8 @@ void StreamsRuntime::start() {
         .on_rebalance = [this](int index,
                                bool rebalancing) { on_thread_rebalance(index, rebalancing); },
         .metrics = registry_.get(),
-        .instance_records = &records_total_}));
+        .instance_records = &records_total_,
+        .memory_budget = budget_.get()}));
   }
   for (auto& thread : threads_) thread->start();
 }

@@ -13,6 +13,7 @@
 #include "metrics/registry.h"
 #include "runtime/internal_topics.h"
 #include "runtime/stream_thread.h"
+#include "state/memory_budget.h"
 
 namespace eddy::runtime {
 
@@ -45,6 +46,9 @@ class StreamsRuntime {
   std::unique_ptr<metrics::PrometheusEndpoint> endpoint_;  // start() to close(), when a port is set
   TopicPlanner plan_topics_;
   StreamsConfig config_;
+  // eddy.memory.budget.bytes with statestore.cache.max.bytes for record caches; before the
+  // threads, whose tasks' stores and suppress buffers use it until they are gone.
+  std::unique_ptr<state::MemoryBudget> budget_;
   std::vector<std::unique_ptr<StreamThread>> threads_;
   std::vector<bool> thread_rebalancing_;
   mutable std::mutex mutex_;

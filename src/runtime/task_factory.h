@@ -15,6 +15,10 @@
 #include "runtime/task.h"
 #include "topology/topology_plan.h"
 
+namespace eddy::state {
+class MemoryBudget;
+}
+
 namespace eddy {
 class FeatureSink;
 namespace metrics {
@@ -41,6 +45,9 @@ struct TaskServices {
   std::string thread_name;
   // The thread's global stores (GlobalKTable), by name; null when the topology has none.
   const std::map<std::string, StateStore*>* global_stores = nullptr;
+  // The instance's memory budget (stores, record caches, suppress buffers); null: the
+  // process default.
+  state::MemoryBudget* memory_budget = nullptr;
 };
 
 class TaskFactory {

@@ -1,6 +1,7 @@
 // One memory budget for the process (eddy.memory.budget.bytes): it covers the RocksDB block
 // cache and memtables of every store (one shared rocksdb::Cache, with a WriteBufferManager
-// that charges memtables to it) and the record caches in front of the stores.
+// that charges memtables to it), the record caches in front of the stores, and the suppress
+// buffers (suppress()), to which the other two give way. docs/state.md, "Memory budget".
 //
 //   MemoryBudget budget({.total_bytes = 64 << 20, .record_cache_bytes = 8 << 20});
 //   StoreContext context{..., .memory_budget = &budget};
@@ -9,9 +10,11 @@
 // shared by every task of the process and must outlive their stores.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 namespace eddy::state {
 
@@ -43,13 +46,39 @@ class MemoryBudget {
   int64_t rocksdb_bytes() const { return total_bytes_ - record_cache_bytes_; }
   int64_t memtable_bytes() const { return memtable_bytes_; }
 
-  // Record caches report what they hold; a cache that sees the total over its share flushes
-  // and empties itself (Kafka Streams' ThreadCache evicts from the cache being written, too).
+  // Record caches give way to suppress buffers first: they are full once caches + suppress buffers
+  // exceed record_cache_bytes, and a cache that sees that flushes and empties itself (Kafka
+  // Streams' ThreadCache evicts from the cache being written, too) down to 90 % of what is left.
   void add_record_cache_usage(int64_t delta) {
     record_cache_usage_.fetch_add(delta, std::memory_order_relaxed);
   }
   int64_t record_cache_usage() const { return record_cache_usage_.load(std::memory_order_relaxed); }
-  bool record_caches_full() const { return record_cache_usage() > record_cache_bytes_; }
+  bool record_caches_full() const {
+    return record_cache_usage() + suppress_buffer_usage() > record_cache_bytes_;
+  }
+  // What the record caches may hold now: record_cache_bytes minus the suppress buffers.
+  int64_t record_cache_room() const {
+    return std::max<int64_t>(0, record_cache_bytes_ - suppress_buffer_usage());
+  }
+
+  // Suppress buffers report what they hold. They cannot flush (their entries wait for their
+  // time). Beyond record_cache_bytes they take their bytes from the RocksDB block cache,
+  // whose capacity shrinks (in 1 MiB steps) by what they hold beyond it, down to half the
+  // total: so suppress buffers may hold up to suppress_buffer_limit() = total / 2. Beyond
+  // that they are full, and a buffer that grows applies its BufferConfig's full behaviour
+  // (fail the task, or emit its oldest entries early).
+  void add_suppress_buffer_usage(int64_t delta) {
+    const int64_t now = suppress_buffer_usage_.fetch_add(delta, std::memory_order_relaxed) + delta;
+    if (now > record_cache_bytes_ || now - delta > record_cache_bytes_) fit_rocksdb_capacity();
+  }
+  int64_t suppress_buffer_usage() const {
+    return suppress_buffer_usage_.load(std::memory_order_relaxed);
+  }
+  int64_t suppress_buffer_limit() const { return total_bytes_ / 2; }
+  bool suppress_buffers_full() const { return suppress_buffer_usage() > suppress_buffer_limit(); }
+
+  // The block cache's capacity now: rocksdb_bytes(), less what suppress buffers took.
+  int64_t rocksdb_capacity() const;
 
   // Bytes the shared RocksDB cache holds now (blocks plus memtable reservations).
   int64_t rocksdb_usage() const;
@@ -59,11 +88,19 @@ class MemoryBudget {
   RocksDbShared& rocksdb() const { return *rocksdb_; }
 
  private:
+  void fit_rocksdb_capacity();
+
   int64_t total_bytes_;
   int64_t record_cache_bytes_;
   int64_t memtable_bytes_;
   std::atomic<int64_t> record_cache_usage_{0};
+  std::atomic<int64_t> suppress_buffer_usage_{0};
+  std::mutex capacity_mutex_;  // fit_rocksdb_capacity() from several threads
+  int64_t capacity_ = 0;       // the block cache's capacity last set (under capacity_mutex_)
   std::unique_ptr<RocksDbShared> rocksdb_;
 };
+
+// The budget of stores and tasks given none (StoreContext::memory_budget null): defaults.
+MemoryBudget& default_memory_budget();
 
 }  // namespace eddy::state

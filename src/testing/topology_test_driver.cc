@@ -20,6 +20,8 @@ struct TopologyTestDriver::Impl final : processor::RecordCollector, state::Chang
 
   std::shared_ptr<const detail::TopologyPlan> plan;
   StreamsConfig config;
+  // Before the tasks: their stores and suppress buffers report to it until they close.
+  std::unique_ptr<state::MemoryBudget> budget;
   TestDriverOptions options;
   std::filesystem::path state_dir;
   bool keep_state_dir = false;
@@ -46,6 +48,7 @@ struct TopologyTestDriver::Impl final : processor::RecordCollector, state::Chang
   }
 
   // RecordCollector
+  int32_t partition_count(const std::string& topic) override { return partitions(topic); }
   void send(const std::string& topic, std::optional<int32_t> partition,
             std::optional<std::string_view> key, std::optional<std::string_view> value,
             int64_t timestamp, const Headers& headers) override {
@@ -111,6 +114,11 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
   static std::atomic<int> counter{0};
   impl_->plan = topology.shared_plan();
   impl_->config = std::move(config);
+  // Its own budget, so a test sees its tasks' accounting alone (and can make it small).
+  impl_->budget = std::make_unique<state::MemoryBudget>(
+      state::MemoryBudgetOptions{.total_bytes = impl_->config.memory_budget_bytes,
+                                 .record_cache_bytes = impl_->config.cache_max_bytes,
+                                 .return_freed_memory_to_os = false});
   impl_->options = std::move(options);
   impl_->wall_clock = impl_->options.initial_wall_clock_ms;
   impl_->keep_state_dir = !impl_->options.state_dir.empty();
@@ -138,6 +146,7 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
   env.deserialization_errors = impl_->config.deserialization_error_handling;
   env.processing_errors = impl_->config.processing_error_handling;
   env.wall_clock_ms = impl_->wall_clock;
+  env.memory_budget = impl_->budget.get();
   if (!plan.global_nodes.empty()) {
     impl_->global_task = std::make_unique<processor::TaskCore>(impl_->plan, -1, 0, env);
     for (const auto& [name, store] : impl_->global_task->stores()) {
@@ -242,6 +251,16 @@ int64_t TopologyTestDriver::skipped_records() const {
   }
   if (impl_->global_task) n += impl_->global_task->metrics().deserialization_errors;
   return n;
+}
+
+TopologyTestDriver::MemoryUsage TopologyTestDriver::memory_usage() const {
+  const auto& b = *impl_->budget;
+  return {.total = b.total_bytes(),
+          .record_cache_budget = b.record_cache_bytes(),
+          .suppress_buffer_limit = b.suppress_buffer_limit(),
+          .rocksdb_capacity = b.rocksdb_capacity(),
+          .record_caches = b.record_cache_usage(),
+          .suppress_buffers = b.suppress_buffer_usage()};
 }
 
 int64_t TopologyTestDriver::late_dropped_records() const {

@@ -125,6 +125,14 @@ double metric_sum(const nlohmann::json& metrics, const std::string& name) {
   return total;
 }
 
+// The value of metric `name` with label part=`part`; -1 when there is none.
+double part_value(const nlohmann::json& metrics, const std::string& name, const std::string& part) {
+  for (const auto& m : metrics) {
+    if (m["name"] == name && m["labels"].value("part", "") == part) return m["value"].get<double>();
+  }
+  return -1;
+}
+
 bool has_metric(const nlohmann::json& metrics, const std::string& name) {
   for (const auto& m : metrics) {
     if (m["name"] == name) return true;
@@ -175,6 +183,13 @@ TEST(KafkaStreamsMetrics, JsonSnapshotHasLiveThreadMetricsWhileScrapedConcurrent
   const auto m = streams.metrics();
   EXPECT_EQ(metric_sum(m, "eddy_records_processed_total"), 500);
   EXPECT_EQ(metric_sum(m, "eddy_state"), 2);  // RUNNING
+  // The memory budget the tasks use (the process default: 256 MiB, 10 MiB record caches),
+  // with no suppress buffer in this topology.
+  EXPECT_EQ(part_value(m, "eddy_memory_budget_bytes", "total"), 256 << 20);
+  EXPECT_EQ(part_value(m, "eddy_memory_budget_bytes", "record_caches"), 10 << 20);
+  EXPECT_EQ(part_value(m, "eddy_memory_budget_bytes", "suppress_buffers"), 128 << 20);
+  EXPECT_EQ(part_value(m, "eddy_memory_used_bytes", "suppress_buffers"), 0);
+  EXPECT_GE(part_value(m, "eddy_memory_used_bytes", "record_caches"), 0);
   for (const auto& metric : m) {
     if (metric["name"] != "eddy_process_latency_seconds") continue;
     EXPECT_EQ(metric["count"], 500);
@@ -184,6 +199,19 @@ TEST(KafkaStreamsMetrics, JsonSnapshotHasLiveThreadMetricsWhileScrapedConcurrent
   // Thread metrics leave with the threads; the instance's stay.
   EXPECT_FALSE(has_metric(streams.metrics(), "eddy_records_processed_total"));
   EXPECT_EQ(metric_sum(streams.metrics(), "eddy_state"), 4);  // NOT_RUNNING
+}
+
+TEST(KafkaStreamsMetrics, MemoryBudgetComesFromTheConfig) {
+  StreamsConfig config = embedded_config("metrics-budget");
+  config.memory_budget_bytes = 64 << 20;
+  config.cache_max_bytes = 1 << 20;
+  KafkaStreams streams(std::make_shared<testing_support::PipeTaskFactory>("budget.in"), config);
+  const auto m = streams.metrics();
+  EXPECT_EQ(part_value(m, "eddy_memory_budget_bytes", "total"), 64 << 20);
+  EXPECT_EQ(part_value(m, "eddy_memory_budget_bytes", "record_caches"), 1 << 20);
+  EXPECT_EQ(part_value(m, "eddy_memory_budget_bytes", "suppress_buffers"), 32 << 20);
+  EXPECT_EQ(part_value(m, "eddy_memory_budget_bytes", "rocksdb"), 63 << 20);
+  EXPECT_EQ(part_value(m, "eddy_memory_used_bytes", "suppress_buffers"), 0);
 }
 
 TEST(KafkaStreamsMetrics, MetricsPortInUseFailsStartNamingTheKey) {

@@ -193,6 +193,49 @@ TEST_P(CacheTest, LoggingWithoutCacheWritesEveryChange) {
   EXPECT_EQ(log[1].timestamp, 3);
 }
 
+TEST_P(CacheTest, RecordCachesGiveWayToSuppressBuffers) {
+  auto built = build(Stores::persistent_key_value("counts"));
+  auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  const std::string value(100, 'v');
+  for (int i = 0; i < 100; ++i) store.put("key-" + std::to_string(1000 + i), value);
+  const int64_t cached = budget_.record_cache_usage();
+  EXPECT_GT(cached, 10'000);  // 100 entries of > 100 bytes, all dirty
+  EXPECT_TRUE(flushed_.empty());
+  // A suppress buffer takes 60 KiB of the 64 KiB part: the next write finds caches +
+  // buffers over it, flushes every dirty entry, and evicts down to 90 % of the 4 KiB left.
+  budget_.add_suppress_buffer_usage(60 << 10);
+  EXPECT_TRUE(budget_.record_caches_full());
+  EXPECT_EQ(budget_.record_cache_room(), 4 << 10);
+  store.put("key-2000", value);
+  EXPECT_EQ(flushed_.size(), 101u);
+  EXPECT_LE(budget_.record_cache_usage(), (4 << 10) / 10 * 9);
+  EXPECT_EQ(store.get("key-1000"), value);  // flushed, so still there below the cache
+  budget_.add_suppress_buffer_usage(-(60 << 10));
+  EXPECT_FALSE(budget_.record_caches_full());
+}
+
+TEST(MemoryBudget, SuppressBuffersTakeFromTheBlockCacheUpToHalfTheTotal) {
+  MemoryBudget budget({.total_bytes = 8 << 20, .record_cache_bytes = 1 << 20});
+  EXPECT_EQ(budget.suppress_buffer_limit(), 4 << 20);
+  EXPECT_EQ(budget.rocksdb_capacity(), 7 << 20);
+  budget.add_suppress_buffer_usage(1 << 20);  // within the record caches' part
+  EXPECT_EQ(budget.rocksdb_capacity(), 7 << 20);
+  EXPECT_EQ(budget.record_cache_room(), 0);
+  budget.add_suppress_buffer_usage(1);  // 1 byte beyond: one 1 MiB step of the block cache
+  EXPECT_EQ(budget.rocksdb_capacity(), 6 << 20);
+  budget.add_suppress_buffer_usage((2 << 20) - 1);  // 3 MiB: two steps
+  EXPECT_EQ(budget.rocksdb_capacity(), 5 << 20);
+  budget.add_suppress_buffer_usage(1 << 20);  // 4 MiB, the limit: the block cache's floor
+  EXPECT_EQ(budget.rocksdb_capacity(), 4 << 20);
+  EXPECT_FALSE(budget.suppress_buffers_full());
+  budget.add_suppress_buffer_usage(1);
+  EXPECT_TRUE(budget.suppress_buffers_full());
+  EXPECT_EQ(budget.rocksdb_capacity(), 4 << 20);     // never below half the total
+  budget.add_suppress_buffer_usage(-(4 << 20) - 1);  // all emitted
+  EXPECT_EQ(budget.suppress_buffer_usage(), 0);
+  EXPECT_EQ(budget.rocksdb_capacity(), 7 << 20);
+}
+
 INSTANTIATE_TEST_SUITE_P(MemoryAndRocksDb, CacheTest, ::testing::Values(false, true),
                          [](const auto& param_info) {
                            return param_info.param ? "RocksDb" : "Memory";

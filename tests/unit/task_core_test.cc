@@ -14,6 +14,7 @@ class MemoryCollector final : public processor::RecordCollector {
     sent.push_back(topic + ":" + std::string(key.value_or("null")) + "=" +
                    std::string(value.value_or("null")) + "@" + std::to_string(timestamp));
   }
+  int32_t partition_count(const std::string&) override { return 1; }
   std::vector<std::string> sent;
 };
 

@@ -76,7 +76,7 @@ int add_source(LogicalGraph& graph, std::string name, std::vector<std::string> t
 
 template <typename K, typename V>
 int add_sink(LogicalGraph& graph, std::string name, int parent, std::string topic, bool internal,
-             Serde<K> ks, Serde<V> vs) {
+             Serde<K> ks, Serde<V> vs, StreamPartitioner<K, V> partitioner = {}) {
   if (!ks || !vs) {
     graph.error("sink '" + name + "' (topic '" + topic + "') has no " + (ks ? "value" : "key") +
                 " serde and the type has no built-in one; pass Produced<K, V>::with(key_serde, "
@@ -89,8 +89,11 @@ int add_sink(LogicalGraph& graph, std::string name, int parent, std::string topi
   node.parents = {parent};
   node.sink_topic = std::move(topic);
   node.internal_sink = internal;
-  node.factory = [name, ks, vs](const ResolvedNode& resolved) {
-    return std::make_unique<SinkNode<K, V>>(name, resolved.sink_topic, ks, vs);
+  // Windowed keys go to the partition of their base key on user topics only: Kafka Streams
+  // applies its WindowedStreamPartitioner in to()'s sink, not in repartition sinks.
+  node.factory = [name, ks, vs, partitioner, internal](const ResolvedNode& resolved) {
+    return std::make_unique<SinkNode<K, V>>(name, resolved.sink_topic, ks, vs, partitioner,
+                                            /*by_base_key=*/!internal);
   };
   return graph.add(std::move(node));
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "eddy/detail/node.h"
+#include "eddy/dsl/stream_partitioner.h"
 #include "eddy/serde/serdes.h"
 
 namespace eddy::detail {
@@ -82,15 +83,21 @@ class SourceNode final : public SourceInstance {
 };
 
 // Serializes and hands the record to the task's record collector. A value of std::nullopt
-// (optional V) is written as a Kafka null (tombstone).
+// (optional V) is written as a Kafka null (tombstone). The partition: the user's partitioner
+// when there is one; else, with `by_base_key` (to() with a windowed key serde), Kafka's
+// default partition of the key inside the window (Kafka Streams' WindowedStreamPartitioner);
+// else the collector's default partitioning of the key bytes.
 template <typename K, typename V>
 class SinkNode final : public Input<K, V> {
  public:
-  SinkNode(std::string name, std::string topic, Serde<K> key_serde, Serde<V> value_serde)
+  SinkNode(std::string name, std::string topic, Serde<K> key_serde, Serde<V> value_serde,
+           StreamPartitioner<K, V> partitioner = {}, bool by_base_key = false)
       : Input<K, V>(std::move(name)),
         topic_(std::move(topic)),
         key_serde_(std::move(key_serde)),
-        value_serde_(std::move(value_serde)) {}
+        value_serde_(std::move(value_serde)),
+        partitioner_(std::move(partitioner)),
+        by_base_key_(by_base_key && key_serde_.has_base_key()) {}
 
   void process(const K& key, const V& value, Stamp stamp) override {
     std::optional<std::string_view> k;
@@ -107,15 +114,37 @@ class SinkNode final : public Input<K, V> {
       value_serde_.serialize(value, value_buf_);
       v = value_buf_;
     }
-    this->context_->send(topic_, k, v, stamp.timestamp);
+    this->context_->send(topic_, choose_partition(key, value, stamp), k, v, stamp.timestamp);
   }
 
  private:
+  std::optional<int32_t> choose_partition(const K& key, const V& value, Stamp stamp) {
+    if (!partitioner_ && (!by_base_key_ || stamp.null_key)) return std::nullopt;
+    const int32_t n = this->context_->partition_count(topic_);
+    if (!partitioner_) {
+      base_key_buf_.clear();
+      key_serde_.serialize_base_key(key, base_key_buf_);
+      return default_partition(base_key_buf_, n);
+    }
+    // As Kafka Streams: a user's partitioner replaces the windowed one entirely, and its
+    // std::nullopt means the default partitioning of the (whole) key bytes.
+    std::optional<int32_t> p = partitioner_(topic_, key, value, n);
+    if (p && (*p < 0 || *p >= n)) {
+      throw Error("sink '" + this->name() + "': the stream partitioner chose partition " +
+                  std::to_string(*p) + " but topic '" + topic_ + "' has " + std::to_string(n) +
+                  " partitions (valid: 0.." + std::to_string(n - 1) + ")");
+    }
+    return p;
+  }
+
   std::string topic_;
   Serde<K> key_serde_;
   Serde<V> value_serde_;
+  StreamPartitioner<K, V> partitioner_;
+  bool by_base_key_;
   std::string key_buf_;  // reused: no allocation per record once warmed up
   std::string value_buf_;
+  std::string base_key_buf_;
 };
 
 }  // namespace eddy::detail

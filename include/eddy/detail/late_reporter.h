@@ -44,7 +44,7 @@ class LateReporter {
       auto view = [](const std::optional<Bytes>& b) {
         return b ? std::optional<std::string_view>(*b) : std::nullopt;
       };
-      context.send(options_.topic, view(r.key), view(r.value), timestamp);
+      context.send(options_.topic, std::nullopt, view(r.key), view(r.value), timestamp);
       context.headers() = std::move(saved);
     }
     if (options_.handler) options_.handler(r);

@@ -11,6 +11,12 @@
 //   key bytes -> [8 buffer time][8 record timestamp][1 present][value bytes]
 // and, under the empty key, the node's stream time as of its last emission, so a restart
 // never reopens a window whose final result went out.
+//
+// Size: an entry counts its key bytes + stored value bytes + kEntryOverhead; the sum is
+// what BufferConfig::max_bytes bounds and what the node reports to the process memory
+// budget (record caches, then the RocksDB block cache give way to it; docs/state.md). When
+// the suppress buffers alone exceed half the budget, the buffer that just grew applies its
+// full behaviour, as for its own BufferConfig bounds.
 #pragma once
 
 #include <algorithm>
@@ -70,21 +76,32 @@ class SuppressNode final : public Node<K, std::optional<V>, K, std::optional<V>>
     idle_base_ = observed_;
     key_buf_.clear();
     key_serde_.serialize(key, key_buf_);
-    Entry entry{key, value, stamp.timestamp, time};
+    Entry entry{key, value, stamp.timestamp, time, 0};
     if (auto it = index_.find(key_buf_); it != index_.end()) {
       entry.time = it->second;  // keeps its place (first update's time)
-      bytes_ -= entry_bytes(buffer_.at({it->second, key_buf_}), key_buf_);
+      account(-buffer_.at({it->second, key_buf_}).bytes);
       buffer_.erase({it->second, key_buf_});
     }
     persist(key_buf_, entry);
-    bytes_ += entry_bytes(entry, key_buf_);
+    entry.bytes = entry_bytes(key_buf_.size(), value_buf_.size());
+    account(entry.bytes);
     index_[key_buf_] = entry.time;
     buffer_.emplace(std::make_pair(entry.time, key_buf_), std::move(entry));
     evict();
     enforce_capacity();
   }
 
+  // The buffer's memory goes back to the budget when the task closes (revoked, shut down).
+  void close() override {
+    if (this->context_ != nullptr) this->context_->add_suppress_buffer_usage(-bytes_);
+    bytes_ = 0;
+  }
+
   size_t buffered() const { return buffer_.size(); }
+  int64_t buffered_bytes() const { return bytes_; }
+  // Per entry, beyond its key and value bytes: the ordered buffer's node, the index entry
+  // (a second copy of the key) and the decoded key and value.
+  static constexpr int64_t kEntryOverhead = 64;
 
  private:
   struct Entry {
@@ -92,7 +109,13 @@ class SuppressNode final : public Node<K, std::optional<V>, K, std::optional<V>>
     std::optional<V> value;
     int64_t timestamp;
     int64_t time;
+    int64_t bytes;  // counted size (entry_bytes)
   };
+
+  void account(int64_t delta) {
+    bytes_ += delta;
+    this->context_->add_suppress_buffer_usage(delta);
+  }
 
   bool final_results() const { return config_.kind == Suppressed::Kind::kUntilWindowCloses; }
 
@@ -132,21 +155,36 @@ class SuppressNode final : public Node<K, std::optional<V>, K, std::optional<V>>
       return (b.max_records && static_cast<int64_t>(buffer_.size()) > *b.max_records) ||
              (b.max_bytes && bytes_ > *b.max_bytes);
     };
-    if (!over()) return;
-    if (b.when_full == BufferConfig::WhenFull::kEmitEarly) {
+    const bool emit_early = b.when_full == BufferConfig::WhenFull::kEmitEarly;
+    if (over()) {
+      if (!emit_early) {
+        throw Error("suppress '" + this->name() + "': buffer full (" +
+                    std::to_string(buffer_.size()) + " records, " + std::to_string(bytes_) +
+                    " bytes); raise BufferConfig max_records/max_bytes or let stream time advance");
+      }
       while (over() && !buffer_.empty()) emit_oldest();
-      return;
     }
-    throw Error("suppress '" + this->name() + "': buffer full (" + std::to_string(buffer_.size()) +
-                " records, " + std::to_string(bytes_) +
-                " bytes); raise BufferConfig max_records/max_bytes or let stream time advance");
+    // The process memory budget: the record caches and the RocksDB block cache have given
+    // way already, so what is over is suppress buffers alone.
+    auto& context = *this->context_;
+    if (!context.suppress_buffers_over_budget()) return;
+    if (!emit_early) {
+      throw Error("suppress '" + this->name() + "': the memory budget is exhausted (suppress " +
+                  "buffers over their limit of " +
+                  std::to_string(context.suppress_buffer_limit_bytes()) +
+                  " bytes, half of eddy.memory.budget.bytes; this buffer holds " +
+                  std::to_string(buffer_.size()) + " records, " + std::to_string(bytes_) +
+                  " bytes); raise eddy.memory.budget.bytes, bound the buffer with " +
+                  "BufferConfig, or let stream time advance");
+    }
+    while (context.suppress_buffers_over_budget() && !buffer_.empty()) emit_oldest();
   }
 
   void emit_oldest() {
     auto it = buffer_.begin();
     Entry entry = std::move(it->second);
     const Bytes key_bytes = it->first.second;
-    bytes_ -= entry_bytes(entry, key_bytes);
+    account(-entry.bytes);
     buffer_.erase(it);
     index_.erase(key_bytes);
     store_->put(key_bytes, std::nullopt);
@@ -154,8 +192,8 @@ class SuppressNode final : public Node<K, std::optional<V>, K, std::optional<V>>
     this->out_.forward(entry.key, entry.value, Stamp{entry.timestamp, false});
   }
 
-  static int64_t entry_bytes(const Entry& e, const Bytes& key) {
-    return static_cast<int64_t>(key.size()) + 24 + (e.value ? 16 : 0);
+  static int64_t entry_bytes(size_t key_bytes, size_t stored_value_bytes) {
+    return static_cast<int64_t>(key_bytes + stored_value_bytes) + kEntryOverhead;
   }
 
   void persist(const Bytes& key, const Entry& e) {
@@ -178,10 +216,11 @@ class SuppressNode final : public Node<K, std::optional<V>, K, std::optional<V>>
       }
       Entry e{key_serde_.deserialize(k), std::nullopt,
               static_cast<int64_t>(read_big_endian_u64(v.substr(8, 8), "timestamp")),
-              static_cast<int64_t>(read_big_endian_u64(v.substr(0, 8), "buffer time"))};
+              static_cast<int64_t>(read_big_endian_u64(v.substr(0, 8), "buffer time")),
+              entry_bytes(k.size(), v.size())};
       if (v[16] != '\0') e.value = value_serde_.deserialize(v.substr(17));
       Bytes kb(k);
-      bytes_ += entry_bytes(e, kb);
+      account(e.bytes);
       index_[kb] = e.time;
       buffer_.emplace(std::make_pair(e.time, kb), std::move(e));
     }

@@ -33,9 +33,14 @@ class TaskContext {
   // The store (task-local or global) named `name`; nullptr when there is none.
   virtual StateStore* store(const std::string& name) = 0;
   virtual Cancellable schedule(int64_t interval_ms, PunctuationType type, Punctuator fn) = 0;
-  // Hands a serialized record to the record collector (partition chosen by the key).
-  virtual void send(const std::string& topic, std::optional<std::string_view> key,
-                    std::optional<std::string_view> value, int64_t timestamp) = 0;
+  // Hands a serialized record to the record collector; `partition` std::nullopt: chosen by
+  // Kafka's default partitioner on the key bytes.
+  virtual void send(const std::string& topic, std::optional<int32_t> partition,
+                    std::optional<std::string_view> key, std::optional<std::string_view> value,
+                    int64_t timestamp) = 0;
+  // The number of partitions of `topic` (for partitioners); throws Error when the topic
+  // does not exist.
+  virtual int32_t partition_count(const std::string& topic) = 0;
   // A node dropped a record on purpose (null key, null value, ...): counted and logged.
   virtual void record_dropped(const std::string& node, const char* reason) = 0;
   // A windowed node dropped a record for a closed window (once per window): counted in
@@ -44,6 +49,13 @@ class TaskContext {
   // A source could not deserialize the current record: throws (log_and_fail) or logs and
   // returns (log_and_continue), per default.deserialization.exception.handler.
   virtual void deserialization_failed(const std::string& node, const SerdeError& error) = 0;
+
+  // The process memory budget (docs/state.md, "Memory budget"). A suppress buffer reports
+  // each change of its size, and asks whether the suppress buffers of the process together
+  // exceed what the budget lets them hold (suppress_buffer_limit_bytes()).
+  virtual void add_suppress_buffer_usage(int64_t /*delta*/) {}
+  virtual bool suppress_buffers_over_budget() const { return false; }
+  virtual int64_t suppress_buffer_limit_bytes() const { return INT64_MAX; }
 
   // Store bytes of the latest value per key, handed over when a record cache flushes.
   using CacheFlushFn = std::function<void(

@@ -168,12 +168,14 @@ class KStream {
                    repartition_required_ || other.repartition_required_, std::move(topics));
   }
 
-  // Writes every record to `topic` (partition chosen by the key's murmur2 hash).
+  // Writes every record to `topic`. Partition: produced.partitioner's choice, else the key's
+  // murmur2 hash (Kafka's default partitioner) — of the key inside the window for windowed
+  // key serdes (serdes::time_windowed / session_windowed), as Kafka Streams.
   void to(const std::string& topic, const Produced<K, V>& produced = {}) const {
     const std::string name = detail::pick_name(*graph_, produced.name, "KSTREAM-SINK-");
-    detail::add_sink<K, V>(*graph_, name, node_, topic, false,
-                           detail::pick_serde(produced.key_serde, key_serde_),
-                           detail::pick_serde(produced.value_serde, value_serde_));
+    detail::add_sink<K, V>(
+        *graph_, name, node_, topic, false, detail::pick_serde(produced.key_serde, key_serde_),
+        detail::pick_serde(produced.value_serde, value_serde_), produced.partitioner);
   }
 
   // Hands each record to a serving-layer sink (e.g. RedisSink): `mapper` gives the serving

@@ -11,6 +11,8 @@
 // Byte formats (as Java's TimeWindowedSerializer / SessionWindowedSerializer):
 //   time window:    key bytes + 8-byte big-endian start (the end is start + window size)
 //   session window: key bytes + 8-byte big-endian end + 8-byte big-endian start
+// to() with these serdes partitions by the key bytes alone (as Kafka Streams'
+// WindowedStreamPartitioner): every window of a key lands where the plain key would.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +43,7 @@ Serde<Windowed<K>> time_windowed(Serde<K> inner,
                                  int64_t window_size_ms = std::numeric_limits<int64_t>::max()) {
   if (!inner) return {};
   std::string name = "time_windowed(" + inner.name() + ")";
-  return Serde<Windowed<K>>(
+  Serde<Windowed<K>> serde(
       [inner](const Windowed<K>& w, std::string& out) {
         inner.serialize(w.key, out);
         ::eddy::detail::append_big_endian_u64(static_cast<uint64_t>(w.start), out);
@@ -57,6 +59,9 @@ Serde<Windowed<K>> time_windowed(Serde<K> inner,
         return w;
       },
       std::move(name));
+  serde.with_base_key(
+      [inner](const Windowed<K>& w, std::string& out) { inner.serialize(w.key, out); });
+  return serde;
 }
 
 // Session-windowed keys: key + 8-byte end + 8-byte start.
@@ -64,7 +69,7 @@ template <typename K>
 Serde<Windowed<K>> session_windowed(Serde<K> inner) {
   if (!inner) return {};
   std::string name = "session_windowed(" + inner.name() + ")";
-  return Serde<Windowed<K>>(
+  Serde<Windowed<K>> serde(
       [inner](const Windowed<K>& w, std::string& out) {
         inner.serialize(w.key, out);
         ::eddy::detail::append_big_endian_u64(static_cast<uint64_t>(w.end), out);
@@ -81,6 +86,9 @@ Serde<Windowed<K>> session_windowed(Serde<K> inner) {
         return w;
       },
       std::move(name));
+  serde.with_base_key(
+      [inner](const Windowed<K>& w, std::string& out) { inner.serialize(w.key, out); });
+  return serde;
 }
 
 }  // namespace serdes

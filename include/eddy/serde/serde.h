@@ -50,10 +50,22 @@ class Serde {
   explicit operator bool() const { return serialize_ && deserialize_; }
   const std::string& name() const { return name_; }
 
+  // Windowed key serdes only (serdes::time_windowed, serdes::session_windowed): writes the
+  // bytes of the key inside the window, without the window. to() partitions windowed keys
+  // by these bytes, so every window of a key goes to the partition of the plain key (Kafka
+  // Streams' WindowedSerializer::serializeBaseKey, used by its WindowedStreamPartitioner).
+  Serde& with_base_key(SerializeFn base_key) {
+    base_key_ = std::move(base_key);
+    return *this;
+  }
+  bool has_base_key() const { return static_cast<bool>(base_key_); }
+  void serialize_base_key(const T& value, std::string& out) const { base_key_(value, out); }
+
  private:
   SerializeFn serialize_;
   DeserializeFn deserialize_;
   std::string name_;
+  SerializeFn base_key_;  // empty except for windowed key serdes
 };
 
 }  // namespace eddy

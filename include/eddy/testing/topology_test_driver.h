@@ -124,6 +124,19 @@ class TopologyTestDriver {
   int64_t late_dropped_records() const;
   int64_t late_dropped_records(const std::string& node) const;
 
+  // The driver's own memory budget (from its config: eddy.memory.budget.bytes, record caches'
+  // part statestore.cache.max.bytes) and what its tasks' record caches and suppress buffers
+  // hold now (docs/state.md, "Memory budget").
+  struct MemoryUsage {
+    int64_t total = 0;
+    int64_t record_cache_budget = 0;    // caches + suppress buffers beyond it: caches give way
+    int64_t suppress_buffer_limit = 0;  // half the total: beyond it suppress buffers are full
+    int64_t rocksdb_capacity = 0;       // block cache now (less what suppress buffers took)
+    int64_t record_caches = 0;
+    int64_t suppress_buffers = 0;
+  };
+  MemoryUsage memory_usage() const;
+
   struct Impl;
 
  private:

@@ -194,7 +194,7 @@ void CachingKeyValueStore::clear() {
 void CachingKeyValueStore::evict_if_full() {
   if (!budget_.record_caches_full() || flushing_) return;
   flush_cache();  // every entry is clean now, so any of them may go
-  const int64_t target = budget_.record_cache_bytes() / 10 * 9;
+  const int64_t target = budget_.record_cache_room() / 10 * 9;
   while (!lru_.empty() && budget_.record_cache_usage() > target) {
     auto it = cache_.find(lru_.back());
     lru_.pop_back();

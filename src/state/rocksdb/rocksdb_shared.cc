@@ -25,7 +25,8 @@ MemoryBudget::MemoryBudget(MemoryBudgetOptions options)
 #endif
   // Index and filter blocks go to the high-priority pool so data blocks cannot evict them.
   rocksdb::LRUCacheOptions cache_options;
-  cache_options.capacity = static_cast<size_t>(rocksdb_bytes());
+  capacity_ = rocksdb_bytes();
+  cache_options.capacity = static_cast<size_t>(capacity_);
   cache_options.num_shard_bits = 4;
   cache_options.strict_capacity_limit = false;
   cache_options.high_pri_pool_ratio = 0.1;
@@ -39,6 +40,21 @@ MemoryBudget::~MemoryBudget() = default;
 
 int64_t MemoryBudget::rocksdb_usage() const {
   return static_cast<int64_t>(rocksdb_->cache->GetUsage());
+}
+
+int64_t MemoryBudget::rocksdb_capacity() const {
+  return static_cast<int64_t>(rocksdb_->cache->GetCapacity());
+}
+
+void MemoryBudget::fit_rocksdb_capacity() {
+  constexpr int64_t kStep = 1 << 20;  // SetCapacity locks every shard: not for every byte
+  const int64_t beyond = std::max<int64_t>(0, suppress_buffer_usage() - record_cache_bytes_);
+  const int64_t taken = (beyond + kStep - 1) / kStep * kStep;
+  const int64_t capacity = std::max(rocksdb_bytes() - taken, total_bytes_ - total_bytes_ / 2);
+  std::lock_guard lock(capacity_mutex_);
+  if (capacity == capacity_) return;
+  capacity_ = capacity;
+  rocksdb_->cache->SetCapacity(static_cast<size_t>(capacity));  // evicts blocks to fit
 }
 
 MemoryBudget& default_memory_budget() {
