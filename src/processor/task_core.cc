@@ -66,7 +66,14 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
       for (const auto& topic : n.source_topics) sources_[topic] = source;
     }
   }
-  for (int id : ids) nodes_[id]->init(*this);
+  node_ids_ = std::move(ids);
+  if (!env_.init_processors_later) init_processors();
+}
+
+void TaskCore::init_processors() {
+  if (processors_initialized_) return;
+  processors_initialized_ = true;
+  for (int id : node_ids_) nodes_[id]->init(*this);
 }
 
 TaskCore::~TaskCore() {
@@ -254,6 +261,7 @@ bool TaskCore::set_cache_flush_listener(const std::string& name, CacheFlushFn fn
 void TaskCore::flush() {
   // Stores first: a cache flush forwards records downstream, possibly into sink nodes.
   for (auto& [name, store] : stores_) store->flush();
+  if (!processors_initialized_) return;  // closed while restoring
   for (auto& node : nodes_) {
     if (node) node->flush();
   }
@@ -263,7 +271,7 @@ void TaskCore::close() {
   if (closed_) return;
   closed_ = true;
   for (auto& node : nodes_) {
-    if (node) node->close();
+    if (node && processors_initialized_) node->close();
   }
   // Stores from a store_provider are closed by their owner (after the final checkpoint).
   for (auto& [name, store] : owned_stores_) store->close();

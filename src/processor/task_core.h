@@ -60,6 +60,11 @@ struct TaskEnvironment {
   // Called when a handler is kDeadLetter (deserialization or processing): the record that
   // failed (raw bytes) and why. The runtime sends it to the dead-letter topic.
   std::function<void(const IncomingRecord& record, const std::string& error)> dead_letter;
+  // Set by the runtime: the processors' init() waits for init_processors(), which it calls
+  // once the stores are restored, as Kafka Streams initializes a task's topology only after
+  // restoration (a processor reading its store in init(), like a suppress buffer or an
+  // emit-progress mark, must see the restored state). Unset: init() runs at construction.
+  bool init_processors_later = false;
 };
 
 struct TaskMetrics {
@@ -80,6 +85,8 @@ class TaskCore final : public detail::TaskContext {
   TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopology, int32_t partition,
            TaskEnvironment env);
   ~TaskCore() override;
+  // Runs every processor's init() (once); see TaskEnvironment::init_processors_later.
+  void init_processors();
 
   // Buffers a record of one of this task's input partitions.
   void add_record(IncomingRecord record);
@@ -159,6 +166,8 @@ class TaskCore final : public detail::TaskContext {
   Headers headers_;
   TaskMetrics metrics_;
   bool closed_ = false;
+  bool processors_initialized_ = false;
+  std::vector<int> node_ids_;  // this task's nodes, in the order they are initialized
 };
 
 }  // namespace eddy::processor

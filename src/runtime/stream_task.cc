@@ -81,6 +81,7 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
     send_to_dead_letter(record, error);
   };
   if (services_.global_stores != nullptr) env.global_stores = *services_.global_stores;
+  env.init_processors_later = true;  // once restore_step() finished
   core_ =
       std::make_unique<processor::TaskCore>(plan_, id_.subtopology, id_.partition, std::move(env));
 }
@@ -132,6 +133,7 @@ bool StreamTask::restore_step() {
                       std::chrono::steady_clock::now() - restore_start_)
                       .count());
   restore_reader_.reset();
+  core_->init_processors();
   // Under exactly-once, local state may soon hold changes of a transaction that is later
   // aborted; without a checkpoint a crash then forces a full restore (Kafka Streams does the
   // same). The checkpoint is written again on a clean close.
