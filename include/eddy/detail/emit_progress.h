@@ -65,9 +65,9 @@ class EmitProgress {
   static constexpr int64_t kNothing = -1;
   static constexpr std::string_view kKey = "emitted-through";
 
-  // Read at the first close step, not in init(): the runtime initializes a task's nodes before
-  // it restores their stores from the changelogs (after losing the local state, or a crash
-  // under exactly-once), so in init() the store can still be empty.
+  // Read at the first close step. (The runtime initializes a task's nodes only after it has
+  // restored their stores, so init() would see the restored mark too; reading it late keeps
+  // this class correct for any caller that does not.)
   void load() {
     emitted_through_ = kNothing;
     if (auto bytes = progress_->get(kKey)) {
