@@ -2,8 +2,6 @@
 // tombstones delete them, and the sink is flushed before each commit.
 #include <gtest/gtest.h>
 
-#include <hiredis/hiredis.h>
-
 #include <filesystem>
 #include <thread>
 
@@ -13,6 +11,7 @@
 #include "kafka/admin.h"
 #include "kafka/producer.h"
 #include "support/real_kafka.h"
+#include "support/redis_client.h"
 
 namespace eddy {
 namespace {
@@ -21,21 +20,8 @@ using testing_support::real_bootstrap;
 using testing_support::real_props;
 using testing_support::unique_name;
 
-int redis_port() {
-  const char* env = std::getenv("EDDY_REDIS_PORT");
-  return env != nullptr ? std::atoi(env) : 6379;
-}
-
-std::map<std::string, std::string> hgetall(redisContext* redis, const std::string& key) {
-  std::map<std::string, std::string> out;
-  auto* reply = static_cast<redisReply*>(redisCommand(redis, "HGETALL %s", key.c_str()));
-  if (reply != nullptr && reply->type == REDIS_REPLY_ARRAY) {
-    for (size_t i = 0; i + 1 < reply->elements; i += 2)
-      out[reply->element[i]->str] = reply->element[i + 1]->str;
-  }
-  freeReplyObject(reply);
-  return out;
-}
+using testing_support::redis_port;
+using testing_support::RedisClient;
 
 TEST(DslToSink, CountsPerCustomerLandInRedisAndTombstonesDeleteThem) {
   const std::string input = unique_name("it.tosink");
@@ -102,18 +88,17 @@ TEST(DslToSink, CountsPerCustomerLandInRedisAndTombstonesDeleteThem) {
   }
   EXPECT_TRUE(streams.close(30s));  // commit: the sink is flushed before the offsets commit
 
-  redisContext* redis = redisConnect("127.0.0.1", redis_port());
-  ASSERT_TRUE(redis != nullptr && redis->err == 0);
+  RedisClient redis;
+  ASSERT_TRUE(redis.connected());
   for (int c = 0; c < 3; ++c) {
-    const auto hash = hgetall(redis, prefix + "c" + std::to_string(c));
+    const auto hash = redis.hgetall(prefix + "c" + std::to_string(c));
     ASSERT_TRUE(hash.contains("events")) << "c" << c;
     EXPECT_EQ(hash.at("events"), "10");
     EXPECT_TRUE(hash.contains("_v"));  // the version the write was made at
   }
-  EXPECT_EQ(hgetall(redis, prefix + "profile-c0").at("tier"), "gold");
+  EXPECT_EQ(redis.hgetall(prefix + "profile-c0").at("tier"), "gold");
   EXPECT_TRUE(
-      hgetall(redis, prefix + "profile-c1").empty());  // written, then deleted by the tombstone
-  redisFree(redis);
+      redis.hgetall(prefix + "profile-c1").empty());  // written, then deleted by the tombstone
   // CreateTime topics: no append time, so only event-time freshness was measured.
   EXPECT_GT(redis_sink->freshness().event_time_total.count, 0u);
   EXPECT_EQ(redis_sink->freshness().append_time_total.count, 0u);

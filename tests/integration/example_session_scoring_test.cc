@@ -3,8 +3,6 @@
 // included) in, every session.features record and every Redis hash checked, SIGTERM out.
 #include <gtest/gtest.h>
 
-#include <hiredis/hiredis.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -14,6 +12,7 @@
 #include "kafka/producer.h"
 #include "support/child_process.h"
 #include "support/real_kafka.h"
+#include "support/redis_client.h"
 #include "support/session_scoring_script.h"
 
 namespace eddy {
@@ -25,32 +24,8 @@ using testing_support::real_props;
 using testing_support::SessionScript;
 using testing_support::unique_name;
 
-int redis_port() {
-  const char* env = std::getenv("EDDY_REDIS_PORT");
-  return env != nullptr ? std::atoi(env) : 6379;
-}
-
-std::map<std::string, std::string> hgetall(redisContext* redis, const std::string& key) {
-  std::map<std::string, std::string> out;
-  auto* reply = static_cast<redisReply*>(redisCommand(redis, "HGETALL %s", key.c_str()));
-  if (reply != nullptr && reply->type == REDIS_REPLY_ARRAY) {
-    for (size_t i = 0; i + 1 < reply->elements; i += 2)
-      out[reply->element[i]->str] = reply->element[i + 1]->str;
-  }
-  freeReplyObject(reply);
-  return out;
-}
-
-std::vector<std::string> keys(redisContext* redis, const std::string& pattern) {
-  std::vector<std::string> out;
-  auto* reply = static_cast<redisReply*>(redisCommand(redis, "KEYS %s", pattern.c_str()));
-  if (reply != nullptr && reply->type == REDIS_REPLY_ARRAY) {
-    for (size_t i = 0; i < reply->elements; ++i) out.emplace_back(reply->element[i]->str);
-  }
-  freeReplyObject(reply);
-  std::sort(out.begin(), out.end());
-  return out;
-}
+using testing_support::redis_port;
+using testing_support::RedisClient;
 
 // A Redis hash as the JSON the app publishes (its numbers parsed), without the version field.
 nlohmann::json hash_as_json(const std::map<std::string, std::string>& hash) {
@@ -138,12 +113,12 @@ TEST(ExampleSessionScoring, BinaryPublishesEveryClosedSessionAndServesEveryHash)
     EXPECT_EQ(published[i].features, expected[i].features) << "record " << i;
   }
 
-  redisContext* redis = redisConnect("127.0.0.1", redis_port());
-  ASSERT_TRUE(redis != nullptr && redis->err == 0);
+  RedisClient redis;
+  ASSERT_TRUE(redis.connected());
   std::vector<std::string> want_final, want_live;
   for (const auto& want : script.latest_sessions()) {
-    const auto final_hash = hgetall(redis, "session:" + want.customer);
-    const auto live_hash = hgetall(redis, "session-live:" + want.customer);
+    const auto final_hash = redis.hgetall("session:" + want.customer);
+    const auto live_hash = redis.hgetall("session-live:" + want.customer);
     EXPECT_EQ(hash_as_json(final_hash), want.features) << "session:" << want.customer;
     EXPECT_EQ(hash_as_json(live_hash), want.features) << "session-live:" << want.customer;
     EXPECT_TRUE(final_hash.contains("_v"));  // versioned writes
@@ -152,11 +127,10 @@ TEST(ExampleSessionScoring, BinaryPublishesEveryClosedSessionAndServesEveryHash)
   }
   std::sort(want_final.begin(), want_final.end());
   std::sort(want_live.begin(), want_live.end());
-  EXPECT_EQ(keys(redis, "session:" + app + "-*"), want_final);
-  EXPECT_EQ(keys(redis, "session-live:" + app + "-*"), want_live);
-  for (const auto& key : want_final) freeReplyObject(redisCommand(redis, "DEL %s", key.c_str()));
-  for (const auto& key : want_live) freeReplyObject(redisCommand(redis, "DEL %s", key.c_str()));
-  redisFree(redis);
+  EXPECT_EQ(redis.keys("session:" + app + "-*"), want_final);
+  EXPECT_EQ(redis.keys("session-live:" + app + "-*"), want_live);
+  for (const auto& key : want_final) redis.cmd({"DEL", key});
+  for (const auto& key : want_live) redis.cmd({"DEL", key});
   std::filesystem::remove_all(state_dir);
 }
 

@@ -8,7 +8,6 @@
 // phase 1's last view has come out the other end (its windows' results are on the topic).
 #include <gtest/gtest.h>
 
-#include <hiredis/hiredis.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -22,6 +21,7 @@
 #include "kafka/producer.h"
 #include "support/child_process.h"
 #include "support/real_kafka.h"
+#include "support/redis_client.h"
 
 namespace eddy {
 namespace {
@@ -30,24 +30,9 @@ using testing_support::real_bootstrap;
 using testing_support::real_props;
 using testing_support::unique_name;
 
-int redis_port() {
-  const char* env = std::getenv("EDDY_REDIS_PORT");
-  return env != nullptr ? std::atoi(env) : 6379;
-}
-
-using Ranking = std::map<std::string, int64_t>;
-
-Ranking zrange(redisContext* redis, const std::string& key) {
-  Ranking out;
-  auto* reply =
-      static_cast<redisReply*>(redisCommand(redis, "ZRANGE %s 0 -1 WITHSCORES", key.c_str()));
-  if (reply != nullptr && reply->type == REDIS_REPLY_ARRAY) {
-    for (size_t i = 0; i + 1 < reply->elements; i += 2)
-      out[reply->element[i]->str] = std::stoll(reply->element[i + 1]->str);
-  }
-  freeReplyObject(reply);
-  return out;
-}
+using testing_support::redis_port;
+using testing_support::RedisClient;
+using Ranking = std::map<std::string, long long>;
 
 struct Row {
   std::string sku;
@@ -188,14 +173,15 @@ TEST(ExampleTrendingSkus, BinaryPublishesFinalWindowCountsAndKeepsTheLatestWindo
     for (int i = 0; i < 5; ++i) read();  // nothing more may come
     return rows;
   };
-  redisContext* redis = redisConnect("127.0.0.1", redis_port());
-  ASSERT_TRUE(redis != nullptr && redis->err == 0);
+  RedisClient redis;
+  ASSERT_TRUE(redis.connected());
   auto ranking_becomes = [&](const Ranking& want) {
     const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (zrange(redis, sorted_set) != want && std::chrono::steady_clock::now() < deadline) {
+    while (redis.zrange_with_scores(sorted_set) != want &&
+           std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(50ms);
     }
-    return zrange(redis, sorted_set);
+    return redis.zrange_with_scores(sorted_set);
   };
 
   // Windows in end order, skus in key order within a window; sku-b's view was out of stock.
@@ -233,9 +219,7 @@ TEST(ExampleTrendingSkus, BinaryPublishesFinalWindowCountsAndKeepsTheLatestWindo
 
   consumer.close();
   EXPECT_EQ(child.terminate(), 0) << "see " << log;  // SIGTERM: a clean close
-  freeReplyObject(
-      redisCommand(redis, "DEL %s eddy:versions:%s", sorted_set.c_str(), sorted_set.c_str()));
-  redisFree(redis);
+  redis.cmd({"DEL", sorted_set, "eddy:versions:" + sorted_set});
   std::filesystem::remove_all(state_dir);
 }
 

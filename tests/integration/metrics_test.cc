@@ -20,6 +20,7 @@
 #include "kafka/admin.h"
 #include "kafka/producer.h"
 #include "support/real_kafka.h"
+#include "support/redis_client.h"
 
 namespace eddy {
 namespace {
@@ -28,10 +29,7 @@ using testing_support::real_bootstrap;
 using testing_support::real_props;
 using testing_support::unique_name;
 
-int redis_port() {
-  const char* env = std::getenv("EDDY_REDIS_PORT");
-  return env != nullptr ? std::atoi(env) : 6379;
-}
+using testing_support::redis_port;
 
 // A loopback port nothing listens on right now (the kernel picks it).
 int free_loopback_port() {

@@ -17,16 +17,12 @@
 #include <vector>
 
 #include "eddy/sink/redis_sink.h"
+#include "support/redis_client.h"
 
 namespace eddy {
 namespace {
 
 using namespace std::chrono_literals;
-
-int redis_port() {
-  const char* env = std::getenv("EDDY_REDIS_PORT");
-  return env != nullptr && *env != '\0' ? std::atoi(env) : 6379;
-}
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -34,70 +30,8 @@ int64_t now_ms() {
       .count();
 }
 
-// A plain hiredis client for checking what the sink wrote.
-class RedisClient {
- public:
-  RedisClient() {
-    timeval tv{2, 0};
-    context_ = redisConnectWithTimeout("127.0.0.1", redis_port(), tv);
-    if (context_ != nullptr && context_->err != 0) {
-      redisFree(context_);
-      context_ = nullptr;
-    }
-    if (context_ != nullptr) redisSetTimeout(context_, timeval{10, 0});
-  }
-  ~RedisClient() {
-    if (context_ != nullptr) redisFree(context_);
-  }
-  bool connected() const { return context_ != nullptr; }
-
-  struct Deleter {
-    void operator()(redisReply* r) const { freeReplyObject(r); }
-  };
-  using Reply = std::unique_ptr<redisReply, Deleter>;
-
-  Reply cmd(const std::vector<std::string>& args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> len;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      len.push_back(a.size());
-    }
-    auto* r = static_cast<redisReply*>(
-        redisCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), len.data()));
-    if (r == nullptr) throw std::runtime_error(std::string("redis: ") + context_->errstr);
-    return Reply(r);
-  }
-  std::map<std::string, std::string> hgetall(const std::string& key) {
-    std::map<std::string, std::string> out;
-    auto r = cmd({"HGETALL", key});
-    for (size_t i = 0; i + 1 < r->elements; i += 2) {
-      out[std::string(r->element[i]->str, r->element[i]->len)] =
-          std::string(r->element[i + 1]->str, r->element[i + 1]->len);
-    }
-    return out;
-  }
-  long long integer(const std::vector<std::string>& args) { return cmd(args)->integer; }
-  std::optional<std::string> get(const std::string& key) {
-    auto r = cmd({"GET", key});
-    if (r->type != REDIS_REPLY_STRING) return std::nullopt;
-    return std::string(r->str, r->len);
-  }
-  // Deletes every key matching `pattern`.
-  void delete_matching(const std::string& pattern) {
-    std::string cursor = "0";
-    do {
-      auto r = cmd({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-      cursor = std::string(r->element[0]->str, r->element[0]->len);
-      for (size_t i = 0; i < r->element[1]->elements; ++i) {
-        cmd({"DEL", std::string(r->element[1]->element[i]->str, r->element[1]->element[i]->len)});
-      }
-    } while (cursor != "0");
-  }
-
- private:
-  redisContext* context_ = nullptr;
-};
+using testing_support::redis_port;
+using testing_support::RedisClient;
 
 class RedisSinkTest : public ::testing::Test {
  protected:

@@ -14,6 +14,7 @@
 #include "kafka/client_config.h"
 #include "kafka/producer.h"
 #include "support/pipe_task.h"
+#include "support/wait_until.h"
 
 namespace eddy {
 namespace {
@@ -30,15 +31,7 @@ StreamsConfig embedded_config(const std::string& app) {
   return config;
 }
 
-template <typename Pred>
-bool wait_for(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using testing_support::wait_until;
 
 TEST(KafkaStreamsLifecycle, GoesThroughTheKafkaStreamsStates) {
   const std::string topic = "lifecycle.in";
@@ -56,7 +49,7 @@ TEST(KafkaStreamsLifecycle, GoesThroughTheKafkaStreamsStates) {
   });
   EXPECT_EQ(streams.state(), State::kCreated);
   streams.start();
-  ASSERT_TRUE(wait_for([&] { return streams.state() == State::kRunning; }, 20s));
+  ASSERT_TRUE(wait_until([&] { return streams.state() == State::kRunning; }, 20s));
   EXPECT_THROW(streams.start(), Error);
   EXPECT_TRUE(streams.close(10s));
   EXPECT_EQ(streams.state(), State::kNotRunning);
@@ -73,19 +66,19 @@ TEST(KafkaStreamsLifecycle, CloseDuringARebalanceFinishesCleanly) {
   auto factory = std::make_shared<testing_support::PipeTaskFactory>(topic);
   KafkaStreams first(factory, embedded_config("lifecycle-rebalance"));
   first.start();
-  ASSERT_TRUE(wait_for([&] { return first.state() == State::kRunning; }, 20s));
+  ASSERT_TRUE(wait_until([&] { return first.state() == State::kRunning; }, 20s));
 
   // A second instance joins: the group rebalances, and it closes while that is under way.
   KafkaStreams second(factory, embedded_config("lifecycle-rebalance"));
   second.start();
-  ASSERT_TRUE(wait_for(
+  ASSERT_TRUE(wait_until(
       [&] { return second.state() == State::kRebalancing || first.state() == State::kRebalancing; },
       20s));
   EXPECT_TRUE(second.close(20s));
   EXPECT_EQ(second.state(), State::kNotRunning);
 
   // The first instance gets every partition back and runs on; then it closes too.
-  EXPECT_TRUE(wait_for([&] { return first.state() == State::kRunning; }, 30s));
+  EXPECT_TRUE(wait_until([&] { return first.state() == State::kRunning; }, 30s));
   EXPECT_TRUE(first.close(20s));
   EXPECT_EQ(first.state(), State::kNotRunning);
 }
@@ -168,7 +161,7 @@ TEST(KafkaStreamsMetrics, JsonSnapshotHasLiveThreadMetricsWhileScrapedConcurrent
       std::this_thread::sleep_for(1ms);
     }
   });
-  const bool settled = wait_for(
+  const bool settled = wait_until(
       [&] {
         const auto m = streams.metrics();
         return metric_sum(m, "eddy_records_processed_total") == 500 &&

@@ -9,6 +9,7 @@
 #include "kafka/client_config.h"
 #include "runtime/stream_thread.h"
 #include "support/pipe_task.h"
+#include "support/wait_until.h"
 
 namespace eddy::runtime {
 namespace {
@@ -110,15 +111,7 @@ void produce_per_partition(const std::string& topic, int per_partition) {
   producer.flush(10s);
 }
 
-template <typename Pred>
-bool wait_until(Pred pred, std::chrono::seconds timeout = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using testing_support::wait_until;
 
 TEST(StreamThreadRestore, OneTasksRestoreDoesNotHoldUpTheOthers) {
   const std::string topic = "thread.restore.others";
