@@ -4,6 +4,7 @@
 set -euo pipefail
 REPO_ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$REPO_ROOT"
+source scripts/lib/ccache.sh
 PREFIX=$REPO_ROOT/build/install-prefix
 rm -rf "$PREFIX" build/install-consumer
 cmake -S . -B build/install-lib -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$PREFIX" \

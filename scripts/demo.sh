@@ -44,9 +44,8 @@ if [ "$BUILD" -eq 1 ]; then
   echo "==> set-up"
   scripts/setup.sh
   echo "==> build (release preset: the library, eddy-session-scoring, eddy-loadgen)"
-  LAUNCHER=()
-  command -v ccache >/dev/null && LAUNCHER=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  cmake --preset release -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_BENCHMARKS=OFF "${LAUNCHER[@]}" >/dev/null
+  source scripts/lib/ccache.sh
+  cmake --preset release -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_BENCHMARKS=OFF >/dev/null
   cmake --build --preset release --target eddy-session-scoring eddy-loadgen
 fi
 

@@ -31,11 +31,17 @@ step "set-up (Debian packages)"
 scripts/setup.sh
 
 step "configure + build (preset $PRESET)"
+source scripts/lib/ccache.sh
+[ -n "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ] && ccache --zero-stats >/dev/null
 cmake --preset "$PRESET" >/dev/null
 if [ "$UNIT_ONLY" = 1 ]; then
   cmake --build --preset "$PRESET" --target eddy_unit_tests  # nothing else is run
 else
   cmake --build --preset "$PRESET"
+fi
+
+if [ -n "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ]; then
+  ccache --show-stats | grep -E '^ *(Hits|Misses):' | head -2 | sed 's/^ */test.sh: ccache /'
 fi
 
 STARTED_KAFKA=0
