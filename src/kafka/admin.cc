@@ -27,19 +27,26 @@ OptionsPtr make_options(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::mil
   return options;
 }
 
-// Waits for the admin result event of one request; throws on timeout or request error.
+// Waits for the admin result event of one request; throws on timeout or request error. A
+// timeout names bootstrap.servers: with no broker answering, librdkafka only says
+// "Failed while waiting for controller: Local: Timed out", which does not say where it looked.
 EventPtr wait_result(rd_kafka_queue_t* queue, std::chrono::milliseconds timeout,
-                     const std::string& what) {
+                     const std::string& what, const std::string& bootstrap) {
   EventPtr event(rd_kafka_queue_poll(queue, static_cast<int>(timeout.count()) + 1000),
                  &rd_kafka_event_destroy);
-  if (!event) {
-    throw KafkaError(what + ": no answer within " + std::to_string(timeout.count()) + " ms",
-                     RD_KAFKA_RESP_ERR__TIMED_OUT, true);
+  const auto no_answer = [&](const std::string& detail) {
+    return KafkaError(what + ": no Kafka broker answered at bootstrap.servers '" + bootstrap +
+                          "' within " + std::to_string(timeout.count()) + " ms" + detail +
+                          "; is the broker running (scripts/kafka.sh status)?",
+                      RD_KAFKA_RESP_ERR__TIMED_OUT, /*retriable=*/true);
+  };
+  if (!event) throw no_answer("");
+  const char* detail = rd_kafka_event_error_string(event.get());
+  if (rd_kafka_event_error(event.get()) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    throw no_answer(detail != nullptr ? std::string(" (") + detail + ")" : std::string());
   }
   throw_if_error(rd_kafka_event_error(event.get()),
-                 what + (rd_kafka_event_error_string(event.get()) != nullptr
-                             ? std::string(" (") + rd_kafka_event_error_string(event.get()) + ")"
-                             : std::string()));
+                 what + (detail != nullptr ? std::string(" (") + detail + ")" : std::string()));
   return event;
 }
 
@@ -89,7 +96,7 @@ void Admin::create_topics(const std::vector<NewTopic>& topics, bool ignore_exist
   OptionsPtr options = make_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_);
   rd_kafka_CreateTopics(rk, specs.data(), specs.size(), options.get(), queue.get());
   rd_kafka_NewTopic_destroy_array(specs.data(), specs.size());
-  EventPtr event = wait_result(queue.get(), timeout_, "create topics");
+  EventPtr event = wait_result(queue.get(), timeout_, "create topics", bootstrap_);
   size_t count = 0;
   const rd_kafka_topic_result_t** results =
       rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event.get()), &count);
@@ -129,7 +136,7 @@ void Admin::delete_topics(const std::vector<std::string>& names) {
   OptionsPtr options = make_options(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_);
   rd_kafka_DeleteTopics(rk, specs.data(), specs.size(), options.get(), queue.get());
   rd_kafka_DeleteTopic_destroy_array(specs.data(), specs.size());
-  EventPtr event = wait_result(queue.get(), timeout_, "delete topics");
+  EventPtr event = wait_result(queue.get(), timeout_, "delete topics", bootstrap_);
   size_t count = 0;
   const rd_kafka_topic_result_t** results =
       rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event.get()), &count);
@@ -172,7 +179,8 @@ Properties Admin::describe_topic_configs(const std::string& name) {
   OptionsPtr options = make_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_);
   rd_kafka_DescribeConfigs(rk, &resource, 1, options.get(), queue.get());
   rd_kafka_ConfigResource_destroy(resource);
-  EventPtr event = wait_result(queue.get(), timeout_, "describe configs of '" + name + "'");
+  EventPtr event =
+      wait_result(queue.get(), timeout_, "describe configs of '" + name + "'", bootstrap_);
   size_t count = 0;
   const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(
       rd_kafka_event_DescribeConfigs_result(event.get()), &count);

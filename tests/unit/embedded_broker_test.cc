@@ -145,6 +145,23 @@ TEST(KafkaClients, UnreachableBrokerFailsWithinBoundedTime) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 
+TEST(KafkaClients, UnreachableBrokerFailsAdminCallsWithinBoundedTime) {
+  // Topic creation is the first thing a tool does; its timeout must say where it looked.
+  Admin admin({{"bootstrap.servers", "127.0.0.1:1"}}, 2s);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    admin.create_topics({{.name = "t", .partitions = 1}});
+    FAIL() << "expected KafkaError";
+  } catch (const KafkaError& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "create topics: no Kafka broker answered at bootstrap.servers '127.0.0.1:1'"),
+              std::string::npos)
+        << e.what();
+    EXPECT_TRUE(e.retriable());
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 6s);
+}
+
 TEST(KafkaClients, BadClientPropertyNamesTheKey) {
   try {
     Producer producer(
