@@ -154,6 +154,71 @@ TEST(TopologyBuild, ProcessorUsingAnUnknownStoreFails) {
                               "in the topology");
 }
 
+TEST(TopologyBuild, JoinWithATableOfAnotherBuilderFailsNamingTheJoinAndTheStore) {
+  StreamsBuilder other;
+  auto customers = other.table<std::string, std::string>(
+      "customers", {}, Materialized<std::string, std::string>::as("customers-store"));
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("orders")
+      .join(
+          customers, [](const std::string& o, const std::string& c) { return o + "@" + c; },
+          Named::as("enrich"))
+      .to("enriched");
+  expect_error<TopologyError>(
+      [&] { builder.build(test_config()); },
+      "join 'enrich' reads the KTable of store 'customers-store', which was "
+      "made by another StreamsBuilder; create every stream and table of a "
+      "topology with the same StreamsBuilder");
+  EXPECT_NO_THROW(other.build(test_config()));  // the table's own builder is fine
+}
+
+TEST(TopologyBuild, EveryOperatorCombiningInputsRefusesThoseOfAnotherBuilder) {
+  StreamsBuilder other;
+  auto table = other.table<std::string, std::string>(
+      "t", {}, Materialized<std::string, std::string>::as("t-store"));
+  auto global = other.global_table<std::string, std::string>(
+      "g", {}, Materialized<std::string, std::string>::as("g-store"));
+  auto stream = other.stream<std::string, std::string>("s");
+  const std::string foreign = ", which was made by another StreamsBuilder";
+  {
+    StreamsBuilder builder;
+    builder.stream<std::string, std::string>("in")
+        .left_join(
+            table, [](const std::string& v, const std::optional<std::string>&) { return v; },
+            Named::as("lj"))
+        .to("out");
+    expect_error<TopologyError>([&] { builder.build(test_config()); },
+                                "left join 'lj' reads the KTable of store 't-store'" + foreign);
+  }
+  {
+    StreamsBuilder builder;
+    builder.table<std::string, std::string>("in")
+        .join(
+            table, [](const std::string& a, const std::string& b) { return a + b; }, {},
+            Named::as("tj"))
+        .to_stream()
+        .to("out");
+    expect_error<TopologyError>([&] { builder.build(test_config()); },
+                                "join 'tj' reads the KTable of store 't-store'" + foreign);
+  }
+  {
+    StreamsBuilder builder;
+    builder.stream<std::string, std::string>("in")
+        .join(
+            global, [](const std::string&, const std::string& v) { return v; },
+            [](const std::string& v, const std::string& g) { return v + g; }, Named::as("gj"))
+        .to("out");
+    expect_error<TopologyError>([&] { builder.build(test_config()); },
+                                "join 'gj' reads the GlobalKTable of store 'g-store'" + foreign);
+  }
+  {
+    StreamsBuilder builder;
+    builder.stream<std::string, std::string>("in").merge(stream, Named::as("m")).to("out");
+    expect_error<TopologyError>([&] { builder.build(test_config()); },
+                                "merge 'm' reads a KStream" + foreign);
+  }
+}
+
 TEST(TopologyBuild, SinkFeedingItsOwnSubTopologyIsACycle) {
   StreamsBuilder builder;
   builder.stream<std::string, int64_t>("loop")
