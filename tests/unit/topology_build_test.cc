@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "dsl_test_support.h"
 
@@ -89,6 +91,24 @@ TEST(TopologyDescribe, PrintsSubTopologiesLikeKafkaStreams) {
             "    Sink: KSTREAM-SINK-0000000007 (topic: orders-per-tier)\n"
             "      <-- KTABLE-TOSTREAM-0000000006\n"
             "\n");
+}
+
+// docs/dsl.md shows the describe() output of docs_example(): the page must not drift from it.
+TEST(TopologyDescribe, DocsDslMdShowsWhatDescribePrints) {
+  const std::string path = std::string(EDDY_SOURCE_DIR) + "/docs/dsl.md";
+  std::ifstream file(path);
+  ASSERT_TRUE(file) << "cannot read " << path;
+  std::stringstream text;
+  text << file.rdbuf();
+  const std::string doc = text.str();
+  const std::string fence = "```\nTopologies:\n";
+  const size_t start = doc.find(fence);
+  ASSERT_NE(start, std::string::npos) << path << " has no ``` block starting with 'Topologies:'";
+  const size_t begin = start + std::string("```\n").size();
+  const size_t end = doc.find("```", begin);
+  ASSERT_NE(end, std::string::npos) << "the describe() block of " << path << " is not closed";
+  EXPECT_EQ(doc.substr(begin, end - begin), docs_example().describe())
+      << "docs/dsl.md's describe() block differs from the code: paste the output above into it";
 }
 
 TEST(TopologyDescribe, DocsExampleRunsAcrossThreeSubTopologiesAndFourPartitions) {
