@@ -66,6 +66,63 @@ TEST(KTableFilter, ForwardsDeleteWhenARowStopsMatching) {
   EXPECT_EQ(store.all().size(), 0u);
 }
 
+// As Kafka Streams (KTableFilter with its materialized parent sending old values): a row that
+// stops matching is deleted downstream once, and a row that never matched (or no longer does)
+// sends nothing.
+TEST(KTableFilter, OnACountDeletesARowThatStopsMatchingAndMapValuesPassesTheDelete) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("clicks")
+      .group_by_key()
+      .count(Materialized<std::string, int64_t>::as("clicks-per-user"))
+      .filter([](const std::string&, int64_t n) { return n % 2 == 0; },
+              Materialized<std::string, int64_t>::as("even-clicks"))
+      .map_values([](const std::string& user, int64_t n) { return user + ":" + std::to_string(n); })
+      .to_stream()
+      .to("even-click-counts");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto clicks = driver.create_input_topic<std::string, std::string>("clicks");
+  clicks.pipe_input("ann", "p1", 10);  // ann 1: never matched, nothing
+  clicks.pipe_input("ann", "p2", 20);  // ann 2: matches
+  clicks.pipe_input("bob", "p1", 25);  // bob 1: never matched, nothing
+  clicks.pipe_input("ann", "p3", 30);  // ann 3: stops matching, delete
+  clicks.pipe_input("ann", "p4", 40);  // ann 4: matches again
+  clicks.pipe_input("ann", "p5", 50);  // ann 5: delete
+  clicks.pipe_input("ann", "p6", 45);  // ann 6: matches, at 50 (the count's latest time)
+  clicks.pipe_input("bob", "p2", 60);  // bob 2: matches
+  auto out = driver.create_output_topic<std::string, std::string>("even-click-counts");
+  EXPECT_EQ(read_rows(out), (Rows<std::string, std::string>{{"ann", "ann:2", 20},
+                                                            {"ann", std::nullopt, 30},
+                                                            {"ann", "ann:4", 40},
+                                                            {"ann", std::nullopt, 50},
+                                                            {"ann", "ann:6", 50},
+                                                            {"bob", "bob:2", 60}}));
+  auto counts = driver.get_key_value_store<std::string, int64_t>("clicks-per-user");
+  EXPECT_EQ(counts.get("ann"), 6);
+  EXPECT_EQ(counts.get("bob"), 2);
+  auto even = driver.get_key_value_store<std::string, int64_t>("even-clicks");
+  EXPECT_EQ(even.get("ann"), 6);
+  EXPECT_EQ(even.get("bob"), 2);
+}
+
+TEST(KTableFilter, OnACountSendsNoDeleteForARowThatNeverMatched) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("clicks")
+      .group_by_key()
+      .count()
+      .filter([](const std::string&, int64_t n) { return n >= 3; })
+      .to_stream()
+      .to("frequent");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto clicks = driver.create_input_topic<std::string, std::string>("clicks");
+  clicks.pipe_input("ann", "p1", 1);
+  clicks.pipe_input("ann", "p2", 2);
+  clicks.pipe_input("bob", "p1", 3);
+  clicks.pipe_input("ann", "p3", 4);
+  clicks.pipe_input("ann", "p4", 5);
+  auto out = driver.create_output_topic<std::string, int64_t>("frequent");
+  EXPECT_EQ(read_rows(out), (Rows<std::string, int64_t>{{"ann", 3, 4}, {"ann", 4, 5}}));
+}
+
 TEST(KTableMapValues, MapsEveryRowAndPassesDeletes) {
   StreamsBuilder builder;
   builder.table<std::string, int64_t>("cents")
