@@ -1,7 +1,11 @@
 // A stateless chain (filter -> map_values -> select_key -> sink) run on the task core the
 // test driver and the runtime share, without Kafka: records/s of one task on one thread.
 //
-//   build/dev/benchmarks/eddy_micro_benchmarks --benchmark_filter=StatelessChain
+// Measure on the release preset (the dev preset is RelWithDebInfo, not what users run);
+// EDDY_BUILD_BENCHMARKS is on by default when Eddy is the top-level project:
+//
+//   cmake --preset release && cmake --build --preset release --target eddy_micro_benchmarks
+//   build/release/benchmarks/eddy_micro_benchmarks --benchmark_filter=Chain_
 #include <benchmark/benchmark.h>
 
 #include <atomic>

@@ -7,8 +7,9 @@
 namespace eddy {
 namespace {
 
+using test::read_rows;
+using test::Rows;
 using test::test_config;
-using SS = KeyValue<std::string, std::string>;
 
 struct Fixture {
   StreamsBuilder builder;
@@ -30,25 +31,21 @@ TEST(KStreamFilter, KeepsMatchingRecordsWithKeysAndTimestamps) {
   in.pipe_input("a", 5, 100);
   in.pipe_input("b", 50, 200);
   in.pipe_input("c", 11, 300);
-  auto first = out.read_record();
-  EXPECT_EQ(first.key, "b");
-  EXPECT_EQ(first.value, 50);
-  EXPECT_EQ(first.timestamp, 200);
-  EXPECT_EQ(out.read_key_value(), (KeyValue<std::string, int64_t>{"c", 11}));
-  EXPECT_TRUE(out.is_empty());
+  EXPECT_EQ(read_rows(out), (Rows<std::string, int64_t>{{"b", 50, 200}, {"c", 11, 300}}));
 }
 
-TEST(KStreamFilterNot, DropsMatchingRecords) {
+TEST(KStreamFilterNot, DropsMatchingRecordsKeepingKeysAndTimestamps) {
   Fixture f;
   f.builder.stream<std::string, int64_t>("in")
       .filter_not([](const std::string& k, int64_t) { return k == "x"; })
       .to("out");
   f.start();
   auto in = f.driver->create_input_topic<std::string, int64_t>("in");
-  in.pipe_input("x", 1);
-  in.pipe_input("y", 2);
+  in.pipe_input("x", 1, 10);
+  in.pipe_input("y", 2, 20);
+  in.pipe_input("z", 3, 15);
   auto out = f.driver->create_output_topic<std::string, int64_t>("out");
-  EXPECT_EQ(out.read_key_values_to_list(), (std::vector<KeyValue<std::string, int64_t>>{{"y", 2}}));
+  EXPECT_EQ(read_rows(out), (Rows<std::string, int64_t>{{"y", 2, 20}, {"z", 3, 15}}));
 }
 
 TEST(KStreamMapValues, MapsValueOnlyOrKeyAndValueKeepingKeyAndTimestamp) {
@@ -83,38 +80,38 @@ TEST(KStreamMap, ChangesKeyAndValueTypes) {
   EXPECT_EQ(r.timestamp, 5);
 }
 
-TEST(KStreamSelectKey, ReplacesTheKey) {
+TEST(KStreamSelectKey, ReplacesTheKeyKeepingValueAndTimestamp) {
   Fixture f;
   f.builder.stream<std::string, std::string>("in")
       .select_key([](const std::string&, const std::string& v) { return v.substr(0, 1); })
       .to("out");
   f.start();
   auto in = f.driver->create_input_topic<std::string, std::string>("in");
-  in.pipe_input("k1", "apple");
-  in.pipe_input("banana");  // null key: select_key gives it one
+  in.pipe_input("k1", "apple", 5);
+  in.pipe_input("banana", 3);  // null key: select_key gives it one
   auto out = f.driver->create_output_topic<std::string, std::string>("out");
-  EXPECT_EQ(out.read_key_values_to_list(), (std::vector<SS>{{"a", "apple"}, {"b", "banana"}}));
+  EXPECT_EQ(read_rows(out),
+            (Rows<std::string, std::string>{{"a", "apple", 5}, {"b", "banana", 3}}));
 }
 
 TEST(KStreamFlatMap, EmitsZeroOrMoreRecordsPerInput) {
   Fixture f;
   f.builder.stream<std::string, std::string>("in")
       .flat_map([](const std::string& k, const std::string& v) {
+        // key: the input key and a letter; value: the letter's position
         std::vector<std::pair<std::string, int64_t>> out;
-        for (char c : v) out.emplace_back(k + c, 1);
+        for (char c : v) out.emplace_back(k + c, static_cast<int64_t>(out.size()));
         return out;
       })
       .to("out");
   f.start();
   auto in = f.driver->create_input_topic<std::string, std::string>("in");
   in.pipe_input("k", "ab", 9);
-  in.pipe_input("k", "", 10);
+  in.pipe_input("k", "", 10);  // no records
+  in.pipe_input("j", "c", 11);
   auto out = f.driver->create_output_topic<std::string, int64_t>("out");
-  auto records = out.read_records_to_list();
-  ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(records[0].key, "ka");
-  EXPECT_EQ(records[1].key, "kb");
-  EXPECT_EQ(records[1].timestamp, 9);
+  EXPECT_EQ(read_rows(out),
+            (Rows<std::string, int64_t>{{"ka", 0, 9}, {"kb", 1, 9}, {"jc", 0, 11}}));
 }
 
 TEST(KStreamFlatMapValues, SplitsValuesKeepingTheKey) {
@@ -133,27 +130,31 @@ TEST(KStreamFlatMapValues, SplitsValuesKeepingTheKey) {
       })
       .to("out");
   f.start();
-  f.driver->create_input_topic<std::string, std::string>("in").pipe_input("s", "to be or");
+  auto in = f.driver->create_input_topic<std::string, std::string>("in");
+  in.pipe_input("s", "to be or", 4);
+  in.pipe_input("t", "not", 2);
   auto out = f.driver->create_output_topic<std::string, std::string>("out");
-  EXPECT_EQ(out.read_key_values_to_list(),
-            (std::vector<SS>{{"s", "to"}, {"s", "be"}, {"s", "or"}}));
+  EXPECT_EQ(read_rows(out), (Rows<std::string, std::string>{
+                                {"s", "to", 4}, {"s", "be", 4}, {"s", "or", 4}, {"t", "not", 2}}));
 }
 
-TEST(KStreamPeekAndForeach, SeeEveryRecord) {
+TEST(KStreamPeekAndForeach, SeeEveryRecordAndPeekPassesItOnUnchanged) {
   Fixture f;
   std::vector<std::string> peeked;
   std::vector<std::string> seen;
   auto s = f.builder.stream<std::string, std::string>("in");
-  s.peek([&](const std::string& k, const std::string&) { peeked.push_back(k); }).to("out");
-  s.foreach ([&](const std::string&, const std::string& v) { seen.push_back(v); });
+  s.peek([&](const std::string& k, const std::string& v) {
+     peeked.push_back(k + "=" + v);
+   }).to("out");
+  s.foreach ([&](const std::string& k, const std::string& v) { seen.push_back(k + "=" + v); });
   f.start();
   auto in = f.driver->create_input_topic<std::string, std::string>("in");
-  in.pipe_input("a", "1");
-  in.pipe_input("b", "2");
-  EXPECT_EQ(peeked, (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(seen, (std::vector<std::string>{"1", "2"}));
+  in.pipe_input("a", "1", 7);
+  in.pipe_input("b", "2", 3);
+  EXPECT_EQ(peeked, (std::vector<std::string>{"a=1", "b=2"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{"a=1", "b=2"}));
   auto out = f.driver->create_output_topic<std::string, std::string>("out");
-  EXPECT_EQ(out.queue_size(), 2u);
+  EXPECT_EQ(read_rows(out), (Rows<std::string, std::string>{{"a", "1", 7}, {"b", "2", 3}}));
 }
 
 TEST(KStreamSplit, RoutesToFirstMatchingBranchElseDefault) {
@@ -170,17 +171,17 @@ TEST(KStreamSplit, RoutesToFirstMatchingBranchElseDefault) {
   branches.at("size-small").to("small");
   f.start();
   auto in = f.driver->create_input_topic<std::string, int64_t>("in");
-  in.pipe_input("a", 500);
-  in.pipe_input("b", 50);
-  in.pipe_input("c", 5);
-  in.pipe_input("d", 100);
-  using KV = std::vector<KeyValue<std::string, int64_t>>;
+  in.pipe_input("a", 500, 1);
+  in.pipe_input("b", 50, 2);
+  in.pipe_input("c", 5, 3);
+  in.pipe_input("d", 100, 4);
+  using R = Rows<std::string, int64_t>;
   auto big = f.driver->create_output_topic<std::string, int64_t>("big");
   auto medium = f.driver->create_output_topic<std::string, int64_t>("medium");
   auto small = f.driver->create_output_topic<std::string, int64_t>("small");
-  EXPECT_EQ(big.read_key_values_to_list(), (KV{{"a", 500}, {"d", 100}}));
-  EXPECT_EQ(medium.read_key_values_to_list(), (KV{{"b", 50}}));
-  EXPECT_EQ(small.read_key_values_to_list(), (KV{{"c", 5}}));
+  EXPECT_EQ(read_rows(big), (R{{"a", 500, 1}, {"d", 100, 4}}));
+  EXPECT_EQ(read_rows(medium), (R{{"b", 50, 2}}));
+  EXPECT_EQ(read_rows(small), (R{{"c", 5, 3}}));
 }
 
 TEST(KStreamMerge, InterleavesBothInputsInTimestampOrderOfProcessing) {
@@ -189,10 +190,14 @@ TEST(KStreamMerge, InterleavesBothInputsInTimestampOrderOfProcessing) {
   auto b = f.builder.stream<std::string, std::string>("b");
   a.merge(b).to("out");
   f.start();
-  f.driver->create_input_topic<std::string, std::string>("a").pipe_input("k", "from-a", 1);
-  f.driver->create_input_topic<std::string, std::string>("b").pipe_input("k", "from-b", 2);
+  auto in_a = f.driver->create_input_topic<std::string, std::string>("a");
+  auto in_b = f.driver->create_input_topic<std::string, std::string>("b");
+  in_a.pipe_input("k", "from-a", 1);
+  in_b.pipe_input("j", "from-b", 2);
+  in_a.pipe_input("i", "again-a", 3);
   auto out = f.driver->create_output_topic<std::string, std::string>("out");
-  EXPECT_EQ(out.read_values_to_list(), (std::vector<std::string>{"from-a", "from-b"}));
+  EXPECT_EQ(read_rows(out), (Rows<std::string, std::string>{
+                                {"k", "from-a", 1}, {"j", "from-b", 2}, {"i", "again-a", 3}}));
 }
 
 TEST(KStreamTo, UsesProducedSerdesAndKeepsHeadersAndNullKeys) {

@@ -5,6 +5,8 @@
 namespace eddy {
 namespace {
 
+using test::read_rows;
+using test::Rows;
 using test::test_config;
 using OptS = std::optional<std::string>;
 
@@ -58,13 +60,67 @@ TEST(KTableFilter, ForwardsDeleteWhenARowStopsMatching) {
   scores.pipe_input("a", 5, 1);   // never matched: nothing
   scores.pipe_input("b", 12, 2);  // matches
   scores.pipe_input("b", 3, 3);   // stops matching: delete
-  auto high = driver.create_output_topic<std::string, std::optional<int64_t>>("high");
-  auto records = high.read_records_to_list();
-  ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(records[0].value, 12);
-  EXPECT_EQ(records[1].value, std::nullopt);
+  auto high = driver.create_output_topic<std::string, int64_t>("high");
+  EXPECT_EQ(read_rows(high), (Rows<std::string, int64_t>{{"b", 12, 2}, {"b", std::nullopt, 3}}));
   auto store = driver.get_key_value_store<std::string, int64_t>("high-scores");
   EXPECT_EQ(store.all().size(), 0u);
+}
+
+// As Kafka Streams (KTableFilter with its materialized parent sending old values): a row that
+// stops matching is deleted downstream once, and a row that never matched (or no longer does)
+// sends nothing.
+TEST(KTableFilter, OnACountDeletesARowThatStopsMatchingAndMapValuesPassesTheDelete) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("clicks")
+      .group_by_key()
+      .count(Materialized<std::string, int64_t>::as("clicks-per-user"))
+      .filter([](const std::string&, int64_t n) { return n % 2 == 0; },
+              Materialized<std::string, int64_t>::as("even-clicks"))
+      .map_values([](const std::string& user, int64_t n) { return user + ":" + std::to_string(n); })
+      .to_stream()
+      .to("even-click-counts");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto clicks = driver.create_input_topic<std::string, std::string>("clicks");
+  clicks.pipe_input("ann", "p1", 10);  // ann 1: never matched, nothing
+  clicks.pipe_input("ann", "p2", 20);  // ann 2: matches
+  clicks.pipe_input("bob", "p1", 25);  // bob 1: never matched, nothing
+  clicks.pipe_input("ann", "p3", 30);  // ann 3: stops matching, delete
+  clicks.pipe_input("ann", "p4", 40);  // ann 4: matches again
+  clicks.pipe_input("ann", "p5", 50);  // ann 5: delete
+  clicks.pipe_input("ann", "p6", 45);  // ann 6: matches, at 50 (the count's latest time)
+  clicks.pipe_input("bob", "p2", 60);  // bob 2: matches
+  auto out = driver.create_output_topic<std::string, std::string>("even-click-counts");
+  EXPECT_EQ(read_rows(out), (Rows<std::string, std::string>{{"ann", "ann:2", 20},
+                                                            {"ann", std::nullopt, 30},
+                                                            {"ann", "ann:4", 40},
+                                                            {"ann", std::nullopt, 50},
+                                                            {"ann", "ann:6", 50},
+                                                            {"bob", "bob:2", 60}}));
+  auto counts = driver.get_key_value_store<std::string, int64_t>("clicks-per-user");
+  EXPECT_EQ(counts.get("ann"), 6);
+  EXPECT_EQ(counts.get("bob"), 2);
+  auto even = driver.get_key_value_store<std::string, int64_t>("even-clicks");
+  EXPECT_EQ(even.get("ann"), 6);
+  EXPECT_EQ(even.get("bob"), 2);
+}
+
+TEST(KTableFilter, OnACountSendsNoDeleteForARowThatNeverMatched) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("clicks")
+      .group_by_key()
+      .count()
+      .filter([](const std::string&, int64_t n) { return n >= 3; })
+      .to_stream()
+      .to("frequent");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto clicks = driver.create_input_topic<std::string, std::string>("clicks");
+  clicks.pipe_input("ann", "p1", 1);
+  clicks.pipe_input("ann", "p2", 2);
+  clicks.pipe_input("bob", "p1", 3);
+  clicks.pipe_input("ann", "p3", 4);
+  clicks.pipe_input("ann", "p4", 5);
+  auto out = driver.create_output_topic<std::string, int64_t>("frequent");
+  EXPECT_EQ(read_rows(out), (Rows<std::string, int64_t>{{"ann", 3, 4}, {"ann", 4, 5}}));
 }
 
 TEST(KTableMapValues, MapsEveryRowAndPassesDeletes) {
@@ -76,9 +132,11 @@ TEST(KTableMapValues, MapsEveryRowAndPassesDeletes) {
   TopologyTestDriver driver(builder.build(test_config()), test_config());
   auto cents = driver.create_input_topic<std::string, int64_t>("cents");
   cents.pipe_input("x", 250, 1);
+  cents.pipe_input("y", 5, 3);
   cents.pipe_tombstone("x", 2);
-  auto out = driver.create_output_topic<std::string, std::optional<double>>("dollars");
-  EXPECT_EQ(out.read_values_to_list(), (std::vector<std::optional<double>>{2.5, std::nullopt}));
+  auto out = driver.create_output_topic<std::string, double>("dollars");
+  EXPECT_EQ(read_rows(out),
+            (Rows<std::string, double>{{"x", 2.5, 1}, {"y", 0.05, 3}, {"x", std::nullopt, 2}}));
 }
 
 TEST(KStreamKTableJoin, EnrichesStreamWithTableValueAsOfProcessingTime) {
@@ -102,13 +160,9 @@ TEST(KStreamKTableJoin, EnrichesStreamWithTableValueAsOfProcessingTime) {
   orders.pipe_input("c2", 5, 4);
   customer_in.pipe_input("c1", Customer{"Ann", "platinum"}, 5);
   orders.pipe_input("c1", 30, 6);
-  auto records = enriched.read_records_to_list();
-  ASSERT_EQ(records.size(), 3u);
-  EXPECT_EQ(records[0].key, "c1");
-  EXPECT_EQ(records[0].value, OptS("Ann(gold):20"));
-  EXPECT_EQ(records[0].timestamp, 3);
-  EXPECT_EQ(records[1].value, OptS("Bob(basic):5"));
-  EXPECT_EQ(records[2].value, OptS("Ann(platinum):30"));
+  EXPECT_EQ(read_rows(enriched), (Rows<std::string, std::string>{{"c1", "Ann(gold):20", 3},
+                                                                 {"c2", "Bob(basic):5", 4},
+                                                                 {"c1", "Ann(platinum):30", 6}}));
 }
 
 TEST(KStreamKTableLeftJoin, PassesNulloptWhenTheTableHasNoRow) {
@@ -121,13 +175,14 @@ TEST(KStreamKTableLeftJoin, PassesNulloptWhenTheTableHasNoRow) {
                  })
       .to("out");
   TopologyTestDriver driver(builder.build(test_config()), test_config());
-  driver.create_input_topic<std::string, std::string>("names").pipe_input("k1", "one");
+  driver.create_input_topic<std::string, std::string>("names").pipe_input("k1", "one", 50);
   auto events = driver.create_input_topic<std::string, int64_t>("events");
-  events.pipe_input("k1", 1);
-  events.pipe_input("k2", 2);
-  events.pipe_input(3);  // null key: dropped
+  events.pipe_input("k1", 1, 10);  // the result has the stream record's timestamp
+  events.pipe_input("k2", 2, 20);
+  events.pipe_input(3, 30);  // null key: dropped
   auto out = driver.create_output_topic<std::string, std::string>("out");
-  EXPECT_EQ(out.read_values_to_list(), (std::vector<std::string>{"one=1", "?=2"}));
+  EXPECT_EQ(read_rows(out),
+            (Rows<std::string, std::string>{{"k1", "one=1", 10}, {"k2", "?=2", 20}}));
 }
 
 TEST(KStreamKTableJoin, RepartitionsARekeyedStreamBeforeJoining) {
@@ -199,14 +254,10 @@ TEST(KTableKTableLeftJoin, KeepsLeftRowsWithoutAMatch) {
   l.pipe_input("j", "b", 3);  // b:none
   r.pipe_tombstone("k", 4);   // a:none
   l.pipe_tombstone("j", 5);   // delete j
-  auto out = driver.create_output_topic<std::string, OptS>("out");
-  auto records = out.read_records_to_list();
-  ASSERT_EQ(records.size(), 4u);
-  EXPECT_EQ(records[0].value, OptS("a:7"));
-  EXPECT_EQ(records[1].value, OptS("b:none"));
-  EXPECT_EQ(records[2].value, OptS("a:none"));
-  EXPECT_EQ(records[3].key, "j");
-  EXPECT_EQ(records[3].value, std::nullopt);
+  auto out = driver.create_output_topic<std::string, std::string>("out");
+  EXPECT_EQ(read_rows(out),
+            (Rows<std::string, std::string>{
+                {"k", "a:7", 2}, {"j", "b:none", 3}, {"k", "a:none", 4}, {"j", std::nullopt, 5}}));
 }
 
 TEST(KTableKTableOuterJoin, EmitsWhileEitherSideHasTheKey) {
@@ -224,8 +275,10 @@ TEST(KTableKTableOuterJoin, EmitsWhileEitherSideHasTheKey) {
   l.pipe_input("k", "L", 2);
   r.pipe_tombstone("k", 3);
   l.pipe_tombstone("k", 4);
-  auto out = driver.create_output_topic<std::string, OptS>("out");
-  EXPECT_EQ(out.read_values_to_list(), (std::vector<OptS>{"-|R", "L|R", "L|-", std::nullopt}));
+  auto out = driver.create_output_topic<std::string, std::string>("out");
+  EXPECT_EQ(read_rows(out),
+            (Rows<std::string, std::string>{
+                {"k", "-|R", 1}, {"k", "L|R", 2}, {"k", "L|-", 3}, {"k", std::nullopt, 4}}));
 }
 
 TEST(GlobalKTableJoin, LooksUpAComputedKeyWithoutCoPartitioning) {
@@ -248,15 +301,15 @@ TEST(GlobalKTableJoin, LooksUpAComputedKeyWithoutCoPartitioning) {
   TopologyTestDriver driver(builder.build(test_config()), test_config(),
                             {.partitions_per_topic = 4, .topic_partitions = {{"products", 1}}});
   auto product_in = driver.create_input_topic<std::string, double>("products");
-  product_in.pipe_input("sku-1", 2.0);
+  product_in.pipe_input("sku-1", 2.0, 100);
   auto order_in = driver.create_input_topic<std::string, std::string>("orders");
-  order_in.pipe_input("o1", "sku-1");
-  order_in.pipe_input("o2", "sku-404");
+  order_in.pipe_input("o1", "sku-1", 7);  // results have the stream record's timestamp
+  order_in.pipe_input("o2", "sku-404", 8);
   auto priced = driver.create_output_topic<std::string, std::string>("priced");
-  EXPECT_EQ(priced.read_key_values_to_list(),
-            (std::vector<KeyValue<std::string, std::string>>{{"o1", "sku-1@2.000000"}}));
+  EXPECT_EQ(read_rows(priced), (Rows<std::string, std::string>{{"o1", "sku-1@2.000000", 7}}));
   auto checked = driver.create_output_topic<std::string, std::string>("checked");
-  EXPECT_EQ(checked.read_values_to_list(), (std::vector<std::string>{"sku-1+", "sku-404-"}));
+  EXPECT_EQ(read_rows(checked),
+            (Rows<std::string, std::string>{{"o1", "sku-1+", 7}, {"o2", "sku-404-", 8}}));
   auto store = driver.get_key_value_store<std::string, double>("products-STATE-STORE-0000000000");
   EXPECT_EQ(store.get("sku-1"), 2.0);
 }

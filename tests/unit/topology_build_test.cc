@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "dsl_test_support.h"
 
@@ -91,6 +93,24 @@ TEST(TopologyDescribe, PrintsSubTopologiesLikeKafkaStreams) {
             "\n");
 }
 
+// docs/dsl.md shows the describe() output of docs_example(): the page must not drift from it.
+TEST(TopologyDescribe, DocsDslMdShowsWhatDescribePrints) {
+  const std::string path = std::string(EDDY_SOURCE_DIR) + "/docs/dsl.md";
+  std::ifstream file(path);
+  ASSERT_TRUE(file) << "cannot read " << path;
+  std::stringstream text;
+  text << file.rdbuf();
+  const std::string doc = text.str();
+  const std::string fence = "```\nTopologies:\n";
+  const size_t start = doc.find(fence);
+  ASSERT_NE(start, std::string::npos) << path << " has no ``` block starting with 'Topologies:'";
+  const size_t begin = start + std::string("```\n").size();
+  const size_t end = doc.find("```", begin);
+  ASSERT_NE(end, std::string::npos) << "the describe() block of " << path << " is not closed";
+  EXPECT_EQ(doc.substr(begin, end - begin), docs_example().describe())
+      << "docs/dsl.md's describe() block differs from the code: paste the output above into it";
+}
+
 TEST(TopologyDescribe, DocsExampleRunsAcrossThreeSubTopologiesAndFourPartitions) {
   TopologyTestDriver driver(docs_example(), test_config("shop"), {.partitions_per_topic = 4});
   auto customers = driver.create_input_topic<std::string, nlohmann::json>("customers");
@@ -152,6 +172,71 @@ TEST(TopologyBuild, ProcessorUsingAnUnknownStoreFails) {
   expect_error<TopologyError>([&] { builder.build(test_config()); },
                               "processor 'lookup' uses state store 'missing-store', which is not "
                               "in the topology");
+}
+
+TEST(TopologyBuild, JoinWithATableOfAnotherBuilderFailsNamingTheJoinAndTheStore) {
+  StreamsBuilder other;
+  auto customers = other.table<std::string, std::string>(
+      "customers", {}, Materialized<std::string, std::string>::as("customers-store"));
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("orders")
+      .join(
+          customers, [](const std::string& o, const std::string& c) { return o + "@" + c; },
+          Named::as("enrich"))
+      .to("enriched");
+  expect_error<TopologyError>(
+      [&] { builder.build(test_config()); },
+      "join 'enrich' reads the KTable of store 'customers-store', which was "
+      "made by another StreamsBuilder; create every stream and table of a "
+      "topology with the same StreamsBuilder");
+  EXPECT_NO_THROW(other.build(test_config()));  // the table's own builder is fine
+}
+
+TEST(TopologyBuild, EveryOperatorCombiningInputsRefusesThoseOfAnotherBuilder) {
+  StreamsBuilder other;
+  auto table = other.table<std::string, std::string>(
+      "t", {}, Materialized<std::string, std::string>::as("t-store"));
+  auto global = other.global_table<std::string, std::string>(
+      "g", {}, Materialized<std::string, std::string>::as("g-store"));
+  auto stream = other.stream<std::string, std::string>("s");
+  const std::string foreign = ", which was made by another StreamsBuilder";
+  {
+    StreamsBuilder builder;
+    builder.stream<std::string, std::string>("in")
+        .left_join(
+            table, [](const std::string& v, const std::optional<std::string>&) { return v; },
+            Named::as("lj"))
+        .to("out");
+    expect_error<TopologyError>([&] { builder.build(test_config()); },
+                                "left join 'lj' reads the KTable of store 't-store'" + foreign);
+  }
+  {
+    StreamsBuilder builder;
+    builder.table<std::string, std::string>("in")
+        .join(
+            table, [](const std::string& a, const std::string& b) { return a + b; }, {},
+            Named::as("tj"))
+        .to_stream()
+        .to("out");
+    expect_error<TopologyError>([&] { builder.build(test_config()); },
+                                "join 'tj' reads the KTable of store 't-store'" + foreign);
+  }
+  {
+    StreamsBuilder builder;
+    builder.stream<std::string, std::string>("in")
+        .join(
+            global, [](const std::string&, const std::string& v) { return v; },
+            [](const std::string& v, const std::string& g) { return v + g; }, Named::as("gj"))
+        .to("out");
+    expect_error<TopologyError>([&] { builder.build(test_config()); },
+                                "join 'gj' reads the GlobalKTable of store 'g-store'" + foreign);
+  }
+  {
+    StreamsBuilder builder;
+    builder.stream<std::string, std::string>("in").merge(stream, Named::as("m")).to("out");
+    expect_error<TopologyError>([&] { builder.build(test_config()); },
+                                "merge 'm' reads a KStream" + foreign);
+  }
 }
 
 TEST(TopologyBuild, SinkFeedingItsOwnSubTopologyIsACycle) {

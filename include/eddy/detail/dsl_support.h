@@ -26,6 +26,18 @@ inline std::string pick_name(LogicalGraph& graph, const std::string& given,
   return given.empty() ? graph.new_name(prefix) : given;
 }
 
+// An operator that combines inputs (a join, a merge) may only take streams and tables of its
+// own StreamsBuilder: another builder's nodes and stores are not in this graph, so the
+// topology could not run. Records the mistake for build() to report. `op` names the operator
+// ("join 'enrich'"), `input` the foreign input ("the KTable of store 'customers-store'").
+inline void check_same_builder(LogicalGraph& graph, const LogicalGraph* input_graph,
+                               const std::string& op, const std::string& input) {
+  if (input_graph == &graph) return;
+  graph.error(op + " reads " + input +
+              ", which was made by another StreamsBuilder; create every stream and table of a "
+              "topology with the same StreamsBuilder");
+}
+
 inline int add_processor(LogicalGraph& graph, std::string name, std::string kind,
                          std::vector<int> parents, NodeFactory factory,
                          std::vector<std::string> stores = {}, int port = 0) {

@@ -158,6 +158,7 @@ class KStream {
   // All records of this stream and `other`, interleaved as they are processed.
   KStream merge(const KStream& other, const Named& named = {}) const {
     const std::string name = detail::pick_name(*graph_, named.name, "KSTREAM-MERGE-");
+    detail::check_same_builder(*graph_, other.graph_.get(), "merge '" + name + "'", "a KStream");
     const int id = detail::add_processor(
         *graph_, name, "merge", {node_, other.node_}, [name](const detail::ResolvedNode&) {
           return std::make_unique<detail::PassThroughNode<K, V>>(name);
@@ -313,8 +314,11 @@ class KStream {
                                    const Named& named) const {
     const std::string name =
         detail::pick_name(*graph_, named.name, left ? "KSTREAM-LEFTJOIN-" : "KSTREAM-JOIN-");
-    const KStream input = ensure_partitioned(name);
     const std::string store = table.store_name();
+    detail::check_same_builder(*graph_, table.graph().get(),
+                               std::string(left ? "left join" : "join") + " '" + name + "'",
+                               "the KTable of store '" + store + "'");
+    const KStream input = ensure_partitioned(name);
     auto ks = table.key_serde();
     auto vs = table.value_serde();
     const int id = detail::add_processor(
@@ -334,6 +338,9 @@ class KStream {
     const std::string name =
         detail::pick_name(*graph_, named.name, left ? "KSTREAM-LEFTJOIN-" : "KSTREAM-JOIN-");
     const std::string store = table.store_name();
+    detail::check_same_builder(*graph_, table.graph().get(),
+                               std::string(left ? "left join" : "join") + " '" + name + "'",
+                               "the GlobalKTable of store '" + store + "'");
     auto ks = table.key_serde();
     auto vs = table.value_serde();
     std::function<GK(const K&, const V&)> key_fn = key_selector;

@@ -221,6 +221,8 @@ class KTable {
     };
     const std::string this_store = store_;
     const std::string other_store = other.store_name();
+    detail::check_same_builder(graph, other.graph().get(), "join '" + this_name + "'",
+                               "the KTable of store '" + other_store + "'");
     const int a = detail::add_processor(
         graph, this_name, "join", {node_},
         [this_name, other_store, ks, other_vs, c1](const detail::ResolvedNode&) {

@@ -104,7 +104,7 @@ class StreamsBuilder {
           name, store, ks, vs, [](const K&, const std::optional<V>& v) { return v; });
     };
     graph_->add(std::move(node));
-    return GlobalKTable<K, V>(store, ks, vs);
+    return GlobalKTable<K, V>(graph_, store, ks, vs);
   }
 
   // Adds a store that processors (KStream::process) can connect to by name.
