@@ -206,6 +206,16 @@ void TopologyTestDriver::advance_wall_clock_time(std::chrono::milliseconds advan
   impl_->run_until_quiescent();
 }
 
+void TopologyTestDriver::commit() {
+  // Upstream sub-topologies first, each followed by what its flush forwarded, so a
+  // downstream cache holds those records before it flushes in turn.
+  if (impl_->global_task) impl_->global_task->flush();
+  for (auto& [id, task] : impl_->tasks) {
+    task->flush();
+    impl_->run_until_quiescent();
+  }
+}
+
 int64_t TopologyTestDriver::wall_clock_time() const {
   return impl_->wall_clock;
 }
