@@ -48,6 +48,7 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
     context->record_timestamp = [this] { return current_timestamp(); };
     context->memory_budget = budget_;
     context->wall_clock_ms = [this] { return wall_clock_; };
+    context->rocksdb_config_setter = env_.rocksdb_config_setter;
     auto store = state::create_store(entry.spec, *context);
     stores_.emplace(name, store.get());
     owned_stores_.emplace(name, std::move(store));

@@ -53,6 +53,8 @@ struct TaskEnvironment {
   // The process memory budget (stores built here and suppress buffers count against it).
   // Null: state::default_memory_budget(), as stores given no budget.
   state::MemoryBudget* memory_budget = nullptr;
+  // StreamsConfig::rocksdb_config_setter, for the RocksDB stores the task builds itself.
+  RocksDbConfigSetter rocksdb_config_setter;
   // Global stores (by name), owned by the global task; looked up when a node asks for one.
   std::map<std::string, StateStore*> global_stores;
   // Set by the runtime: builds (and owns) the task's stores, so it can restore and

@@ -147,6 +147,7 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
   env.processing_errors = impl_->config.processing_error_handling;
   env.wall_clock_ms = impl_->wall_clock;
   env.memory_budget = impl_->budget.get();
+  env.rocksdb_config_setter = impl_->config.rocksdb_config_setter;
   if (!plan.global_nodes.empty()) {
     impl_->global_task = std::make_unique<processor::TaskCore>(impl_->plan, -1, 0, env);
     for (const auto& [name, store] : impl_->global_task->stores()) {
