@@ -156,22 +156,26 @@ void TaskCore::process(const IncomingRecord& record) {
   if (!schedules_.empty()) punctuate(PunctuationType::kStreamTime, stream_time_);
 }
 
-void TaskCore::advance_wall_clock(int64_t now_ms) {
+bool TaskCore::advance_wall_clock(int64_t now_ms) {
   wall_clock_ = std::max(wall_clock_, now_ms);
   // A wall-clock punctuator runs at wall-clock "time"; afterwards the task is back at its last
   // record's, which an event-time TTL store reads as event time (a wall-clock value there
   // would make every key look due to an interactive query).
   const int64_t record_timestamp = current_timestamp();
+  const int64_t punctuations = metrics_.punctuations;
   punctuate(PunctuationType::kWallClockTime, wall_clock_);
   current_timestamp_.store(record_timestamp, std::memory_order_relaxed);
-  sweep_wall_clock_ttl();
+  const size_t expired = sweep_wall_clock_ttl();
+  return metrics_.punctuations != punctuations || expired > 0;
 }
 
-void TaskCore::sweep_wall_clock_ttl() {
+size_t TaskCore::sweep_wall_clock_ttl() {
   // Not before the processors listen: a sweep during restore would forward to no one.
-  if (!processors_initialized_ || closed_) return;
+  if (!processors_initialized_ || closed_) return 0;
   // dispatch_expiry() stamps what each expiry forwards; nothing else to set up.
-  for (StateStore* store : wall_clock_ttl_stores_) state::expire_due_keys(*store);
+  size_t expired = 0;
+  for (StateStore* store : wall_clock_ttl_stores_) expired += state::expire_due_keys(*store);
+  return expired;
 }
 
 void TaskCore::punctuate(PunctuationType type, int64_t now) {

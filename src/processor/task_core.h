@@ -100,8 +100,8 @@ class TaskCore final : public detail::TaskContext {
   void process(const IncomingRecord& record);
   // Moves the wall clock to `now_ms`, fires wall-clock punctuators that are due and expires
   // the keys of wall-clock TTL stores that are due (an idle partition writes nothing that
-  // would sweep them otherwise).
-  void advance_wall_clock(int64_t now_ms);
+  // would sweep them otherwise). True when a punctuator ran or a key expired.
+  bool advance_wall_clock(int64_t now_ms);
   void flush();
   void close();
 
@@ -149,7 +149,7 @@ class TaskCore final : public detail::TaskContext {
     std::shared_ptr<bool> cancelled;
   };
   void punctuate(PunctuationType type, int64_t now);
-  void sweep_wall_clock_ttl();
+  size_t sweep_wall_clock_ttl();
   void dispatch_expiry(const std::string& store, std::string_view key, std::string_view old_value,
                        int64_t expiry_time);
 

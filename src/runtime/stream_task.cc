@@ -261,8 +261,8 @@ void StreamTask::send_to_dead_letter(const processor::IncomingRecord& record,
   ++skipped_.dead_lettered;
 }
 
-void StreamTask::punctuate_wall_clock(int64_t wall_clock_ms) {
-  core_->advance_wall_clock(wall_clock_ms);
+bool StreamTask::punctuate_wall_clock(int64_t wall_clock_ms) {
+  return core_->advance_wall_clock(wall_clock_ms);
 }
 
 void StreamTask::prepare_commit() {
