@@ -20,6 +20,8 @@
 #include <optional>
 #include <string>
 
+#include "eddy/state/rocksdb_config_setter.h"
+
 namespace eddy {
 
 using Properties = std::map<std::string, std::string>;
@@ -67,6 +69,13 @@ struct StreamsConfig {
   // eddy.memory.budget.bytes — one budget for the process: RocksDB block cache and
   // memtables of all stores, record caches and suppress buffers. Default: 256 MiB.
   int64_t memory_budget_bytes = 256 * 1024 * 1024;
+
+  // rocksdb.config.setter — called once for every RocksDB store each task opens (and again
+  // when a task moves here and reopens it), with the store's name and its rocksdb::Options
+  // as an opaque pointer, after Eddy has set them from the memory budget; see
+  // eddy/state/rocksdb_config_setter.h. It runs on stream threads, so it must be
+  // thread-safe. Not a property: set the field. Default: unset (Eddy's options as they are).
+  RocksDbConfigSetter rocksdb_config_setter;
 
   // max.task.idle.ms — how long a task waits for data on an empty input partition before
   // processing its other partitions out of timestamp order. Default: 0.

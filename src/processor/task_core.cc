@@ -1,8 +1,10 @@
 #include "processor/task_core.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "common/log.h"
+#include "state/decorators/ttl_key_value_store.h"
 #include "state/layered_store.h"
 #include "state/store_factory.h"
 
@@ -43,12 +45,19 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
     context->partition = partition_;
     context->task_dir = env_.state_dir / plan_->application_id / task_id_;
     context->changelog = entry.spec.logging ? env_.changelog : nullptr;
-    context->record_timestamp = [this] { return current_timestamp_; };
+    context->record_timestamp = [this] { return current_timestamp(); };
     context->memory_budget = budget_;
+    context->wall_clock_ms = [this] { return wall_clock_; };
+    context->rocksdb_config_setter = env_.rocksdb_config_setter;
     auto store = state::create_store(entry.spec, *context);
     stores_.emplace(name, store.get());
     owned_stores_.emplace(name, std::move(store));
     store_contexts_.push_back(std::move(context));
+  }
+
+  for (const auto& [name, store] : stores_) {
+    const auto& ttl = plan_->stores.at(name).spec.ttl;
+    if (ttl && ttl->clock == TtlClock::kWallClock) wall_clock_ttl_stores_.push_back(store);
   }
 
   nodes_.resize(plan_->nodes.size());
@@ -116,7 +125,7 @@ void TaskCore::process(const IncomingRecord& record) {
   metadata_.append_time_ms = record.append_time_ms;
   headers_ = record.headers;
   current_record_ = &record;
-  current_timestamp_ = record.timestamp;
+  current_timestamp_.store(record.timestamp, std::memory_order_relaxed);
   stream_time_ = std::max(stream_time_, record.timestamp);
   auto view = [](const std::optional<Bytes>& b) {
     return b ? std::optional<std::string_view>(*b) : std::nullopt;
@@ -147,9 +156,26 @@ void TaskCore::process(const IncomingRecord& record) {
   if (!schedules_.empty()) punctuate(PunctuationType::kStreamTime, stream_time_);
 }
 
-void TaskCore::advance_wall_clock(int64_t now_ms) {
+bool TaskCore::advance_wall_clock(int64_t now_ms) {
   wall_clock_ = std::max(wall_clock_, now_ms);
+  // A wall-clock punctuator runs at wall-clock "time"; afterwards the task is back at its last
+  // record's, which an event-time TTL store reads as event time (a wall-clock value there
+  // would make every key look due to an interactive query).
+  const int64_t record_timestamp = current_timestamp();
+  const int64_t punctuations = metrics_.punctuations;
   punctuate(PunctuationType::kWallClockTime, wall_clock_);
+  current_timestamp_.store(record_timestamp, std::memory_order_relaxed);
+  const size_t expired = sweep_wall_clock_ttl();
+  return metrics_.punctuations != punctuations || expired > 0;
+}
+
+size_t TaskCore::sweep_wall_clock_ttl() {
+  // Not before the processors listen: a sweep during restore would forward to no one.
+  if (!processors_initialized_ || closed_) return 0;
+  // dispatch_expiry() stamps what each expiry forwards; nothing else to set up.
+  size_t expired = 0;
+  for (StateStore* store : wall_clock_ttl_stores_) expired += state::expire_due_keys(*store);
+  return expired;
 }
 
 void TaskCore::punctuate(PunctuationType type, int64_t now) {
@@ -166,7 +192,7 @@ void TaskCore::punctuate(PunctuationType type, int64_t now) {
       schedules_[i].next = next;
       Punctuator fn = schedules_[i].fn;
       headers_.clear();
-      current_timestamp_ = now;
+      current_timestamp_.store(now, std::memory_order_relaxed);
       ++metrics_.punctuations;
       fn(now);
     }
@@ -256,6 +282,46 @@ bool TaskCore::set_cache_flush_listener(const std::string& name, CacheFlushFn fn
                            std::optional<std::string_view> /*old_value*/,
                            int64_t timestamp) { fn(key, new_value, timestamp); },
       /*send_old_values=*/false);
+}
+
+bool TaskCore::add_expiry_listener(const std::string& name, ExpiryFn fn) {
+  StateStore* target = local_store(name);
+  if (target == nullptr) return false;
+  auto& listeners = expiry_listeners_[name];
+  // The store has one listener slot: the task fans out to every processor that asked.
+  if (listeners.empty() &&
+      !state::set_expiry_listener(
+          *target,
+          [this, name](std::string_view key, std::string_view old_value, int64_t expiry_time) {
+            dispatch_expiry(name, key, old_value, expiry_time);
+          })) {
+    expiry_listeners_.erase(name);
+    return false;
+  }
+  listeners.push_back(std::move(fn));
+  return true;
+}
+
+void TaskCore::dispatch_expiry(const std::string& store, std::string_view key,
+                               std::string_view old_value, int64_t expiry_time) {
+  // An expiry may run inside another record's processing: what it forwards must carry
+  // neither that record's headers, nor its position (a feature sink versions writes by it),
+  // nor its timestamp (downstream stores and changelogs stamp their writes with
+  // current_timestamp_). It is the store's own change, as from a punctuator.
+  struct Restore {
+    TaskCore* task;
+    Headers headers;
+    int64_t timestamp;
+    bool in_record;
+    ~Restore() {
+      task->headers_ = std::move(headers);
+      task->current_timestamp_.store(timestamp, std::memory_order_relaxed);
+      task->in_record_ = in_record;
+    }
+  } restore{this, std::exchange(headers_, Headers{}),
+            current_timestamp_.exchange(expiry_time, std::memory_order_relaxed),
+            std::exchange(in_record_, false)};
+  for (const auto& fn : expiry_listeners_.at(store)) fn(key, old_value, expiry_time);
 }
 
 void TaskCore::flush() {

@@ -10,6 +10,7 @@
 //   task.flush(); task.close();
 #pragma once
 
+#include <atomic>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -52,6 +53,8 @@ struct TaskEnvironment {
   // The process memory budget (stores built here and suppress buffers count against it).
   // Null: state::default_memory_budget(), as stores given no budget.
   state::MemoryBudget* memory_budget = nullptr;
+  // StreamsConfig::rocksdb_config_setter, for the RocksDB stores the task builds itself.
+  RocksDbConfigSetter rocksdb_config_setter;
   // Global stores (by name), owned by the global task; looked up when a node asks for one.
   std::map<std::string, StateStore*> global_stores;
   // Set by the runtime: builds (and owns) the task's stores, so it can restore and
@@ -95,16 +98,19 @@ class TaskCore final : public detail::TaskContext {
   bool process_one();
   // Processes `record` now, bypassing the buffers (the caller keeps timestamp order).
   void process(const IncomingRecord& record);
-  // Moves the wall clock to `now_ms` and fires wall-clock punctuators that are due.
-  void advance_wall_clock(int64_t now_ms);
+  // Moves the wall clock to `now_ms`, fires wall-clock punctuators that are due and expires
+  // the keys of wall-clock TTL stores that are due (an idle partition writes nothing that
+  // would sweep them otherwise). True when a punctuator ran or a key expired.
+  bool advance_wall_clock(int64_t now_ms);
   void flush();
   void close();
 
   StateStore* local_store(const std::string& name) const;
   const std::map<std::string, StateStore*>& stores() const { return stores_; }
   const TaskMetrics& metrics() const { return metrics_; }
-  // Timestamp of the record being processed (or of the punctuation running).
-  int64_t current_timestamp() const { return current_timestamp_; }
+  // Timestamp of the record being processed (or of the punctuation running). Any thread:
+  // an event-time TTL store reads it to hide due keys, also for interactive queries.
+  int64_t current_timestamp() const { return current_timestamp_.load(std::memory_order_relaxed); }
   int subtopology() const { return subtopology_; }
 
   // detail::TaskContext
@@ -127,6 +133,7 @@ class TaskCore final : public detail::TaskContext {
   void record_late(const std::string& node) override;
   void deserialization_failed(const std::string& node, const SerdeError& error) override;
   bool set_cache_flush_listener(const std::string& name, CacheFlushFn fn) override;
+  bool add_expiry_listener(const std::string& name, ExpiryFn fn) override;
   void add_suppress_buffer_usage(int64_t delta) override {
     budget_->add_suppress_buffer_usage(delta);
   }
@@ -142,6 +149,9 @@ class TaskCore final : public detail::TaskContext {
     std::shared_ptr<bool> cancelled;
   };
   void punctuate(PunctuationType type, int64_t now);
+  size_t sweep_wall_clock_ttl();
+  void dispatch_expiry(const std::string& store, std::string_view key, std::string_view old_value,
+                       int64_t expiry_time);
 
   std::shared_ptr<const detail::TopologyPlan> plan_;
   int subtopology_;
@@ -154,12 +164,14 @@ class TaskCore final : public detail::TaskContext {
   std::map<std::string, std::unique_ptr<StateStore>> owned_stores_;  // without a store_provider
   std::map<std::string, StateStore*> stores_;
   std::vector<std::unique_ptr<state::StoreContext>> store_contexts_;
+  std::vector<StateStore*> wall_clock_ttl_stores_;
+  std::map<std::string, std::vector<ExpiryFn>> expiry_listeners_;  // by store
   std::map<std::pair<std::string, int32_t>, std::deque<IncomingRecord>> queues_;
   size_t buffered_ = 0;
   std::vector<Schedule> schedules_;
   int64_t stream_time_ = -1;
   int64_t wall_clock_ = 0;
-  int64_t current_timestamp_ = 0;
+  std::atomic<int64_t> current_timestamp_{0};
   bool in_record_ = false;
   RecordMetadata metadata_;
   const IncomingRecord* current_record_ = nullptr;

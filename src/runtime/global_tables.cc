@@ -32,6 +32,7 @@ GlobalTables::GlobalTables(std::shared_ptr<const detail::TopologyPlan> plan,
   env.state_dir = state_dir_;
   env.deserialization_errors = config.deserialization_error_handling;
   env.processing_errors = config.processing_error_handling;
+  env.rocksdb_config_setter = config.rocksdb_config_setter;
   env.wall_clock_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();

@@ -58,6 +58,7 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   context.changelog = changelog_.get();
   context.record_timestamp = [this] { return core_ ? core_->current_timestamp() : 0; };
   context.memory_budget = services_.memory_budget;
+  context.rocksdb_config_setter = services_.config->rocksdb_config_setter;
   state_ = std::make_unique<state::TaskStateManager>(services_.state_dir, std::move(context));
 
   processor::TaskEnvironment env;
@@ -260,8 +261,8 @@ void StreamTask::send_to_dead_letter(const processor::IncomingRecord& record,
   ++skipped_.dead_lettered;
 }
 
-void StreamTask::punctuate_wall_clock(int64_t wall_clock_ms) {
-  core_->advance_wall_clock(wall_clock_ms);
+bool StreamTask::punctuate_wall_clock(int64_t wall_clock_ms) {
+  return core_->advance_wall_clock(wall_clock_ms);
 }
 
 void StreamTask::prepare_commit() {

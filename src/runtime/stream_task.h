@@ -65,7 +65,7 @@ class StreamTask final : public Task {
                    std::vector<kafka::Message> records) override;
   size_t buffered(const kafka::TopicPartition& partition) const override;
   size_t process(size_t max_records, std::chrono::steady_clock::time_point now) override;
-  void punctuate_wall_clock(int64_t wall_clock_ms) override;
+  bool punctuate_wall_clock(int64_t wall_clock_ms) override;
   void prepare_commit() override;
   std::vector<kafka::TopicPartitionOffset> committable_offsets() const override;
   void post_commit() override;

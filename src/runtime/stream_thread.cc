@@ -202,7 +202,11 @@ void StreamThread::run_once() {
   const auto punctuate_start = Clock::now();
   const int64_t now_ms = wall_clock_ms();
   for (auto& [id, task] : tasks_) {
-    if (!uninitialized_.contains(id)) task->punctuate_wall_clock(now_ms);
+    // Work done without records (a punctuator's output, a TTL expiry on an idle partition)
+    // must not wait for the next record to be committed: a cached expiry leaves its cache
+    // only at a commit, and under exactly-once its tombstones sit in an open transaction.
+    if (!uninitialized_.contains(id) && task->punctuate_wall_clock(now_ms))
+      processed_since_commit_ = std::max<int64_t>(processed_since_commit_, 1);
   }
   if (metrics_) metrics_->punctuate_took(Clock::now() - punctuate_start);
   update_pauses();

@@ -104,7 +104,9 @@ class StreamThread final : private kafka::RebalanceListener {
   std::map<std::pair<std::string, int32_t>, int64_t> acknowledged_;  // see TaskServices
   std::set<kafka::TopicPartition> paused_;
   bool in_transaction_ = false;
-  int64_t processed_since_commit_ = 0;  // nothing processed: a due commit has nothing to do
+  // Records processed since the last commit (at least 1 after a wall-clock punctuation or TTL
+  // expiry did something); 0: a due commit has nothing to do.
+  int64_t processed_since_commit_ = 0;
   std::chrono::steady_clock::time_point last_commit_;
   std::atomic<bool> shutdown_requested_{false};
   std::atomic<bool> commit_requested_{false};

@@ -43,8 +43,10 @@ class Task {
   // Processes up to `max_records` buffered records (lowest timestamp first across its
   // partitions, waiting up to max.task.idle.ms for an empty partition); returns how many.
   virtual size_t process(size_t max_records, std::chrono::steady_clock::time_point now) = 0;
-  // Fires wall-clock punctuators that are due.
-  virtual void punctuate_wall_clock(int64_t wall_clock_ms) = 0;
+  // Fires wall-clock punctuators that are due and expires due keys of wall-clock TTL stores.
+  // True when anything ran or expired: its effects (output, changelog tombstones, a cache's
+  // pending deletions) need a commit even if no record was processed.
+  virtual bool punctuate_wall_clock(int64_t wall_clock_ms) = 0;
 
   // Commit, phase 1: flush caches and stores, so every effect of the processed records has
   // been handed to the producer. Phase 2 is done by the thread (flush the producer or

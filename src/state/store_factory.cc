@@ -77,11 +77,16 @@ bool logged(const StoreSpec& spec, const StoreContext& context) {
   return spec.logging && context.changelog != nullptr;
 }
 
-ChangelogTarget changelog_target(const StoreSpec& spec, const StoreContext& context) {
+ChangelogTarget changelog_target(const StoreSpec& spec, const StoreContext& context,
+                                 std::function<int64_t()> record_timestamp) {
   return {.writer = context.changelog,
           .topic = context.changelog_topic(spec.name),
           .partition = context.partition,
-          .record_timestamp = context.record_timestamp};
+          .record_timestamp = std::move(record_timestamp)};
+}
+
+ChangelogTarget changelog_target(const StoreSpec& spec, const StoreContext& context) {
+  return changelog_target(spec, context, context.record_timestamp);
 }
 
 // change-logging and caching over the segmented inner store.
@@ -118,19 +123,27 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
         built.restore = store.get();
         inner = std::move(store);
       }
+      // Under a TTL layer, the layers below stamp an expiry's deletion with its expiry time.
+      std::shared_ptr<std::optional<int64_t>> expiring_at;
+      std::function<int64_t()> timestamp_below = context.record_timestamp;
+      if (spec.ttl) {
+        expiring_at = std::make_shared<std::optional<int64_t>>();
+        timestamp_below = expiry_aware_timestamp(context.record_timestamp, expiring_at);
+      }
       if (logged(spec, context)) {
-        inner = std::make_unique<ChangeLoggingKeyValueStore>(std::move(inner),
-                                                             changelog_target(spec, context));
+        inner = std::make_unique<ChangeLoggingKeyValueStore>(
+            std::move(inner), changelog_target(spec, context, timestamp_below));
       }
       if (spec.caching) {
         inner = std::make_unique<CachingKeyValueStore>(std::move(inner), budget_of(context),
-                                                       context.record_timestamp);
+                                                       timestamp_below);
       }
       if (spec.ttl) {
         std::function<int64_t()> wall_clock = context.wall_clock_ms;
         if (!wall_clock) wall_clock = [] { return StoreContext().now_wall_clock_ms(); };
         inner = std::make_unique<TtlKeyValueStore>(std::move(inner), *spec.ttl,
-                                                   context.record_timestamp, std::move(wall_clock));
+                                                   context.record_timestamp, std::move(wall_clock),
+                                                   std::move(expiring_at));
       }
       auto metered = std::make_unique<MeteredKeyValueStore>(std::move(inner));
       built.metrics = &metered->metrics();

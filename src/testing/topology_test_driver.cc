@@ -147,6 +147,7 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
   env.processing_errors = impl_->config.processing_error_handling;
   env.wall_clock_ms = impl_->wall_clock;
   env.memory_budget = impl_->budget.get();
+  env.rocksdb_config_setter = impl_->config.rocksdb_config_setter;
   if (!plan.global_nodes.empty()) {
     impl_->global_task = std::make_unique<processor::TaskCore>(impl_->plan, -1, 0, env);
     for (const auto& [name, store] : impl_->global_task->stores()) {
@@ -204,6 +205,16 @@ void TopologyTestDriver::advance_wall_clock_time(std::chrono::milliseconds advan
   if (impl_->global_task) impl_->global_task->advance_wall_clock(impl_->wall_clock);
   for (auto& [id, task] : impl_->tasks) task->advance_wall_clock(impl_->wall_clock);
   impl_->run_until_quiescent();
+}
+
+void TopologyTestDriver::commit() {
+  // Upstream sub-topologies first, each followed by what its flush forwarded, so a
+  // downstream cache holds those records before it flushes in turn.
+  if (impl_->global_task) impl_->global_task->flush();
+  for (auto& [id, task] : impl_->tasks) {
+    task->flush();
+    impl_->run_until_quiescent();
+  }
 }
 
 int64_t TopologyTestDriver::wall_clock_time() const {

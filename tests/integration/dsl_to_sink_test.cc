@@ -1,5 +1,5 @@
 // KStream::to_sink on the real broker into the real Redis: features land as versioned hashes,
-// tombstones delete them, and the sink is flushed before each commit.
+// tombstones and TTL expiries delete them, and the sink is flushed before each commit.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,6 +12,7 @@
 #include "kafka/producer.h"
 #include "support/real_kafka.h"
 #include "support/redis_client.h"
+#include "support/wait_until.h"
 
 namespace eddy {
 namespace {
@@ -102,6 +103,63 @@ TEST(DslToSink, CountsPerCustomerLandInRedisAndTombstonesDeleteThem) {
   // CreateTime topics: no append time, so only event-time freshness was measured.
   EXPECT_GT(redis_sink->freshness().event_time_total.count, 0u);
   EXPECT_EQ(redis_sink->freshness().append_time_total.count, 0u);
+  redis_sink->close();
+}
+
+TEST(DslToSink, FeatureOfAnExpiredKeyIsDeletedFromRedisWithNoNewInput) {
+  const std::string input = unique_name("it.tosink.ttl");
+  const std::string app = unique_name("tosink-ttl-app");
+  const std::string prefix = app + ":";
+  kafka::Admin(real_props()).create_topics({{.name = input, .partitions = 2}});
+  RedisSinkOptions options;
+  options.sink.name = "expiring-features";
+  options.port = redis_port();
+  options.key_prefix = prefix;
+  auto redis_sink = std::make_shared<RedisSink>(options);
+
+  StreamsBuilder builder;
+  auto config = StreamsConfig::from_properties(
+      {{"application.id", app},
+       {"bootstrap.servers", real_bootstrap()},
+       {"state.dir", (std::filesystem::temp_directory_path() / app).string()},
+       {"commit.interval.ms", "200"},
+       {"poll.ms", "20"}});
+  // Wall-clock TTL: the partitions go idle after the burst, so only the stream thread's
+  // wall-clock sweep can expire the counts. Cached, so the expiry leaves at a commit.
+  builder.stream<std::string, std::string>(input)
+      .group_by_key()
+      .count(Materialized<std::string, int64_t>::as("recent-events")
+                 .with_caching_enabled()
+                 .with_ttl({.ttl = 3s, .clock = TtlClock::kWallClock}))
+      .to_sink(redis_sink, [](const std::string& customer, const std::optional<int64_t>& count) {
+        if (!count) return FeatureRow{customer, std::nullopt};
+        return FeatureRow{customer, FeatureFields{{"events", std::to_string(*count)}}};
+      });
+  KafkaStreams streams(builder.build(config), config);
+  const int64_t base = testing_support::recent_ms();
+  kafka::Producer producer({.properties = real_props()});
+  for (int i = 0; i < 12; ++i) {
+    producer.send({.topic = input,
+                   .key = "c" + std::to_string(i % 3),
+                   .value = std::string_view("view"),
+                   .timestamp = base + i});
+  }
+  producer.flush(10s);
+  streams.start();
+
+  RedisClient redis;
+  ASSERT_TRUE(redis.connected());
+  auto events = [&](int c) {
+    const auto hash = redis.hgetall(prefix + "c" + std::to_string(c));
+    return hash.contains("events") ? hash.at("events") : std::string();
+  };
+  EXPECT_TRUE(testing_support::wait_until(
+      [&] { return events(0) == "4" && events(1) == "4" && events(2) == "4"; }, 30s));
+  // No more input: the keys expire 3 s after their last write, and Redis loses them.
+  EXPECT_TRUE(testing_support::wait_until(
+      [&] { return events(0).empty() && events(1).empty() && events(2).empty(); }, 20s));
+  for (int c = 0; c < 3; ++c) EXPECT_TRUE(redis.hgetall(prefix + "c" + std::to_string(c)).empty());
+  EXPECT_TRUE(streams.close(30s));
   redis_sink->close();
 }
 

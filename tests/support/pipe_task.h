@@ -52,7 +52,7 @@ class PipeTask final : public runtime::Task {
     }
     return done;
   }
-  void punctuate_wall_clock(int64_t) override {}
+  bool punctuate_wall_clock(int64_t) override { return false; }
   void prepare_commit() override {}
   std::vector<kafka::TopicPartitionOffset> committable_offsets() const override {
     std::vector<kafka::TopicPartitionOffset> out;

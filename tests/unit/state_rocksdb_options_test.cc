@@ -5,8 +5,10 @@
 #include <rocksdb/table.h>
 
 #include <chrono>
+#include <map>
 #include <set>
 
+#include "dsl_test_support.h"
 #include "eddy/state/stores.h"
 #include "state/memory_budget.h"
 #include "state/rocksdb/rocksdb_shared.h"
@@ -49,6 +51,30 @@ TEST(RocksDbOptions, ConfigSetterSeesEachStore) {
       Stores::persistent_window("win", std::chrono::minutes(10), std::chrono::minutes(1)).spec(),
       context);
   EXPECT_EQ(seen, (std::set<std::string>{"kv", "win"}));
+}
+
+// Through the public config: every task's RocksDB stores (one instance per partition),
+// and none of the in-memory ones.
+TEST(RocksDbOptions, StreamsConfigSetterSeesEveryTasksStores) {
+  StreamsBuilder builder;
+  auto grouped = builder.stream<std::string, std::string>("in").group_by_key();
+  grouped.count(Materialized<std::string, int64_t>::as("counts"));
+  grouped.windowed_by(TimeWindows::of_size_with_no_grace(std::chrono::minutes(1)))
+      .count(Materialized<std::string, int64_t>::as("per-minute"));
+  grouped.count(Materialized<std::string, int64_t>::as("in-memory").with_in_memory());
+  StreamsConfig config = test::test_config();
+  std::map<std::string, int> calls;
+  config.rocksdb_config_setter = [&](const std::string& store, void* opaque) {
+    ++calls[store];
+    static_cast<rocksdb::Options*>(opaque)->compression = rocksdb::kNoCompression;
+  };
+  TopologyTestDriver driver(builder.build(config), config, {.partitions_per_topic = 3});
+  EXPECT_EQ(calls, (std::map<std::string, int>{{"counts", 3}, {"per-minute", 3}}));
+  // The stores it tuned work.
+  auto in = driver.create_input_topic<std::string, std::string>("in");
+  in.pipe_input("k", "v", 1000);
+  auto counts = driver.get_key_value_store<std::string, int64_t>("counts");
+  EXPECT_EQ(counts.get("k"), 1);
 }
 
 TEST(RocksDbOptions, PersistentStoreWithoutTaskFolderRunsInMemory) {

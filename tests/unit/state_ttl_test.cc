@@ -144,6 +144,36 @@ TEST_P(TtlTest, WallClockSweepOnAnIdlePartition) {
   EXPECT_EQ(expired_.size(), 1u);
 }
 
+TEST_P(TtlTest, ExpiryTombstoneCarriesTheExpiryTimeNotTheSweepingRecords) {
+  auto built = build(TtlClock::kEventTime);
+  auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  record_time_ = 10;
+  store.put("a", "1");
+  record_time_ = 500;  // sweeps "a", due at 110
+  store.put("b", "2");
+  store.flush();
+  std::optional<int64_t> tombstone_time;
+  for (const auto& e : changelog_.entries("app-sessions-changelog", 0)) {
+    if (e.key == "a" && !e.value) tombstone_time = e.timestamp;
+  }
+  EXPECT_EQ(tombstone_time, 110);
+  EXPECT_EQ(expired_,
+            (std::vector<std::tuple<std::string, std::string, int64_t>>{{"a", "1", 110}}));
+}
+
+TEST_P(TtlTest, EventTimeReadsAreAsOfTheRecordBeingProcessed) {
+  auto built = build(TtlClock::kEventTime);
+  auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  record_time_ = 0;
+  store.put("a", "1");
+  record_time_ = 150;  // a record at 150 reads "a" before writing anything: it is due
+  EXPECT_EQ(store.get("a"), std::nullopt);
+  store.put("a", "2");  // its old value is expired (and told) before the new one is written
+  EXPECT_EQ(expired_,
+            (std::vector<std::tuple<std::string, std::string, int64_t>>{{"a", "1", 100}}));
+  EXPECT_EQ(store.get("a"), "2");
+}
+
 TEST(TtlSpec, RejectedOnWindowStores) {
   StoreContext context;
   StoreSpec spec = Stores::in_memory_window("w", milliseconds(1000), milliseconds(100))

@@ -40,7 +40,7 @@ class GatedRestoreTask final : public Task {
   size_t process(size_t max, std::chrono::steady_clock::time_point now) override {
     return inner_->process(max, now);
   }
-  void punctuate_wall_clock(int64_t ms) override { inner_->punctuate_wall_clock(ms); }
+  bool punctuate_wall_clock(int64_t ms) override { return inner_->punctuate_wall_clock(ms); }
   void prepare_commit() override { inner_->prepare_commit(); }
   std::vector<kafka::TopicPartitionOffset> committable_offsets() const override {
     return inner_->committable_offsets();

@@ -3,6 +3,7 @@
 
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -125,14 +126,21 @@ int add_repartition(LogicalGraph& graph, int parent, const std::string& prefix, 
   return add_source<K, V>(graph, prefix + "-repartition-source", {topic}, true, ks, vs);
 }
 
+// `ttl`: Materialized::with_ttl of a key-value table (checked here so build() reports it).
 inline void declare_kv_store(LogicalGraph& graph, const std::string& name, bool persistent,
-                             bool logging, bool caching, const std::string& created_by) {
+                             bool logging, bool caching, const std::string& created_by,
+                             const std::optional<TtlOptions>& ttl = std::nullopt) {
+  if (ttl && ttl->ttl.count() <= 0) {
+    graph.error("'" + created_by + "': the TTL of store '" + name +
+                "' must be positive; pass Materialized::with_ttl({.ttl = ...})");
+  }
   StoreEntry entry;
   entry.spec.name = name;
   entry.spec.kind = StoreKind::kKeyValue;
   entry.spec.persistent = persistent;
   entry.spec.logging = logging;
   entry.spec.caching = caching;
+  entry.spec.ttl = ttl;
   entry.timestamped = true;
   entry.created_by = created_by;
   graph.add_store(std::move(entry));

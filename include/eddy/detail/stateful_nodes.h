@@ -48,6 +48,15 @@ class StreamAggregateNode final : public Node<K, V, K, std::optional<VA>> {
           this->out_.forward(store_.decode_key(key), std::optional<VA>(std::move(decoded.value)),
                              Stamp{decoded.timestamp, false});
         });
+    // A TTL expiry is a deletion like any other: with a cache it waits in the cache and the
+    // flush above forwards it (stamped with the expiry time); without one it goes now. One
+    // path or the other, never both, so each expiry reaches downstream exactly once.
+    if (!caching_) {
+      context.add_expiry_listener(
+          store_name_, [this](std::string_view key, std::string_view, int64_t expiry_time) {
+            this->out_.forward(store_.decode_key(key), std::nullopt, Stamp{expiry_time, false});
+          });
+    }
   }
   void process(const K& key, const V& value, Stamp stamp) override {
     if (stamp.null_key) {
@@ -97,6 +106,12 @@ class TableMaterializeNode final : public Node<K, std::optional<VIn>, K, std::op
     NodeInstance::init(context);
     store_ = TimestampedStore<K, V>(lookup_kv_store(context, store_name_, this->name()), key_serde_,
                                     value_serde_);
+    // This node forwards every change itself (a cache in front of its store never forwards),
+    // so it forwards TTL expiries itself too: a deletion stamped with the expiry time.
+    context.add_expiry_listener(
+        store_name_, [this](std::string_view key, std::string_view, int64_t expiry_time) {
+          this->out_.forward(store_.decode_key(key), std::nullopt, Stamp{expiry_time, false});
+        });
   }
   void process(const K& key, const std::optional<VIn>& change, Stamp stamp) override {
     if (stamp.null_key) {

@@ -65,6 +65,16 @@ class TaskContext {
   virtual bool set_cache_flush_listener(const std::string& /*name*/, CacheFlushFn /*fn*/) {
     return false;
   }
+
+  // Store bytes of a key that TTL expired, its value before (user bytes), and when it became
+  // due (event or wall-clock ms, per the store's TtlClock). Called after the deletion went
+  // through the store, so the changelog has the tombstone (with caching: once the cache
+  // flushes). Runs inside another record's processing, a commit or a wall-clock sweep; the
+  // task's headers are empty while it runs.
+  using ExpiryFn =
+      std::function<void(std::string_view key, std::string_view old_value, int64_t expiry_time)>;
+  // Adds `fn` to the listeners of store `name`'s expiries; false when the store has no TTL.
+  virtual bool add_expiry_listener(const std::string& /*name*/, ExpiryFn /*fn*/) { return false; }
 };
 
 }  // namespace eddy::detail

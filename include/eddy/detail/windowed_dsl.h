@@ -38,9 +38,16 @@ GroupedInput<K, V> grouped_input(const KStream<K, V>& stream, const Grouped<K, V
   return in;
 }
 
+// `ttl_requested`: the Materialized asked for a TTL, which windowed stores do not take.
 inline void declare_windowed_store(LogicalGraph& graph, const std::string& name, StoreKind kind,
                                    bool persistent, bool logging, int64_t retention_ms,
-                                   int64_t window_size_ms, const std::string& created_by) {
+                                   int64_t window_size_ms, const std::string& created_by,
+                                   bool ttl_requested = false) {
+  if (ttl_requested) {
+    graph.error("'" + created_by + "': store '" + name +
+                "' cannot have a TTL: window and session stores expire by retention (window "
+                "size or gap, plus grace); drop Materialized::with_ttl or set the grace");
+  }
   StoreEntry entry;
   entry.spec.name = name;
   entry.spec.kind = kind;

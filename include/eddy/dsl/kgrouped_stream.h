@@ -103,7 +103,7 @@ class KGroupedStream {
       graph.error("aggregation '" + name + "' has no value serde for its store '" + store +
                   "'; pass Materialized<K, VA>::with(key_serde, value_serde)");
     }
-    detail::declare_kv_store(graph, store, m.persistent, m.logging, m.caching, name);
+    detail::declare_kv_store(graph, store, m.persistent, m.logging, m.caching, name, m.ttl);
     const int id =
         detail::add_processor(graph, name, "aggregation", {input},
                               [name, store, ks, as, init, agg](const detail::ResolvedNode&) {

@@ -242,7 +242,8 @@ class KTable {
       graph.error("join '" + this_name + "' has no value serde for its result store '" +
                   result_store + "'; pass Materialized<K, VR>::with(key_serde, value_serde)");
     }
-    detail::declare_kv_store(graph, result_store, m.persistent, m.logging, m.caching, merge_name);
+    detail::declare_kv_store(graph, result_store, m.persistent, m.logging, m.caching, merge_name,
+                             m.ttl);
     const int merged =
         detail::add_processor(graph, merge_name, "join merge", {a, b},
                               [merge_name, result_store, ks, rs](const detail::ResolvedNode&) {
@@ -270,7 +271,7 @@ class KTable {
       graph.error("table operator '" + name + "' has no value serde for its store '" + store +
                   "'; pass Materialized<K, VR>::with(key_serde, value_serde)");
     }
-    detail::declare_kv_store(graph, store, m.persistent, m.logging, m.caching, name);
+    detail::declare_kv_store(graph, store, m.persistent, m.logging, m.caching, name, m.ttl);
     std::function<std::optional<VR>(const K&, const std::optional<V>&)> f = fn;
     const int id = detail::add_processor(
         graph, name, "table operator", {node_},

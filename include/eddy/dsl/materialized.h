@@ -3,11 +3,17 @@
 //   stream.group_by_key().count(eddy::Materialized<std::string, int64_t>::as("counts"));
 //   // store "counts", changelog <application.id>-counts-changelog
 //   table.map_values(f, eddy::Materialized<std::string, double>::as("prices").with_in_memory());
+//   // keys unseen for a day leave the table: downstream gets a deletion (docs/state.md, "TTL")
+//   stream.group_by_key().count(eddy::Materialized<std::string, int64_t>::as("recent")
+//                                   .with_ttl({.ttl = std::chrono::hours(24),
+//                                              .clock = eddy::TtlClock::kEventTime}));
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "eddy/serde/serde.h"
+#include "eddy/state/stores.h"
 
 namespace eddy {
 
@@ -19,6 +25,11 @@ struct Materialized {
   bool logging = true;     // changelog <application.id>-<store>-changelog; default on
   bool caching = false;    // record cache in front (default off, so every update is emitted)
   bool persistent = true;  // RocksDB (default) or in memory
+  // Key-value tables only (aggregations of grouped streams, table(), filter/map_values):
+  // a key expires `ttl` after its last write, and the table forwards its deletion downstream
+  // (a tombstone to a topic, a delete to a serving sink). Windowed and session stores reject
+  // it at build(): they expire by retention. Default: no TTL, keys live forever.
+  std::optional<TtlOptions> ttl;
 
   static Materialized as(std::string store_name) {
     Materialized m;
@@ -49,6 +60,10 @@ struct Materialized {
   }
   Materialized& with_in_memory() {
     persistent = false;
+    return *this;
+  }
+  Materialized& with_ttl(TtlOptions options) {
+    ttl = options;
     return *this;
   }
 };

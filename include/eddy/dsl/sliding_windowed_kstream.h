@@ -114,7 +114,7 @@ KTable<Windowed<K>, VA> SlidingWindowedKStream<K, V>::do_aggregate(
   // Kafka Streams' retention for sliding windows: 2 x time difference + grace.
   detail::declare_windowed_store(graph, store, StoreKind::kWindow, m.persistent, m.logging,
                                  2 * windows_.time_difference_ms() + windows_.grace_ms(),
-                                 windows_.time_difference_ms(), name);
+                                 windows_.time_difference_ms(), name, m.ttl.has_value());
   detail::LateReporter<K, V> late(late_, in.key_serde, in.value_serde);
   std::vector<std::string> stores{store};
   detail::WindowCloseEmitter emitter;

@@ -61,7 +61,7 @@ class StreamsBuilder {
                                                             serdes::nullable(vs));
     const std::string name = graph_->new_name("KTABLE-SOURCE-");
     detail::declare_kv_store(*graph_, store, materialized.persistent, materialized.logging,
-                             materialized.caching, name);
+                             materialized.caching, name, materialized.ttl);
     const int id = detail::add_processor(
         *graph_, name, "table source", {src},
         [name, store, ks, vs](const detail::ResolvedNode&) {
@@ -84,6 +84,11 @@ class StreamsBuilder {
     const int src = detail::add_source<K, std::optional<V>>(*graph_, source, {topic}, false, ks,
                                                             serdes::nullable(vs), true);
     const std::string name = graph_->new_name("KTABLE-SOURCE-");
+    if (materialized.ttl) {
+      // Every instance holds the whole table, with no changelog of its own to tombstone.
+      graph_->error("global table of '" + topic + "': store '" + store +
+                    "' cannot have a TTL; expire its keys with tombstones in the topic");
+    }
     detail::StoreEntry entry;
     entry.spec.name = store;
     entry.spec.persistent = materialized.persistent;

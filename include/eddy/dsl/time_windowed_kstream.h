@@ -114,8 +114,8 @@ KTable<Windowed<K>, VA> TimeWindowedKStream<K, V>::do_aggregate(
   }
   // Kafka Streams' default retention: window size + grace.
   detail::declare_windowed_store(graph, store, StoreKind::kWindow, m.persistent, m.logging,
-                                 windows_.size_ms() + windows_.grace_ms(), windows_.size_ms(),
-                                 name);
+                                 windows_.size_ms() + windows_.grace_ms(), windows_.size_ms(), name,
+                                 m.ttl.has_value());
   detail::LateReporter<K, V> late(late_, in.key_serde, in.value_serde);
   std::vector<std::string> stores{store};
   detail::WindowCloseEmitter emitter;

@@ -5,10 +5,12 @@
 //   auto store = context.get_key_value_store<std::string, int64_t>("totals");
 //   if (auto m = context.record_metadata()) log(m->topic, m->partition, m->offset);
 //   context.schedule(std::chrono::seconds(5), eddy::PunctuationType::kStreamTime, fn);
+//   context.on_expiry<std::string, int64_t>("totals", on_expired);   // TTL expiries of "totals"
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -58,6 +60,36 @@ class ProcessorContext {
                           "'; pass key and value serdes to get_key_value_store");
     }
     return KeyValueStore<K, V>(*store, std::move(key_serde), std::move(value_serde));
+  }
+
+  // Calls `listener(key, old_value, expiry_time)` each time the TTL of key-value store `name`
+  // (connected to this processor, built with StoreBuilder::with_ttl) expires a key. The
+  // deletion is already in the store (and its changelog) when the listener runs, so a
+  // processor that mirrors the store downstream forwards a tombstone here, stamped with
+  // `expiry_time` (the event or wall-clock time the key became due). It runs inside the
+  // write, commit or wall-clock sweep that found the key due, with no record metadata of its
+  // own; forward() from it works as from a punctuator. Every expiry reaches every listener
+  // once, whether the store is cached or not. Throws TopologyError when the store has no TTL.
+  //
+  //   context.on_expiry<std::string, int64_t>("last-seen", [&](auto& key, auto&, int64_t at) {
+  //     context.forward(eddy::Record<std::string, std::optional<int64_t>>{key, {}, at});
+  //   });
+  template <typename K, typename V>
+  void on_expiry(
+      const std::string& name,
+      std::function<void(const K& key, const V& old_value, int64_t expiry_time)> listener,
+      Serde<K> key_serde = default_serde<K>(), Serde<V> value_serde = default_serde<V>()) const {
+    get_key_value_store<K, V>(name, key_serde, value_serde);  // connected, KV, serdes
+    const bool has_ttl = task_->add_expiry_listener(
+        name,
+        [listener = std::move(listener), ks = std::move(key_serde), vs = std::move(value_serde)](
+            std::string_view key, std::string_view old_value, int64_t expiry_time) {
+          listener(ks.deserialize(key), vs.deserialize(old_value), expiry_time);
+        });
+    if (!has_ttl) {
+      throw TopologyError("processor '" + node_ + "' listens for expiries of store '" + name +
+                          "', which has no TTL; build it with StoreBuilder::with_ttl(...)");
+    }
   }
 
   // Topic, partition and offset of the record being processed; std::nullopt in a punctuator.

@@ -6,6 +6,7 @@
 // else. This header does not include RocksDB; the hook receives a `rocksdb::Options*` as an
 // opaque pointer, which the user casts after including <rocksdb/options.h> themselves.
 //
+//   eddy::StreamsConfig config;   // the runtime and the TopologyTestDriver pass it to every task
 //   config.rocksdb_config_setter = [](const std::string& store, void* opaque) {
 //     auto* options = static_cast<rocksdb::Options*>(opaque);
 //     options->compression = rocksdb::kZSTD;

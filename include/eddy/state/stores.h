@@ -10,6 +10,8 @@
 //                     .with_ttl({.ttl = std::chrono::hours(24), .clock =
 //                     eddy::TtlClock::kEventTime});
 //   builder.add_state_store(counts);
+//   // a processor connected to it hears expiries with ProcessorContext::on_expiry; DSL tables
+//   // take a TTL with Materialized::with_ttl and forward each expiry as a deletion
 //
 // Changelog topics: key-value stores log to a compacted topic; window and session stores to
 // a "compact,delete" topic whose retention.ms is the store's retention plus one day

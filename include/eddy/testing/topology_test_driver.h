@@ -97,7 +97,14 @@ class TopologyTestDriver {
   }
 
   // Moves the wall clock forward; fires due wall-clock punctuators in every task.
+  // Moves the wall clock: fires wall-clock punctuators and expires the keys of wall-clock
+  // TTL stores that became due (no input needed), then processes what they forwarded.
   void advance_wall_clock_time(std::chrono::milliseconds advance);
+  // Does what the runtime does at each commit: flushes every task's stores (record caches
+  // forward the latest value per key, TTL stores sweep due keys), then processes what that
+  // forwarded. The driver never commits on its own, so with caching on nothing leaves a
+  // cache until its share of the budget fills or this is called.
+  void commit();
   int64_t wall_clock_time() const;
 
   // Byte-level access, used by the test topics.

@@ -46,14 +46,20 @@ class TtlIterator final : public KeyValueIterator {
 
 TtlKeyValueStore::TtlKeyValueStore(std::unique_ptr<BytesKeyValueStore> inner, TtlOptions options,
                                    std::function<int64_t()> record_timestamp,
-                                   std::function<int64_t()> wall_clock)
+                                   std::function<int64_t()> wall_clock,
+                                   std::shared_ptr<std::optional<int64_t>> expiring_at)
     : inner_(std::move(inner)),
       options_(options),
       record_timestamp_(std::move(record_timestamp)),
-      wall_clock_(std::move(wall_clock)) {}
+      wall_clock_(std::move(wall_clock)),
+      expiring_at_(std::move(expiring_at)) {}
 
 int64_t TtlKeyValueStore::now() const {
-  return options_.clock == TtlClock::kWallClock ? wall_clock_() : stream_time_;
+  if (options_.clock == TtlClock::kWallClock) return wall_clock_();
+  // The record being processed counts already: a processor reads a key (get) before it
+  // writes it back, and a key that its record's time makes due must read as gone, or an
+  // aggregate would carry on from an expired value.
+  return record_timestamp_ ? std::max(stream_time_, record_timestamp_()) : stream_time_;
 }
 
 void TtlKeyValueStore::ensure_index() {
@@ -108,21 +114,23 @@ std::optional<Bytes> TtlKeyValueStore::get(std::string_view key) {
 
 void TtlKeyValueStore::put(std::string_view key, std::optional<std::string_view> value) {
   ensure_index();
+  const int64_t record_time = record_timestamp_ ? record_timestamp_() : 0;
+  stream_time_ = std::max(stream_time_, record_time);
+  // Expire what is due first, this key's previous value included: downstream then sees its
+  // deletion (at its expiry time) before the new value.
+  expire_due();
   if (!value) {
     unindex(key);
     inner_->put(key, std::nullopt);
-    expire_due();
     return;
   }
-  const int64_t record_time = record_timestamp_ ? record_timestamp_() : 0;
-  stream_time_ = std::max(stream_time_, record_time);
   const int64_t written_at = options_.clock == TtlClock::kWallClock ? wall_clock_() : record_time;
   scratch_.clear();
   append_be64(scratch_, written_at);
   scratch_.append(*value);
   inner_->put(key, std::string_view(scratch_));
   index(key, written_at);
-  expire_due();
+  expire_due();  // a record later than the TTL behind stream time is due at once
 }
 
 std::unique_ptr<KeyValueIterator> TtlKeyValueStore::range(std::optional<std::string_view> from,
@@ -141,14 +149,22 @@ size_t TtlKeyValueStore::expire_due() {
     if (expiry_listener_) old_value = inner_->get(key);
     by_time_.erase(by_time_.begin());
     written_at_.erase(key);
-    // Through the normal path: the cache and the changelog see a deletion (a tombstone).
-    inner_->put(key, std::nullopt);
+    const int64_t expiry_time = written_at + options_.ttl.count();
+    // Through the normal path: the cache and the changelog see a deletion (a tombstone),
+    // stamped with the expiry time.
+    if (expiring_at_) *expiring_at_ = expiry_time;
+    try {
+      inner_->put(key, std::nullopt);
+    } catch (...) {
+      if (expiring_at_) expiring_at_->reset();
+      throw;
+    }
+    if (expiring_at_) expiring_at_->reset();
     ++count;
     ++expired_;
     if (metrics_ != nullptr) metrics_->expired_records.fetch_add(1, std::memory_order_relaxed);
     if (expiry_listener_ && old_value) {
-      expiry_listener_(key, std::string_view(*old_value).substr(kPrefix),
-                       written_at + options_.ttl.count());
+      expiry_listener_(key, std::string_view(*old_value).substr(kPrefix), expiry_time);
     }
   }
   return count;

@@ -9,11 +9,13 @@
 // key is deleted through the layers below (cache -> change-logging), so its deletion reaches
 // the changelog as a tombstone and a restore cannot resurrect it; the expiry listener tells
 // downstream processors. Keys that are due but not yet swept are already invisible to reads.
-// Sweeps run on every write and on flush() (commit).
+// Sweeps run on every write and on flush() (commit); the task also sweeps wall-clock TTL
+// stores on its wall-clock tick, so an idle partition still expires its keys.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -27,8 +29,13 @@ namespace eddy::state {
 
 class TtlKeyValueStore final : public BytesKeyValueStore, public LayeredStore {
  public:
+  // `expiring_at`: while an expiry's deletion goes down, holds its expiry time; the layers
+  // below read their record timestamp through it (see expiry_aware_timestamp()), so the
+  // changelog tombstone and a cache's flushed deletion carry the expiry time, not the time
+  // of whatever record or commit triggered the sweep. Null: not shared with the layers below.
   TtlKeyValueStore(std::unique_ptr<BytesKeyValueStore> inner, TtlOptions options,
-                   std::function<int64_t()> record_timestamp, std::function<int64_t()> wall_clock);
+                   std::function<int64_t()> record_timestamp, std::function<int64_t()> wall_clock,
+                   std::shared_ptr<std::optional<int64_t>> expiring_at = nullptr);
 
   const std::string& name() const override { return inner_->name(); }
   bool persistent() const override { return inner_->persistent(); }
@@ -72,7 +79,19 @@ class TtlKeyValueStore final : public BytesKeyValueStore, public LayeredStore {
   uint64_t expired_ = 0;
   StoreMetrics* metrics_ = nullptr;
   Bytes scratch_;
+  std::shared_ptr<std::optional<int64_t>> expiring_at_;
 };
+
+// The record timestamp for the layers below a TTL layer: the expiry time while an expiry's
+// deletion goes down, else `record_timestamp` (0 when unset).
+inline std::function<int64_t()> expiry_aware_timestamp(
+    std::function<int64_t()> record_timestamp,
+    std::shared_ptr<std::optional<int64_t>> expiring_at) {
+  return [record_timestamp = std::move(record_timestamp), expiring_at = std::move(expiring_at)] {
+    if (*expiring_at) return **expiring_at;
+    return record_timestamp ? record_timestamp() : int64_t{0};
+  };
+}
 
 // Sweeps the TTL layer of `store`'s stack, if it has one (for a wall-clock punctuation on
 // an idle partition, where no write or commit would). Returns how many keys expired.
