@@ -34,7 +34,7 @@ TEST(KTableSource, KeepsLatestValueAndTombstoneDeletesTheKey) {
   users.pipe_input("u2", "bob", 3);
   users.pipe_tombstone("u1", 4);
   users.pipe_tombstone("u9", 5);  // deleting a key that is not there emits nothing
-  auto store = driver.get_key_value_store<std::string, std::string>("users-store");
+  auto store = driver.key_value_store<std::string, std::string>("users-store");
   EXPECT_EQ(store.get("u1"), std::nullopt);
   EXPECT_EQ(store.get("u2"), "bob");
   auto changes = driver.create_output_topic<std::string, OptS>("users-changes");
@@ -63,7 +63,7 @@ TEST(KTableFilter, ForwardsDeleteWhenARowStopsMatching) {
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].value, 12);
   EXPECT_EQ(records[1].value, std::nullopt);
-  auto store = driver.get_key_value_store<std::string, int64_t>("high-scores");
+  auto store = driver.key_value_store<std::string, int64_t>("high-scores");
   EXPECT_EQ(store.all().size(), 0u);
 }
 
@@ -177,7 +177,7 @@ TEST(KTableKTableJoin, UpdatesFromBothSidesAndDeletesWhenASideIsDeleted) {
   EXPECT_EQ(records[1].timestamp, 20);
   EXPECT_EQ(records[2].value, std::nullopt);
   EXPECT_EQ(records[2].timestamp, 30);
-  auto joined = driver.get_key_value_store<std::string, std::string>("joined");
+  auto joined = driver.key_value_store<std::string, std::string>("joined");
   EXPECT_EQ(joined.get("k"), std::nullopt);
 }
 
@@ -257,7 +257,7 @@ TEST(GlobalKTableJoin, LooksUpAComputedKeyWithoutCoPartitioning) {
             (std::vector<KeyValue<std::string, std::string>>{{"o1", "sku-1@2.000000"}}));
   auto checked = driver.create_output_topic<std::string, std::string>("checked");
   EXPECT_EQ(checked.read_values_to_list(), (std::vector<std::string>{"sku-1+", "sku-404-"}));
-  auto store = driver.get_key_value_store<std::string, double>("products-STATE-STORE-0000000000");
+  auto store = driver.key_value_store<std::string, double>("products-STATE-STORE-0000000000");
   EXPECT_EQ(store.get("sku-1"), 2.0);
 }
 
