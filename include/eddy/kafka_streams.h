@@ -11,6 +11,10 @@
 //   KafkaError
 //   ...                                            // on SIGTERM:
 //   streams.close(std::chrono::seconds(30));       // commits and releases everything
+//
+// Interactive queries (from any thread; see eddy/state/queryable_store.h and docs/state.md):
+//   auto counts = streams.key_value_store<std::string, int64_t>("counts");
+//   std::optional<int64_t> n = counts.get("sku-1");  // InvalidStateStoreError: retry later
 #pragma once
 
 #include <chrono>
@@ -22,6 +26,9 @@
 #include <nlohmann/json.hpp>
 
 #include "eddy/config.h"
+#include "eddy/serde/serdes.h"
+#include "eddy/state/queryable_store.h"
+#include "eddy/state/stores.h"
 
 namespace eddy {
 
@@ -71,10 +78,42 @@ class KafkaStreams {
   //     if (m["name"] == "eddy_consumer_lag_records") total_lag += m["value"].get<double>();
   nlohmann::json metrics() const;
 
+  // Read-only views of store `name` over all of this instance's local tasks (partitions), as
+  // Kafka Streams' store(StoreQueryParameters). Callable from any thread while the instance
+  // runs; a view must not outlive this object. Pass the serdes the store was materialized
+  // with (the defaults are the DSL's). Throws UnknownStateStoreError (naming the store and
+  // listing the topology's stores) for a name that is no store of that kind, StateStoreError
+  // before start() and after close(). Every read through a view throws InvalidStateStoreError
+  // while the instance is not RUNNING or holds none of the store's partitions: retry later.
+  template <typename K, typename V>
+  QueryableKeyValueStore<K, V> key_value_store(const std::string& name,
+                                               Serde<K> key_serde = default_serde<K>(),
+                                               Serde<V> value_serde = default_serde<V>()) {
+    return QueryableKeyValueStore<K, V>(queryable_stores(name, StoreKind::kKeyValue), name,
+                                        std::move(key_serde), std::move(value_serde));
+  }
+  // Time and sliding windows' stores: fetch a key's windows by start time.
+  template <typename K, typename V>
+  QueryableWindowStore<K, V> window_store(const std::string& name,
+                                          Serde<K> key_serde = default_serde<K>(),
+                                          Serde<V> value_serde = default_serde<V>()) {
+    return QueryableWindowStore<K, V>(queryable_stores(name, StoreKind::kWindow), name,
+                                      std::move(key_serde), std::move(value_serde));
+  }
+  template <typename K, typename V>
+  QueryableSessionStore<K, V> session_store(const std::string& name,
+                                            Serde<K> key_serde = default_serde<K>(),
+                                            Serde<V> value_serde = default_serde<V>()) {
+    return QueryableSessionStore<K, V>(queryable_stores(name, StoreKind::kSession), name,
+                                       std::move(key_serde), std::move(value_serde));
+  }
+
   // For tests of the runtime without a DSL topology.
   KafkaStreams(std::shared_ptr<runtime::TaskFactory> factory, StreamsConfig config);
 
  private:
+  QueryableStores& queryable_stores(const std::string& name, StoreKind kind);
+
   std::unique_ptr<runtime::StreamsRuntime> runtime_;
 };
 

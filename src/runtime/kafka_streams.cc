@@ -55,6 +55,10 @@ nlohmann::json KafkaStreams::metrics() const {
   return runtime_->metrics();
 }
 
+QueryableStores& KafkaStreams::queryable_stores(const std::string& name, StoreKind kind) {
+  return runtime_->queryable_stores(name, kind);
+}
+
 const char* KafkaStreams::state_name(State state) {
   switch (state) {
     case State::kCreated:

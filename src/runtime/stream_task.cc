@@ -59,6 +59,7 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   context.record_timestamp = [this] { return core_ ? core_->current_timestamp() : 0; };
   context.memory_budget = services_.memory_budget;
   context.rocksdb_config_setter = services_.config->rocksdb_config_setter;
+  context.store_registry = services_.store_registry;
   state_ = std::make_unique<state::TaskStateManager>(services_.state_dir, std::move(context));
 
   processor::TaskEnvironment env;

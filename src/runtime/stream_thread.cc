@@ -46,6 +46,7 @@ StreamThread::StreamThread(StreamThreadOptions options) : options_(std::move(opt
   services_.exactly_once = options_.config.exactly_once();
   services_.thread_name = "stream-thread-" + std::to_string(options_.index);
   services_.memory_budget = options_.memory_budget;
+  services_.store_registry = options_.store_registry;
   if (options_.metrics != nullptr) {
     services_.metrics = options_.metrics;
     metrics_ = std::make_unique<ThreadMetrics>(*options_.metrics, services_.thread_name,

@@ -42,6 +42,8 @@ struct StreamThreadOptions {
   std::atomic<int64_t>* instance_records = nullptr;
   // The instance's memory budget, handed to every task (null: the process default).
   state::MemoryBudget* memory_budget = nullptr;
+  // The instance's interactive-query registry, handed to every task (null: not queryable).
+  state::StoreRegistry* store_registry = nullptr;
 };
 
 struct StreamThreadStats {

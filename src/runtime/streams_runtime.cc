@@ -77,6 +77,20 @@ StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory, TopicPlanne
       .total_bytes = config_.memory_budget_bytes, .record_cache_bytes = config_.cache_max_bytes});
   register_memory_metrics(*registry_, *budget_);
   for (auto& sink : factory_->feature_sinks()) register_sink_metrics(*registry_, std::move(sink));
+  factory_->declare_stores(stores_);
+  // As Kafka Streams: only a RUNNING instance answers; while partitions move (REBALANCING)
+  // a task's store may be half-restored or about to be closed, so the caller retries.
+  stores_.set_gate([this](const std::string& store) {
+    const State now = state();
+    if (now == State::kRunning) return;
+    if (now == State::kRebalancing) {
+      throw InvalidStateStoreError("cannot query store '" + store +
+                                   "': the instance is REBALANCING, not RUNNING; retry once it "
+                                   "is RUNNING");
+    }
+    throw InvalidStateStoreError("cannot query store '" + store + "': the instance is " +
+                                 KafkaStreams::state_name(now) + " and its stores are closed");
+  });
 }
 
 StreamsRuntime::~StreamsRuntime() {
@@ -138,7 +152,8 @@ void StreamsRuntime::start() {
                                bool rebalancing) { on_thread_rebalance(index, rebalancing); },
         .metrics = registry_.get(),
         .instance_records = &records_total_,
-        .memory_budget = budget_.get()}));
+        .memory_budget = budget_.get(),
+        .store_registry = &stores_}));
   }
   for (auto& thread : threads_) thread->start();
 }
@@ -201,6 +216,20 @@ bool StreamsRuntime::close(std::chrono::milliseconds timeout) {
   endpoint_.reset();
   transition(State::kNotRunning);
   return finished;
+}
+
+QueryableStores& StreamsRuntime::queryable_stores(const std::string& name, StoreKind kind) {
+  stores_.check_store(name, kind);  // an unknown name first, whatever the state (as Kafka)
+  const State now = state();
+  if (now == State::kCreated) {
+    throw StateStoreError("cannot query store '" + name +
+                          "': the instance has not been started; call start() first");
+  }
+  if (now != State::kRunning && now != State::kRebalancing) {
+    throw StateStoreError("cannot query store '" + name + "': the instance is " +
+                          KafkaStreams::state_name(now) + " and its stores are closed");
+  }
+  return stores_;
 }
 
 State StreamsRuntime::state() const {

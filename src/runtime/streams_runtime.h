@@ -14,6 +14,7 @@
 #include "runtime/internal_topics.h"
 #include "runtime/stream_thread.h"
 #include "state/memory_budget.h"
+#include "state/store_registry.h"
 
 namespace eddy::runtime {
 
@@ -33,6 +34,11 @@ class StreamsRuntime {
   KafkaStreams::State state() const;
   int64_t records_processed() const;
   nlohmann::json metrics() const { return registry_->to_json(); }
+  // The query surface for a view of store `name` of `kind`, as KafkaStreams#store(): throws
+  // UnknownStateStoreError for a name the topology lacks (or of another kind), StateStoreError
+  // before start() and after close(). Reads through it refuse (InvalidStateStoreError) while
+  // the instance is not RUNNING.
+  QueryableStores& queryable_stores(const std::string& name, StoreKind kind);
 
  private:
   void transition(KafkaStreams::State to);
@@ -49,6 +55,9 @@ class StreamsRuntime {
   // eddy.memory.budget.bytes with statestore.cache.max.bytes for record caches; before the
   // threads, whose tasks' stores and suppress buffers use it until they are gone.
   std::unique_ptr<state::MemoryBudget> budget_;
+  // Every task's stores while it runs on this instance; before the threads, whose tasks
+  // leave it when they close.
+  state::StoreRegistry stores_;
   std::vector<std::unique_ptr<StreamThread>> threads_;
   std::vector<bool> thread_rebalancing_;
   mutable std::mutex mutex_;

@@ -17,7 +17,8 @@
 
 namespace eddy::state {
 class MemoryBudget;
-}
+class StoreRegistry;
+}  // namespace eddy::state
 
 namespace eddy {
 class FeatureSink;
@@ -48,6 +49,9 @@ struct TaskServices {
   // The instance's memory budget (stores, record caches, suppress buffers); null: the
   // process default.
   state::MemoryBudget* memory_budget = nullptr;
+  // The instance's interactive-query registry: the task's stores join it once restored and
+  // leave it before they close. Null: the stores are not queryable (and not locked).
+  state::StoreRegistry* store_registry = nullptr;
 };
 
 class TaskFactory {
@@ -65,6 +69,9 @@ class TaskFactory {
   // The compiled topology when it has global tables (each thread then keeps them, see
   // global_tables.h); null otherwise.
   virtual std::shared_ptr<const detail::TopologyPlan> global_tables_plan() const { return nullptr; }
+  // Tells `registry` every store the tasks may have (name, kind, timestamped values), so
+  // queries can tell an unknown name from a store that is not local now.
+  virtual void declare_stores(state::StoreRegistry& /*registry*/) const {}
 };
 
 }  // namespace eddy::runtime

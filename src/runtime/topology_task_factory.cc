@@ -4,6 +4,7 @@
 
 #include "eddy/errors.h"
 #include "runtime/stream_task.h"
+#include "state/store_registry.h"
 
 namespace eddy::runtime {
 
@@ -23,6 +24,13 @@ std::unique_ptr<Task> TopologyTaskFactory::create(const TaskId& id,
                                                   std::vector<kafka::TopicPartition> partitions,
                                                   const TaskServices& services) {
   return std::make_unique<StreamTask>(id, std::move(partitions), plan_, services);
+}
+
+void TopologyTaskFactory::declare_stores(state::StoreRegistry& registry) const {
+  for (const auto& [name, entry] : plan_->stores) {
+    // Global tables' stores are kept per thread, outside tasks: not queryable yet.
+    if (!entry.global) registry.declare(name, entry.spec.kind, entry.timestamped);
+  }
 }
 
 std::vector<InternalTopic> plan_internal_topics(const Topology& topology, kafka::Admin& admin) {

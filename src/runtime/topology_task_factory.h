@@ -26,6 +26,7 @@ class TopologyTaskFactory final : public TaskFactory {
   std::shared_ptr<const detail::TopologyPlan> global_tables_plan() const override {
     return plan_->global_topics.empty() ? nullptr : plan_;
   }
+  void declare_stores(state::StoreRegistry& registry) const override;
 
  private:
   std::shared_ptr<const detail::TopologyPlan> plan_;

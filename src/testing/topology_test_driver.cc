@@ -6,7 +6,7 @@
 
 #include "kafka/partitioner.h"
 #include "processor/task_core.h"
-#include "testing/driver_store_view.h"
+#include "state/store_registry.h"
 #include "topology/topology_plan.h"
 
 namespace eddy {
@@ -30,7 +30,8 @@ struct TopologyTestDriver::Impl final : processor::RecordCollector, state::Chang
   std::map<std::pair<int, int32_t>, std::unique_ptr<processor::TaskCore>> tasks;
   std::map<int, int32_t> task_counts;  // sub-topology -> partitions
   std::map<std::string, TopicLog> logs;
-  std::map<std::string, std::unique_ptr<testing::DriverStoreView>> views;
+  // Every task's stores, for the read-only views (the test's thread only: no lock layer).
+  state::StoreRegistry queries;
   std::map<std::string, int64_t> input_offsets;
   int32_t round_robin = 0;
 
@@ -163,6 +164,16 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
                            std::make_unique<processor::TaskCore>(impl_->plan, sub.id, p, env));
     }
   }
+  for (const auto& [name, entry] : plan.stores) {
+    impl_->queries.declare(name, entry.spec.kind, entry.timestamped);
+  }
+  auto add_stores = [&](processor::TaskCore& task, int32_t partition) {
+    for (const auto& [name, entry] : plan.stores) {
+      if (StateStore* store = task.local_store(name)) impl_->queries.add(name, partition, *store);
+    }
+  };
+  if (impl_->global_task) add_stores(*impl_->global_task, 0);
+  for (auto& [id, task] : impl_->tasks) add_stores(*task, id.second);
 }
 
 TopologyTestDriver::~TopologyTestDriver() {
@@ -221,28 +232,8 @@ int64_t TopologyTestDriver::wall_clock_time() const {
   return impl_->wall_clock;
 }
 
-BytesKeyValueStore& TopologyTestDriver::key_value_store_bytes(const std::string& name) {
-  if (auto it = impl_->views.find(name); it != impl_->views.end()) return *it->second;
-  const auto& plan = *impl_->plan;
-  auto entry = plan.stores.find(name);
-  if (entry == plan.stores.end()) {
-    throw Error("test driver: the topology has no store named '" + name + "'");
-  }
-  std::vector<BytesKeyValueStore*> parts;
-  auto add = [&](processor::TaskCore& task) {
-    if (auto* s = dynamic_cast<BytesKeyValueStore*>(task.local_store(name))) parts.push_back(s);
-  };
-  if (entry->second.global) {
-    add(*impl_->global_task);
-  } else {
-    for (auto& [id, task] : impl_->tasks) add(*task);
-  }
-  if (parts.empty()) throw Error("test driver: store '" + name + "' is not a key-value store");
-  auto view =
-      std::make_unique<testing::DriverStoreView>(name, std::move(parts), entry->second.timestamped);
-  auto& ref = *view;
-  impl_->views.emplace(name, std::move(view));
-  return ref;
+QueryableStores& TopologyTestDriver::queryable_stores() {
+  return impl_->queries;
 }
 
 int32_t TopologyTestDriver::partitions(const std::string& topic) const {

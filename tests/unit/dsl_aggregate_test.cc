@@ -47,7 +47,7 @@ TEST(KStreamAggregate, CountsPerKeyAcrossFourPartitions) {
   EXPECT_EQ(updates.back().value, 3);
   EXPECT_EQ(updates.back().timestamp, 1009);
 
-  auto store = driver.get_key_value_store<std::string, int64_t>("page-counts");
+  auto store = driver.key_value_store<std::string, int64_t>("page-counts");
   for (const auto& [page, n] : expected) EXPECT_EQ(store.get(page), n) << page;
   EXPECT_EQ(store.all().size(), expected.size());
   // The repartition topic really carried every record.
@@ -96,7 +96,7 @@ TEST(KStreamReduce, CombinesValuesStartingFromTheFirst) {
   in.pipe_input("a", 4, 3);
   auto out = driver.create_output_topic<std::string, int64_t>("out");
   EXPECT_EQ(out.read_values_to_list(), (std::vector<int64_t>{3, 9, 9}));
-  auto max_store = driver.get_key_value_store<std::string, int64_t>("max-store");
+  auto max_store = driver.key_value_store<std::string, int64_t>("max-store");
   EXPECT_EQ(max_store.get("a"), 9);
 }
 
@@ -145,7 +145,7 @@ TEST(KStreamAggregate, AggregatesIntoJsonValues) {
   auto in = driver.create_input_topic<std::string, double>("prices");
   in.pipe_input("sku", 1.5);
   in.pipe_input("sku", 2.5);
-  auto stats = driver.get_key_value_store<std::string, nlohmann::json>("price-stats").get("sku");
+  auto stats = driver.key_value_store<std::string, nlohmann::json>("price-stats").get("sku");
   ASSERT_TRUE(stats);
   EXPECT_EQ((*stats)["n"], 2);
   EXPECT_DOUBLE_EQ((*stats)["sum"].get<double>(), 4.0);

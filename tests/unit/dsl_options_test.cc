@@ -134,11 +134,11 @@ TEST(DslOptions, SerdesAndNamesFromOptionsReachSourcesRepartitionsStoresAndSinks
                                                                  {"s2", "attic=15500", 20}}));
 
   auto max_store =
-      driver.get_key_value_store<std::string, Reading>(store, serdes::string(), reading_serde());
+      driver.key_value_store<std::string, Reading>(store, serdes::string(), reading_serde());
   EXPECT_EQ(max_store.get("s1"), (Reading{"s1", 21500}));
   EXPECT_EQ(max_store.get("s2"), (Reading{"s2", 15500}));
   EXPECT_EQ(max_store.all().size(), 2u);
-  auto names_store = driver.get_key_value_store<std::string, std::string>("sensor-names-store");
+  auto names_store = driver.key_value_store<std::string, std::string>("sensor-names-store");
   EXPECT_EQ(names_store.get("s2"), "attic");
 }
 

@@ -36,7 +36,7 @@ TEST(KTableSource, KeepsLatestValueAndTombstoneDeletesTheKey) {
   users.pipe_input("u2", "bob", 3);
   users.pipe_tombstone("u1", 4);
   users.pipe_tombstone("u9", 5);  // deleting a key that is not there emits nothing
-  auto store = driver.get_key_value_store<std::string, std::string>("users-store");
+  auto store = driver.key_value_store<std::string, std::string>("users-store");
   EXPECT_EQ(store.get("u1"), std::nullopt);
   EXPECT_EQ(store.get("u2"), "bob");
   auto changes = driver.create_output_topic<std::string, OptS>("users-changes");
@@ -62,7 +62,7 @@ TEST(KTableFilter, ForwardsDeleteWhenARowStopsMatching) {
   scores.pipe_input("b", 3, 3);   // stops matching: delete
   auto high = driver.create_output_topic<std::string, int64_t>("high");
   EXPECT_EQ(read_rows(high), (Rows<std::string, int64_t>{{"b", 12, 2}, {"b", std::nullopt, 3}}));
-  auto store = driver.get_key_value_store<std::string, int64_t>("high-scores");
+  auto store = driver.key_value_store<std::string, int64_t>("high-scores");
   EXPECT_EQ(store.all().size(), 0u);
 }
 
@@ -96,10 +96,10 @@ TEST(KTableFilter, OnACountDeletesARowThatStopsMatchingAndMapValuesPassesTheDele
                                                             {"ann", std::nullopt, 50},
                                                             {"ann", "ann:6", 50},
                                                             {"bob", "bob:2", 60}}));
-  auto counts = driver.get_key_value_store<std::string, int64_t>("clicks-per-user");
+  auto counts = driver.key_value_store<std::string, int64_t>("clicks-per-user");
   EXPECT_EQ(counts.get("ann"), 6);
   EXPECT_EQ(counts.get("bob"), 2);
-  auto even = driver.get_key_value_store<std::string, int64_t>("even-clicks");
+  auto even = driver.key_value_store<std::string, int64_t>("even-clicks");
   EXPECT_EQ(even.get("ann"), 6);
   EXPECT_EQ(even.get("bob"), 2);
 }
@@ -232,7 +232,7 @@ TEST(KTableKTableJoin, UpdatesFromBothSidesAndDeletesWhenASideIsDeleted) {
   EXPECT_EQ(records[1].timestamp, 20);
   EXPECT_EQ(records[2].value, std::nullopt);
   EXPECT_EQ(records[2].timestamp, 30);
-  auto joined = driver.get_key_value_store<std::string, std::string>("joined");
+  auto joined = driver.key_value_store<std::string, std::string>("joined");
   EXPECT_EQ(joined.get("k"), std::nullopt);
 }
 
@@ -310,7 +310,7 @@ TEST(GlobalKTableJoin, LooksUpAComputedKeyWithoutCoPartitioning) {
   auto checked = driver.create_output_topic<std::string, std::string>("checked");
   EXPECT_EQ(read_rows(checked),
             (Rows<std::string, std::string>{{"o1", "sku-1+", 7}, {"o2", "sku-404-", 8}}));
-  auto store = driver.get_key_value_store<std::string, double>("products-STATE-STORE-0000000000");
+  auto store = driver.key_value_store<std::string, double>("products-STATE-STORE-0000000000");
   EXPECT_EQ(store.get("sku-1"), 2.0);
 }
 

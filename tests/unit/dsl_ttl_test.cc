@@ -75,7 +75,7 @@ TEST_P(TableTtl, EventTimeExpiryForwardsOneTombstoneStampedWithTheExpiryTime) {
   // Stream time 12000: "a" (last written at 2000) was due at 12000; "b" not before 15000.
   step("c", 12000);
   EXPECT_EQ(drain(out), (std::vector<Change>{{"a", std::nullopt, 12000}, {"c", 1, 12000}}));
-  auto counts = driver.get_key_value_store<std::string, int64_t>("counts");
+  auto counts = driver.key_value_store<std::string, int64_t>("counts");
   EXPECT_EQ(counts.get("a"), std::nullopt);
   EXPECT_EQ(counts.get("b"), 1);
 
@@ -122,7 +122,7 @@ TEST_P(TableTtl, WallClockExpiryNeedsNoNewInput) {
   EXPECT_EQ(drain(out), (std::vector<Change>{{"b", std::nullopt, 190'000}}));
   advance(60s);
   EXPECT_TRUE(drain(out).empty());
-  auto counts = driver.get_key_value_store<std::string, int64_t>("counts");
+  auto counts = driver.key_value_store<std::string, int64_t>("counts");
   EXPECT_TRUE(counts.all().empty());
 }
 

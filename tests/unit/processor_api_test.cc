@@ -77,7 +77,7 @@ TEST(CustomProcessor, UsesItsStoreAndFiresStreamTimeAndWallClockPunctuation) {
   driver.advance_wall_clock_time(std::chrono::milliseconds(2500));  // 8500: fires once more
   EXPECT_EQ(log, (std::vector<std::string>{"wall@6000 keys=3", "wall@8500 keys=3"}));
 
-  auto totals = driver.get_key_value_store<std::string, int64_t>("totals");
+  auto totals = driver.key_value_store<std::string, int64_t>("totals");
   EXPECT_EQ(totals.get("a"), 4);
   EXPECT_EQ(totals.get("c"), 4);
 }

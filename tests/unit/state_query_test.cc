@@ -111,6 +111,38 @@ TEST_P(QueryTest, QueriesFromAnotherThreadWhileTheTaskWrites) {
   EXPECT_EQ(registry_.get("counts", "k99"), "v" + std::to_string(last_for_k99));
 }
 
+TEST_P(QueryTest, DeclaredStoresTellUnknownFromNotLocalAndStripTimestamps) {
+  registry_.declare("counts", StoreKind::kKeyValue, /*timestamped=*/true);
+  registry_.declare("w", StoreKind::kWindow, /*timestamped=*/false);
+  QueryableKeyValueStore<std::string, std::string> counts(registry_, "counts", strings(),
+                                                          strings());
+  EXPECT_THROW(counts.get("a"), InvalidStateStoreError) << "declared, but no partition is local";
+  try {
+    registry_.get("nope", "a");
+    ADD_FAILURE();
+  } catch (const UnknownStateStoreError& e) {
+    EXPECT_STREQ(e.what(),
+                 "cannot query store 'nope': the topology has no store of that name (its "
+                 "stores: counts, w)");
+  }
+  EXPECT_THROW(registry_.check_store("w", StoreKind::kSession), UnknownStateStoreError);
+
+  TaskStateManager task(dir_.path(), context(0));
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      task.register_store(spec(Stores::persistent_key_value("counts"))));
+  task.restore(changelog_);
+  kv.put("a", std::string(8, '\0') + "1");  // [8-byte timestamp][value], as tables store it
+  EXPECT_EQ(counts.get("a"), "1");
+  EXPECT_EQ(counts.all(), (std::vector<std::pair<std::string, std::string>>{{"a", "1"}}));
+
+  registry_.set_gate(
+      [](const std::string& store) { throw InvalidStateStoreError("closed: " + store); });
+  EXPECT_THROW(counts.get("a"), InvalidStateStoreError);
+  registry_.set_gate(nullptr);
+  task.close_dirty();  // leaves the registry too: no read reaches a closed store
+  EXPECT_THROW(counts.get("a"), InvalidStateStoreError);
+}
+
 INSTANTIATE_TEST_SUITE_P(MemoryAndRocksDb, QueryTest, ::testing::Values(false, true),
                          [](const auto& param_info) {
                            return param_info.param ? "RocksDb" : "Memory";

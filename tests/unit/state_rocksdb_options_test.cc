@@ -73,7 +73,7 @@ TEST(RocksDbOptions, StreamsConfigSetterSeesEveryTasksStores) {
   // The stores it tuned work.
   auto in = driver.create_input_topic<std::string, std::string>("in");
   in.pipe_input("k", "v", 1000);
-  auto counts = driver.get_key_value_store<std::string, int64_t>("counts");
+  auto counts = driver.key_value_store<std::string, int64_t>("counts");
   EXPECT_EQ(counts.get("k"), 1);
 }
 

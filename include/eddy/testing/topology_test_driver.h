@@ -25,7 +25,7 @@
 //   words.pipe_input("k1", "apple", /*timestamp=*/10);
 //   words.pipe_input("k2", "apple", 20);
 //   counts.read_key_values_to_map();                  // {"apple": 2}
-//   driver.get_key_value_store<std::string, int64_t>("counts").get("apple");   // 2
+//   driver.key_value_store<std::string, int64_t>("counts").get("apple");   // 2
 //
 //   driver.advance_wall_clock_time(std::chrono::seconds(10));   // fires wall-clock punctuators
 #pragma once
@@ -42,6 +42,8 @@
 #include "eddy/dsl/topology.h"
 #include "eddy/serde/serdes.h"
 #include "eddy/state/key_value_store.h"
+#include "eddy/state/queryable_store.h"
+#include "eddy/state/stores.h"
 #include "eddy/testing/test_input_topic.h"
 #include "eddy/testing/test_output_topic.h"
 
@@ -86,14 +88,39 @@ class TopologyTestDriver {
     return TestOutputTopic<K, V>(this, topic, std::move(key_serde), std::move(value_serde));
   }
 
-  // The store `name` across all partitions' tasks (reads see every partition; a write goes
-  // to the partition of its key). Tables' and aggregations' stores show plain values.
+  // Read-only views of store `name` across all partitions' tasks: the same views, errors and
+  // results as KafkaStreams' interactive queries (eddy/state/queryable_store.h), so a test
+  // can check what a running application would answer. Tables' and aggregations' stores show
+  // plain values. Unlike KafkaStreams, use them from the test's thread only (between pipes),
+  // and global tables' stores are queryable too. A view must not outlive the driver.
   template <typename K, typename V>
-  KeyValueStore<K, V> get_key_value_store(const std::string& name,
+  QueryableKeyValueStore<K, V> key_value_store(const std::string& name,
+                                               Serde<K> key_serde = default_serde<K>(),
+                                               Serde<V> value_serde = default_serde<V>()) {
+    return QueryableKeyValueStore<K, V>(queryable_stores(), name, std::move(key_serde),
+                                        std::move(value_serde));
+  }
+  template <typename K, typename V>
+  QueryableWindowStore<K, V> window_store(const std::string& name,
                                           Serde<K> key_serde = default_serde<K>(),
                                           Serde<V> value_serde = default_serde<V>()) {
-    return KeyValueStore<K, V>(key_value_store_bytes(name), std::move(key_serde),
-                               std::move(value_serde));
+    return QueryableWindowStore<K, V>(queryable_stores(), name, std::move(key_serde),
+                                      std::move(value_serde));
+  }
+  template <typename K, typename V>
+  QueryableSessionStore<K, V> session_store(const std::string& name,
+                                            Serde<K> key_serde = default_serde<K>(),
+                                            Serde<V> value_serde = default_serde<V>()) {
+    return QueryableSessionStore<K, V>(queryable_stores(), name, std::move(key_serde),
+                                       std::move(value_serde));
+  }
+  // The former name (Kafka Streams' getKeyValueStore), kept so tests written against it still
+  // compile; it returns the read-only view now (it used to be writable; no test wrote).
+  template <typename K, typename V>
+  QueryableKeyValueStore<K, V> get_key_value_store(const std::string& name,
+                                                   Serde<K> key_serde = default_serde<K>(),
+                                                   Serde<V> value_serde = default_serde<V>()) {
+    return key_value_store<K, V>(name, std::move(key_serde), std::move(value_serde));
   }
 
   // Moves the wall clock forward; fires due wall-clock punctuators in every task.
@@ -120,7 +147,8 @@ class TopologyTestDriver {
   // The next unread record written to `topic` (in write order across partitions).
   std::optional<RawRecord> read_raw(const std::string& topic);
   size_t unread(const std::string& topic) const;
-  BytesKeyValueStore& key_value_store_bytes(const std::string& name);
+  // The byte-level query surface behind the views.
+  QueryableStores& queryable_stores();
   int32_t partitions(const std::string& topic) const;
   // Records dropped on purpose (null keys, ...), and records skipped because they could not be
   // deserialized or their processing threw (under log_and_continue handlers), all tasks.

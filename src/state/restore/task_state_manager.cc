@@ -207,9 +207,7 @@ void TaskStateManager::checkpoint_in_background(const ChangelogOffsets& written)
 void TaskStateManager::close(const ChangelogOffsets& written) {
   if (closed_) return;
   closed_ = true;
-  if (context_.store_registry != nullptr) {
-    for (auto& s : stores_) context_.store_registry->remove(s->spec.name, context_.partition);
-  }
+  unregister_from_queries();
   flush();
   checkpoint(written, /*force=*/true);
   for (auto& s : stores_) s->built.store->close();
@@ -219,9 +217,15 @@ void TaskStateManager::close(const ChangelogOffsets& written) {
 void TaskStateManager::close_dirty() {
   if (closed_) return;
   closed_ = true;
+  unregister_from_queries();  // before the stores close under a query's feet
   checkpoint_file_.remove();
   for (auto& s : stores_) s->built.store->close();
   stores_.clear();
+}
+
+void TaskStateManager::unregister_from_queries() {
+  if (context_.store_registry == nullptr) return;
+  for (auto& s : stores_) context_.store_registry->remove(s->spec.name, context_.partition);
 }
 
 }  // namespace eddy::state

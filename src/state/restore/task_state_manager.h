@@ -106,6 +106,8 @@ class TaskStateManager {
     return !checkpoint_on_disk_ || advanced >= kCheckpointDeltaRecords;
   }
   void write_checkpoint(const ChangelogOffsets& offsets);
+  // Takes the stores out of interactive queries (which then wait for no closed store).
+  void unregister_from_queries();
 
   StoreContext context_;
   TaskDirectoryLock lock_;
