@@ -6,12 +6,15 @@
 #include <chrono>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "eddy/errors.h"
 #include "eddy/state/stores.h"
 #include "state/key_schema.h"
 #include "state/memory_changelog.h"
+#include "state/restore/changelog_restorer.h"
 #include "state/restore/task_state_manager.h"
+#include "state/store_factory.h"
 #include "state_test_support.h"
 
 namespace eddy::state {
@@ -108,6 +111,32 @@ TEST_P(RestoreTest, RestoredWindowStoreDropsWhatRetentionExpired) {
   EXPECT_EQ(testing::drain(win.fetch("k1", 0, 600'000)),
             (testing::Windows{{"k1", 480'000, "m8"}, {"k1", 540'000, "m9"}}));
   EXPECT_EQ(testing::drain(win.fetch_all(0, 600'000)).size(), 6u);
+}
+
+TEST_P(RestoreTest, ProgressIsReportedAfterEveryBatch) {
+  for (int i = 0; i < 1'050; ++i) {
+    changelog_.log("app-kv-changelog", 0, "k" + std::to_string(i % 300), "v" + std::to_string(i),
+                   i);
+  }
+  StoreContext store_context = context();
+  store_context.task_dir = task_dir();
+  auto built = build_store(spec(Stores::persistent_key_value("kv")), store_context);
+  std::vector<RestoreProgress> reports;
+  const RestoreProgress last = restore_from_changelog(
+      changelog_, "kv", "app-kv-changelog", 0, 0, *built.restore,
+      {.batch_size = 250, .on_progress = [&](const RestoreProgress& p) { reports.push_back(p); }});
+  // Five batches: 250 x 4 + 50, each reported with where it got to.
+  ASSERT_EQ(reports.size(), 5u);
+  for (size_t i = 0; i < reports.size(); ++i) {
+    const int64_t done = std::min<int64_t>(1'050, 250 * static_cast<int64_t>(i + 1));
+    EXPECT_EQ(reports[i].records_restored, done) << i;
+    EXPECT_EQ(reports[i].next_offset, done) << i;
+    EXPECT_EQ(reports[i].end_offset, 1'050) << i;
+    EXPECT_EQ(reports[i].store, "kv");
+  }
+  EXPECT_EQ(last.records_restored, 1'050);
+  EXPECT_EQ(dynamic_cast<BytesKeyValueStore&>(*built.store).get("k299"), "v899");
+  built.store->close();
 }
 
 TEST_P(RestoreTest, ValidCheckpointReplaysOnlyTheTail) {
