@@ -85,6 +85,7 @@ class KafkaStreams {
   // listing the topology's stores) for a name that is no store of that kind, StateStoreError
   // before start() and after close(). Every read through a view throws InvalidStateStoreError
   // while the instance is not RUNNING or holds none of the store's partitions: retry later.
+  // A GlobalKTable's store answers with the whole table (the first stream thread's copy).
   template <typename K, typename V>
   QueryableKeyValueStore<K, V> key_value_store(const std::string& name,
                                                Serde<K> key_serde = default_serde<K>(),

@@ -49,6 +49,7 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
     context->memory_budget = budget_;
     context->wall_clock_ms = [this] { return wall_clock_; };
     context->rocksdb_config_setter = env_.rocksdb_config_setter;
+    context->store_registry = env_.store_registry;
     auto store = state::create_store(entry.spec, *context);
     stores_.emplace(name, store.get());
     owned_stores_.emplace(name, std::move(store));

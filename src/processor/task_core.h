@@ -57,6 +57,10 @@ struct TaskEnvironment {
   RocksDbConfigSetter rocksdb_config_setter;
   // Global stores (by name), owned by the global task; looked up when a node asks for one.
   std::map<std::string, StateStore*> global_stores;
+  // The stores this task builds itself get a locking layer, so another thread may query
+  // them once the owner adds them to this registry (the runtime's global tables). Null: the
+  // stores are used by the task's thread only.
+  state::StoreRegistry* store_registry = nullptr;
   // Set by the runtime: builds (and owns) the task's stores, so it can restore and
   // checkpoint them. Unset: the task builds and owns them itself (test driver).
   std::function<StateStore*(const StoreSpec& spec)> store_provider;

@@ -7,6 +7,7 @@
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
 #include "runtime/incoming_record.h"
+#include "state/store_registry.h"
 
 namespace eddy::runtime {
 namespace {
@@ -16,10 +17,12 @@ constexpr auto kMetadataTimeout = 30s;
 }  // namespace
 
 GlobalTables::GlobalTables(std::shared_ptr<const detail::TopologyPlan> plan,
-                           const StreamsConfig& config, int thread_index)
+                           const StreamsConfig& config, int thread_index,
+                           state::MemoryBudget* memory_budget, state::StoreRegistry* queries)
     : plan_(std::move(plan)),
       state_dir_(std::filesystem::path(config.state_dir) / config.application_id /
-                 ("global-" + std::to_string(thread_index))) {
+                 ("global-" + std::to_string(thread_index))),
+      queries_(queries) {
   // Rebuilt from the topics at every start: whatever a previous run left is not used.
   std::filesystem::remove_all(state_dir_);
   std::filesystem::create_directories(state_dir_);
@@ -33,6 +36,8 @@ GlobalTables::GlobalTables(std::shared_ptr<const detail::TopologyPlan> plan,
   env.deserialization_errors = config.deserialization_error_handling;
   env.processing_errors = config.processing_error_handling;
   env.rocksdb_config_setter = config.rocksdb_config_setter;
+  env.memory_budget = memory_budget;
+  env.store_registry = queries_;
   env.wall_clock_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
@@ -78,6 +83,10 @@ bool GlobalTables::bootstrap(const std::atomic<bool>& stop) {
                 std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count());
+  if (queries_ != nullptr) {
+    for (const auto& [name, store] : core_->stores()) queries_->add(name, 0, *store);
+    queryable_ = true;
+  }
   return true;
 }
 
@@ -96,6 +105,9 @@ size_t GlobalTables::apply(std::vector<kafka::Message> batch) {
 void GlobalTables::close() {
   if (closed_) return;
   closed_ = true;
+  if (queryable_) {
+    for (const auto& [name, store] : core_->stores()) queries_->remove(name, 0);
+  }
   core_->close();
   consumer_->close();
 }

@@ -12,6 +12,11 @@
 // thread). A copy per thread costs memory per thread but needs no locking between the thread
 // that writes a global store and the tasks that read it; global tables are small reference
 // data (products, inventory), and most deployments run one or two threads.
+//
+// The stores count against the instance's memory budget (null: the process default).
+// Interactive queries: the copy built with a `queries` registry (the first thread's) is
+// added to it once bootstrapped, as partition 0 of each global store, and removed before it
+// closes; its stores then have a locking layer, like tasks' stores.
 #pragma once
 
 #include <atomic>
@@ -30,7 +35,8 @@ namespace eddy::runtime {
 class GlobalTables {
  public:
   GlobalTables(std::shared_ptr<const detail::TopologyPlan> plan, const StreamsConfig& config,
-               int thread_index);
+               int thread_index, state::MemoryBudget* memory_budget = nullptr,
+               state::StoreRegistry* queries = nullptr);
   ~GlobalTables();
   GlobalTables(const GlobalTables&) = delete;
   GlobalTables& operator=(const GlobalTables&) = delete;
@@ -53,6 +59,8 @@ class GlobalTables {
   std::filesystem::path state_dir_;
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<processor::TaskCore> core_;
+  state::StoreRegistry* queries_ = nullptr;
+  bool queryable_ = false;  // added to queries_
   int64_t records_applied_ = 0;
   bool closed_ = false;
 };

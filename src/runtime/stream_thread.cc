@@ -110,8 +110,10 @@ void StreamThread::run() {
   for (;;) {
     try {
       if (!global_tables_ && options_.factory->global_tables_plan()) {
-        auto global = std::make_unique<GlobalTables>(options_.factory->global_tables_plan(),
-                                                     options_.config, options_.index);
+        // The first thread's copy answers interactive queries.
+        auto global = std::make_unique<GlobalTables>(
+            options_.factory->global_tables_plan(), options_.config, options_.index,
+            options_.memory_budget, options_.index == 0 ? options_.store_registry : nullptr);
         // Tasks see the whole of every global table before their first record.
         if (!global->bootstrap(shutdown_requested_)) {
           alive_ = false;  // shut down while loading: nothing else was started

@@ -28,8 +28,7 @@ std::unique_ptr<Task> TopologyTaskFactory::create(const TaskId& id,
 
 void TopologyTaskFactory::declare_stores(state::StoreRegistry& registry) const {
   for (const auto& [name, entry] : plan_->stores) {
-    // Global tables' stores are kept per thread, outside tasks: not queryable yet.
-    if (!entry.global) registry.declare(name, entry.spec.kind, entry.timestamped);
+    registry.declare(name, entry.spec.kind, entry.timestamped);
   }
 }
 

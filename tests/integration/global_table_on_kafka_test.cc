@@ -1,6 +1,7 @@
 // A GlobalKTable on the real broker: every stream thread loads the whole table (all
 // partitions of its topic) before processing, joins stream records against it without
-// co-partitioning, and keeps applying the table's updates while it runs.
+// co-partitioning, and keeps applying the table's updates while it runs. The table answers
+// interactive queries from another thread, like any other store of the application.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,11 +9,13 @@
 #include <thread>
 
 #include "eddy/dsl/streams_builder.h"
+#include "eddy/errors.h"
 #include "eddy/kafka_streams.h"
 #include "kafka/admin.h"
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
 #include "support/real_kafka.h"
+#include "support/wait_until.h"
 
 namespace eddy {
 namespace {
@@ -20,6 +23,7 @@ using namespace std::chrono_literals;
 using testing_support::real_bootstrap;
 using testing_support::real_props;
 using testing_support::unique_name;
+using testing_support::wait_until;
 
 constexpr int kSkus = 30;
 constexpr int kViews = 200;
@@ -84,13 +88,23 @@ TEST(GlobalTableOnKafka, StreamGlobalJoinSeesTheWholeTableAndItsUpdates) {
   };
   EXPECT_EQ(wait_processed(kViews + 1), kViews + 1);
 
+  // The whole table, queried from this thread while the stream threads run.
+  auto queried = streams.key_value_store<std::string, std::string>("products");
+  EXPECT_EQ(queried.get("sku-5"), "cat-1");
+  EXPECT_EQ(queried.get("sku-unknown"), std::nullopt);
+  const auto rows = queried.all();
+  ASSERT_EQ(rows.size(), static_cast<size_t>(kSkus));
+  EXPECT_EQ(rows.front(), std::make_pair(std::string("sku-0"), std::string("cat-0")));
+  EXPECT_EQ(queried.range("sku-10", "sku-12").size(), 3u);  // sku-10, sku-11, sku-12
+
   // A table update while running reaches every thread's copy; later views see it.
   producer.send({.topic = products,
                  .key = std::string_view("sku-0"),
                  .value = std::string_view("cat-new"),
                  .timestamp = ts + 1000});
   producer.flush(30s);
-  std::this_thread::sleep_for(3s);  // each thread polls the table's topic every loop (~20 ms)
+  EXPECT_TRUE(wait_until([&] { return queried.get("sku-0") == "cat-new"; }));
+  std::this_thread::sleep_for(3s);  // the other thread's copy: it polls every loop (~20 ms)
   for (int i = 0; i < 10; ++i) {
     const std::string customer = "late-c" + std::to_string(i);
     view(customer, "sku-0", ts + 2000 + i);
@@ -99,6 +113,7 @@ TEST(GlobalTableOnKafka, StreamGlobalJoinSeesTheWholeTableAndItsUpdates) {
   producer.flush(30s);
   EXPECT_EQ(wait_processed(kViews + 11), kViews + 11);
   EXPECT_TRUE(streams.close(30s));
+  EXPECT_THROW(queried.get("sku-0"), StateStoreError);  // closed: no store to read
 
   std::map<std::string, std::string> got;
   int records = 0;

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <numeric>
+
 #include "dsl_test_support.h"
 #include "eddy/processor/processor.h"
 
@@ -121,6 +124,60 @@ TEST(CustomProcessor, ForwardsHeadersItSets) {
   auto r = driver.create_output_topic<std::string, std::string>("out").read_record();
   EXPECT_EQ(r.timestamp, 11);
   EXPECT_EQ(header_value(r.headers, "tagged"), "yes");
+}
+
+// Counts its records in memory and, in close(), writes the count to its store: close runs
+// once per task, before the task's stores close, so what it writes is kept.
+class CountOnCloseProcessor : public Processor<std::string, int64_t, std::string, int64_t> {
+ public:
+  explicit CountOnCloseProcessor(std::vector<int64_t>* closes) : closes_(closes) {}
+  void init(ProcessorContext<std::string, int64_t>& context) override {
+    store_.emplace(context.get_key_value_store<std::string, int64_t>("seen"));
+  }
+  void process(const Record<std::string, int64_t>&) override { ++seen_; }
+  void close() override {
+    closes_->push_back(seen_);
+    if (seen_ > 0) store_->put("seen", store_->get("seen").value_or(0) + seen_);
+  }
+
+ private:
+  std::vector<int64_t>* closes_;
+  std::optional<KeyValueStore<std::string, int64_t>> store_;
+  int64_t seen_ = 0;
+};
+
+TEST(CustomProcessor, CloseRunsOncePerTaskBeforeItsStoresClose) {
+  const auto dir = std::filesystem::temp_directory_path() / "eddy-processor-close-test";
+  std::filesystem::remove_all(dir);
+  std::vector<int64_t> closes;
+  StreamsBuilder builder;
+  builder.add_state_store(Stores::persistent_key_value("seen"));
+  builder.stream<std::string, int64_t>("in").process<std::string, int64_t>(
+      [&closes] { return std::make_unique<CountOnCloseProcessor>(&closes); }, {"seen"});
+  const auto topology = builder.build(test_config());
+  const TestDriverOptions options{.partitions_per_topic = 4, .state_dir = dir.string()};
+  int64_t sent = 0;
+  {
+    TopologyTestDriver driver(topology, test_config(), options);
+    auto in = driver.create_input_topic<std::string, int64_t>("in");
+    for (int i = 0; i < 40; ++i, ++sent) in.pipe_input("k" + std::to_string(i), i, i);
+    EXPECT_TRUE(closes.empty());  // not before the driver closes
+  }
+  ASSERT_EQ(closes.size(), 4u);  // one processor per partition's task, each closed once
+  EXPECT_EQ(std::accumulate(closes.begin(), closes.end(), int64_t{0}), sent);
+
+  // What close() wrote reached the RocksDB stores: a driver over the same directory reads it.
+  int64_t stored = 0;
+  {
+    TopologyTestDriver reopened(topology, test_config(), options);
+    for (const auto& [key, n] : reopened.key_value_store<std::string, int64_t>("seen").all()) {
+      EXPECT_EQ(key, "seen");
+      stored += n;
+    }
+  }
+  EXPECT_EQ(stored, sent);
+  EXPECT_EQ(closes.size(), 8u);  // the second driver's four processors closed too
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
