@@ -1,8 +1,11 @@
 // put / get / range on key-value stores: memory, RocksDB, RocksDB behind the record cache.
 // Arg 0: 0 = memory, 1 = RocksDB, 2 = RocksDB + record cache.
+// BM_KeyValuePutGetSkewedQueryable: the same as BM_KeyValuePutGetSkewed with the locking layer
+// every store of a running KafkaStreams has (interactive queries), uncontended.
 #include <benchmark/benchmark.h>
 
 #include "state/memory_budget.h"
+#include "state/store_registry.h"
 #include "state_bench_support.h"
 
 namespace eddy::state::bench {
@@ -12,14 +15,16 @@ constexpr uint64_t kKeySpace = 200'000;
 const std::string kValue(100, 'v');
 
 struct KvFixture {
-  explicit KvFixture(int64_t flavor) {
+  explicit KvFixture(int64_t flavor, bool queryable = false) {
     context.task_dir = dir.path();
     context.memory_budget = &budget;
+    if (queryable) context.store_registry = &registry;
     built = build_store(flavored(Stores::persistent_key_value("kv"), flavor), context);
     store = dynamic_cast<BytesKeyValueStore*>(built.store.get());
   }
   BenchDir dir;
   MemoryBudget budget{{.total_bytes = 256LL << 20, .record_cache_bytes = 32LL << 20}};
+  StoreRegistry registry;
   StoreContext context;
   BuiltStore built;
   BytesKeyValueStore* store = nullptr;
@@ -68,8 +73,8 @@ uint64_t skewed_key(std::mt19937_64& rng) {
   return rng() % 100 < 90 ? rng() % (kKeySpace / 100) : rng() % kKeySpace;
 }
 
-void BM_KeyValuePutGetSkewed(benchmark::State& state) {
-  KvFixture f(state.range(0));
+void put_get_skewed(benchmark::State& state, bool queryable) {
+  KvFixture f(state.range(0), queryable);
   for (uint64_t i = 0; i < kKeySpace; ++i) f.store->put(bench_key(i), kValue);
   f.store->flush();
   std::mt19937_64 rng(5);
@@ -82,10 +87,18 @@ void BM_KeyValuePutGetSkewed(benchmark::State& state) {
     if (++n % 10'000 == 0) f.store->flush();
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetLabel(flavor_label(state.range(0)));
+  state.SetLabel(std::string(flavor_label(state.range(0))) + (queryable ? "+locked" : ""));
+}
+
+void BM_KeyValuePutGetSkewed(benchmark::State& state) {
+  put_get_skewed(state, false);
+}
+void BM_KeyValuePutGetSkewedQueryable(benchmark::State& state) {
+  put_get_skewed(state, true);
 }
 
 BENCHMARK(BM_KeyValuePutGetSkewed)->Arg(0)->Arg(1)->Arg(2);
+BENCHMARK(BM_KeyValuePutGetSkewedQueryable)->Arg(0)->Arg(1)->Arg(2);
 BENCHMARK(BM_KeyValuePut)->Arg(0)->Arg(1)->Arg(2);
 BENCHMARK(BM_KeyValueGet)->Arg(0)->Arg(1)->Arg(2);
 BENCHMARK(BM_KeyValueRange100)->Arg(0)->Arg(1)->Arg(2);
