@@ -71,8 +71,8 @@ struct StreamsConfig {
   int64_t memory_budget_bytes = 256 * 1024 * 1024;
 
   // rocksdb.config.setter — called once for every RocksDB store each task opens (and again
-  // when a task moves here and reopens it), with the store's name and its rocksdb::Options
-  // as an opaque pointer, after Eddy has set them from the memory budget; see
+  // when a task moves here and reopens it), with the store's name and its rocksdb::Options,
+  // after Eddy has set them from the memory budget; see
   // eddy/state/rocksdb_config_setter.h. It runs on stream threads, so it must be
   // thread-safe. Not a property: set the field. Default: unset (Eddy's options as they are).
   RocksDbConfigSetter rocksdb_config_setter;

@@ -42,9 +42,9 @@ TEST(RocksDbOptions, ConfigSetterSeesEachStore) {
   StoreContext context;
   context.task_dir = dir.path();
   context.memory_budget = &budget;
-  context.rocksdb_config_setter = [&](const std::string& store, void* opaque) {
+  context.rocksdb_config_setter = [&](const std::string& store, rocksdb::Options& options) {
     seen.insert(store);
-    static_cast<rocksdb::Options*>(opaque)->compression = rocksdb::kNoCompression;
+    options.compression = rocksdb::kNoCompression;
   };
   auto kv = build_store(Stores::persistent_key_value("kv").spec(), context);
   auto win = build_store(
@@ -64,9 +64,9 @@ TEST(RocksDbOptions, StreamsConfigSetterSeesEveryTasksStores) {
   grouped.count(Materialized<std::string, int64_t>::as("in-memory").with_in_memory());
   StreamsConfig config = test::test_config();
   std::map<std::string, int> calls;
-  config.rocksdb_config_setter = [&](const std::string& store, void* opaque) {
+  config.rocksdb_config_setter = [&](const std::string& store, rocksdb::Options& options) {
     ++calls[store];
-    static_cast<rocksdb::Options*>(opaque)->compression = rocksdb::kNoCompression;
+    options.compression = rocksdb::kNoCompression;
   };
   TopologyTestDriver driver(builder.build(config), config, {.partitions_per_topic = 3});
   EXPECT_EQ(calls, (std::map<std::string, int>{{"counts", 3}, {"per-minute", 3}}));

@@ -3,13 +3,13 @@
 //
 // Eddy builds every RocksDB store's options from the process memory budget (shared block
 // cache and write-buffer manager) and then calls this hook, so a user may change anything
-// else. This header does not include RocksDB; the hook receives a `rocksdb::Options*` as an
-// opaque pointer, which the user casts after including <rocksdb/options.h> themselves.
+// else. This header only declares `rocksdb::Options`; a setter that changes options includes
+// <rocksdb/options.h> itself:
 //
+//   #include <rocksdb/options.h>
 //   eddy::StreamsConfig config;   // the runtime and the TopologyTestDriver pass it to every task
-//   config.rocksdb_config_setter = [](const std::string& store, void* opaque) {
-//     auto* options = static_cast<rocksdb::Options*>(opaque);
-//     options->compression = rocksdb::kZSTD;
+//   config.rocksdb_config_setter = [](const std::string& store, rocksdb::Options& options) {
+//     if (store == "page-counts") options.compression = rocksdb::kZSTD;
 //   };
 //
 // Do not replace the block cache or write_buffer_manager: that would take the store out of
@@ -19,9 +19,13 @@
 #include <functional>
 #include <string>
 
+namespace rocksdb {
+struct Options;  // <rocksdb/options.h>; declared here so Eddy's headers need no RocksDB
+}  // namespace rocksdb
+
 namespace eddy {
 
 using RocksDbConfigSetter =
-    std::function<void(const std::string& store_name, void* rocksdb_options)>;
+    std::function<void(const std::string& store_name, rocksdb::Options& options)>;
 
 }  // namespace eddy

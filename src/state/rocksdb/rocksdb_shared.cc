@@ -86,7 +86,7 @@ rocksdb::Options make_rocksdb_options(const MemoryBudget& budget, const std::str
   table.block_size = 16 * 1024;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
-  if (setter) setter(store_name, &options);
+  if (setter) setter(store_name, options);
   return options;
 }
 
