@@ -13,132 +13,18 @@
 //       eddy::serdes::time_windowed(eddy::serdes::string(), 60'000), ...));
 #pragma once
 
-#include <functional>
-#include <string>
-
-#include "eddy/detail/window_nodes.h"
-#include "eddy/detail/windowed_dsl.h"
-#include "eddy/dsl/emit_strategy.h"
-#include "eddy/dsl/late_records.h"
-#include "eddy/dsl/materialized.h"
-#include "eddy/dsl/windowed.h"
-#include "eddy/dsl/windows.h"
+#include "eddy/detail/fixed_windowed_kstream.h"
 
 namespace eddy {
 
+// with_late_records, emit_strategy, count, reduce, aggregate, windows():
+// eddy/detail/fixed_windowed_kstream.h.
 template <typename K, typename V>
-class KTable;
-
-template <typename K, typename V>
-class TimeWindowedKStream {
+class TimeWindowedKStream
+    : public detail::FixedWindowedKStream<TimeWindowedKStream<K, V>, K, V, TimeWindows> {
  public:
-  TimeWindowedKStream(KStream<K, V> stream, Grouped<K, V> grouped, TimeWindows windows)
-      : stream_(std::move(stream)), grouped_(std::move(grouped)), windows_(windows) {}
-
-  // Where records for closed windows go besides the drop counter (default: nowhere else).
-  TimeWindowedKStream with_late_records(LateRecords late) const {
-    TimeWindowedKStream copy = *this;
-    copy.late_ = std::move(late);
-    return copy;
-  }
-
-  // When results are forwarded: every update (default) or one final result per window when
-  // it closes (see emit_strategy.h).
-  TimeWindowedKStream emit_strategy(EmitStrategy strategy) const {
-    TimeWindowedKStream copy = *this;
-    copy.emit_ = strategy;
-    return copy;
-  }
-
-  KTable<Windowed<K>, int64_t> count(const Materialized<K, int64_t>& materialized = {},
-                                     const Named& named = {}) const {
-    Materialized<K, int64_t> m = materialized;
-    if (!m.value_serde) m.value_serde = serdes::int64();
-    return do_aggregate<int64_t>([] { return int64_t{0}; },
-                                 [](const K&, const V&, const int64_t& n) { return n + 1; }, m,
-                                 named, "KSTREAM-AGGREGATE-");
-  }
-
-  // reducer(aggregate, value); the first value of a window starts its aggregate.
-  template <typename Reducer>
-  KTable<Windowed<K>, V> reduce(Reducer reducer, const Materialized<K, V>& materialized = {},
-                                const Named& named = {}) const {
-    Materialized<K, V> m = materialized;
-    if (!m.value_serde) m.value_serde = stream_.value_serde();
-    return do_aggregate<V>(
-        nullptr, [reducer](const K&, const V& v, const V& agg) { return reducer(agg, v); }, m,
-        named, "KSTREAM-REDUCE-");
-  }
-
-  // aggregator(key, value, aggregate) -> aggregate, starting from initializer() per window.
-  template <typename VA, typename Init, typename Aggregator>
-  KTable<Windowed<K>, VA> aggregate(Init initializer, Aggregator aggregator,
-                                    const Materialized<K, VA>& materialized = {},
-                                    const Named& named = {}) const {
-    return do_aggregate<VA>(std::function<VA()>(initializer),
-                            std::function<VA(const K&, const V&, const VA&)>(aggregator),
-                            materialized, named, "KSTREAM-AGGREGATE-");
-  }
-
-  const TimeWindows& windows() const { return windows_; }
-
- private:
-  template <typename VA>
-  KTable<Windowed<K>, VA> do_aggregate(std::function<VA()> init,
-                                       std::function<VA(const K&, const V&, const VA&)> agg,
-                                       const Materialized<K, VA>& m, const Named& named,
-                                       const char* prefix) const;
-
-  KStream<K, V> stream_;
-  Grouped<K, V> grouped_;
-  TimeWindows windows_;
-  LateRecords late_;
-  EmitStrategy emit_ = EmitStrategy::on_window_update();
+  using detail::FixedWindowedKStream<TimeWindowedKStream<K, V>, K, V,
+                                     TimeWindows>::FixedWindowedKStream;
 };
-
-template <typename K, typename V>
-template <typename VA>
-KTable<Windowed<K>, VA> TimeWindowedKStream<K, V>::do_aggregate(
-    std::function<VA()> init, std::function<VA(const K&, const V&, const VA&)> agg,
-    const Materialized<K, VA>& m, const Named& named, const char* prefix) const {
-  auto& graph = *stream_.graph();
-  const std::string store =
-      detail::pick_name(graph, m.store_name, std::string(prefix) + "STATE-STORE-");
-  auto in = detail::grouped_input(stream_, grouped_, store, m.key_serde);
-  Serde<VA> as = m.value_serde ? m.value_serde : default_serde<VA>();
-  const std::string name = detail::pick_name(graph, named.name, prefix);
-  if (!in.key_serde || !as) {
-    graph.error("windowed aggregation '" + name + "' has no " + (in.key_serde ? "value" : "key") +
-                " serde for its store '" + store +
-                "'; pass Materialized<K, VA>::with(key_serde, value_serde)");
-  }
-  // Kafka Streams' default retention: window size + grace.
-  detail::declare_windowed_store(graph, store, StoreKind::kWindow, m.persistent, m.logging,
-                                 windows_.size_ms() + windows_.grace_ms(), windows_.size_ms(), name,
-                                 m.ttl.has_value());
-  detail::LateReporter<K, V> late(late_, in.key_serde, in.value_serde);
-  std::vector<std::string> stores{store};
-  detail::WindowCloseEmitter emitter;
-  if (emit_.on_close()) {
-    stores.push_back(
-        detail::declare_emit_progress_store(graph, store, m.persistent, m.logging, name));
-    emitter = detail::WindowCloseEmitter(stores.back(), windows_.size_ms(), windows_.advance_ms());
-  }
-  const TimeWindows windows = windows_;
-  auto ks = in.key_serde;
-  const int id = detail::add_processor(
-      graph, name, "windowed aggregation", {in.node},
-      [name, store, windows, ks, as, init, agg, late, emitter](const detail::ResolvedNode&) {
-        return std::make_unique<detail::TimeWindowAggregateNode<K, V, VA>>(
-            name, store, windows, ks, as, init, agg, late, emitter);
-      },
-      stores);
-  graph.window_close_ms[id] = windows_.grace_ms();
-  if (emit_.on_close()) graph.emits_on_close.insert(id);
-  detail::declare_late_topic(graph, id, late_.topic);
-  return KTable<Windowed<K>, VA>(stream_.graph(), id, store,
-                                 serdes::time_windowed(in.key_serde, windows_.size_ms()), as,
-                                 std::move(in.topics));
-}
 
 }  // namespace eddy
