@@ -40,6 +40,11 @@ class RestoreTest : public ::testing::TestWithParam<bool> {  // param: persisten
     return s;
   }
   std::filesystem::path task_dir() const { return dir_.path() / "app" / "1_0"; }
+  // The kv store's changelog offset in the checkpoint file on disk; -1 when there is none.
+  int64_t offset_on_disk() const {
+    auto read = CheckpointFile(task_dir() / ".checkpoint").read();
+    return read && read->contains({"app-kv-changelog", 0}) ? read->at({"app-kv-changelog", 0}) : -1;
+  }
 
   testing::TempDir dir_;
   MemoryBudget budget_{{.total_bytes = 32 << 20, .record_cache_bytes = 1 << 20}};
@@ -277,10 +282,6 @@ TEST_P(RestoreTest, CommitsCheckpointOnlyAfterEnoughChangelogProgress) {
   auto& kv = dynamic_cast<BytesKeyValueStore&>(
       state.register_store(spec(Stores::persistent_key_value("kv"))));
   state.restore(changelog_);
-  const auto offset_on_disk = [&]() -> int64_t {
-    auto read = CheckpointFile(task_dir() / ".checkpoint").read();
-    return read && read->contains({"app-kv-changelog", 0}) ? read->at({"app-kv-changelog", 0}) : -1;
-  };
   kv.put("a", "1");
   state.checkpoint({{{"app-kv-changelog", 0}, 1}});  // none on disk yet: written
   if (!GetParam()) {
@@ -301,10 +302,6 @@ TEST_P(RestoreTest, BackgroundCheckpointIsWrittenOnceItsFlushIsDone) {
   auto& kv = dynamic_cast<BytesKeyValueStore&>(
       state.register_store(spec(Stores::persistent_key_value("kv"))));
   state.restore(changelog_);
-  const auto offset_on_disk = [&]() -> int64_t {
-    auto read = CheckpointFile(task_dir() / ".checkpoint").read();
-    return read && read->contains({"app-kv-changelog", 0}) ? read->at({"app-kv-changelog", 0}) : -1;
-  };
   // Commits (checkpoint_in_background with `offset`) every 10 ms until the checkpoint on disk
   // says `expected`: the background flush a commit starts is found done by a later one.
   const auto commit_until_on_disk = [&](int64_t offset, int64_t expected) {
