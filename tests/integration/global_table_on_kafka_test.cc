@@ -11,6 +11,7 @@
 #include "eddy/dsl/streams_builder.h"
 #include "eddy/errors.h"
 #include "eddy/kafka_streams.h"
+#include "eddy/state/queryable_store.h"
 #include "kafka/admin.h"
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
@@ -22,6 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing_support::real_bootstrap;
 using testing_support::real_props;
+using testing_support::retry_on;
 using testing_support::unique_name;
 using testing_support::wait_until;
 
@@ -88,14 +90,16 @@ TEST(GlobalTableOnKafka, StreamGlobalJoinSeesTheWholeTableAndItsUpdates) {
   };
   EXPECT_EQ(wait_processed(kViews + 1), kViews + 1);
 
-  // The whole table, queried from this thread while the stream threads run.
+  // The whole table, queried from this thread while the stream threads run. The second
+  // thread may still be joining (REBALANCING): reads are retried, as callers do.
   auto queried = streams.key_value_store<std::string, std::string>("products");
-  EXPECT_EQ(queried.get("sku-5"), "cat-1");
-  EXPECT_EQ(queried.get("sku-unknown"), std::nullopt);
-  const auto rows = queried.all();
+  auto query = [](auto read) { return retry_on<InvalidStateStoreError>(read); };
+  EXPECT_EQ(query([&] { return queried.get("sku-5"); }), "cat-1");
+  EXPECT_EQ(query([&] { return queried.get("sku-unknown"); }), std::nullopt);
+  const auto rows = query([&] { return queried.all(); });
   ASSERT_EQ(rows.size(), static_cast<size_t>(kSkus));
   EXPECT_EQ(rows.front(), std::make_pair(std::string("sku-0"), std::string("cat-0")));
-  EXPECT_EQ(queried.range("sku-10", "sku-12").size(), 3u);  // sku-10, sku-11, sku-12
+  EXPECT_EQ(query([&] { return queried.range("sku-10", "sku-12"); }).size(), 3u);
 
   // A table update while running reaches every thread's copy; later views see it.
   producer.send({.topic = products,
@@ -103,7 +107,7 @@ TEST(GlobalTableOnKafka, StreamGlobalJoinSeesTheWholeTableAndItsUpdates) {
                  .value = std::string_view("cat-new"),
                  .timestamp = ts + 1000});
   producer.flush(30s);
-  EXPECT_TRUE(wait_until([&] { return queried.get("sku-0") == "cat-new"; }));
+  EXPECT_TRUE(wait_until([&] { return query([&] { return queried.get("sku-0"); }) == "cat-new"; }));
   std::this_thread::sleep_for(3s);  // the other thread's copy: it polls every loop (~20 ms)
   for (int i = 0; i < 10; ++i) {
     const std::string customer = "late-c" + std::to_string(i);

@@ -273,8 +273,9 @@ TEST(KafkaStreamsQueries, GlobalTableAnswersWhileItsUpdatesApply) {
   streams.start();
   ASSERT_TRUE(wait_until([&] { return streams.state() == State::kRunning; }, 20s));
   auto queried = streams.key_value_store<std::string, std::string>("products");
-  ASSERT_EQ(queried.all().size(), static_cast<size_t>(kSkus));
-  EXPECT_EQ(queried.get("sku-7"), "v0");
+  auto query = [](auto read) { return testing_support::retry_on<InvalidStateStoreError>(read); };
+  ASSERT_EQ(query([&] { return queried.all(); }).size(), static_cast<size_t>(kSkus));
+  EXPECT_EQ(query([&] { return queried.get("sku-7"); }), "v0");
   // The instance's budget holds the global store's memtable.
   EXPECT_GT(part_value(streams.metrics(), "eddy_memory_used_bytes", "rocksdb"), 0);
 
@@ -298,7 +299,7 @@ TEST(KafkaStreamsQueries, GlobalTableAnswersWhileItsUpdatesApply) {
   for (int round = 1; round <= kRounds; ++round) publish(round);
   const std::string final_version = "v" + std::to_string(kRounds);
   EXPECT_TRUE(wait_until([&] {
-    for (const auto& [sku, version] : queried.all()) {
+    for (const auto& [sku, version] : query([&] { return queried.all(); })) {
       if (version != final_version) return false;
     }
     return true;
