@@ -54,6 +54,7 @@ Commands:
   start [--nodes 1|3] [--keep-data]
                         Start a fresh cluster and wait until it answers
                         (--keep-data: restart on the existing data, no wipe).
+                        EDDY_KAFKA_PORT=P moves the ports below to P, P+1, ...
                           1 node : localhost:9092 (controller 9093)
                           3 nodes: localhost:9092,9094,9096 (controllers
                                    9093,9095,9097), RF 3, min.insync.replicas 2
@@ -147,8 +148,11 @@ run_tool() {
 # ----------------------------------------------------------------------------
 # Cluster layout
 
-broker_port() { echo $((9092 + 2 * ($1 - 1))); }
-controller_port() { echo $((9093 + 2 * ($1 - 1))); }
+# EDDY_KAFKA_PORT moves the whole cluster (default 9092: brokers 9092/9094/9096, controllers
+# one above each), so two checkouts can each run a broker of their own side by side.
+BASE_PORT=${EDDY_KAFKA_PORT:-9092}
+broker_port() { echo $((BASE_PORT + 2 * ($1 - 1))); }
+controller_port() { echo $((BASE_PORT + 1 + 2 * ($1 - 1))); }
 node_dir() { echo "$STATE_DIR/node-$1"; }
 pid_file() { echo "$(node_dir "$1")/kafka.pid"; }
 

@@ -65,6 +65,8 @@ if [ "$UNIT_ONLY" = 0 ]; then
     scripts/kafka.sh start
     STARTED_KAFKA=1
   fi
+  # The tests find the broker here (tests/support/real_kafka.h); EDDY_KAFKA_PORT moves it.
+  export EDDY_TEST_BOOTSTRAP=${EDDY_TEST_BOOTSTRAP:-$(scripts/kafka.sh bootstrap)}
   step "Redis"
   if redis-cli -p "${EDDY_REDIS_PORT:-6379}" ping 2>/dev/null | grep -q PONG; then
     echo "test.sh: using the redis-server already answering on port ${EDDY_REDIS_PORT:-6379}"
