@@ -40,10 +40,14 @@ namespace {
 
 class CountingCollector final : public eddy::processor::RecordCollector {
  public:
-  void send(const std::string&, std::optional<int32_t>, std::optional<std::string_view> key,
-            std::optional<std::string_view> value, int64_t, const eddy::Headers&) override {
+  std::optional<eddy::processor::SendRefusal> send(const std::string&, std::optional<int32_t>,
+                                                   std::optional<std::string_view> key,
+                                                   std::optional<std::string_view> value, int64_t,
+                                                   const eddy::Headers&, eddy::processor::SendKind,
+                                                   std::string_view) override {
     ++records;
     bytes += (key ? key->size() : 0) + (value ? value->size() : 0);
+    return std::nullopt;
   }
   int32_t partition_count(const std::string&) override { return 1; }
   int64_t records = 0;

@@ -17,9 +17,13 @@ namespace eddy::bench {
 
 class NullCollector final : public processor::RecordCollector {
  public:
-  void send(const std::string&, std::optional<int32_t>, std::optional<std::string_view>,
-            std::optional<std::string_view>, int64_t, const Headers&) override {
+  std::optional<processor::SendRefusal> send(const std::string&, std::optional<int32_t>,
+                                             std::optional<std::string_view>,
+                                             std::optional<std::string_view>, int64_t,
+                                             const Headers&, processor::SendKind,
+                                             std::string_view) override {
     ++records;
+    return std::nullopt;
   }
   int32_t partition_count(const std::string&) override { return 1; }
   int64_t records = 0;

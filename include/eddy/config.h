@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "eddy/error_handlers.h"
 #include "eddy/state/rocksdb_config_setter.h"
 
 namespace eddy {
@@ -92,20 +93,35 @@ struct StreamsConfig {
   // Default: -1.
   int replication_factor = -1;
 
-  // default.deserialization.exception.handler — log_and_continue (default), log_and_fail,
-  // dead_letter. Every skipped record is counted in a metric.
+  // default.deserialization.exception.handler — a record a source cannot deserialize (or
+  // whose timestamp extractor throws or returns a negative time): log_and_continue
+  // (default), log_and_fail, dead_letter. Every skipped record is counted in a metric.
   ErrorHandling deserialization_error_handling = ErrorHandling::kLogAndContinue;
 
-  // processing.exception.handler — log_and_fail (default), log_and_continue, dead_letter.
+  // processing.exception.handler — a processor, a store's serde or a punctuator threw while
+  // handling a record: log_and_fail (default), log_and_continue, dead_letter.
   ErrorHandling processing_error_handling = ErrorHandling::kLogAndFail;
 
-  // default.production.exception.handler — after librdkafka's retries are exhausted:
-  // log_and_fail (default), log_and_continue, dead_letter.
+  // default.production.exception.handler — a sink could not serialize an output record, or
+  // Kafka refused it for good (too large for the topic's max.message.bytes, a null key for a
+  // compacted topic, ...): log_and_fail (default), log_and_continue, dead_letter. Records
+  // Kafka could not deliver in time (broker away) are not for the handler: the thread
+  // recovers and re-processes them. Under exactly_once_v2 only a refusal at send time can
+  // be skipped (librdkafka then never adds the record to the transaction); one the broker
+  // reports later makes the transaction abortable, so the thread fails whatever the handler
+  // says (docs/runtime.md, "Failures").
   ErrorHandling production_error_handling = ErrorHandling::kLogAndFail;
 
   // errors.dead.letter.queue.topic.name — where dead_letter handlers send records. Required
-  // when any handler is dead_letter. Default: "" (none).
+  // when any handler is dead_letter. Once set, log_and_continue and log_and_fail send the
+  // failed record there too, as Kafka Streams' built-in handlers do. Default: "" (none).
   std::string dead_letter_topic;
+
+  // Handler callbacks (eddy/error_handlers.h). Set, they replace the built-in handler the
+  // setting above names. Not properties: set the fields. Default: unset.
+  ErrorHandler deserialization_exception_handler;
+  ErrorHandler processing_exception_handler;
+  ErrorHandler production_exception_handler;
 
   // group.instance.id — static membership: a restart within session.timeout.ms causes no
   // rebalance. Default: unset.
@@ -142,6 +158,10 @@ struct StreamsConfig {
   bool uses_embedded_broker() const;
 
   bool exactly_once() const { return processing_guarantee == ProcessingGuarantee::kExactlyOnceV2; }
+
+  // The handler in effect for `kind`: the callback when set, else the built-in the
+  // ErrorHandling setting names (with dead_letter_topic).
+  ErrorHandler error_handler(ErrorKind kind) const;
 };
 
 }  // namespace eddy

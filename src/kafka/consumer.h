@@ -20,6 +20,7 @@
 
 struct rd_kafka_topic_partition_list_s;
 struct rd_kafka_queue_s;
+struct rd_kafka_message_s;
 
 namespace eddy::kafka {
 
@@ -61,6 +62,8 @@ class Consumer {
   // Up to `max` records, waiting at most `timeout` for the first one. Error events (other
   // than partition EOF) are logged; a fatal consumer error is thrown as KafkaError.
   std::vector<Message> poll_batch(size_t max, std::chrono::milliseconds timeout);
+  // The same, appending to `out` (a buffer the caller reuses from poll to poll).
+  void poll_batch(size_t max, std::chrono::milliseconds timeout, std::vector<Message>& out);
 
   // Commits `offsets` (next offset to read) synchronously. Throws KafkaError.
   void commit(const std::vector<TopicPartitionOffset>& offsets);
@@ -106,6 +109,7 @@ class Consumer {
   RebalanceListener* listener_;
   bool cooperative_;
   bool closed_ = false;
+  std::vector<rd_kafka_message_s*> raw_;  // poll_batch's scratch space
   // An exception thrown inside librdkafka's rebalance callback cannot cross its C frames;
   // it is kept here and rethrown by the call that served the callback.
   std::exception_ptr callback_error_;

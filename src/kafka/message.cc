@@ -51,18 +51,33 @@ bool Message::log_append_time() const {
 
 Headers Message::headers() const {
   Headers out;
+  read_headers(message_, out);
+  return out;
+}
+
+void Message::destroy(rd_kafka_message_s* message) noexcept {
+  if (message != nullptr) rd_kafka_message_destroy(message);
+}
+
+bool Message::read_headers(const rd_kafka_message_s* message, Headers& out) {
   rd_kafka_headers_t* hdrs = nullptr;
-  if (rd_kafka_message_headers(message_, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+  // librdkafka parses a consumed message's headers on first access (and caches them);
+  // const_cast: the C API takes a non-const message but does not change what we read.
+  if (rd_kafka_message_headers(const_cast<rd_kafka_message_s*>(message), &hdrs) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return false;
+  }
   const char* name = nullptr;
   const void* value = nullptr;
   size_t size = 0;
+  const size_t before = out.size();
   for (size_t i = 0;
        rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
     Header header{name, std::nullopt};
     if (value != nullptr) header.value.emplace(static_cast<const char*>(value), size);
     out.push_back(std::move(header));
   }
-  return out;
+  return out.size() > before;
 }
 
 int Message::error_code() const {

@@ -37,6 +37,13 @@ class Message {
   // Copies the headers out (only called when a processor asks for them).
   Headers headers() const;
 
+  // Gives up ownership of librdkafka's message (to a processor::ConsumedRecord, which keeps
+  // views into it); free it with destroy(). The Message is empty afterwards.
+  rd_kafka_message_s* release() { return std::exchange(message_, nullptr); }
+  static void destroy(rd_kafka_message_s* message) noexcept;
+  // Appends the headers of `message` to `out`; false (and nothing appended) when it has none.
+  static bool read_headers(const rd_kafka_message_s* message, Headers& out);
+
   // A consumer may hand out an error event (e.g. partition EOF, broker down) as a message.
   int error_code() const;
   std::string_view error_text() const;

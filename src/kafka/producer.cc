@@ -3,8 +3,10 @@
 #include <librdkafka/rdkafka.h>
 
 #include "common/log.h"
+#include "common/log_throttle.h"
 #include "kafka/client_config.h"
 #include "kafka/error.h"
+#include "kafka/message.h"
 
 namespace eddy::kafka {
 namespace {
@@ -71,6 +73,13 @@ Producer::~Producer() {
 }
 
 void Producer::send(const OutgoingRecord& record) {
+  std::string reason;
+  if (const int err = try_send(record, &reason); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw_if_error(err, "cannot produce to topic '" + std::string(record.topic) + "'");
+  }
+}
+
+int Producer::try_send(const OutgoingRecord& record, std::string* reason) {
   // librdkafka's varargs macros cast their arguments unparenthesized: pass plain locals.
   rd_kafka_topic_t* topic = topic_handle(record.topic);
   // A present but empty key or value may be a std::string_view with no data pointer; librdkafka
@@ -85,6 +94,10 @@ void Producer::send(const OutgoingRecord& record) {
           ? (record.value->data() != nullptr ? const_cast<char*>(record.value->data()) : kEmpty)
           : nullptr;
   const size_t value_size = record.value ? record.value->size() : 0;
+  void* opaque = record.opaque;
+  if (record.failure_tag != nullptr) {
+    opaque = reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(record.failure_tag) | 1U);
+  }
   for (;;) {
     rd_kafka_headers_t* headers = record.headers != nullptr && !record.headers->empty()
                                       ? to_rd_headers(*record.headers)
@@ -93,7 +106,7 @@ void Producer::send(const OutgoingRecord& record) {
         handle_.get(), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(record.partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
         RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_TIMESTAMP(record.timestamp),
-        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(record.opaque), RD_KAFKA_V_END);
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       in_flight_.fetch_add(1, std::memory_order_relaxed);
       // Serve delivery reports as we go, once per batch of sends (a poll per record costs
@@ -102,9 +115,17 @@ void Producer::send(const OutgoingRecord& record) {
         sends_since_poll_ = 0;
         rd_kafka_poll(handle_.get(), 0);
       }
-      return;
+      return RD_KAFKA_RESP_ERR_NO_ERROR;
     }
     if (headers != nullptr) rd_kafka_headers_destroy(headers);  // not taken on failure
+    if (err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+        err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION || err == RD_KAFKA_RESP_ERR__INVALID_ARG) {
+      if (reason != nullptr) {
+        *reason = "cannot produce to topic '" + std::string(record.topic) +
+                  "': " + rd_kafka_err2str(err) + " (" + rd_kafka_err2name(err) + ")";
+      }
+      return err;
+    }
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       throw_if_error(err, "cannot produce to topic '" + std::string(record.topic) + "'");
     }
@@ -138,6 +159,16 @@ void Producer::flush(std::chrono::milliseconds timeout) {
   }
 }
 
+void Producer::wait_for_acknowledgements(std::chrono::milliseconds timeout) {
+  const rd_kafka_resp_err_t err = rd_kafka_flush(handle_.get(), static_cast<int>(timeout.count()));
+  if (err == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+    throw KafkaError("producer flush: " + std::to_string(in_flight()) +
+                         " records not acknowledged within " + std::to_string(timeout.count()) +
+                         " ms by " + bootstrap_,
+                     err, /*retriable=*/true);
+  }
+}
+
 std::vector<DeliveryFailure> Producer::take_failures() {
   std::lock_guard lock(failures_mutex_);
   return std::exchange(failures_, {});
@@ -151,11 +182,18 @@ void Producer::on_delivery_report(rd_kafka_s* /*rk*/, const rd_kafka_message_s* 
                                   void* opaque) {
   auto* self = static_cast<Producer*>(opaque);
   self->in_flight_.fetch_sub(1, std::memory_order_relaxed);
-  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) self->record_failure(message);
+  // A failure tag is the sender's pointer with the low bit set; it is reported with a failure
+  // only. An untagged opaque is reported either way.
+  const auto bits = reinterpret_cast<uintptr_t>(message->_private);
+  const void* failure_tag =
+      (bits & 1U) != 0 ? reinterpret_cast<const void*>(bits & ~uintptr_t{1}) : nullptr;
+  void* sender_opaque = failure_tag != nullptr ? nullptr : message->_private;
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    self->record_failure(message, failure_tag, sender_opaque != nullptr);
   // Only records sent with an opaque, or that failed, are reported: the common case (an
   // output record delivered) costs nothing here.
   if (self->on_delivery_ &&
-      (message->_private != nullptr || message->err != RD_KAFKA_RESP_ERR_NO_ERROR)) {
+      (sender_opaque != nullptr || message->err != RD_KAFKA_RESP_ERR_NO_ERROR)) {
     // Runs inside librdkafka's C frames: an exception must not escape.
     DeliveryReport report;
     report.topic = rd_kafka_topic_name(message->rkt);
@@ -163,7 +201,7 @@ void Producer::on_delivery_report(rd_kafka_s* /*rk*/, const rd_kafka_message_s* 
     report.offset = message->offset;
     report.error_code = message->err;
     report.error = message->err != RD_KAFKA_RESP_ERR_NO_ERROR ? rd_kafka_err2str(message->err) : "";
-    report.opaque = message->_private;
+    report.opaque = sender_opaque;
     try {
       self->on_delivery_(report);
     } catch (const std::exception& e) {
@@ -172,7 +210,8 @@ void Producer::on_delivery_report(rd_kafka_s* /*rk*/, const rd_kafka_message_s* 
   }
 }
 
-void Producer::record_failure(const rd_kafka_message_s* message) {
+void Producer::record_failure(const rd_kafka_message_s* message, const void* failure_tag,
+                              bool had_opaque) {
   DeliveryFailure failure{rd_kafka_topic_name(message->rkt), message->partition, message->offset,
                           message->err, rd_kafka_err2str(message->err)};
   if (message->err == RD_KAFKA_RESP_ERR__FATAL) {
@@ -180,9 +219,22 @@ void Producer::record_failure(const rd_kafka_message_s* message) {
     rd_kafka_fatal_error(handle_.get(), reason, sizeof reason);
     failure.error = std::string("fatal producer error: ") + reason;
   }
-  EDDY_LOG_ERROR("delivery failed: topic {} partition {}: {}", failure.topic, failure.partition,
-                 failure.error);
+  failure.failure_tag = failure_tag;
+  failure.had_opaque = had_opaque;
+  // A copy of the record, for the production handler and a dead-letter record.
+  if (message->key != nullptr)
+    failure.key.emplace(static_cast<const char*>(message->key), message->key_len);
+  if (message->payload != nullptr)
+    failure.value.emplace(static_cast<const char*>(message->payload), message->len);
+  Message::read_headers(message, failure.headers);
+  rd_kafka_timestamp_type_t type;
+  failure.timestamp = rd_kafka_message_timestamp(message, &type);
   std::lock_guard lock(failures_mutex_);
+  // Rate-limited: a handler that skips 10 000 refused records logs them itself.
+  if (detail::log_due(++failures_logged_, failure_log_ms_)) {
+    EDDY_LOG_ERROR("delivery failed: topic {} partition {}: {} ({} failed so far)", failure.topic,
+                   failure.partition, failure.error, failures_logged_);
+  }
   failures_.push_back(std::move(failure));
 }
 

@@ -42,15 +42,25 @@ struct OutgoingRecord {
   std::optional<std::string_view> value;  // nullopt: a tombstone
   int64_t timestamp = 0;                  // ms since epoch; 0 = now
   const Headers* headers = nullptr;
-  void* opaque = nullptr;  // handed back in the DeliveryReport
+  void* opaque = nullptr;  // handed back in the DeliveryReport (success or failure)
+  // Handed back with the DeliveryFailure only, never on success (so a delivered record costs
+  // no callback). Set at most one of `opaque` and `failure_tag`; it must be 2-byte aligned.
+  const void* failure_tag = nullptr;
 };
 
+// A record that failed delivery for good (librdkafka's retries are over), with a copy of it.
 struct DeliveryFailure {
   std::string topic;
   int32_t partition = -1;
   int64_t offset = -1;
   int error_code = 0;
   std::string error;
+  const void* failure_tag = nullptr;  // what the sender passed as OutgoingRecord::failure_tag
+  bool had_opaque = false;            // sent with an OutgoingRecord::opaque
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+  Headers headers;
+  int64_t timestamp = -1;
 };
 
 class Producer {
@@ -61,8 +71,13 @@ class Producer {
   Producer& operator=(const Producer&) = delete;
 
   // Queues one record. When librdkafka's queue is full it serves delivery reports and
-  // retries (backpressure), so it may block; it never drops the record.
+  // retries (backpressure), so it may block; it never drops the record. Throws KafkaError
+  // when the record cannot be sent.
   void send(const OutgoingRecord& record);
+  // send(), but a record librdkafka refuses at once (larger than message.max.bytes, an
+  // unknown partition, an invalid argument) is not thrown: its error code is returned (and
+  // `reason` set) and the record is not sent. 0 when it was queued. Other errors throw.
+  int try_send(const OutgoingRecord& record, std::string* reason = nullptr);
 
   // Serves delivery reports; returns how many were served.
   int poll(std::chrono::milliseconds timeout);
@@ -71,6 +86,9 @@ class Producer {
   // than `timeout` or if any record failed since the last flush (the message names the
   // first failure's topic, partition and error; take_failures() has them all).
   void flush(std::chrono::milliseconds timeout);
+  // Waits until every queued record is acknowledged or failed, without looking at failures
+  // (the caller takes them with take_failures()). Throws KafkaError (retriable) on timeout.
+  void wait_for_acknowledgements(std::chrono::milliseconds timeout);
 
   // Failures recorded since the last call, oldest first.
   std::vector<DeliveryFailure> take_failures();
@@ -95,7 +113,7 @@ class Producer {
 
  private:
   static void on_delivery_report(rd_kafka_s* rk, const rd_kafka_message_s* message, void* opaque);
-  void record_failure(const rd_kafka_message_s* message);
+  void record_failure(const rd_kafka_message_s* message, const void* failure_tag, bool had_opaque);
 
   // Cached per topic: librdkafka then skips a topic lookup per record.
   rd_kafka_topic_s* topic_handle(std::string_view name);
@@ -113,6 +131,8 @@ class Producer {
   std::atomic<int64_t> in_flight_{0};
   std::mutex failures_mutex_;
   std::vector<DeliveryFailure> failures_;
+  int64_t failures_logged_ = 0;
+  int64_t failure_log_ms_ = 0;
   bool transactional_ = false;
 };
 

@@ -1,17 +1,22 @@
 // TaskCore: one task's processor graph — the nodes of one sub-topology for one partition
-// (or the global nodes), their stores, stream time and punctuation. Broker-free: records are
-// handed in by the caller (test driver or runtime) and come out through a RecordCollector.
+// (or the global nodes), their stores, its input queues, stream time and punctuation.
+// Broker-free: records are handed in by the caller (the runtime's StreamTask or the test
+// driver, the same way) and come out through a RecordCollector.
 //
-//   TaskEnvironment env{.collector = &collector, .changelog = &changelog};
+//   TaskEnvironment env{.collector = &collector, .changelog = &changelog,
+//                       .input_partitions = {{"clicks", 3}}};
 //   TaskCore task(topology.shared_plan(), /*subtopology=*/0, /*partition=*/3, env);
-//   task.add_record(IncomingRecord{...});   // buffered per input partition
-//   while (task.process_one()) {}            // lowest timestamp first; stream punctuation
-//   task.advance_wall_clock(now_ms);         // wall-clock punctuation
+//   task.add_record(ConsumedRecord::owned("clicks", 3, offset, ts, key, value));
+//   while (task.process_next(now_ms)) {}    // PartitionGroup's pick; stream punctuation
+//   task.advance_wall_clock(now_ms);        // wall-clock punctuation
 //   task.flush(); task.close();
+//
+// Every per-record failure goes to the environment's handlers (eddy/error_handlers.h) with the
+// record's context: deserialization (the source), processing (the node that threw, a store's
+// serde included), production (a sink's serializer, or Kafka refusing the record).
 #pragma once
 
 #include <atomic>
-#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -20,15 +25,24 @@
 #include <string>
 #include <vector>
 
+#include "common/log_throttle.h"
 #include "eddy/config.h"
 #include "eddy/detail/node.h"
+#include "eddy/error_handlers.h"
+#include "processor/consumed_record.h"
+#include "processor/partition_group.h"
 #include "processor/record_collector.h"
 #include "state/store_context.h"
 #include "topology/topology_plan.h"
 
+namespace eddy {
+class FeatureSink;
+}
+
 namespace eddy::processor {
 
-// A consumed record, as the runtime (or the test driver) hands it to a task.
+// A consumed record with owned bytes: a convenient form for tests and benchmarks
+// (TaskCore::add_record and process copy it into a ConsumedRecord).
 struct IncomingRecord {
   std::string topic;
   int32_t partition = 0;
@@ -44,11 +58,17 @@ struct TaskEnvironment {
   RecordCollector* collector = nullptr;         // required when the task has sinks
   state::ChangelogWriter* changelog = nullptr;  // null: stores do not log
   std::filesystem::path state_dir = "/tmp/eddy";
-  ErrorHandling deserialization_errors = ErrorHandling::kLogAndContinue;
-  // An exception from a processor (user code): kLogAndFail rethrows it from process(),
-  // kLogAndContinue logs, counts and moves on. kDeadLetter is treated as kLogAndContinue
-  // until the runtime wires a dead-letter producer.
-  ErrorHandling processing_errors = ErrorHandling::kLogAndFail;
+  // The task's input partitions (topic, partition), in the order ties are broken. Empty: a
+  // partition is added when its first record arrives (then max.task.idle.ms cannot wait for
+  // a partition that never had one).
+  std::vector<std::pair<std::string, int32_t>> input_partitions;
+  // max.task.idle.ms, on the clock the caller passes to process_next(); <= 0: no waiting.
+  int64_t max_task_idle_ms = 0;
+  // Per-record error handlers; unset: the built-in defaults (deserialization
+  // log_and_continue, processing and production log_and_fail).
+  ErrorHandler deserialization_handler;
+  ErrorHandler processing_handler;
+  ErrorHandler production_handler;
   int64_t wall_clock_ms = 0;  // initial wall-clock time
   // The process memory budget (stores built here and suppress buffers count against it).
   // Null: state::default_memory_budget(), as stores given no budget.
@@ -64,9 +84,6 @@ struct TaskEnvironment {
   // Set by the runtime: builds (and owns) the task's stores, so it can restore and
   // checkpoint them. Unset: the task builds and owns them itself (test driver).
   std::function<StateStore*(const StoreSpec& spec)> store_provider;
-  // Called when a handler is kDeadLetter (deserialization or processing): the record that
-  // failed (raw bytes) and why. The runtime sends it to the dead-letter topic.
-  std::function<void(const IncomingRecord& record, const std::string& error)> dead_letter;
   // Set by the runtime: the processors' init() waits for init_processors(), which it calls
   // once the stores are restored, as Kafka Streams initializes a task's topology only after
   // restoration (a processor reading its store in init(), like a suppress buffer or an
@@ -76,14 +93,47 @@ struct TaskEnvironment {
 
 struct TaskMetrics {
   int64_t processed = 0;
-  int64_t dropped = 0;  // null keys/values dropped on purpose
+  // Records a node dropped on purpose (null key, null value, ...), in total and per node and
+  // reason (reasons are the nodes' string literals).
+  int64_t dropped = 0;
+  struct Drop {
+    std::string node;
+    const char* reason;
+    int64_t count = 0;
+  };
+  std::vector<Drop> dropped_by;
+  // Records skipped by a handler that answered continue (dead-lettered ones included).
   int64_t deserialization_errors = 0;
-  int64_t processing_errors = 0;  // skipped under log_and_continue
+  int64_t processing_errors = 0;
+  int64_t production_errors = 0;
+  int64_t invalid_timestamps = 0;  // skipped by the partition group (negative timestamp)
+  int64_t dead_lettered = 0;       // dead-letter records sent
   int64_t punctuations = 0;
   // Records dropped by windowed operators because their window was closed (one count per
   // record and window, as Kafka Streams' dropped-records sensor), in total and per node.
   int64_t late_dropped = 0;
   std::map<std::string, int64_t> late_dropped_by_node;
+};
+
+// The next offset to read of one input partition (what a commit stores).
+struct InputOffset {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t next_offset = -1;
+};
+
+// A record the producer could not deliver (reported after send), as the runtime hands it
+// back to the task that sent it.
+struct DeliveryFailure {
+  std::string node;  // the sink node that sent it
+  std::string topic;
+  int32_t partition = -1;
+  std::optional<Bytes> key;
+  std::optional<Bytes> value;
+  Headers headers;
+  int64_t timestamp = -1;
+  int error_code = 0;  // librdkafka's
+  std::string error;   // e.g. "Broker: Message size too large"
 };
 
 class TaskCore final : public detail::TaskContext {
@@ -96,18 +146,43 @@ class TaskCore final : public detail::TaskContext {
   void init_processors();
 
   // Buffers a record of one of this task's input partitions.
-  void add_record(IncomingRecord record);
-  bool has_buffered() const { return buffered_ > 0; }
-  // Processes the buffered record with the lowest timestamp; false when none is buffered.
-  bool process_one();
-  // Processes `record` now, bypassing the buffers (the caller keeps timestamp order).
+  void add_record(ConsumedRecord record);
+  void add_record(const IncomingRecord& record);
+  size_t buffered() const { return group_.buffered(); }
+  size_t buffered(std::string_view topic, int32_t partition) const;
+  bool has_buffered() const { return group_.buffered() > 0; }
+  // Takes the next record off the input queues (PartitionGroup's rules) and processes it, at
+  // `now_ms` on the max.task.idle.ms clock. False when no record was ready. When a record was
+  // processed and `timestamp` is given, stores its timestamp there (-1 when only records with
+  // invalid timestamps were taken off).
+  bool process_next(int64_t now_ms, int64_t* timestamp = nullptr);
+  // process_next() on the task's wall clock.
+  bool process_one() { return process_next(wall_clock_); }
+  // Processes `record` now, bypassing the queues (the global task; the caller keeps order).
+  void process(const ConsumedRecord& record);
   void process(const IncomingRecord& record);
+  // Where each input partition's next unprocessed record is (those with progress only).
+  std::vector<InputOffset> committable_offsets() const;
   // Moves the wall clock to `now_ms`, fires wall-clock punctuators that are due and expires
   // the keys of wall-clock TTL stores that are due (an idle partition writes nothing that
   // would sweep them otherwise). True when a punctuator ran or a key expired.
   bool advance_wall_clock(int64_t now_ms);
+  // Flushes the stores (caches forward) and the nodes. Feature sinks are not flushed here:
+  // see sinks_acknowledged().
   void flush();
   void close();
+
+  // Backpressure: true while one of the feature sinks this task writes to is paused; the
+  // runtime then stops feeding it (and pauses its input partitions).
+  bool blocked() const;
+  // True once every feature update this task submitted is acknowledged by its sink, after
+  // trying to flush for up to `timeout` (std::chrono::milliseconds::max(): until done). A
+  // task's offsets may be committed only then.
+  bool sinks_acknowledged(std::chrono::milliseconds timeout);
+
+  // A record the runtime's producer could not deliver: to the production handler. Throws when
+  // the handler fails (or when dead-lettering is impossible).
+  void delivery_failed(const DeliveryFailure& failure);
 
   StateStore* local_store(const std::string& name) const;
   const std::map<std::string, StateStore*>& stores() const { return stores_; }
@@ -122,20 +197,35 @@ class TaskCore final : public detail::TaskContext {
   const std::string& task_id() const override { return task_id_; }
   int32_t partition() const override { return partition_; }
   const RecordMetadata* record_metadata() const override {
-    return in_record_ ? &metadata_ : nullptr;
+    return in_record_ ? metadata_ : nullptr;
   }
-  Headers& headers() override { return headers_; }
+  Headers& headers() override {
+    if (headers_unread_) {
+      headers_unread_ = false;
+      if (current_ != nullptr) {
+        current_->read_headers(headers_);
+      } else {
+        headers_.clear();
+      }
+    }
+    return headers_;
+  }
   int64_t stream_time() const override { return stream_time_; }
   int64_t wall_clock_time() const override { return wall_clock_; }
   StateStore* store(const std::string& name) override;
   Cancellable schedule(int64_t interval_ms, PunctuationType type, Punctuator fn) override;
   void send(const std::string& topic, std::optional<int32_t> partition,
             std::optional<std::string_view> key, std::optional<std::string_view> value,
-            int64_t timestamp) override;
+            int64_t timestamp, std::string_view node) override;
   int32_t partition_count(const std::string& topic) override;
   void record_dropped(const std::string& node, const char* reason) override;
   void record_late(const std::string& node) override;
   void deserialization_failed(const std::string& node, const SerdeError& error) override;
+  void serialization_failed(const std::string& node, const std::string& topic,
+                            std::optional<std::string_view> key,
+                            std::optional<std::string_view> value, int64_t timestamp,
+                            const SerdeError& error) override;
+  void submit_feature(FeatureSink& sink, FeatureUpdate update) override;
   bool set_cache_flush_listener(const std::string& name, CacheFlushFn fn) override;
   bool add_expiry_listener(const std::string& name, ExpiryFn fn) override;
   void add_suppress_buffer_usage(int64_t delta) override {
@@ -151,11 +241,27 @@ class TaskCore final : public detail::TaskContext {
     int64_t next;
     Punctuator fn;
     std::shared_ptr<bool> cancelled;
+    std::string node;  // the node that scheduled it (for the processing handler)
   };
+  // The feature sinks this task submitted to, and the last sequence number it got from each.
+  struct SinkProgress {
+    FeatureSink* sink;
+    uint64_t last_seq;
+  };
+  PartitionGroup::Queue& queue_for(std::string_view topic, int32_t partition);
+  void process_in(PartitionGroup::Queue& queue, const ConsumedRecord& record);
+  void begin_record(const ConsumedRecord& record, const RecordMetadata* metadata);
+  void end_record();
+  void invalid_timestamp(const ConsumedRecord& record);
   void punctuate(PunctuationType type, int64_t now);
   size_t sweep_wall_clock_ttl();
   void dispatch_expiry(const std::string& store, std::string_view key, std::string_view old_value,
                        int64_t expiry_time);
+  // Runs `handler` for a failure of `kind` (context filled from the current record), sends its
+  // dead-letter records and counts; throws (after logging) when it answers fail.
+  void handle_error(ErrorKind kind, ErrorContext& context, const std::exception& error);
+  ErrorContext context_for_current(ErrorKind kind, std::string_view node);
+  void send_dead_letter(const DeadLetterRecord& record);
 
   std::shared_ptr<const detail::TopologyPlan> plan_;
   int subtopology_;
@@ -170,17 +276,26 @@ class TaskCore final : public detail::TaskContext {
   std::vector<std::unique_ptr<state::StoreContext>> store_contexts_;
   std::vector<StateStore*> wall_clock_ttl_stores_;
   std::map<std::string, std::vector<ExpiryFn>> expiry_listeners_;  // by store
-  std::map<std::pair<std::string, int32_t>, std::deque<IncomingRecord>> queues_;
-  size_t buffered_ = 0;
+  PartitionGroup group_;
+  PartitionGroup::Queue* last_queue_ = nullptr;  // add_record's cache: records come in runs
   std::vector<Schedule> schedules_;
+  std::vector<SinkProgress> sinks_;
   int64_t stream_time_ = -1;
   int64_t wall_clock_ = 0;
   std::atomic<int64_t> current_timestamp_{0};
   bool in_record_ = false;
-  RecordMetadata metadata_;
-  const IncomingRecord* current_record_ = nullptr;
+  const RecordMetadata* metadata_ = nullptr;
+  RecordMetadata direct_metadata_;  // for process() (no queue)
+  const ConsumedRecord* current_ = nullptr;
   Headers headers_;
+  bool headers_unread_ = false;
+  Headers error_headers_;  // the failed record's own headers, for an ErrorContext
+  // A handler answered fail: the exception on its way out must not be handled again.
+  bool failing_ = false;
+  const std::string* initializing_node_ = nullptr;
   TaskMetrics metrics_;
+  detail::LogThrottle invalid_timestamp_log_;
+  detail::LogThrottle dropped_log_;
   bool closed_ = false;
   bool processors_initialized_ = false;
   std::vector<int> node_ids_;  // this task's nodes, in the order they are initialized

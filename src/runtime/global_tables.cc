@@ -33,8 +33,8 @@ GlobalTables::GlobalTables(std::shared_ptr<const detail::TopologyPlan> plan,
       .read_committed = config.exactly_once()});
   processor::TaskEnvironment env;
   env.state_dir = state_dir_;
-  env.deserialization_errors = config.deserialization_error_handling;
-  env.processing_errors = config.processing_error_handling;
+  env.deserialization_handler = config.error_handler(ErrorKind::kDeserialization);
+  env.processing_handler = config.error_handler(ErrorKind::kProcessing);
   env.rocksdb_config_setter = config.rocksdb_config_setter;
   env.memory_budget = memory_budget;
   env.store_registry = queries_;
@@ -96,7 +96,7 @@ size_t GlobalTables::poll() {
 
 size_t GlobalTables::apply(std::vector<kafka::Message> batch) {
   for (auto& m : batch) {
-    core_->process(to_incoming(m));  // deserialization failures follow the configured handler
+    core_->process(to_consumed(std::move(m)));  // failures follow the configured handlers
   }
   records_applied_ += static_cast<int64_t>(batch.size());
   return batch.size();

@@ -20,6 +20,39 @@ int64_t wall_clock_ms() {
 
 }  // namespace
 
+const void* KafkaRecordCollector::tag_for(processor::SendKind kind, std::string_view node) {
+  if (!tags_) return nullptr;
+  if (kind == processor::SendKind::kDeadLetter) {
+    if (dead_letter_tag_ == nullptr) dead_letter_tag_ = tags_(task_id_, nullptr);
+    return dead_letter_tag_;
+  }
+  for (const auto& [name, tag] : node_tags_) {
+    if (name == node) return tag;
+  }
+  std::string name(node);
+  const void* tag = tags_(task_id_, &name);
+  node_tags_.emplace_back(std::move(name), tag);
+  return tag;
+}
+
+std::optional<processor::SendRefusal> KafkaRecordCollector::send(
+    const std::string& topic, std::optional<int32_t> partition, std::optional<std::string_view> key,
+    std::optional<std::string_view> value, int64_t timestamp, const Headers& headers,
+    processor::SendKind kind, std::string_view node) {
+  std::string reason;
+  const int err = producer_.try_send({.topic = topic,
+                                      .partition = partition.value_or(kafka::kAnyPartition),
+                                      .key = key,
+                                      .value = value,
+                                      .timestamp = timestamp,
+                                      .headers = headers.empty() ? nullptr : &headers,
+                                      .failure_tag = tag_for(kind, node)},
+                                     &reason);
+  if (err != 0) return processor::SendRefusal{err, std::move(reason)};
+  ++sent_;
+  return std::nullopt;
+}
+
 int32_t KafkaRecordCollector::partition_count(const std::string& topic) {
   auto it = partition_counts_.find(topic);
   if (it == partition_counts_.end()) {
@@ -41,8 +74,7 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
       partitions_(std::move(partitions)),
       plan_(std::move(plan)),
       services_(services),
-      collector_(*services.producer) {
-  for (const auto& tp : partitions_) queues_.emplace_back().partition = tp;
+      collector_(*services.producer, id, services.delivery_tag) {
   if (services_.metrics != nullptr) {
     metrics_ = std::make_unique<TaskMetrics>(
         *services_.metrics, services_.thread_name, id_.str(),
@@ -67,8 +99,11 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   env.memory_budget = services_.memory_budget;
   env.changelog = changelog_.get();
   env.state_dir = services_.state_dir;
-  env.deserialization_errors = services_.config->deserialization_error_handling;
-  env.processing_errors = services_.config->processing_error_handling;
+  for (const auto& tp : partitions_) env.input_partitions.emplace_back(tp.topic, tp.partition);
+  env.max_task_idle_ms = services_.config->max_task_idle.count();
+  env.deserialization_handler = services_.deserialization_handler;
+  env.processing_handler = services_.processing_handler;
+  env.production_handler = services_.production_handler;
   env.wall_clock_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
@@ -78,9 +113,6 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
     if (metrics_ && built != nullptr && built->metrics != nullptr)
       metrics_->add_store(spec.name, *built->metrics, &store);
     return &store;
-  };
-  env.dead_letter = [this](const processor::IncomingRecord& record, const std::string& error) {
-    send_to_dead_letter(record, error);
   };
   if (services_.global_stores != nullptr) env.global_stores = *services_.global_stores;
   env.init_processors_later = true;  // once restore_step() finished
@@ -143,56 +175,29 @@ bool StreamTask::restore_step() {
   return true;
 }
 
-void StreamTask::add_records(const kafka::TopicPartition& partition,
-                             std::vector<kafka::Message> records) {
-  for (auto& queue : queues_) {
-    if (queue.partition == partition) {
-      for (auto& m : records) queue.records.push_back(std::move(m));
-      return;
-    }
-  }
+void StreamTask::add_records(const kafka::TopicPartition& /*partition*/,
+                             std::span<kafka::Message> records) {
+  for (auto& m : records) core_->add_record(to_consumed(std::move(m)));
 }
 
 size_t StreamTask::buffered(const kafka::TopicPartition& partition) const {
-  for (const auto& queue : queues_) {
-    if (queue.partition == partition) return queue.records.size();
-  }
-  return 0;
-}
-
-StreamTask::PartitionQueue* StreamTask::next_queue(std::chrono::steady_clock::time_point now) {
-  PartitionQueue* best = nullptr;
-  bool some_empty = false;
-  for (auto& queue : queues_) {
-    if (queue.records.empty()) {
-      some_empty = true;
-      continue;
-    }
-    if (best == nullptr || queue.records.front().timestamp() < best->records.front().timestamp())
-      best = &queue;
-  }
-  if (best == nullptr) return nullptr;
-  // max.task.idle.ms: with an input partition empty, wait that long for it before processing
-  // the others out of timestamp order (0: do not wait).
-  const auto idle = services_.config->max_task_idle;
-  if (some_empty && idle.count() > 0) {
-    if (!idle_since_) idle_since_ = now;
-    if (now - *idle_since_ < idle) return nullptr;
-  } else {
-    idle_since_.reset();
-  }
-  return best;
+  return core_->buffered(partition.topic, partition.partition);
 }
 
 size_t StreamTask::process(size_t max_records, std::chrono::steady_clock::time_point now) {
-  // One wall-clock read per batch: end-to-end latency is measured against the batch start.
-  const int64_t now_ms = metrics_ ? wall_clock_ms() : 0;
+  // The max.task.idle.ms clock: steady milliseconds. One wall-clock read per batch: end-to-end
+  // latency is measured against the batch start.
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const int64_t wall_ms = metrics_ ? wall_clock_ms() : 0;
   size_t done = 0;
-  while (done < max_records) {
-    PartitionQueue* queue = next_queue(now);
-    if (queue == nullptr) break;
-    process_one(*queue, now_ms);
+  int64_t timestamp = -1;
+  // PartitionGroup's pick (lowest timestamp, max.task.idle.ms, invalid timestamps skipped) and
+  // the handlers are the core's; a record a handler fails on throws from here.
+  while (done < max_records && !core_->blocked()) {
+    if (!core_->process_next(now_ms, &timestamp)) break;
     ++done;
+    if (metrics_ && timestamp >= 0) e2e_latency_ms_.record(wall_ms - timestamp);
   }
   if (metrics_) {
     if (done > 0) metrics_->records_in(static_cast<int64_t>(done));
@@ -210,56 +215,24 @@ void StreamTask::publish_metrics() {
   metrics_->publish({.records_out = collector_.sent(),
                      .deserialization_errors = core.deserialization_errors,
                      .processing_errors = core.processing_errors,
-                     .invalid_timestamps = skipped_.invalid_timestamp,
-                     .dead_lettered = skipped_.dead_lettered,
-                     .late_dropped_by_node = &core.late_dropped_by_node},
+                     .production_errors = core.production_errors,
+                     .invalid_timestamps = core.invalid_timestamps,
+                     .dead_lettered = core.dead_lettered,
+                     .late_dropped_by_node = &core.late_dropped_by_node,
+                     .dropped_by = &core.dropped_by},
                     e2e_latency_ms_);
 }
 
-void StreamTask::process_one(PartitionQueue& queue, int64_t wall_clock_ms) {
-  const kafka::Message& message = queue.records.front();
-  const int64_t offset = message.offset();
-  processor::IncomingRecord record = to_incoming(message);
-  if (record.timestamp < 0) {
-    // Kafka Streams' default extractor fails on negative timestamps; Eddy skips them loudly.
-    ++skipped_.invalid_timestamp;
-    EDDY_LOG_WARN("task {}: skipped record {}-{}@{} with invalid timestamp {}", id_.str(),
-                  record.topic, record.partition, offset, record.timestamp);
-  } else {
-    if (metrics_) e2e_latency_ms_.record(wall_clock_ms - record.timestamp);
-    try {
-      core_->process(record);  // the core applies the deserialization and processing handlers
-    } catch (const SerdeError&) {
-      throw;  // log_and_fail: the thread dies and the instance goes to ERROR
-    } catch (const std::exception& e) {
-      throw Error("task " + id_.str() + ": processing " + record.topic + "-" +
-                  std::to_string(record.partition) + "@" + std::to_string(offset) +
-                  " failed: " + e.what());
-    }
-  }
-  queue.next_offset = offset + 1;
-  queue.records.pop_front();
-}
-
-void StreamTask::send_to_dead_letter(const processor::IncomingRecord& record,
-                                     const std::string& error) {
-  const std::string& topic = services_.config->dead_letter_topic;
-  if (topic.empty()) return;
-  Headers headers = record.headers;
-  headers.push_back({"eddy.error", error});
-  headers.push_back({"eddy.source.topic", record.topic});
-  headers.push_back({"eddy.source.partition", std::to_string(record.partition)});
-  headers.push_back({"eddy.source.offset", std::to_string(record.offset)});
-  headers.push_back({"eddy.task", id_.str()});
-  auto view = [](const std::optional<Bytes>& b) {
-    return b ? std::optional<std::string_view>(*b) : std::nullopt;
-  };
-  services_.producer->send({.topic = topic,
-                            .key = view(record.key),
-                            .value = view(record.value),
-                            .timestamp = record.timestamp,
-                            .headers = &headers});
-  ++skipped_.dead_lettered;
+void StreamTask::delivery_failed(const kafka::DeliveryFailure& failure, const std::string& node) {
+  core_->delivery_failed({.node = node,
+                          .topic = failure.topic,
+                          .partition = failure.partition,
+                          .key = failure.key,
+                          .value = failure.value,
+                          .headers = failure.headers,
+                          .timestamp = failure.timestamp,
+                          .error_code = failure.error_code,
+                          .error = failure.error});
 }
 
 bool StreamTask::punctuate_wall_clock(int64_t wall_clock_ms) {
@@ -267,16 +240,18 @@ bool StreamTask::punctuate_wall_clock(int64_t wall_clock_ms) {
 }
 
 void StreamTask::prepare_commit() {
-  core_->flush();  // stores (caches forward, changelogs written), then feature sinks
+  core_->flush();  // stores (caches forward, changelogs written), then the nodes
   publish_metrics();
+}
+
+bool StreamTask::effects_durable(std::chrono::milliseconds timeout) {
+  return core_->sinks_acknowledged(timeout);
 }
 
 std::vector<kafka::TopicPartitionOffset> StreamTask::committable_offsets() const {
   std::vector<kafka::TopicPartitionOffset> out;
-  for (const auto& queue : queues_) {
-    if (queue.next_offset >= 0)
-      out.push_back({queue.partition.topic, queue.partition.partition, queue.next_offset});
-  }
+  for (auto& offset : core_->committable_offsets())
+    out.push_back({std::move(offset.topic), offset.partition, offset.next_offset});
   return out;
 }
 

@@ -4,7 +4,6 @@
 // per commit, failed records sent to the configured handlers.
 #pragma once
 
-#include <deque>
 #include <map>
 #include <memory>
 
@@ -18,35 +17,33 @@
 
 namespace eddy::runtime {
 
-// Sink records go out through the thread's producer; murmur2 picks the partition.
+// Sink records go out through the thread's producer; murmur2 picks the partition. A record
+// librdkafka refuses at once comes back to the task (SendRefusal); one Kafka refuses later is
+// tagged (TaskServices::delivery_tag) so the thread can hand it to the task that sent it.
 class KafkaRecordCollector final : public processor::RecordCollector {
  public:
-  explicit KafkaRecordCollector(kafka::Producer& producer) : producer_(producer) {}
-  void send(const std::string& topic, std::optional<int32_t> partition,
-            std::optional<std::string_view> key, std::optional<std::string_view> value,
-            int64_t timestamp, const Headers& headers) override {
-    producer_.send({.topic = topic,
-                    .partition = partition.value_or(kafka::kAnyPartition),
-                    .key = key,
-                    .value = value,
-                    .timestamp = timestamp,
-                    .headers = headers.empty() ? nullptr : &headers});
-    ++sent_;
-  }
+  KafkaRecordCollector(kafka::Producer& producer, TaskId task_id,
+                       std::function<const void*(const TaskId&, const std::string*)> tags)
+      : producer_(producer), task_id_(task_id), tags_(std::move(tags)) {}
+  std::optional<processor::SendRefusal> send(
+      const std::string& topic, std::optional<int32_t> partition,
+      std::optional<std::string_view> key, std::optional<std::string_view> value, int64_t timestamp,
+      const Headers& headers, processor::SendKind kind, std::string_view node) override;
   // From the producer's metadata, fetched again only for a topic not seen yet (a topic
   // grown later keeps its old count here until the task is recreated, e.g. by a rebalance).
   int32_t partition_count(const std::string& topic) override;
   int64_t sent() const { return sent_; }
 
  private:
+  const void* tag_for(processor::SendKind kind, std::string_view node);
+
   kafka::Producer& producer_;
+  TaskId task_id_;
+  std::function<const void*(const TaskId&, const std::string*)> tags_;
+  std::vector<std::pair<std::string, const void*>> node_tags_;  // a task has few sinks
+  const void* dead_letter_tag_ = nullptr;
   int64_t sent_ = 0;  // read by the task thread only (published through TaskMetrics)
   kafka::TopicPartitionCounts partition_counts_;
-};
-
-struct SkippedRecords {
-  int64_t invalid_timestamp = 0;  // (deserialization and processing skips: TaskCore::metrics())
-  int64_t dead_lettered = 0;
 };
 
 class StreamTask final : public Task {
@@ -62,28 +59,22 @@ class StreamTask final : public Task {
   void initialize() override;
   bool restore_step() override;
   void add_records(const kafka::TopicPartition& partition,
-                   std::vector<kafka::Message> records) override;
+                   std::span<kafka::Message> records) override;
   size_t buffered(const kafka::TopicPartition& partition) const override;
   size_t process(size_t max_records, std::chrono::steady_clock::time_point now) override;
+  bool blocked() const override { return core_->blocked(); }
   bool punctuate_wall_clock(int64_t wall_clock_ms) override;
   void prepare_commit() override;
+  bool effects_durable(std::chrono::milliseconds timeout) override;
   std::vector<kafka::TopicPartitionOffset> committable_offsets() const override;
+  void delivery_failed(const kafka::DeliveryFailure& failure, const std::string& node) override;
   void post_commit() override;
   void close(bool clean) override;
 
-  const SkippedRecords& skipped() const { return skipped_; }
   const processor::TaskCore& core() const { return *core_; }
 
  private:
-  struct PartitionQueue {
-    kafka::TopicPartition partition;
-    std::deque<kafka::Message> records;
-    int64_t next_offset = -1;  // to commit: one past the last processed record
-  };
-  PartitionQueue* next_queue(std::chrono::steady_clock::time_point now);
-  void process_one(PartitionQueue& queue, int64_t wall_clock_ms);
   void publish_metrics();
-  void send_to_dead_letter(const processor::IncomingRecord& record, const std::string& error);
 
   TaskId id_;
   std::vector<kafka::TopicPartition> partitions_;
@@ -96,9 +87,6 @@ class StreamTask final : public Task {
   std::chrono::steady_clock::time_point restore_start_{};
   size_t logged_stores_ = 0;
   std::unique_ptr<processor::TaskCore> core_;
-  std::deque<PartitionQueue> queues_;  // a deque: its elements never move
-  std::optional<std::chrono::steady_clock::time_point> idle_since_;  // a partition ran empty
-  SkippedRecords skipped_;
   // Declared after the stores' owner (state_) so it is destroyed first: its scrape-time
   // counters read the stores' atomics.
   std::unique_ptr<TaskMetrics> metrics_;

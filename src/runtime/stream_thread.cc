@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/log.h"
+#include "common/log_throttle.h"
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
 #include "kafka/error.h"
@@ -47,6 +48,12 @@ StreamThread::StreamThread(StreamThreadOptions options) : options_(std::move(opt
   services_.thread_name = "stream-thread-" + std::to_string(options_.index);
   services_.memory_budget = options_.memory_budget;
   services_.store_registry = options_.store_registry;
+  services_.deserialization_handler = options_.config.error_handler(ErrorKind::kDeserialization);
+  services_.processing_handler = options_.config.error_handler(ErrorKind::kProcessing);
+  services_.production_handler = options_.config.error_handler(ErrorKind::kProduction);
+  services_.delivery_tag = [this](const TaskId& task, const std::string* node) {
+    return delivery_tag(task, node);
+  };
   if (options_.metrics != nullptr) {
     services_.metrics = options_.metrics;
     metrics_ = std::make_unique<ThreadMetrics>(*options_.metrics, services_.thread_name,
@@ -184,21 +191,70 @@ void StreamThread::discard_clients() {
   services_.producer = nullptr;
 }
 
+const void* StreamThread::delivery_tag(const TaskId& task, const std::string* node) {
+  auto key = std::make_pair(task, node != nullptr ? *node : std::string());
+  if (auto it = delivery_tag_index_.find(key); it != delivery_tag_index_.end()) return it->second;
+  const DeliveryTag& tag = delivery_tags_.emplace_back(
+      DeliveryTag{.task = task, .node = key.second, .dead_letter = node == nullptr});
+  delivery_tag_index_.emplace(std::move(key), &tag);
+  return &tag;
+}
+
+void StreamThread::handle_delivery_failures() {
+  if (!producer_) return;
+  std::vector<kafka::DeliveryFailure> failures = producer_->take_failures();
+  for (const auto& failure : failures) {
+    const auto* tag = static_cast<const DeliveryTag*>(failure.failure_tag);
+    const std::string where = "topic " + failure.topic + " partition " +
+                              std::to_string(failure.partition) + ": " + failure.error;
+    if (tag == nullptr) {
+      // A changelog record (or another the runtime wrote itself): the state would diverge
+      // from its changelog, so no handler may skip it.
+      throw KafkaError("a record failed delivery; " + where, failure.error_code);
+    }
+    if (tag->dead_letter) {
+      throw KafkaError(
+          "task " + tag->task.str() + ": a dead-letter record failed delivery; " + where,
+          failure.error_code);
+    }
+    if (options_.config.exactly_once()) {
+      // librdkafka made the open transaction abortable: nothing of it can commit, whatever a
+      // handler would say (a record refused at send time is handled; see config.h).
+      throw KafkaError("task " + tag->task.str() + ": sink '" + tag->node +
+                           "': Kafka refused a record after it was sent (" + where +
+                           "); under exactly_once_v2 the transaction cannot commit. Make such "
+                           "records fail at send time (producer.message.max.bytes at most the "
+                           "topic's max.message.bytes) so the production handler can skip them",
+                       failure.error_code);
+    }
+    auto it = tasks_.find(tag->task);
+    if (it == tasks_.end()) {
+      // Closed dirty since (its offsets were not committed): the record is produced again
+      // when its input is re-processed.
+      EDDY_LOG_WARN("stream-thread-{}: task {} (closed since) had a record refused: {}",
+                    options_.index, tag->task.str(), where);
+      continue;
+    }
+    it->second->delivery_failed(failure, tag->node);
+  }
+}
+
 void StreamThread::run_once() {
   bool any_buffered = false;
   for (const auto& [tp, task] : task_by_partition_)
-    any_buffered = any_buffered || task->buffered(tp) > 0;
+    any_buffered = any_buffered || (task->buffered(tp) > 0 && !task->blocked());
   // Restoring tasks need the loop to come round again at once, as do buffered records.
   const auto poll_timeout =
       any_buffered || !uninitialized_.empty() ? 0ms : options_.config.poll_interval;
   const auto poll_start = Clock::now();
-  auto polled = consumer_->poll_batch(kMaxPollRecords, poll_timeout);
+  consumer_->poll_batch(kMaxPollRecords, poll_timeout, poll_buffer_);
   if (metrics_) metrics_->poll_took(Clock::now() - poll_start);
-  route(std::move(polled));
+  route(poll_buffer_);
   if (global_tables_) global_tables_->poll();
   initialize_new_tasks();
   begin_transaction_if_needed();
   const auto processed = static_cast<int64_t>(process_tasks());
+  handle_delivery_failures();
   stats_.records_processed += processed;
   processed_since_commit_ += processed;
   if (metrics_) metrics_->records_processed(processed);
@@ -225,23 +281,27 @@ void StreamThread::tick_metrics(Clock::time_point now) {
   metrics_->tick(now);
 }
 
-void StreamThread::route(std::vector<kafka::Message> records) {
-  if (records.empty()) return;
-  // Records of one partition arrive in offset order; group them per partition, keep order.
-  std::map<kafka::TopicPartition, std::vector<kafka::Message>> grouped;
-  for (auto& message : records) {
-    kafka::TopicPartition tp{std::string(message.topic()), message.partition()};
-    grouped[std::move(tp)].push_back(std::move(message));
-  }
-  for (auto& [tp, messages] : grouped) {
-    auto it = task_by_partition_.find(tp);
-    if (it == task_by_partition_.end()) {
-      // A record of a partition no longer assigned (fetched before a revoke): drop it; it is
-      // re-read by whoever owns the partition now, from the committed offset.
-      continue;
+void StreamThread::route(std::vector<kafka::Message>& records) {
+  // Records of one partition arrive in offset order and mostly in runs: hand each run to its
+  // task in one call, looking the task up once per run.
+  size_t start = 0;
+  while (start < records.size()) {
+    const std::string_view topic = records[start].topic();
+    const int32_t partition = records[start].partition();
+    size_t end = start + 1;
+    while (end < records.size() && records[end].partition() == partition &&
+           records[end].topic() == topic) {
+      ++end;
     }
-    it->second->add_records(tp, std::move(messages));
+    kafka::TopicPartition tp{std::string(topic), partition};
+    if (auto it = task_by_partition_.find(tp); it != task_by_partition_.end()) {
+      it->second->add_records(tp, std::span<kafka::Message>(records.data() + start, end - start));
+    }
+    // Else a record of a partition no longer assigned (fetched before a revoke): dropped;
+    // it is re-read by whoever owns the partition now, from the committed offset.
+    start = end;
   }
+  records.clear();
 }
 
 void StreamThread::initialize_new_tasks() {
@@ -299,10 +359,27 @@ void StreamThread::update_pauses() {
   std::vector<kafka::TopicPartition> to_pause;
   std::vector<kafka::TopicPartition> to_resume;
   for (const auto& [tp, task] : task_by_partition_) {
+    // Backpressure: a task whose feature sink pushes back takes no input, so its partitions
+    // stay paused until the sink drains; the consumer keeps polling (the member stays in the
+    // group) and the other tasks keep going.
+    const bool blocked = task->blocked();
+    if (blocked != blocked_.contains(task->id())) {
+      if (blocked) {
+        blocked_.insert(task->id());
+        EDDY_LOG_WARN("stream-thread-{}: task {} paused: its feature sink pushes back",
+                      options_.index, task->id().str());
+      } else {
+        blocked_.erase(task->id());
+        EDDY_LOG_INFO("stream-thread-{}: task {} resumed: its feature sink drained", options_.index,
+                      task->id().str());
+      }
+    }
     const size_t buffered = task->buffered(tp);
-    if (!paused_.contains(tp) && buffered >= limit) {
+    const bool paused = paused_.contains(tp);
+    const bool want = blocked || (paused ? buffered > limit / 2 : buffered >= limit);
+    if (want && !paused) {
       to_pause.push_back(tp);
-    } else if (paused_.contains(tp) && buffered <= limit / 2) {
+    } else if (!want && paused) {
       to_resume.push_back(tp);
     }
   }
@@ -333,25 +410,65 @@ void StreamThread::commit_all(bool force) {
   last_commit_ = start;
   commit_requested_ = false;
   if (tasks_.empty() || (!force && processed_since_commit_ == 0)) return;
-  processed_since_commit_ = 0;
-  std::vector<kafka::TopicPartitionOffset> offsets;
+  const int64_t processed = std::exchange(processed_since_commit_, 0);
   for (auto& [id, task] : tasks_) {
     if (uninitialized_.contains(id)) continue;
     task->prepare_commit();
+  }
+  // A task's feature-sink updates must be acknowledged before its offsets commit. Wait a
+  // little for a healthy sink; one that is down answers at once (and the task keeps its
+  // last committed offsets, so nothing is lost: its records are re-read after a crash).
+  const auto sink_wait =
+      std::clamp<std::chrono::milliseconds>(options_.config.effective_commit_interval() / 2,
+                                            std::chrono::milliseconds(10), std::chrono::seconds(5));
+  std::vector<kafka::TopicPartitionOffset> offsets;
+  std::vector<TaskId> held_back;
+  for (auto& [id, task] : tasks_) {
+    if (uninitialized_.contains(id)) continue;
+    if (!task->effects_durable(sink_wait)) {
+      held_back.push_back(id);
+      continue;
+    }
     for (auto& offset : task->committable_offsets()) offsets.push_back(std::move(offset));
   }
+  if (!held_back.empty()) {
+    commits_postponed_ += static_cast<int64_t>(held_back.size());
+    if (detail::log_due(commits_postponed_, postponed_log_ms_)) {
+      EDDY_LOG_WARN(
+          "stream-thread-{}: {} task(s) keep their last committed offsets: their feature sink "
+          "has not acknowledged their updates yet ({} task commits held back so far)",
+          options_.index, held_back.size(), commits_postponed_);
+    }
+  }
   if (options_.config.exactly_once()) {
+    if (!held_back.empty()) {
+      // The open transaction spans every task: it commits once the sinks caught up (the
+      // tasks whose sink pushes back take no input meanwhile).
+      processed_since_commit_ = std::max<int64_t>(processed, 1);
+      return;
+    }
     begin_transaction_if_needed();
     if (!offsets.empty()) {
       producer_->send_offsets_to_transaction(offsets, consumer_->group_metadata().get(),
                                              kClientTimeout);
     }
-    producer_->commit_transaction(kClientTimeout);
+    try {
+      producer_->commit_transaction(kClientTimeout);
+    } catch (const KafkaError&) {
+      handle_delivery_failures();  // a clearer error when a refused record is why
+      throw;
+    }
     in_transaction_ = false;
   } else {
     // At-least-once: every effect acknowledged before the offsets that caused it commit.
+    // Records Kafka refused go to their task's production handler first (a dead-letter
+    // record it sends is then flushed too).
+    if (!held_back.empty()) processed_since_commit_ = std::max<int64_t>(processed, 1);
     try {
-      producer_->flush(kClientTimeout);
+      producer_->wait_for_acknowledgements(kClientTimeout);
+      handle_delivery_failures();
+      producer_->wait_for_acknowledgements(kClientTimeout);
+      handle_delivery_failures();
       consumer_->commit(offsets);
     } catch (const KafkaError& e) {
       if (kafka::group_membership_lost(e)) {

@@ -1,6 +1,8 @@
 // StreamThread: one processing thread with its own consumer and producer. It polls in
 // batches, routes records to the tasks of the assigned partitions, lets tasks process,
-// pauses partitions whose buffers are full, and commits on commit.interval.ms:
+// pauses partitions whose buffers are full or whose task's feature sink pushes back (and
+// keeps polling, punctuating and committing meanwhile), hands records Kafka refused to the
+// task that sent them (production handler), and commits on commit.interval.ms:
 //   at-least-once: tasks flush -> producer flush (all acknowledged) -> commit offsets ->
 //   checkpoints exactly-once:  tasks flush -> offsets sent to the open transaction -> commit it ->
 //   checkpoints
@@ -10,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <map>
@@ -78,7 +81,11 @@ class StreamThread final : private kafka::RebalanceListener {
   void create_clients();
   void run_once();
   void initialize_new_tasks();
-  void route(std::vector<kafka::Message> records);
+  void route(std::vector<kafka::Message>& records);
+  // Hands failed deliveries to their tasks' production handlers (throws when one fails, or
+  // when a record that no handler may skip failed).
+  void handle_delivery_failures();
+  const void* delivery_tag(const TaskId& task, const std::string* node);
   size_t process_tasks();
   void update_pauses();
   void maybe_commit();
@@ -105,6 +112,19 @@ class StreamThread final : private kafka::RebalanceListener {
   std::map<kafka::TopicPartition, Task*> task_by_partition_;
   std::map<std::pair<std::string, int32_t>, int64_t> acknowledged_;  // see TaskServices
   std::set<kafka::TopicPartition> paused_;
+  std::set<TaskId> blocked_;  // tasks whose feature sink pushes back (logged once per episode)
+  // Delivery tags (TaskServices::delivery_tag): one per task and sink node, for the thread's
+  // lifetime (a deque: they never move).
+  struct DeliveryTag {
+    TaskId task;
+    std::string node;  // empty: the task's dead-letter records
+    bool dead_letter = false;
+  };
+  std::deque<DeliveryTag> delivery_tags_;
+  std::map<std::pair<TaskId, std::string>, const DeliveryTag*> delivery_tag_index_;
+  std::vector<kafka::Message> poll_buffer_;  // reused by every poll
+  int64_t commits_postponed_ = 0;            // task commits held back by a feature sink
+  int64_t postponed_log_ms_ = 0;
   bool in_transaction_ = false;
   // Records processed since the last commit (at least 1 after a wall-clock punctuation or TTL
   // expiry did something); 0: a due commit has nothing to do.

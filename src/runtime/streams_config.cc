@@ -232,6 +232,35 @@ std::chrono::milliseconds StreamsConfig::effective_commit_interval() const {
   return exactly_once() ? std::chrono::milliseconds(100) : std::chrono::milliseconds(30000);
 }
 
+ErrorHandler StreamsConfig::error_handler(ErrorKind kind) const {
+  const ErrorHandler* callback = nullptr;
+  ErrorHandling setting = ErrorHandling::kLogAndFail;
+  switch (kind) {
+    case ErrorKind::kDeserialization:
+      callback = &deserialization_exception_handler;
+      setting = deserialization_error_handling;
+      break;
+    case ErrorKind::kProcessing:
+      callback = &processing_exception_handler;
+      setting = processing_error_handling;
+      break;
+    case ErrorKind::kProduction:
+      callback = &production_exception_handler;
+      setting = production_error_handling;
+      break;
+  }
+  if (*callback) return *callback;
+  switch (setting) {
+    case ErrorHandling::kLogAndContinue:
+      return error_handlers::log_and_continue(dead_letter_topic);
+    case ErrorHandling::kLogAndFail:
+      return error_handlers::log_and_fail(dead_letter_topic);
+    case ErrorHandling::kDeadLetter:
+      return error_handlers::dead_letter(dead_letter_topic);
+  }
+  return error_handlers::log_and_fail(dead_letter_topic);
+}
+
 bool StreamsConfig::uses_embedded_broker() const {
   return bootstrap_servers.empty() || bootstrap_servers == "embedded";
 }

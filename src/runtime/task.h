@@ -5,10 +5,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "kafka/message.h"
+#include "kafka/producer.h"
 #include "kafka/types.h"
 
 namespace eddy::runtime {
@@ -34,15 +36,19 @@ class Task {
   // neither stalls the others nor delays a shutdown or a rebalance.
   virtual bool restore_step() { return true; }
 
-  // Takes ownership of consumed records of one of its partitions (in offset order).
+  // Takes ownership of consumed records of one of its partitions (in offset order), moving
+  // them out of `records`.
   virtual void add_records(const kafka::TopicPartition& partition,
-                           std::vector<kafka::Message> records) = 0;
+                           std::span<kafka::Message> records) = 0;
   // Records buffered and not yet processed for `partition`.
   virtual size_t buffered(const kafka::TopicPartition& partition) const = 0;
 
   // Processes up to `max_records` buffered records (lowest timestamp first across its
   // partitions, waiting up to max.task.idle.ms for an empty partition); returns how many.
   virtual size_t process(size_t max_records, std::chrono::steady_clock::time_point now) = 0;
+  // Backpressure: true while the task cannot take input (a feature sink it writes to pushes
+  // back); the thread pauses its partitions meanwhile and process() returns 0.
+  virtual bool blocked() const { return false; }
   // Fires wall-clock punctuators that are due and expires due keys of wall-clock TTL stores.
   // True when anything ran or expired: its effects (output, changelog tombstones, a cache's
   // pending deletions) need a commit even if no record was processed.
@@ -52,8 +58,16 @@ class Task {
   // been handed to the producer. Phase 2 is done by the thread (flush the producer or
   // commit the transaction with committable_offsets()). Phase 3: post_commit().
   virtual void prepare_commit() = 0;
+  // True once every effect outside Kafka of the records processed so far is acknowledged
+  // (feature sinks), waiting up to `timeout` for it; the thread commits the task's offsets
+  // only then (at-least-once: a task whose sink is down keeps its last committed offsets).
+  virtual bool effects_durable(std::chrono::milliseconds /*timeout*/) { return true; }
   // The next offset to read of each input partition, for records processed so far.
   virtual std::vector<kafka::TopicPartitionOffset> committable_offsets() const = 0;
+  // A record this task sent was refused by Kafka for good (tagged with
+  // TaskServices::delivery_tag): to the production handler. Throws when it says fail.
+  virtual void delivery_failed(const kafka::DeliveryFailure& /*failure*/,
+                               const std::string& /*node*/) {}
   // After a successful commit: write checkpoints.
   virtual void post_commit() = 0;
 

@@ -52,6 +52,15 @@ struct TaskServices {
   // The instance's interactive-query registry: the task's stores join it once restored and
   // leave it before they close. Null: the stores are not queryable (and not locked).
   state::StoreRegistry* store_registry = nullptr;
+  // The thread's error handlers (resolved once from the config, so a built-in handler's
+  // rate-limited log counts across the thread's tasks).
+  ErrorHandler deserialization_handler;
+  ErrorHandler processing_handler;
+  ErrorHandler production_handler;
+  // The tag the producer hands back with a failed record of (task, sink node); tags live as
+  // long as the thread, so a failure reported after its task closed never dangles. A null
+  // `node` tags the task's dead-letter records.
+  std::function<const void*(const TaskId& task, const std::string* node)> delivery_tag;
 };
 
 class TaskFactory {

@@ -41,6 +41,7 @@ TaskMetrics::TaskMetrics(metrics::Registry& registry, const std::string& thread,
   };
   skipped_deserialization_.counter = skipped("deserialization");
   skipped_processing_.counter = skipped("processing");
+  skipped_production_.counter = skipped("production");
   skipped_invalid_timestamp_.counter = skipped("invalid_timestamp");
   dead_lettered_.counter =
       &registry.counter("eddy_dead_lettered_records_total", "Records sent to the dead-letter topic",
@@ -128,7 +129,23 @@ void TaskMetrics::publish(const TaskTotals& totals, metrics::Histogram& e2e_late
   skipped_deserialization_.set(totals.deserialization_errors);
   skipped_processing_.set(totals.processing_errors);
   skipped_invalid_timestamp_.set(totals.invalid_timestamps);
+  skipped_production_.set(totals.production_errors);
   dead_lettered_.set(totals.dead_lettered);
+  if (totals.dropped_by != nullptr) {
+    for (const auto& drop : *totals.dropped_by) {
+      // The reason's short form: "null value (declare ...)" -> "null value".
+      std::string reason(drop.reason);
+      if (const auto paren = reason.find(" ("); paren != std::string::npos) reason.resize(paren);
+      auto [it, added] = dropped_.try_emplace({drop.node, reason});
+      if (added) {
+        it->second.counter = &registry_.counter(
+            "eddy_dropped_records_total",
+            "Records a processor dropped on purpose (null key, null value, ...), by reason",
+            labels({{"processor", drop.node}, {"reason", reason}}), owner_);
+      }
+      it->second.set(drop.count);
+    }
+  }
   if (totals.late_dropped_by_node != nullptr) {
     for (const auto& [node, count] : *totals.late_dropped_by_node) {
       auto [it, added] = late_by_node_.try_emplace(node);

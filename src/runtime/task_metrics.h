@@ -1,5 +1,6 @@
 // TaskMetrics: one StreamTask's metrics in the instance registry, labelled {thread, task}:
-// records in/out, end-to-end latency, skipped records per handler, late drops per processor,
+// records in/out, end-to-end latency, skipped records per handler, drops per processor and
+// reason, late drops per processor,
 // and per store its size, operations, cache hits and restore progress.
 //
 // The task thread counts in plain members (TaskCore::metrics(), a local Histogram) and
@@ -15,6 +16,7 @@
 
 #include "metrics/registry.h"
 #include "metrics/shared_histogram.h"
+#include "processor/task_core.h"
 
 namespace eddy {
 class StateStore;
@@ -30,9 +32,11 @@ struct TaskTotals {
   int64_t records_out = 0;
   int64_t deserialization_errors = 0;
   int64_t processing_errors = 0;
+  int64_t production_errors = 0;
   int64_t invalid_timestamps = 0;
   int64_t dead_lettered = 0;
   const std::map<std::string, int64_t>* late_dropped_by_node = nullptr;
+  const std::vector<processor::TaskMetrics::Drop>* dropped_by = nullptr;
 };
 
 class TaskMetrics {
@@ -73,9 +77,11 @@ class TaskMetrics {
   Published records_out_;
   Published skipped_deserialization_;
   Published skipped_processing_;
+  Published skipped_production_;
   Published skipped_invalid_timestamp_;
   Published dead_lettered_;
   std::map<std::string, Published> late_by_node_;
+  std::map<std::pair<std::string, std::string>, Published> dropped_;  // (processor, reason)
   std::map<std::string, metrics::Gauge*> restore_remaining_;
   std::map<std::string, std::pair<metrics::Gauge*, StateStore*>> entries_;
   metrics::SharedHistogram e2e_latency_{metrics::SharedHistogram::kMillis};

@@ -126,9 +126,10 @@ void FeatureSink::count_connection_loss() {
   ++state_->stats.connection_losses;
 }
 
-void FeatureSink::submit(FeatureUpdate update) {
+uint64_t FeatureSink::submit(FeatureUpdate update) {
   State& s = *state_;
   bool wake = false;
+  uint64_t seq = 0;
   {
     std::lock_guard lock(s.mutex);
     if (s.fatal) throw SinkError("sink " + options_.name + " failed: " + *s.fatal, false);
@@ -136,22 +137,25 @@ void FeatureSink::submit(FeatureUpdate update) {
     ++s.stats.submitted;
     auto it = s.pending.find(update.key);
     if (it != s.pending.end()) {
+      // The pending entry keeps its sequence number: acknowledging it acknowledges this one.
       if (update.version() >= it->second.update.version()) {
         it->second.update = std::move(update);
         ++s.stats.coalesced;
       } else {
         ++s.stats.ignored_older;
       }
-      return;
+      return s.next_seq;
     }
     std::string key = update.key;
-    s.pending.emplace(key, State::Entry{std::move(update), clock_->steady_now(), ++s.next_seq});
+    seq = ++s.next_seq;
+    s.pending.emplace(key, State::Entry{std::move(update), clock_->steady_now(), seq});
     s.order.push_back(std::move(key));
     // Wake the flush thread when there is a new deadline or a full batch.
     wake = s.pending.size() == 1 || s.pending.size() == options_.max_batch;
     const std::size_t total = s.pending.size() + s.batch.size();
     if (!s.paused && total >= options_.max_pending) {
       s.paused = true;
+      paused_.store(true, std::memory_order_relaxed);
       ++s.stats.pause_events;
       EDDY_LOG_WARN("sink {}: {} updates pending, pausing input (backpressure)", options_.name,
                     total);
@@ -161,11 +165,35 @@ void FeatureSink::submit(FeatureUpdate update) {
     }
   }
   if (wake && options_.background_flush) s.work_cv.notify_one();
+  return seq;
 }
 
 bool FeatureSink::paused() const {
-  std::lock_guard lock(state_->mutex);
-  return state_->paused;
+  return paused_.load(std::memory_order_relaxed);
+}
+
+bool FeatureSink::acknowledged(uint64_t seq, std::chrono::milliseconds timeout) {
+  State& s = *state_;
+  const SteadyTime start = clock_->steady_now();
+  std::unique_lock lock(s.mutex);
+  while (true) {
+    if (s.fatal) throw SinkError("sink " + options_.name + " failed: " + *s.fatal, false);
+    // As flush(): entries are taken oldest first, so the oldest pending and in-flight ones say.
+    const bool pending_done = s.order.empty() || s.pending.at(s.order.front()).seq > seq;
+    const bool batch_done = s.batch.empty() || s.batch_min_seq > seq;
+    if (pending_done && batch_done) return true;
+    const SteadyTime now = clock_->steady_now();
+    if (s.retry_waiting) return false;
+    if (timeout != std::chrono::milliseconds::max() && now - start >= timeout) return false;
+    if (s.writing) {
+      std::chrono::nanoseconds wait = std::chrono::milliseconds(10);
+      if (timeout != std::chrono::milliseconds::max())
+        wait = std::min<std::chrono::nanoseconds>(wait, start + timeout - now);
+      s.state_cv.wait_for(lock, wait);
+    } else {
+      write_one_locked(lock, now);
+    }
+  }
 }
 
 bool FeatureSink::wait_for_capacity(std::chrono::milliseconds timeout) {
@@ -294,6 +322,7 @@ std::size_t FeatureSink::write_one_locked(std::unique_lock<std::mutex>& lock, St
   const std::size_t total = s.pending.size() + s.batch.size();
   if (s.paused && total <= options_.resume_pending) {
     s.paused = false;
+    paused_.store(false, std::memory_order_relaxed);
     EDDY_LOG_INFO("sink {}: backlog down to {}, resuming input", options_.name, total);
   }
   s.state_cv.notify_all();

@@ -34,13 +34,15 @@ KafkaTopicSink::~KafkaTopicSink() {
 
 void KafkaTopicSink::write_batch(std::span<const FeatureUpdate> batch, std::span<WriteOutcome>) {
   std::string value;
-  Headers headers(1);
-  headers[0].key = "eddy.version";
+  Headers headers;
   try {
     for (const FeatureUpdate& u : batch) {
       const FeatureVersion v = u.version();
-      headers[0].value = std::to_string(v.event_time_ms) + ":" + std::to_string(v.partition) + ":" +
-                         std::to_string(v.offset);
+      // The source record's headers, then the version.
+      headers = u.headers;
+      headers.push_back({"eddy.version", std::to_string(v.event_time_ms) + ":" +
+                                             std::to_string(v.partition) + ":" +
+                                             std::to_string(v.offset)});
       std::optional<std::string_view> payload;
       if (u.fields) {
         value = fields_json(*u.fields);

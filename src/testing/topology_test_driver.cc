@@ -50,9 +50,10 @@ struct TopologyTestDriver::Impl final : processor::RecordCollector, state::Chang
 
   // RecordCollector
   int32_t partition_count(const std::string& topic) override { return partitions(topic); }
-  void send(const std::string& topic, std::optional<int32_t> partition,
-            std::optional<std::string_view> key, std::optional<std::string_view> value,
-            int64_t timestamp, const Headers& headers) override {
+  std::optional<processor::SendRefusal> send(
+      const std::string& topic, std::optional<int32_t> partition,
+      std::optional<std::string_view> key, std::optional<std::string_view> value, int64_t timestamp,
+      const Headers& headers, processor::SendKind /*kind*/, std::string_view /*node*/) override {
     const int32_t p = partition ? *partition : pick_partition(topic, key);
     auto& log = logs[topic];
     const int64_t offset = log.next_offset[p]++;
@@ -60,6 +61,7 @@ struct TopologyTestDriver::Impl final : processor::RecordCollector, state::Chang
                 value ? std::optional<Bytes>(Bytes(*value)) : std::nullopt, timestamp, headers};
     log.records.push_back(r);
     deliver(topic, p, offset, std::move(r));
+    return std::nullopt;
   }
 
   // ChangelogWriter
@@ -74,15 +76,12 @@ struct TopologyTestDriver::Impl final : processor::RecordCollector, state::Chang
                                     {}});
   }
 
-  // Hands a record of `topic` to the task that reads that partition, if any.
+  // Hands a record of `topic` to the task that reads that partition, if any: into its input
+  // queues, from which the task picks records as the runtime does (PartitionGroup).
   void deliver(const std::string& topic, int32_t partition, int64_t offset, RawRecord r) {
-    processor::IncomingRecord in{topic,
-                                 partition,
-                                 offset,
-                                 r.timestamp,
-                                 std::move(r.key),
-                                 std::move(r.value),
-                                 std::move(r.headers)};
+    auto in =
+        processor::ConsumedRecord::owned(topic, partition, offset, r.timestamp, std::move(r.key),
+                                         std::move(r.value), std::move(r.headers));
     if (plan->global_topics.count(topic) != 0) {
       global_task->process(in);
       return;
@@ -103,7 +102,7 @@ struct TopologyTestDriver::Impl final : processor::RecordCollector, state::Chang
     while (progress) {
       progress = false;
       for (auto& [id, task] : tasks) {
-        while (task->process_one()) progress = true;
+        while (task->process_next(wall_clock)) progress = true;
       }
     }
   }
@@ -144,8 +143,10 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
   env.collector = impl_.get();
   env.changelog = impl_.get();
   env.state_dir = impl_->state_dir;
-  env.deserialization_errors = impl_->config.deserialization_error_handling;
-  env.processing_errors = impl_->config.processing_error_handling;
+  env.deserialization_handler = impl_->config.error_handler(ErrorKind::kDeserialization);
+  env.processing_handler = impl_->config.error_handler(ErrorKind::kProcessing);
+  env.production_handler = impl_->config.error_handler(ErrorKind::kProduction);
+  env.max_task_idle_ms = impl_->config.max_task_idle.count();
   env.wall_clock_ms = impl_->wall_clock;
   env.memory_budget = impl_->budget.get();
   env.rocksdb_config_setter = impl_->config.rocksdb_config_setter;
@@ -160,8 +161,14 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
     for (const auto& t : sub.source_topics) n = std::max(n, impl_->partitions(t));
     impl_->task_counts[sub.id] = n;
     for (int32_t p = 0; p < n; ++p) {
-      impl_->tasks.emplace(std::make_pair(sub.id, p),
-                           std::make_unique<processor::TaskCore>(impl_->plan, sub.id, p, env));
+      // The task's input partitions, as the runtime's assignment gives them.
+      processor::TaskEnvironment task_env = env;
+      for (const auto& t : sub.source_topics) {
+        if (p < impl_->partitions(t)) task_env.input_partitions.emplace_back(t, p);
+      }
+      impl_->tasks.emplace(
+          std::make_pair(sub.id, p),
+          std::make_unique<processor::TaskCore>(impl_->plan, sub.id, p, std::move(task_env)));
     }
   }
   for (const auto& [name, entry] : plan.stores) {
@@ -224,6 +231,7 @@ void TopologyTestDriver::commit() {
   if (impl_->global_task) impl_->global_task->flush();
   for (auto& [id, task] : impl_->tasks) {
     task->flush();
+    task->sinks_acknowledged(std::chrono::milliseconds::max());  // feature sinks flushed
     impl_->run_until_quiescent();
   }
 }
@@ -248,10 +256,56 @@ int64_t TopologyTestDriver::dropped_records() const {
 
 int64_t TopologyTestDriver::skipped_records() const {
   int64_t n = 0;
+  auto add = [&n](const processor::TaskMetrics& m) {
+    n +=
+        m.deserialization_errors + m.processing_errors + m.production_errors + m.invalid_timestamps;
+  };
+  for (auto& [id, task] : impl_->tasks) add(task->metrics());
+  if (impl_->global_task) add(impl_->global_task->metrics());
+  return n;
+}
+
+int64_t TopologyTestDriver::skipped_records(ErrorKind kind) const {
+  int64_t n = 0;
+  auto add = [&](const processor::TaskMetrics& m) {
+    switch (kind) {
+      case ErrorKind::kDeserialization:
+        n += m.deserialization_errors;
+        break;
+      case ErrorKind::kProcessing:
+        n += m.processing_errors;
+        break;
+      case ErrorKind::kProduction:
+        n += m.production_errors;
+        break;
+    }
+  };
+  for (auto& [id, task] : impl_->tasks) add(task->metrics());
+  if (impl_->global_task) add(impl_->global_task->metrics());
+  return n;
+}
+
+int64_t TopologyTestDriver::invalid_timestamp_records() const {
+  int64_t n = 0;
+  for (auto& [id, task] : impl_->tasks) n += task->metrics().invalid_timestamps;
+  return n;
+}
+
+int64_t TopologyTestDriver::dead_lettered_records() const {
+  int64_t n = 0;
+  for (auto& [id, task] : impl_->tasks) n += task->metrics().dead_lettered;
+  if (impl_->global_task) n += impl_->global_task->metrics().dead_lettered;
+  return n;
+}
+
+int64_t TopologyTestDriver::dropped_records(const std::string& node,
+                                            const std::string& reason) const {
+  int64_t n = 0;
   for (auto& [id, task] : impl_->tasks) {
-    n += task->metrics().deserialization_errors + task->metrics().processing_errors;
+    for (const auto& drop : task->metrics().dropped_by) {
+      if (drop.node == node && std::string_view(drop.reason).starts_with(reason)) n += drop.count;
+    }
   }
-  if (impl_->global_task) n += impl_->global_task->metrics().deserialization_errors;
   return n;
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "eddy/dsl/streams_builder.h"
+#include "eddy/error_handlers.h"
 #include "eddy/kafka_streams.h"
 #include "eddy/serde/serdes.h"
 #include "kafka/admin.h"
@@ -142,12 +143,14 @@ TEST(BadInput, MalformedRecordsGoToTheDeadLetterTopicAndGoodCountsAreExact) {
     const int i = std::stoi(key.substr(key.find('-') + 1));
     EXPECT_EQ(r.value, bad_kinds[static_cast<size_t>(i / 10) % bad_kinds.size()]) << key;
     const Headers& headers = r.headers;
-    const auto error = header_value(headers, "eddy.error");
+    const auto error = header_value(headers, error_headers::kMessage);
     ASSERT_TRUE(error.has_value()) << key;
     EXPECT_FALSE(error->empty()) << key;
-    EXPECT_EQ(header_value(headers, "eddy.source.topic"), std::optional<std::string_view>(input));
-    const auto partition = header_value(headers, "eddy.source.partition");
-    const auto offset = header_value(headers, "eddy.source.offset");
+    EXPECT_EQ(header_value(headers, error_headers::kException), "eddy::SerdeError");
+    EXPECT_EQ(header_value(headers, error_headers::kKind), "deserialization");
+    EXPECT_EQ(header_value(headers, error_headers::kTopic), std::optional<std::string_view>(input));
+    const auto partition = header_value(headers, error_headers::kPartition);
+    const auto offset = header_value(headers, error_headers::kOffset);
     ASSERT_TRUE(partition && offset) << key;
     EXPECT_GE(std::stoi(std::string(*partition)), 0);
     EXPECT_LT(std::stoi(std::string(*partition)), 3);

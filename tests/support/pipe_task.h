@@ -23,7 +23,7 @@ class PipeTask final : public runtime::Task {
     return partitions_;
   }
   void initialize() override {}
-  void add_records(const kafka::TopicPartition& tp, std::vector<kafka::Message> records) override {
+  void add_records(const kafka::TopicPartition& tp, std::span<kafka::Message> records) override {
     auto& queue = buffers_[tp];
     for (auto& m : records) queue.push_back(std::move(m));
   }

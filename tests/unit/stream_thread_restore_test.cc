@@ -33,8 +33,8 @@ class GatedRestoreTask final : public Task {
     std::this_thread::sleep_for(1ms);  // one "batch"
     return restored_->load();
   }
-  void add_records(const kafka::TopicPartition& tp, std::vector<kafka::Message> records) override {
-    inner_->add_records(tp, std::move(records));
+  void add_records(const kafka::TopicPartition& tp, std::span<kafka::Message> records) override {
+    inner_->add_records(tp, records);
   }
   size_t buffered(const kafka::TopicPartition& tp) const override { return inner_->buffered(tp); }
   size_t process(size_t max, std::chrono::steady_clock::time_point now) override {

@@ -9,10 +9,14 @@ namespace {
 
 class MemoryCollector final : public processor::RecordCollector {
  public:
-  void send(const std::string& topic, std::optional<int32_t>, std::optional<std::string_view> key,
-            std::optional<std::string_view> value, int64_t timestamp, const Headers&) override {
+  std::optional<processor::SendRefusal> send(const std::string& topic, std::optional<int32_t>,
+                                             std::optional<std::string_view> key,
+                                             std::optional<std::string_view> value,
+                                             int64_t timestamp, const Headers&, processor::SendKind,
+                                             std::string_view) override {
     sent.push_back(topic + ":" + std::string(key.value_or("null")) + "=" +
                    std::string(value.value_or("null")) + "@" + std::to_string(timestamp));
+    return std::nullopt;
   }
   int32_t partition_count(const std::string&) override { return 1; }
   std::vector<std::string> sent;

@@ -1,12 +1,13 @@
 // eddy/detail/feature_sink_node.h — the node behind KStream::to_sink() (internal).
 //
 // It maps each record to a FeatureRow, versions it with the record's event time and source
-// position, and hands it to the FeatureSink. When the sink reports backpressure the node
-// blocks the task's thread (so its input is not polled) until the sink has room: records
-// are never dropped. At commit the task flushes the sink before offsets are committed.
+// position, carries the record's headers, and hands it to the FeatureSink through the task
+// (TaskContext::submit_feature). The node never blocks: when the sink pushes back the task
+// stops taking input and the runtime pauses its partitions (polling, punctuating and
+// committing go on) until the sink drains; nothing is dropped. A task commits its offsets
+// only once the sink acknowledged every update it submitted.
 #pragma once
 
-#include <chrono>
 #include <functional>
 #include <memory>
 
@@ -30,12 +31,12 @@ class FeatureSinkNode final : public Input<K, V> {
       position = {meta->topic, meta->partition, meta->offset};
       append_time_ms = meta->append_time_ms;
     }
-    while (sink_->paused()) sink_->wait_for_capacity(std::chrono::milliseconds(100));
-    sink_->submit(FeatureUpdate{std::move(row.key), std::move(row.fields), stamp.timestamp,
-                                append_time_ms, std::move(position)});
+    FeatureUpdate update{std::move(row.key), std::move(row.fields), stamp.timestamp,
+                         append_time_ms,     std::move(position),   {}};
+    if (const Headers& headers = this->context_->headers(); !headers.empty())
+      update.headers = headers;
+    this->context_->submit_feature(*sink_, std::move(update));
   }
-
-  void flush() override { sink_->flush(); }
 
  private:
   std::shared_ptr<FeatureSink> sink_;

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "eddy/detail/node.h"
 #include "eddy/dsl/stream_partitioner.h"
@@ -29,30 +30,36 @@ class SourceNode final : public SourceInstance {
 
   void process_raw(std::optional<std::string_view> key, std::optional<std::string_view> value,
                    int64_t timestamp) override {
-    try {
-      Stamp stamp{timestamp, !key.has_value()};
-      if constexpr (IsOptional<V>::value) {
-        V v = value ? value_serde_.deserialize(*value) : V{};
-        if (key) {
-          emit(key_serde_.deserialize(*key), v, stamp);
-        } else {
-          emit(K{}, v, stamp);
-        }
-      } else {
-        if (!value) {
-          context_->record_dropped(
-              name(), "null value (declare the value type std::optional<V> to keep it)");
-          return;
-        }
-        V v = value_serde_.deserialize(*value);
-        if (key) {
-          emit(key_serde_.deserialize(*key), v, stamp);
-        } else {
-          emit(K{}, v, stamp);
-        }
+    // Only deserialization is a deserialization error: what the nodes downstream throw
+    // (a store's serde included) is a processing error of this record, for the task to handle.
+    Stamp stamp{timestamp, !key.has_value()};
+    if constexpr (IsOptional<V>::value) {
+      std::optional<V> v;
+      std::optional<K> k;
+      try {
+        v.emplace(value ? value_serde_.deserialize(*value) : V{});
+        k.emplace(key ? key_serde_.deserialize(*key) : K{});
+      } catch (const SerdeError& e) {
+        context_->deserialization_failed(name(), e);
+        return;
       }
-    } catch (const SerdeError& e) {
-      context_->deserialization_failed(name(), e);
+      emit(*k, *v, stamp);
+    } else {
+      if (!value) {
+        context_->record_dropped(name(),
+                                 "null value (declare the value type std::optional<V> to keep it)");
+        return;
+      }
+      std::optional<V> v;
+      std::optional<K> k;
+      try {
+        v.emplace(value_serde_.deserialize(*value));
+        k.emplace(key ? key_serde_.deserialize(*key) : K{});
+      } catch (const SerdeError& e) {
+        context_->deserialization_failed(name(), e);
+        return;
+      }
+      emit(*k, *v, stamp);
     }
   }
 
@@ -97,27 +104,44 @@ class SinkNode final : public Input<K, V> {
         key_serde_(std::move(key_serde)),
         value_serde_(std::move(value_serde)),
         partitioner_(std::move(partitioner)),
-        by_base_key_(by_base_key && key_serde_.has_base_key()) {}
+        by_base_key_(by_base_key && key_serde_.has_base_key()),
+        key_identity_(key_serde_.is_identity()),
+        value_identity_(value_serde_.is_identity()) {}
 
   void process(const K& key, const V& value, Stamp stamp) override {
     std::optional<std::string_view> k;
-    if (!stamp.null_key) {
-      key_buf_.clear();
-      key_serde_.serialize(key, key_buf_);
-      k = key_buf_;
-    }
     std::optional<std::string_view> v;
-    bool present = true;
-    if constexpr (IsOptional<V>::value) present = value.has_value();
-    if (present) {
-      value_buf_.clear();
-      value_serde_.serialize(value, value_buf_);
-      v = value_buf_;
+    try {
+      if (!stamp.null_key) k = serialized(key_serde_, key_identity_, key, key_buf_);
+      if constexpr (IsOptional<V>::value) {
+        if (value.has_value()) v = serialized(value_serde_, value_identity_, value, value_buf_);
+      } else {
+        v = serialized(value_serde_, value_identity_, value, value_buf_);
+      }
+    } catch (const SerdeError& e) {
+      // A production error (Kafka Streams' handleSerializationError), not this record's
+      // processing: the production handler decides.
+      this->context_->serialization_failed(this->name(), topic_, k, v, stamp.timestamp, e);
+      return;
     }
-    this->context_->send(topic_, choose_partition(key, value, stamp), k, v, stamp.timestamp);
+    this->context_->send(topic_, choose_partition(key, value, stamp), k, v, stamp.timestamp,
+                         this->name());
   }
 
  private:
+  // The bytes of `t`: the string itself when the serde is the identity one (no copy),
+  // otherwise serialized into `buf`.
+  template <typename T>
+  static std::string_view serialized(const Serde<T>& serde, bool identity, const T& t,
+                                     std::string& buf) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (identity) return t;
+    }
+    buf.clear();
+    serde.serialize(t, buf);
+    return buf;
+  }
+
   std::optional<int32_t> choose_partition(const K& key, const V& value, Stamp stamp) {
     if (!partitioner_ && (!by_base_key_ || stamp.null_key)) return std::nullopt;
     const int32_t n = this->context_->partition_count(topic_);
@@ -142,6 +166,8 @@ class SinkNode final : public Input<K, V> {
   Serde<V> value_serde_;
   StreamPartitioner<K, V> partitioner_;
   bool by_base_key_;
+  bool key_identity_;
+  bool value_identity_;
   std::string key_buf_;  // reused: no allocation per record once warmed up
   std::string value_buf_;
   std::string base_key_buf_;

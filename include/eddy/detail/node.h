@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,6 +57,19 @@ class Input : public NodeInstance {
   virtual void process(const K& key, const V& value, Stamp stamp) = 0;
 };
 
+// Thrown (with the original exception nested, std::throw_with_nested) when a node's process()
+// throws, so the task can tell its error handler which node failed (Kafka Streams'
+// processorNodeId). Costs nothing unless something throws.
+class NodeFailure : public std::exception {
+ public:
+  explicit NodeFailure(const std::string& node) : node_(node) {}
+  const std::string& node() const noexcept { return node_; }
+  const char* what() const noexcept override { return "a processor node failed"; }
+
+ private:
+  std::string node_;
+};
+
 // A node's downstream list for one output.
 template <typename K, typename V>
 class Output {
@@ -71,13 +85,22 @@ class Output {
   }
   void forward(const K& key, const V& value, Stamp stamp) const {
     if (children_.size() == 1) {
-      children_.front()->process(key, value, stamp);
+      call(children_.front(), key, value, stamp);
       return;
     }
-    for (auto* child : children_) child->process(key, value, stamp);
+    for (auto* child : children_) call(child, key, value, stamp);
   }
 
  private:
+  static void call(Input<K, V>* child, const K& key, const V& value, Stamp stamp) {
+    try {
+      child->process(key, value, stamp);
+    } catch (const NodeFailure&) {
+      throw;  // a node further down already said which
+    } catch (...) {
+      std::throw_with_nested(NodeFailure(child->name()));
+    }
+  }
   std::vector<Input<K, V>*> children_;
 };
 

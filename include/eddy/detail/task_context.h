@@ -13,7 +13,12 @@
 #include "eddy/headers.h"
 #include "eddy/processor/punctuation.h"
 #include "eddy/processor/record.h"
+#include "eddy/sink/feature_update.h"
 #include "eddy/state/state_store.h"
+
+namespace eddy {
+class FeatureSink;
+}
 
 namespace eddy::detail {
 
@@ -34,14 +39,16 @@ class TaskContext {
   virtual StateStore* store(const std::string& name) = 0;
   virtual Cancellable schedule(int64_t interval_ms, PunctuationType type, Punctuator fn) = 0;
   // Hands a serialized record to the record collector; `partition` std::nullopt: chosen by
-  // Kafka's default partitioner on the key bytes.
+  // Kafka's default partitioner on the key bytes. `node` names the sink node sending it (for
+  // the production handler when Kafka refuses the record).
   virtual void send(const std::string& topic, std::optional<int32_t> partition,
                     std::optional<std::string_view> key, std::optional<std::string_view> value,
-                    int64_t timestamp) = 0;
+                    int64_t timestamp, std::string_view node = {}) = 0;
   // The number of partitions of `topic` (for partitioners); throws Error when the topic
   // does not exist.
   virtual int32_t partition_count(const std::string& topic) = 0;
-  // A node dropped a record on purpose (null key, null value, ...): counted and logged.
+  // A node dropped a record on purpose (null key, null value, ...): counted per node and
+  // `reason` (a string literal; eddy_dropped_records_total), logged now and then.
   virtual void record_dropped(const std::string& node, const char* reason) = 0;
   // A windowed node dropped a record for a closed window (once per window): counted in
   // TaskMetrics::late_dropped and per node, logged once in a while.
@@ -49,6 +56,19 @@ class TaskContext {
   // A source could not deserialize the current record: throws (log_and_fail) or logs and
   // returns (log_and_continue), per default.deserialization.exception.handler.
   virtual void deserialization_failed(const std::string& node, const SerdeError& error) = 0;
+  // A sink could not serialize an output record: to the production handler (continue: the
+  // record is not sent; fail: throws). `key`/`value` are what serialized so far (may be
+  // nullopt).
+  virtual void serialization_failed(const std::string& node, const std::string& /*topic*/,
+                                    std::optional<std::string_view> /*key*/,
+                                    std::optional<std::string_view> /*value*/,
+                                    int64_t /*timestamp*/, const SerdeError& error) {
+    throw SerdeError("sink '" + node + "': " + error.what());
+  }
+  // Hands a feature update to `sink` (a to_sink() node). The task remembers how far it
+  // submitted, so it commits its offsets only once the sink acknowledged everything up to
+  // there, and stops taking input while the sink pushes back.
+  virtual void submit_feature(FeatureSink& sink, FeatureUpdate update) = 0;
 
   // The process memory budget (docs/state.md, "Memory budget"). A suppress buffer reports
   // each change of its size, and asks whether the suppress buffers of the process together

@@ -61,11 +61,20 @@ class Serde {
   bool has_base_key() const { return static_cast<bool>(base_key_); }
   void serialize_base_key(const T& value, std::string& out) const { base_key_(value, out); }
 
+  // Marks a Serde<std::string> whose bytes are the string itself (serdes::string() and
+  // serdes::bytes()): sinks then hand the string to Kafka without copying it first.
+  Serde& with_identity_bytes() {
+    identity_ = true;
+    return *this;
+  }
+  bool is_identity() const { return identity_; }
+
  private:
   SerializeFn serialize_;
   DeserializeFn deserialize_;
   std::string name_;
   SerializeFn base_key_;  // empty except for windowed key serdes
+  bool identity_ = false;
 };
 
 }  // namespace eddy

@@ -72,13 +72,15 @@ namespace serdes {
 // UTF-8 (or any) text, copied as is.
 inline Serde<std::string> string() {
   return Serde<std::string>([](const std::string& v, std::string& out) { out.append(v); },
-                            [](std::string_view b) { return std::string(b); }, "string");
+                            [](std::string_view b) { return std::string(b); }, "string")
+      .with_identity_bytes();
 }
 
 // Raw bytes (eddy::Bytes is std::string used as a byte buffer), copied as is.
 inline Serde<Bytes> bytes() {
   return Serde<Bytes>([](const Bytes& v, std::string& out) { out.append(v); },
-                      [](std::string_view b) { return Bytes(b); }, "bytes");
+                      [](std::string_view b) { return Bytes(b); }, "bytes")
+      .with_identity_bytes();
 }
 
 // 8 bytes, big-endian two's complement: what Java's LongSerializer writes.

@@ -41,6 +41,7 @@
 //   };
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -143,12 +144,20 @@ class FeatureSink {
   FeatureSink& operator=(const FeatureSink&) = delete;
   virtual ~FeatureSink();
 
-  // Queues one update (coalescing by key). Never blocks, never drops. Throws SinkError when
-  // the sink has failed or is closed.
-  void submit(FeatureUpdate update);
+  // Queues one update (coalescing by key). Never blocks, never drops. Returns the update's
+  // sequence number (for acknowledged()). Throws SinkError when the sink has failed or is
+  // closed.
+  uint64_t submit(FeatureUpdate update);
 
-  // Backpressure: true while the backlog is above the limits in SinkOptions.
+  // Backpressure: true while the backlog is above the limits in SinkOptions. Lock-free.
   bool paused() const;
+
+  // True once every update submitted up to sequence number `seq` (as submit() returned it) is
+  // acknowledged (or replaced by a newer update of its key that is). Writes due batches in
+  // the caller's thread for up to `timeout` to get there, but does not wait out a retry
+  // backoff: while the store is failing it answers false at once. Throws SinkError once the
+  // sink has failed. The runtime asks it before committing a task's offsets.
+  bool acknowledged(uint64_t seq, std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
   // Waits until paused() is false (true) or `timeout` passes (false).
   bool wait_for_capacity(std::chrono::milliseconds timeout);
 
@@ -208,6 +217,7 @@ class FeatureSink {
   SinkOptions options_;
   std::shared_ptr<SinkClock> clock_;
   std::unique_ptr<State> state_;
+  std::atomic<bool> paused_{false};  // mirrors State::paused for lock-free paused()
 };
 
 }  // namespace eddy

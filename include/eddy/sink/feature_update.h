@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "eddy/errors.h"
+#include "eddy/headers.h"
 
 namespace eddy {
 
@@ -54,17 +55,21 @@ struct FeatureUpdate {
   // When Kafka appended the source record (LogAppendTime, ms since epoch), -1 when unknown.
   int64_t append_time_ms = -1;
   SourcePosition source;
+  // The source record's headers as they reached the sink (trace ids, consent flags, ...).
+  // Built-in sinks: the Kafka topic sink writes them with the record; Redis ignores them.
+  Headers headers;
 
   bool is_delete() const { return !fields.has_value(); }
   FeatureVersion version() const { return {event_time_ms, source.partition, source.offset}; }
 
   static FeatureUpdate upsert(std::string key, FeatureFields fields, int64_t event_time_ms,
                               SourcePosition source, int64_t append_time_ms = -1) {
-    return {std::move(key), std::move(fields), event_time_ms, append_time_ms, std::move(source)};
+    return {std::move(key), std::move(fields), event_time_ms,
+            append_time_ms, std::move(source), {}};
   }
   static FeatureUpdate erase(std::string key, int64_t event_time_ms, SourcePosition source,
                              int64_t append_time_ms = -1) {
-    return {std::move(key), std::nullopt, event_time_ms, append_time_ms, std::move(source)};
+    return {std::move(key), std::nullopt, event_time_ms, append_time_ms, std::move(source), {}};
   }
 };
 

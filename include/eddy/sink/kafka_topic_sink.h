@@ -1,7 +1,8 @@
 // eddy/sink/kafka_topic_sink.h — KafkaTopicSink: publishes features to a Kafka topic for
 // other services: key = the feature key, value = a JSON object of the fields (all values
-// strings), a delete = a tombstone (null value), timestamp = the event time, and a header
-// "eddy.version" = "<event_time>:<partition>:<offset>" so consumers can drop stale updates.
+// strings), a delete = a tombstone (null value), timestamp = the event time, headers = the
+// source record's headers followed by "eddy.version" = "<event_time>:<partition>:<offset>"
+// so consumers can drop stale updates.
 // A batch is acknowledged when the broker acknowledged every record (producer flush); a
 // failed batch is re-sent whole (at-least-once: a consumer may see an update twice).
 //

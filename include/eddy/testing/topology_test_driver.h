@@ -6,6 +6,11 @@
 // the topology also reads, are routed to the task owning that partition and processed too)
 // until nothing is left to do. Then read what the sinks wrote and what the stores hold.
 //
+// Records reach each task through the same input queues as on Kafka (lowest timestamp first
+// across its partitions, max.task.idle.ms against the driver's wall clock, negative
+// timestamps skipped), and failures go to the configured handlers; a dead-letter topic is an
+// output topic like any other.
+//
 // Unlike Kafka Streams' driver it runs topics with several partitions: set
 // TestDriverOptions::partitions_per_topic (default 1) or per-topic counts. Records are routed
 // with Kafka's default partitioner (murmur2 of the key bytes), and there is one task per
@@ -151,9 +156,17 @@ class TopologyTestDriver {
   QueryableStores& queryable_stores();
   int32_t partitions(const std::string& topic) const;
   // Records dropped on purpose (null keys, ...), and records skipped because they could not be
-  // deserialized or their processing threw (under log_and_continue handlers), all tasks.
+  // deserialized, their processing threw or Kafka refused their output (handlers that said
+  // continue), or their timestamp was negative, all tasks.
   int64_t dropped_records() const;
   int64_t skipped_records() const;
+  // Dropped by processor `node` for a reason starting with `reason` ("null key", "null value").
+  int64_t dropped_records(const std::string& node, const std::string& reason) const;
+  // Skipped by the handler of one kind; skipped for a negative timestamp (never processed,
+  // as the runtime does: see docs/runtime.md); dead-letter records the handlers sent.
+  int64_t skipped_records(ErrorKind kind) const;
+  int64_t invalid_timestamp_records() const;
+  int64_t dead_lettered_records() const;
   // Records windowed operators dropped because their window was closed (one per record and
   // window), all tasks; and per operator name.
   int64_t late_dropped_records() const;
