@@ -3,6 +3,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <cstring>
+#include <string_view>
 
 #include "common/log.h"
 #include "kafka/client_config.h"
@@ -235,6 +237,29 @@ std::shared_ptr<void> Consumer::group_metadata() {
   return std::shared_ptr<void>(metadata, [](void* p) {
     rd_kafka_consumer_group_metadata_destroy(static_cast<rd_kafka_consumer_group_metadata_t*>(p));
   });
+}
+
+int32_t Consumer::group_generation() {
+  // librdkafka 2.0 has no getter; its serialized group metadata (rd_kafka_consumer_group_
+  // metadata_write, "for client binding use") starts with "CGMDv2:" and the generation id
+  // (host byte order). Any other format: unknown.
+  std::shared_ptr<void> metadata = group_metadata();
+  void* buffer = nullptr;
+  size_t size = 0;
+  rd_kafka_error_t* error = rd_kafka_consumer_group_metadata_write(
+      static_cast<const rd_kafka_consumer_group_metadata_t*>(metadata.get()), &buffer, &size);
+  if (error != nullptr) {
+    rd_kafka_error_destroy(error);
+    return -1;
+  }
+  static constexpr std::string_view kMagic = "CGMDv2:";
+  int32_t generation = -1;
+  if (size >= kMagic.size() + sizeof generation &&
+      std::string_view(static_cast<const char*>(buffer), kMagic.size()) == kMagic) {
+    std::memcpy(&generation, static_cast<const char*>(buffer) + kMagic.size(), sizeof generation);
+  }
+  rd_kafka_mem_free(nullptr, buffer);
+  return generation;
 }
 
 TopicPartitionCounts Consumer::topic_partitions(std::chrono::milliseconds timeout) {

@@ -86,6 +86,11 @@ class Consumer {
   void seek(const TopicPartition& partition, int64_t offset, std::chrono::milliseconds timeout);
   std::vector<TopicPartition> assignment();
 
+  // The generation of the group this member last joined (-1 before the first join, or when
+  // librdkafka does not say). Unchanged while the member stays in the group: a rebalance, or
+  // being kicked out for exceeding max.poll.interval.ms, moves it.
+  int32_t group_generation();
+
   // Opaque rd_kafka_consumer_group_metadata_t* for Producer::send_offsets_to_transaction;
   // owned by the caller through the returned handle.
   std::shared_ptr<void> group_metadata();

@@ -89,6 +89,13 @@ void StreamThread::create_clients() {
         }
       }};
   if (config.exactly_once()) {
+    const auto& props = producer_options.properties;
+    if (auto it = props.find("transaction.timeout.ms"); it != props.end()) {
+      try {
+        transaction_timeout_ = std::chrono::milliseconds(std::stoll(it->second));
+      } catch (const std::exception&) {
+      }
+    }
     // One transactional producer per thread (EOS v2); fencing of zombies goes through the
     // consumer group metadata sent with the offsets.
     producer_options.transactional_id =
@@ -138,7 +145,7 @@ void StreamThread::run() {
       }
       while (!shutdown_requested_) run_once();
       EDDY_LOG_INFO("{}: shutting down: committing {} task(s)", name, tasks_.size());
-      commit_all();
+      commit_all(/*force=*/true, /*releasing=*/true);
       close_all(/*clean=*/true);
       consumer_->close();
       if (global_tables_) global_tables_->close();
@@ -278,6 +285,7 @@ void StreamThread::tick_metrics(Clock::time_point now) {
   last_metrics_tick_ = now;
   // Lag from the consumer's cached watermarks: no broker round trip.
   for (const auto& [tp, task] : task_by_partition_) metrics_->lag(tp, consumer_->lag(tp));
+  metrics_->group_generation(consumer_->group_generation());
   metrics_->tick(now);
 }
 
@@ -366,12 +374,16 @@ void StreamThread::update_pauses() {
     if (blocked != blocked_.contains(task->id())) {
       if (blocked) {
         blocked_.insert(task->id());
-        EDDY_LOG_WARN("stream-thread-{}: task {} paused: its feature sink pushes back",
-                      options_.index, task->id().str());
+        if (detail::log_due(++backpressure_pauses_, backpressure_log_ms_)) {
+          EDDY_LOG_WARN(
+              "stream-thread-{}: task {} paused: its feature sink pushes back ({} "
+              "task pauses so far)",
+              options_.index, task->id().str(), backpressure_pauses_);
+        }
       } else {
         blocked_.erase(task->id());
-        EDDY_LOG_INFO("stream-thread-{}: task {} resumed: its feature sink drained", options_.index,
-                      task->id().str());
+        EDDY_LOG_DEBUG("stream-thread-{}: task {} resumed: its feature sink drained",
+                       options_.index, task->id().str());
       }
     }
     const size_t buffered = task->buffered(tp);
@@ -397,6 +409,7 @@ void StreamThread::begin_transaction_if_needed() {
   if (!options_.config.exactly_once() || in_transaction_ || tasks_.empty()) return;
   producer_->begin_transaction();
   in_transaction_ = true;
+  transaction_started_ = Clock::now();
 }
 
 void StreamThread::maybe_commit() {
@@ -405,7 +418,7 @@ void StreamThread::maybe_commit() {
   commit_all(/*force=*/commit_requested_);
 }
 
-void StreamThread::commit_all(bool force) {
+void StreamThread::commit_all(bool force, bool releasing) {
   const auto start = Clock::now();
   last_commit_ = start;
   commit_requested_ = false;
@@ -443,19 +456,31 @@ void StreamThread::commit_all(bool force) {
   if (options_.config.exactly_once()) {
     if (!held_back.empty()) {
       // The open transaction spans every task: it commits once the sinks caught up (the
-      // tasks whose sink pushes back take no input meanwhile).
+      // tasks whose sink pushes back take no input meanwhile). Before the broker would abort
+      // it (transaction.timeout.ms), abort it here and rewind the tasks: their sink updates
+      // stay queued in the sink, and the records are processed again once it drains.
       processed_since_commit_ = std::max<int64_t>(processed, 1);
+      if (in_transaction_ &&
+          (releasing || Clock::now() - transaction_started_ >= transaction_timeout_ / 2)) {
+        abort_and_rewind("a feature sink has not acknowledged the updates of " +
+                         std::to_string(held_back.size()) +
+                         " task(s) within half of "
+                         "transaction.timeout.ms");
+      }
       return;
     }
     begin_transaction_if_needed();
-    if (!offsets.empty()) {
-      producer_->send_offsets_to_transaction(offsets, consumer_->group_metadata().get(),
-                                             kClientTimeout);
-    }
+    handle_delivery_failures();
     try {
+      if (!offsets.empty()) {
+        producer_->send_offsets_to_transaction(offsets, consumer_->group_metadata().get(),
+                                               kClientTimeout);
+      }
       producer_->commit_transaction(kClientTimeout);
     } catch (const KafkaError&) {
-      handle_delivery_failures();  // a clearer error when a refused record is why
+      // A clearer error when a record Kafka refused is why (its report may still be queued).
+      producer_->poll(std::chrono::milliseconds(200));
+      handle_delivery_failures();
       throw;
     }
     in_transaction_ = false;
@@ -541,12 +566,54 @@ void StreamThread::close_all(bool clean) {
   stats_.tasks = 0;
 }
 
+void StreamThread::abort_and_rewind(const std::string& why) {
+  EDDY_LOG_WARN(
+      "stream-thread-{}: {}: aborting the transaction and rewinding {} task(s) to their "
+      "last commit",
+      options_.index, why, tasks_.size());
+  if (in_transaction_) {
+    producer_->abort_transaction(kClientTimeout);
+    in_transaction_ = false;
+  }
+  producer_->take_failures();  // of the aborted transaction
+  std::map<TaskId, std::vector<kafka::TopicPartition>> by_task;
+  std::vector<kafka::TopicPartition> partitions;
+  for (const auto& [id, task] : tasks_) {
+    by_task[id] = task->input_partitions();
+    partitions.insert(partitions.end(), task->input_partitions().begin(),
+                      task->input_partitions().end());
+  }
+  const std::vector<kafka::TopicPartition> paused(paused_.begin(), paused_.end());
+  close_all(/*clean=*/false);  // stores rebuilt from their changelogs
+  if (!paused.empty()) consumer_->resume(paused);
+  blocked_.clear();
+  // Re-read every input from its last committed offset (none: where auto.offset.reset says).
+  const auto props = kafka::client_properties(options_.config, kafka::ClientKind::kConsumer);
+  const auto reset = props.find("auto.offset.reset");
+  const bool latest =
+      reset != props.end() && (reset->second == "latest" || reset->second == "largest");
+  for (const auto& committed : consumer_->committed(partitions, kClientTimeout)) {
+    const int64_t offset = committed.offset >= 0
+                               ? committed.offset
+                               : (latest ? kafka::kOffsetEnd : kafka::kOffsetBeginning);
+    consumer_->seek({committed.topic, committed.partition}, offset, kClientTimeout);
+  }
+  for (auto& [id, tps] : by_task) {
+    auto task = options_.factory->create(id, tps, services_);
+    for (const auto& tp : task->input_partitions()) task_by_partition_[tp] = task.get();
+    uninitialized_.insert(id);
+    tasks_.emplace(id, std::move(task));
+  }
+  stats_.tasks = static_cast<int64_t>(tasks_.size());
+  processed_since_commit_ = 0;
+}
+
 void StreamThread::on_partitions_revoked(const std::vector<kafka::TopicPartition>& partitions) {
   if (options_.on_rebalance) options_.on_rebalance(options_.index, true);
   if (partitions.empty()) return;
   // The revoked tasks' work must be committed while this member still owns them. Under
   // exactly-once the open transaction spans all tasks, so it commits them all.
-  commit_all();
+  commit_all(/*force=*/true, /*releasing=*/true);
   close_tasks(partitions, /*clean=*/true);
   EDDY_LOG_INFO("stream-thread-{}: rebalance: revoked [{}], {} task(s) remain", options_.index,
                 partition_list(partitions), tasks_.size());

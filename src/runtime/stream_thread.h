@@ -90,10 +90,16 @@ class StreamThread final : private kafka::RebalanceListener {
   void update_pauses();
   void maybe_commit();
   // Commits every initialized task. `force` commits even when nothing was processed.
-  void commit_all(bool force = true);
+  // `releasing`: the tasks are about to be released (revocation, shutdown), so under
+  // exactly-once a commit a feature sink holds back is aborted and rewound at once.
+  void commit_all(bool force = true, bool releasing = false);
   void begin_transaction_if_needed();
   void close_tasks(const std::vector<kafka::TopicPartition>& partitions, bool clean);
   void close_all(bool clean);
+  // Exactly-once: aborts the open transaction and rewinds every task to its last commit (closed
+  // dirty, recreated, so its stores restore from their changelogs, and its partitions sought
+  // back to their committed offsets), without leaving the group.
+  void abort_and_rewind(const std::string& why);
   void forget_partitions(const std::vector<kafka::TopicPartition>& partitions);
   void tick_metrics(std::chrono::steady_clock::time_point now);
 
@@ -124,8 +130,12 @@ class StreamThread final : private kafka::RebalanceListener {
   std::map<std::pair<TaskId, std::string>, const DeliveryTag*> delivery_tag_index_;
   std::vector<kafka::Message> poll_buffer_;  // reused by every poll
   int64_t commits_postponed_ = 0;            // task commits held back by a feature sink
+  int64_t backpressure_pauses_ = 0;          // tasks paused because their sink pushed back
+  int64_t backpressure_log_ms_ = 0;
   int64_t postponed_log_ms_ = 0;
   bool in_transaction_ = false;
+  std::chrono::steady_clock::time_point transaction_started_{};
+  std::chrono::milliseconds transaction_timeout_{10'000};  // the producer's transaction.timeout.ms
   // Records processed since the last commit (at least 1 after a wall-clock punctuation or TTL
   // expiry did something); 0: a due commit has nothing to do.
   int64_t processed_since_commit_ = 0;

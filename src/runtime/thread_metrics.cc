@@ -31,6 +31,11 @@ ThreadMetrics::ThreadMetrics(metrics::Registry& registry, std::string thread,
   registry.counter_fn(
       "eddy_records_processed_total", "Records the thread processed (all its tasks, ever)", labels,
       [this] { return static_cast<double>(records_.load(std::memory_order_relaxed)); }, owner_);
+  registry.gauge_fn(
+      "eddy_consumer_group_generation",
+      "Generation of the consumer group the thread's member is in (changes on every rebalance)",
+      labels, [this] { return static_cast<double>(generation_.load(std::memory_order_relaxed)); },
+      owner_);
   registry.counter_fn(
       "eddy_poll_seconds_total", "Time spent in consumer poll", labels,
       [this] { return seconds(poll_ns_); }, owner_);

@@ -43,6 +43,10 @@ class ThreadMetrics {
   // Lag of an assigned partition (records behind its end; -1 unknown: not published).
   void lag(const kafka::TopicPartition& partition, int64_t records);
   void forget_partition(const kafka::TopicPartition& partition);
+  // The consumer group generation this thread's member is in (-1: not joined).
+  void group_generation(int32_t generation) {
+    generation_.store(generation, std::memory_order_relaxed);
+  }
 
   // Reads the thread's CPU clock (call on the stream thread) and, when the log interval
   // passed, logs the summary line.
@@ -55,6 +59,7 @@ class ThreadMetrics {
   }
   void log_summary(Clock::time_point now);
 
+  std::atomic<int32_t> generation_{-1};
   metrics::Registry& registry_;
   metrics::OwnerId owner_;
   std::string thread_;

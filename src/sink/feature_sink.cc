@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/log_throttle.h"
 #include "sink/freshness_tracker.h"
 
 namespace eddy {
@@ -64,6 +65,8 @@ struct FeatureSink::State {
   std::chrono::milliseconds backoff{0};
 
   bool paused = false;
+  int64_t pause_log_ms = 0;  // rate-limits the pause WARN (common/log_throttle.h)
+  bool pause_logged = false;
   bool closed = false;
   bool stop_thread = false;
   std::optional<std::string> fatal;
@@ -157,8 +160,11 @@ uint64_t FeatureSink::submit(FeatureUpdate update) {
       s.paused = true;
       paused_.store(true, std::memory_order_relaxed);
       ++s.stats.pause_events;
-      EDDY_LOG_WARN("sink {}: {} updates pending, pausing input (backpressure)", options_.name,
-                    total);
+      if (detail::log_due(static_cast<int64_t>(s.stats.pause_events), s.pause_log_ms)) {
+        EDDY_LOG_WARN("sink {}: {} updates pending, pausing input (backpressure; {} times so far)",
+                      options_.name, total, s.stats.pause_events);
+        s.pause_logged = true;
+      }
     }
     if (options_.background_flush && !s.thread.joinable() && !s.stop_thread) {
       s.thread = std::thread([this] { run_flush_thread(); });
@@ -323,7 +329,9 @@ std::size_t FeatureSink::write_one_locked(std::unique_lock<std::mutex>& lock, St
   if (s.paused && total <= options_.resume_pending) {
     s.paused = false;
     paused_.store(false, std::memory_order_relaxed);
-    EDDY_LOG_INFO("sink {}: backlog down to {}, resuming input", options_.name, total);
+    if (std::exchange(s.pause_logged, false)) {  // the pause was logged: the resume is too
+      EDDY_LOG_INFO("sink {}: backlog down to {}, resuming input", options_.name, total);
+    }
   }
   s.state_cv.notify_all();
   s.work_cv.notify_all();
