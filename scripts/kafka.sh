@@ -318,7 +318,9 @@ cmd_start() {
   while :; do
     local up=0
     for ((i = 1; i <= n; i++)); do
-      if ! node_pid "$i" >/dev/null; then
+      # Alive is enough here: right after the fork its command line may not be java's yet
+      # (node_pid checks that), which on a busy machine read as "exited during startup".
+      if ! kill -0 "$(<"$(pid_file "$i")")" 2>/dev/null; then
         tail_logs "$i"
         cmd_stop >/dev/null 2>&1 || true
         die "node $i exited during startup (logs above; full logs in $(node_dir "$i"))"

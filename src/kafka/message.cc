@@ -20,6 +20,17 @@ std::string_view Message::topic() const {
   return message_->rkt != nullptr ? rd_kafka_topic_name(message_->rkt) : std::string_view{};
 }
 
+const void* Message::topic_id() const {
+  return message_->rkt;
+}
+
+int64_t Message::timestamp(bool& log_append_time) const {
+  rd_kafka_timestamp_type_t type;
+  const int64_t ts = rd_kafka_message_timestamp(message_, &type);
+  log_append_time = type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME;
+  return ts;
+}
+
 int32_t Message::partition() const {
   return message_->partition;
 }
@@ -57,6 +68,33 @@ Headers Message::headers() const {
 
 void Message::destroy(rd_kafka_message_s* message) noexcept {
   if (message != nullptr) rd_kafka_message_destroy(message);
+}
+
+namespace {
+
+// Whether a consumed record may carry headers, without asking librdkafka. Asking it is not
+// cheap: rd_kafka_message_headers() builds a parse buffer (calloc, memset, free) each time it
+// is called on a record without headers, which made reading them a fifth of the stream
+// thread's time in the pass-through benchmark (docs/benchmarks-profile.md).
+//
+// A record of Kafka's v2 format (the only one Kafka 4 brokers serve; v0/v1 records have no
+// headers at all) stores its header count as a zigzag varint right after its value: one 0x00
+// byte for none. librdkafka 2.x's consumer leaves the value in place in the fetch (or
+// decompression) buffer and points the message's payload at it, so that byte is payload[len].
+// Only a 0x00 there says "none"; anything else, a null value, or another librdkafka major
+// version falls back to librdkafka's parse (record_path_on_kafka_test and
+// embedded_broker_test check both ways).
+bool may_have_headers(const rd_kafka_message_t* message) {
+  static const bool peek_supported = (rd_kafka_version() >> 24) == 2;
+  if (!peek_supported || message->payload == nullptr) return true;
+  return static_cast<const unsigned char*>(message->payload)[message->len] != 0;
+}
+
+}  // namespace
+
+bool Message::read_consumed_headers(const rd_kafka_message_s* message, Headers& out) {
+  if (!may_have_headers(message)) return false;
+  return read_headers(message, out);
 }
 
 bool Message::read_headers(const rd_kafka_message_s* message, Headers& out) {

@@ -125,6 +125,9 @@ class Producer {
 
   HandlePtr handle_;
   std::unordered_map<std::string, rd_kafka_topic_s*, StringHash, std::equal_to<>> topics_;
+  // The last topic looked up: a sink sends to one topic record after record.
+  std::string last_topic_name_;
+  rd_kafka_topic_s* last_topic_ = nullptr;
   int sends_since_poll_ = 0;
   std::string bootstrap_;
   DeliveryCallback on_delivery_;

@@ -60,6 +60,9 @@ class ConsumedRecord {
                               std::optional<std::string> value, Headers headers = {},
                               int64_t append_time_ms = -1);
 
+  // Releases the bytes now (the views must not be used afterwards).
+  void reset() noexcept { release(); }
+
   // Reads the headers into `out` (cleared first); false when there are none.
   bool read_headers(Headers& out) const {
     out.clear();

@@ -48,7 +48,7 @@ class RecordRing {
     ++size_;
   }
   void pop_front() {
-    slots_[head_] = ConsumedRecord();  // releases the record's bytes now
+    slots_[head_].reset();  // releases the record's bytes now
     head_ = (head_ + 1) & (slots_.size() - 1);
     --size_;
   }
@@ -96,6 +96,14 @@ class PartitionGroup {
   template <typename Skip>
   Queue* next(int64_t now_ms, Skip&& skip) {
     if (buffered_ == 0) return nullptr;
+    if (queues_.size() == 1) {  // the common task: one input partition, nothing to compare
+      Queue& queue = *queues_.front();
+      while (!queue.records.empty() && queue.records.front().timestamp < 0) {
+        skip(queue, queue.records.front());
+        pop(queue);
+      }
+      return queue.records.empty() ? nullptr : &queue;
+    }
     Queue* best = nullptr;
     bool some_empty = false;
     for (auto& queue : queues_) {

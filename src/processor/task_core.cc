@@ -479,7 +479,7 @@ void TaskCore::submit_feature(FeatureSink& sink, FeatureUpdate update) {
   sinks_.push_back({&sink, seq});
 }
 
-bool TaskCore::blocked() const {
+bool TaskCore::any_sink_paused() const {
   for (const auto& progress : sinks_) {
     if (progress.sink->paused()) return true;
   }

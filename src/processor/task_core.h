@@ -147,6 +147,13 @@ class TaskCore final : public detail::TaskContext {
 
   // Buffers a record of one of this task's input partitions.
   void add_record(ConsumedRecord record);
+  // The same, into a queue the caller looked up once for a run of records.
+  PartitionGroup::Queue& input_queue(std::string_view topic, int32_t partition) {
+    return queue_for(topic, partition);
+  }
+  void add_record(PartitionGroup::Queue& queue, ConsumedRecord&& record) {
+    group_.push(queue, std::move(record));
+  }
   void add_record(const IncomingRecord& record);
   size_t buffered() const { return group_.buffered(); }
   size_t buffered(std::string_view topic, int32_t partition) const;
@@ -174,7 +181,7 @@ class TaskCore final : public detail::TaskContext {
 
   // Backpressure: true while one of the feature sinks this task writes to is paused; the
   // runtime then stops feeding it (and pauses its input partitions).
-  bool blocked() const;
+  bool blocked() const { return !sinks_.empty() && any_sink_paused(); }
   // True once every feature update this task submitted is acknowledged by its sink, after
   // trying to flush for up to `timeout` (std::chrono::milliseconds::max(): until done). A
   // task's offsets may be committed only then.
@@ -249,6 +256,7 @@ class TaskCore final : public detail::TaskContext {
     uint64_t last_seq;
   };
   PartitionGroup::Queue& queue_for(std::string_view topic, int32_t partition);
+  bool any_sink_paused() const;
   void process_in(PartitionGroup::Queue& queue, const ConsumedRecord& record);
   void begin_record(const ConsumedRecord& record, const RecordMetadata* metadata);
   void end_record();

@@ -16,20 +16,22 @@ inline const processor::ConsumedRecord::Owner& kafka_message_owner() {
           },
       .read_headers =
           [](const void* handle, Headers& out) {
-            return kafka::Message::read_headers(static_cast<const rd_kafka_message_s*>(handle),
-                                                out);
+            return kafka::Message::read_consumed_headers(
+                static_cast<const rd_kafka_message_s*>(handle), out);
           },
   };
   return owner;
 }
 
-inline processor::ConsumedRecord to_consumed(kafka::Message&& m) {
+// `topic`: the message's topic name when the caller knows it (records come in runs of one
+// partition; reading the name costs a strlen).
+inline processor::ConsumedRecord to_consumed(kafka::Message&& m, std::string_view topic = {}) {
   // Read the views first: the bytes stay where they are when the message changes hands.
-  const std::string_view topic = m.topic();
+  if (topic.empty()) topic = m.topic();
   const int32_t partition = m.partition();
   const int64_t offset = m.offset();
-  const int64_t timestamp = m.timestamp();
-  const bool log_append_time = m.log_append_time();
+  bool log_append_time = false;
+  const int64_t timestamp = m.timestamp(log_append_time);
   const auto key = m.key();
   const auto value = m.value();
   processor::ConsumedRecord record(&kafka_message_owner(), m.release());

@@ -26,12 +26,13 @@ const void* KafkaRecordCollector::tag_for(processor::SendKind kind, std::string_
     if (dead_letter_tag_ == nullptr) dead_letter_tag_ = tags_(task_id_, nullptr);
     return dead_letter_tag_;
   }
-  for (const auto& [name, tag] : node_tags_) {
-    if (name == node) return tag;
+  // A sink node passes its own (stable) name: the pointer says it, mostly.
+  for (const auto& entry : node_tags_) {
+    if (entry.seen == node.data() || entry.name == node) return entry.tag;
   }
   std::string name(node);
   const void* tag = tags_(task_id_, &name);
-  node_tags_.emplace_back(std::move(name), tag);
+  node_tags_.push_back({std::move(name), node.data(), tag});
   return tag;
 }
 
@@ -175,9 +176,14 @@ bool StreamTask::restore_step() {
   return true;
 }
 
-void StreamTask::add_records(const kafka::TopicPartition& /*partition*/,
+void StreamTask::add_records(const kafka::TopicPartition& partition,
                              std::span<kafka::Message> records) {
-  for (auto& m : records) core_->add_record(to_consumed(std::move(m)));
+  if (records.empty()) return;
+  // One partition's run: its queue is looked up once, its topic name read once (the name
+  // lives with librdkafka's topic object as long as any of its messages).
+  const std::string_view topic = records.front().topic();
+  auto& queue = core_->input_queue(partition.topic, partition.partition);
+  for (auto& m : records) core_->add_record(queue, to_consumed(std::move(m), topic));
 }
 
 size_t StreamTask::buffered(const kafka::TopicPartition& partition) const {

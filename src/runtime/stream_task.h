@@ -40,7 +40,12 @@ class KafkaRecordCollector final : public processor::RecordCollector {
   kafka::Producer& producer_;
   TaskId task_id_;
   std::function<const void*(const TaskId&, const std::string*)> tags_;
-  std::vector<std::pair<std::string, const void*>> node_tags_;  // a task has few sinks
+  struct NodeTag {
+    std::string name;
+    const char* seen;  // the name's address as the node passed it
+    const void* tag;
+  };
+  std::vector<NodeTag> node_tags_;  // a task has few sinks
   const void* dead_letter_tag_ = nullptr;
   int64_t sent_ = 0;  // read by the task thread only (published through TaskMetrics)
   kafka::TopicPartitionCounts partition_counts_;

@@ -294,13 +294,14 @@ void StreamThread::route(std::vector<kafka::Message>& records) {
   // task in one call, looking the task up once per run.
   size_t start = 0;
   while (start < records.size()) {
-    const std::string_view topic = records[start].topic();
+    const void* topic_id = records[start].topic_id();
     const int32_t partition = records[start].partition();
     size_t end = start + 1;
     while (end < records.size() && records[end].partition() == partition &&
-           records[end].topic() == topic) {
+           records[end].topic_id() == topic_id) {
       ++end;
     }
+    const std::string_view topic = records[start].topic();
     kafka::TopicPartition tp{std::string(topic), partition};
     if (auto it = task_by_partition_.find(tp); it != task_by_partition_.end()) {
       it->second->add_records(tp, std::span<kafka::Message>(records.data() + start, end - start));

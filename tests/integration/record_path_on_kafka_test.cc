@@ -318,6 +318,9 @@ struct HandlerRun {
       for (const char* kind : {"deserialization", "processing", "production"})
         (*counts)[kind] = metric(streams, "eddy_skipped_records_total", {{"handler", kind}});
       (*counts)["dead_lettered"] = metric(streams, "eddy_dead_lettered_records_total");
+      (*counts)["dropped_null_value"] = metric(
+          streams, "eddy_dropped_records_total",
+          {{"processor", "KSTREAM-SOURCE-0000000000"}, {"reason", "null value"}});
     }
     streams.close(30s);
     std::filesystem::remove_all(state_dir_for(app));
@@ -384,6 +387,16 @@ TEST(ErrorHandlersOnKafka, DeadLetterSkipsEachKindAndSendsTheRecordWithItsContex
 TEST(ErrorHandlersOnKafka, LogAndContinueSkipsEachKindAndCountsIt) {
   HandlerRun run;
   run.send(kMixed);
+  {
+    // A null value: dropped on purpose by the source (not an error), and exported with why.
+    kafka::Producer producer({.properties = real_props()});
+    producer.send({.topic = run.input,
+                   .key = std::string_view("order-null"),
+                   .value = std::nullopt,
+                   .timestamp = testing_support::recent_ms()});
+    producer.flush(10s);
+    run.values.push_back("");
+  }
   std::map<std::string, double> counts;
   EXPECT_EQ(run.run(run.config("log_and_continue"), nullptr, &counts),
             KafkaStreams::State::kRunning);
@@ -393,6 +406,7 @@ TEST(ErrorHandlersOnKafka, LogAndContinueSkipsEachKindAndCountsIt) {
   EXPECT_EQ(counts["processing"], 1);
   EXPECT_EQ(counts["production"], 1);
   EXPECT_EQ(counts["dead_lettered"], 0);
+  EXPECT_EQ(counts["dropped_null_value"], 1);
   EXPECT_TRUE(read_all(run.dlq, 1).empty());
 }
 

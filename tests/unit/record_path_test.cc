@@ -9,6 +9,7 @@
 #include "eddy/error_handlers.h"
 #include "eddy/processor/processor.h"
 #include "eddy/sink/feature_sink.h"
+#include "common/log_throttle.h"
 #include "processor/partition_group.h"
 
 namespace eddy {
@@ -392,6 +393,23 @@ TEST(RecordPath, DroppedRecordsAreCountedByNodeAndReason) {
   EXPECT_EQ(driver.dropped_records(), 3);
   EXPECT_EQ(driver.dropped_records("src", "null value"), 1);
   EXPECT_EQ(driver.dropped_records("KSTREAM-AGGREGATE-0000000000", "null key"), 2);
+}
+
+}  // namespace
+}  // namespace eddy
+
+namespace eddy {
+namespace {
+
+TEST(LogThrottle, FiftyThousandRepeatsWriteAFewLinesWithTheirCount) {
+  detail::LogThrottle throttle(std::chrono::minutes(1));
+  int lines = 0;
+  for (int64_t n = 1; n <= 50'000; ++n) lines += throttle.due(n) ? 1 : 0;
+  EXPECT_EQ(lines, 16);  // 1, 2, 4, ..., 32768
+  int64_t last_ms = 0;
+  lines = 0;
+  for (int64_t n = 1; n <= 50'000; ++n) lines += detail::log_due(n, last_ms) ? 1 : 0;
+  EXPECT_EQ(lines, 16);
 }
 
 }  // namespace
