@@ -27,6 +27,16 @@ std::string type_name(const std::exception& e) {
   return out;
 }
 
+// What a node threw, without the NodeFailure wrapper Output::forward put around it (for the
+// entry points that run nodes outside a record's processing: flush, wall-clock sweeps).
+[[noreturn]] void rethrow_unwrapped(const detail::NodeFailure& failure) {
+  if (const auto* nested = dynamic_cast<const std::nested_exception*>(&failure);
+      nested != nullptr && nested->nested_ptr()) {
+    std::rethrow_exception(nested->nested_ptr());
+  }
+  throw Error("processor '" + failure.node() + "' failed");
+}
+
 const ErrorHandler& default_handler(ErrorKind kind) {
   static const ErrorHandler deserialization = error_handlers::log_and_continue();
   static const ErrorHandler fail = error_handlers::log_and_fail();
@@ -116,9 +126,14 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
 void TaskCore::init_processors() {
   if (processors_initialized_) return;
   processors_initialized_ = true;
-  for (int id : node_ids_) {
-    initializing_node_ = &nodes_[id]->name();
-    nodes_[id]->init(*this);
+  try {
+    for (int id : node_ids_) {
+      initializing_node_ = &nodes_[id]->name();
+      nodes_[id]->init(*this);
+    }
+  } catch (const detail::NodeFailure& failure) {
+    initializing_node_ = nullptr;
+    rethrow_unwrapped(failure);
   }
   initializing_node_ = nullptr;
 }
@@ -303,7 +318,12 @@ bool TaskCore::advance_wall_clock(int64_t now_ms) {
   const int64_t punctuations = metrics_.punctuations;
   punctuate(PunctuationType::kWallClockTime, wall_clock_);
   current_timestamp_.store(record_timestamp, std::memory_order_relaxed);
-  const size_t expired = sweep_wall_clock_ttl();
+  size_t expired = 0;
+  try {
+    expired = sweep_wall_clock_ttl();
+  } catch (const detail::NodeFailure& failure) {
+    rethrow_unwrapped(failure);
+  }
   return metrics_.punctuations != punctuations || expired > 0;
 }
 
@@ -679,11 +699,15 @@ void TaskCore::dispatch_expiry(const std::string& store, std::string_view key,
 }
 
 void TaskCore::flush() {
-  // Stores first: a cache flush forwards records downstream, possibly into sink nodes.
-  for (auto& [name, store] : stores_) store->flush();
-  if (!processors_initialized_) return;  // closed while restoring
-  for (auto& node : nodes_) {
-    if (node) node->flush();
+  try {
+    // Stores first: a cache flush forwards records downstream, possibly into sink nodes.
+    for (auto& [name, store] : stores_) store->flush();
+    if (!processors_initialized_) return;  // closed while restoring
+    for (auto& node : nodes_) {
+      if (node) node->flush();
+    }
+  } catch (const detail::NodeFailure& failure) {
+    rethrow_unwrapped(failure);
   }
 }
 

@@ -62,12 +62,14 @@ class Input : public NodeInstance {
 // processorNodeId). Costs nothing unless something throws.
 class NodeFailure : public std::exception {
  public:
-  explicit NodeFailure(const std::string& node) : node_(node) {}
+  explicit NodeFailure(const std::string& node)
+      : node_(node), what_("processor node '" + node + "' failed") {}
   const std::string& node() const noexcept { return node_; }
-  const char* what() const noexcept override { return "a processor node failed"; }
+  const char* what() const noexcept override { return what_.c_str(); }
 
  private:
   std::string node_;
+  std::string what_;
 };
 
 // A node's downstream list for one output.
