@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,8 @@ class Admin {
   bool embedded() const { return embedded_; }
 
  private:
+  // Before handle_: librdkafka reports errors into it until the handle is destroyed.
+  std::unique_ptr<ConnectionDiagnostics> diagnostics_;
   HandlePtr handle_;
   std::string bootstrap_;
   std::chrono::milliseconds timeout_;
