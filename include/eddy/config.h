@@ -90,6 +90,12 @@ struct StreamsConfig {
   // processing its other partitions out of timestamp order. Default: 0.
   std::chrono::milliseconds max_task_idle{0};
 
+  // repartition.purge.interval.ms — how often, at most, the records of repartition topics
+  // that every task reading them has committed are deleted (DeleteRecords, after a commit).
+  // Repartition topics keep records forever (retention.ms=-1, so a backfill of old events
+  // loses none), so this is what keeps them small. -1 turns purging off. Default: 30000.
+  std::chrono::milliseconds repartition_purge_interval{30'000};
+
   // buffered.records.per.partition — records buffered per input partition before the
   // partition is paused. Default: 1000.
   int buffered_records_per_partition = 1000;

@@ -219,4 +219,47 @@ Properties Admin::describe_topic_configs(const std::string& name) {
   return out;
 }
 
+void Admin::QueueDeleter::operator()(rd_kafka_queue_s* queue) const {
+  rd_kafka_queue_destroy(queue);
+}
+
+bool Admin::start_delete_records(const std::vector<TopicPartitionOffset>& before) {
+  if (embedded_ || before.empty() || delete_records_queue_) return false;
+  rd_kafka_t* rk = handle_.get();
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(before.size()));
+  for (const auto& tpo : before) {
+    rd_kafka_topic_partition_list_add(list, tpo.topic.c_str(), tpo.partition)->offset = tpo.offset;
+  }
+  rd_kafka_DeleteRecords_t* request = rd_kafka_DeleteRecords_new(list);
+  rd_kafka_topic_partition_list_destroy(list);
+  delete_records_queue_.reset(rd_kafka_queue_new(rk));
+  OptionsPtr options = make_options(rk, RD_KAFKA_ADMIN_OP_DELETERECORDS, timeout_);
+  rd_kafka_DeleteRecords(rk, &request, 1, options.get(), delete_records_queue_.get());
+  rd_kafka_DeleteRecords_destroy(request);
+  return true;
+}
+
+std::optional<std::string> Admin::delete_records_answer() {
+  if (!delete_records_queue_) return std::nullopt;
+  EventPtr event(rd_kafka_queue_poll(delete_records_queue_.get(), 0), &rd_kafka_event_destroy);
+  if (!event) return std::nullopt;
+  delete_records_queue_.reset();
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* detail = rd_kafka_event_error_string(event.get());
+    return std::string("delete records: ") +
+           (detail != nullptr ? detail : rd_kafka_err2str(rd_kafka_event_error(event.get())));
+  }
+  std::string errors;
+  const rd_kafka_topic_partition_list_t* offsets =
+      rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(event.get()));
+  for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
+    const auto& p = offsets->elems[i];
+    if (p.err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    errors += (errors.empty() ? "" : "; ") + std::string(p.topic) + "-" +
+              std::to_string(p.partition) + ": " + rd_kafka_err2str(p.err);
+  }
+  return errors;
+}
+
 }  // namespace eddy::kafka

@@ -85,6 +85,10 @@ const std::unordered_map<std::string, Setter>& setters() {
        [](StreamsConfig& c, auto& k, auto& v) {
          c.max_task_idle = std::chrono::milliseconds(parse_int(k, v, -1, INT32_MAX));
        }},
+      {"repartition.purge.interval.ms",
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.repartition_purge_interval = std::chrono::milliseconds(parse_int(k, v, -1, INT32_MAX));
+       }},
       {"buffered.records.per.partition",
        [](StreamsConfig& c, auto& k, auto& v) {
          c.buffered_records_per_partition = static_cast<int>(parse_int(k, v, 1, INT32_MAX));

@@ -93,11 +93,13 @@ class StoreBuilder {
   StoreSpec spec_;
 };
 
-// The configs a store's changelog topic is created with: compacted for key-value stores,
-// compact+delete with retention (store retention + 1 day, as Kafka Streams) for windowed
-// ones; `spec.changelog_configs` override these defaults.
+// The configs a store's changelog topic is created with, as Kafka Streams creates them:
+// compacted for key-value stores, compact+delete with retention (store retention + 1 day,
+// windowstore.changelog.additional.retention.ms) for windowed ones, record timestamps as the
+// producer set them; `spec.changelog_configs` override these defaults.
 inline Properties changelog_topic_configs(const StoreSpec& spec) {
   Properties configs;
+  configs["message.timestamp.type"] = "CreateTime";
   if (spec.kind == StoreKind::kKeyValue) {
     configs["cleanup.policy"] = "compact";
   } else {
