@@ -287,6 +287,7 @@ Properties StreamsConfig::redacted_properties() const {
       {"statestore.cache.max.bytes", std::to_string(cache_max_bytes)},
       {"eddy.memory.budget.bytes", std::to_string(memory_budget_bytes)},
       {"max.task.idle.ms", std::to_string(max_task_idle.count())},
+      {"repartition.purge.interval.ms", std::to_string(repartition_purge_interval.count())},
       {"buffered.records.per.partition", std::to_string(buffered_records_per_partition)},
       {"poll.ms", std::to_string(poll_interval.count())},
       {"replication.factor", std::to_string(replication_factor)},
