@@ -151,7 +151,10 @@ TEST(RecordPathOnKafka, HeadersReachOutputRepartitionFeatureSinkAndDeadLetterTop
                                                 {"processing.exception.handler", "dead_letter"},
                                                 {"errors.dead.letter.queue.topic.name", dlq},
                                                 {"commit.interval.ms", "200"},
-                                                {"poll.ms", "20"}});
+                                                {"poll.ms", "20"},
+                                                // Committed repartition records stay: the
+                                                // test reads them afterwards.
+                                                {"repartition.purge.interval.ms", "-1"}});
   {
     kafka::Producer producer({.properties = real_props()});
     const int64_t base = testing_support::recent_ms();
@@ -318,9 +321,9 @@ struct HandlerRun {
       for (const char* kind : {"deserialization", "processing", "production"})
         (*counts)[kind] = metric(streams, "eddy_skipped_records_total", {{"handler", kind}});
       (*counts)["dead_lettered"] = metric(streams, "eddy_dead_lettered_records_total");
-      (*counts)["dropped_null_value"] = metric(
-          streams, "eddy_dropped_records_total",
-          {{"processor", "KSTREAM-SOURCE-0000000000"}, {"reason", "null value"}});
+      (*counts)["dropped_null_value"] =
+          metric(streams, "eddy_dropped_records_total",
+                 {{"processor", "KSTREAM-SOURCE-0000000000"}, {"reason", "null value"}});
     }
     streams.close(30s);
     std::filesystem::remove_all(state_dir_for(app));

@@ -5,11 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/log_throttle.h"
 #include "dsl_test_support.h"
 #include "eddy/error_handlers.h"
 #include "eddy/processor/processor.h"
 #include "eddy/sink/feature_sink.h"
-#include "common/log_throttle.h"
 #include "processor/partition_group.h"
 
 namespace eddy {
