@@ -1,13 +1,15 @@
 // RetailEvent: one record of retail.events (docs/retail-events.md), and its serde.
 //
 // The serde is strict on purpose: a value that is not JSON, or lacks `type`, `customer_id` or
-// `ts`, or has an unknown `type`, throws SerdeError, so the source node hands the record to
-// default.deserialization.exception.handler (log and continue by default) instead of the
-// topology seeing half an event.
+// `ts`, or has an unknown `type`, or a price or quantity that is negative, non-finite or
+// absurd (above kMaxRetailPrice / kMaxRetailQuantity), throws SerdeError, so the source node hands
+// the record to default.deserialization.exception.handler (log and continue by default) instead of
+// the topology seeing half an event.
 //
 //   builder.stream<std::string, RetailEvent>("retail.events", retail_events_consumed());
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -34,6 +36,11 @@ NLOHMANN_JSON_SERIALIZE_ENUM(EventType, {{EventType::kPageView, "page_view"},
                                          {EventType::kCheckoutStarted, "checkout_started"},
                                          {EventType::kCheckoutFailed, "checkout_failed"},
                                          {EventType::kPurchase, "purchase"}})
+
+// The largest price and quantity an event may carry; the serde rejects more (and negative or
+// non-finite values) as malformed, so amount() is always finite.
+inline constexpr double kMaxRetailPrice = 1'000'000;
+inline constexpr int64_t kMaxRetailQuantity = 1'000'000;
 
 struct RetailEvent {
   std::string event_id;
@@ -73,6 +80,17 @@ inline void from_json(const nlohmann::json& j, RetailEvent& e) {
   e.category = j.value("category", std::string());
   e.price = j.value("price", 0.0);
   e.quantity = j.value("quantity", int64_t{1});
+  // Amounts are checked here, at the boundary: a non-finite or absurd price would otherwise
+  // reach a session's cart value or revenue (JSON writes a non-finite double as null, and
+  // the aggregate's own serde would then fail on every later event of the session).
+  if (!std::isfinite(e.price) || e.price < 0 || e.price > kMaxRetailPrice) {
+    throw SerdeError("retail event: price " + j.at("price").dump() + " is not a number in [0, " +
+                     std::to_string(static_cast<int64_t>(kMaxRetailPrice)) + "]");
+  }
+  if (e.quantity < 0 || e.quantity > kMaxRetailQuantity) {
+    throw SerdeError("retail event: quantity " + std::to_string(e.quantity) + " is not in [0, " +
+                     std::to_string(kMaxRetailQuantity) + "]");
+  }
 }
 
 // Values of retail.events: JSON, strict (see above).

@@ -75,6 +75,9 @@ void register_sink_metrics(metrics::Registry& registry, std::shared_ptr<FeatureS
        &SinkStats::pause_events);
   stat("eddy_sink_rejected_stale_total", "Updates the store rejected as older than its version",
        &SinkStats::rejected_stale);
+  stat("eddy_sink_skipped_invalid_total",
+       "Updates the sink skipped as invalid for it (e.g. no numeric score in sorted-set mode)",
+       &SinkStats::skipped_invalid);
   stat("eddy_sink_coalesced_total", "Updates replaced by a newer pending one of the same key",
        &SinkStats::coalesced);
   stat("eddy_sink_connection_losses_total", "Connections to the serving store lost",

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/log_throttle.h"
 #include "sink/redis_scripts.h"
 
 namespace eddy {
@@ -63,6 +64,10 @@ struct RedisSink::Connection {
   redisContext* context = nullptr;
   std::string script_sha;
   bool was_connected = false;  // a later connect is a reconnect
+  // Invalid updates skipped so far, for a WARN that names the 1st, 2nd, 4th, ... and then
+  // one a minute with the count (stats().skipped_invalid counts them all).
+  int64_t invalid_skipped = 0;
+  int64_t invalid_log_ms = 0;
   ~Connection() { reset(); }
   void reset() {
     if (context != nullptr) redisFree(context);
@@ -216,7 +221,10 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
       valid.push_back(i);
     } else if (o.invalid_updates == ErrorHandling::kLogAndContinue) {
       outcomes[i] = WriteOutcome::kInvalid;
-      EDDY_LOG_WARN("{}: skipping key '{}': it {}", where, u.key, problem);
+      if (detail::log_due(++c.invalid_skipped, c.invalid_log_ms)) {
+        EDDY_LOG_WARN("{}: skipping key '{}': it {} ({} invalid updates skipped so far)", where,
+                      u.key, problem, c.invalid_skipped);
+      }
     } else {
       throw SinkError(where + ": key '" + u.key + "' " + problem, false);
     }

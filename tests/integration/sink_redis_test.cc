@@ -11,11 +11,13 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "eddy/logging.h"
 #include "eddy/sink/redis_sink.h"
 #include "support/redis_client.h"
 
@@ -405,6 +407,36 @@ TEST_F(RedisSinkTest, InvalidUpdatesAreSkippedWhenTheSinkLogsAndContinues) {
   auto d = options();
   d.invalid_updates = ErrorHandling::kDeadLetter;
   EXPECT_THROW(RedisSink{d}, ConfigError);
+}
+
+TEST_F(RedisSinkTest, ManyInvalidUpdatesWriteAFewWarningsWithTheirCount) {
+  auto o = options();
+  o.mode = RedisSinkMode::kSortedSet;
+  o.sorted_set_key = prefix_ + "ranks";
+  o.score_field = "score";  // the updates below have none: each is invalid
+  o.invalid_updates = ErrorHandling::kLogAndContinue;
+  std::mutex mutex;
+  std::vector<std::string> warnings;
+  set_log_callback([&](const LogRecord& r) {
+    if (r.level != LogLevel::kWarn || r.message.find("skipping key") == std::string_view::npos)
+      return;
+    std::lock_guard lock(mutex);
+    warnings.emplace_back(r.message);
+  });
+  RedisSink sink(o);
+  constexpr int kInvalid = 5000;
+  for (int i = 0; i < kInvalid; ++i) {
+    sink.submit(upd("bad" + std::to_string(i), {{"views", "1"}}, 1000, i + 1));
+  }
+  sink.flush();
+  set_log_callback({});
+  EXPECT_EQ(sink.stats().skipped_invalid, static_cast<uint64_t>(kInvalid));
+  std::lock_guard lock(mutex);
+  // The 1st, 2nd, 4th, ..., 4096th: 13 lines for 5000 updates, each with the count so far.
+  EXPECT_EQ(warnings.size(), 13u);
+  ASSERT_FALSE(warnings.empty());
+  EXPECT_NE(warnings.back().find("(4096 invalid updates skipped so far)"), std::string::npos)
+      << warnings.back();
 }
 
 TEST_F(RedisSinkTest, ScriptFlushAndKilledConnectionAreSurvived) {

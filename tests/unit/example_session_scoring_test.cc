@@ -128,6 +128,20 @@ TEST(SessionScoringFeatures, MalformedEventsAreSerdeErrors) {
   EXPECT_THROW(serde.deserialize(R"({"type":"page_view","customer_id":"c"})"), eddy::SerdeError);
   EXPECT_THROW(serde.deserialize(R"({"type":"teleport","customer_id":"c","ts":1})"),
                eddy::SerdeError);
+  // Amounts are checked at the boundary (issue 23): negative, overflowing or absurd prices
+  // and quantities are malformed events, not aggregates that stop serializing later.
+  for (const char* bad : {R"({"type":"add_to_cart","customer_id":"c","ts":1,"price":-1})",
+                          R"({"type":"add_to_cart","customer_id":"c","ts":1,"price":1e400})",
+                          R"({"type":"add_to_cart","customer_id":"c","ts":1,"price":1e7})",
+                          R"({"type":"purchase","customer_id":"c","ts":1,"price":"9.99"})",
+                          R"({"type":"purchase","customer_id":"c","ts":1,"quantity":-2})",
+                          R"({"type":"purchase","customer_id":"c","ts":1,"quantity":10000000})"}) {
+    SCOPED_TRACE(bad);
+    EXPECT_THROW(serde.deserialize(bad), eddy::SerdeError);
+  }
+  const auto cart = serde.deserialize(
+      R"({"type":"add_to_cart","customer_id":"c","ts":1,"price":19.99,"quantity":2})");
+  EXPECT_DOUBLE_EQ(cart.amount(), 39.98);
   const auto e = serde.deserialize(R"({"type":"checkout_failed","customer_id":"c","ts":7})");
   EXPECT_EQ(e.type, EventType::kCheckoutFailed);
   EXPECT_EQ(e.customer_id, "c");
