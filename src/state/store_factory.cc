@@ -167,6 +167,8 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
           decorate_segmented(std::move(inner.store), spec, context), spec.retain_duplicates,
           spec.time_ordered_reads));
       built.metrics = &metered->metrics();
+      if (auto* cache = find_layer<CachingSegmentedStore>(*metered))
+        cache->count_reads_in(built.metrics);
       built.store = std::move(metered);
       if (context.store_registry != nullptr) {
         built.store = std::make_unique<LockedWindowStore>(std::unique_ptr<BytesWindowStore>(
@@ -183,6 +185,8 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
       auto metered = std::make_unique<MeteredSessionStore>(std::make_unique<SegmentedSessionStore>(
           decorate_segmented(std::move(inner.store), spec, context)));
       built.metrics = &metered->metrics();
+      if (auto* cache = find_layer<CachingSegmentedStore>(*metered))
+        cache->count_reads_in(built.metrics);
       built.store = std::move(metered);
       if (context.store_registry != nullptr) {
         built.store = std::make_unique<LockedSessionStore>(std::unique_ptr<BytesSessionStore>(
