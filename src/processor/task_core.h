@@ -50,6 +50,8 @@ struct TaskEnvironment {
   // until the runtime wires a dead-letter producer.
   ErrorHandling processing_errors = ErrorHandling::kLogAndFail;
   int64_t wall_clock_ms = 0;  // initial wall-clock time
+  // StreamsConfig::outer_join_emit_interval (left/outer stream-stream joins).
+  int64_t outer_join_emit_interval_ms = 1000;
   // The process memory budget (stores built here and suppress buffers count against it).
   // Null: state::default_memory_budget(), as stores given no budget.
   state::MemoryBudget* memory_budget = nullptr;
@@ -127,6 +129,7 @@ class TaskCore final : public detail::TaskContext {
   Headers& headers() override { return headers_; }
   int64_t stream_time() const override { return stream_time_; }
   int64_t wall_clock_time() const override { return wall_clock_; }
+  int64_t outer_join_emit_interval_ms() const override { return env_.outer_join_emit_interval_ms; }
   StateStore* store(const std::string& name) override;
   Cancellable schedule(int64_t interval_ms, PunctuationType type, Punctuator fn) override;
   void send(const std::string& topic, std::optional<int32_t> partition,

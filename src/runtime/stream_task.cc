@@ -69,6 +69,7 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   env.state_dir = services_.state_dir;
   env.deserialization_errors = services_.config->deserialization_error_handling;
   env.processing_errors = services_.config->processing_error_handling;
+  env.outer_join_emit_interval_ms = services_.config->outer_join_emit_interval.count();
   env.wall_clock_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();

@@ -36,6 +36,7 @@ class SegmentedWindowStore final : public BytesWindowStore, public LayeredStore 
 
  private:
   int64_t stream_time() const;
+  void seed_seqnum();
   std::unique_ptr<WindowIterator> scan(std::optional<std::string_view> key_from,
                                        std::optional<std::string_view> key_to, int64_t time_from,
                                        int64_t time_to);
@@ -43,6 +44,7 @@ class SegmentedWindowStore final : public BytesWindowStore, public LayeredStore 
   std::unique_ptr<SegmentedBytesStore> inner_;
   bool retain_duplicates_;
   uint32_t seqnum_ = 0;
+  bool seqnum_seeded_ = false;
   int64_t put_stream_time_ = kNoStreamTime;
 };
 

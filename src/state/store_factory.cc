@@ -33,7 +33,10 @@ void check_spec(const StoreSpec& spec) {
   if (spec.ttl && spec.ttl->ttl.count() <= 0) {
     throw TopologyError("store '" + spec.name + "': TTL must be positive");
   }
-  if (spec.kind != StoreKind::kKeyValue && spec.retention_ms <= 0) {
+  // A stream-stream join's stores (retaining duplicates) may keep nothing behind stream time:
+  // JoinWindows of time difference 0 and no grace, as Kafka Streams allows.
+  if (spec.kind != StoreKind::kKeyValue &&
+      (spec.retention_ms < 0 || (spec.retention_ms == 0 && !spec.retain_duplicates))) {
     throw TopologyError("store '" + spec.name + "': retention must be positive");
   }
   if (spec.kind == StoreKind::kWindow && spec.retention_ms < spec.window_size_ms) {

@@ -146,6 +146,7 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
   env.state_dir = impl_->state_dir;
   env.deserialization_errors = impl_->config.deserialization_error_handling;
   env.processing_errors = impl_->config.processing_error_handling;
+  env.outer_join_emit_interval_ms = impl_->config.outer_join_emit_interval.count();
   env.wall_clock_ms = impl_->wall_clock;
   env.memory_budget = impl_->budget.get();
   env.rocksdb_config_setter = impl_->config.rocksdb_config_setter;
