@@ -6,6 +6,7 @@
 // are never dropped. At commit the task flushes the sink before offsets are committed.
 #pragma once
 
+#include <charconv>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -20,7 +21,10 @@ class FeatureSinkNode final : public Input<K, V> {
  public:
   using Mapper = std::function<FeatureRow(const K&, const V&)>;
   FeatureSinkNode(std::string name, std::shared_ptr<FeatureSink> sink, Mapper mapper)
-      : Input<K, V>(std::move(name)), sink_(std::move(sink)), mapper_(std::move(mapper)) {}
+      : Input<K, V>(std::move(name)),
+        sink_(std::move(sink)),
+        mapper_(std::move(mapper)),
+        produced_header_(sink_->options().produced_time_header) {}
 
   void process(const K& key, const V& value, Stamp stamp) override {
     FeatureRow row = mapper_(key, value);
@@ -30,6 +34,9 @@ class FeatureSinkNode final : public Input<K, V> {
       position = {meta->topic, meta->partition, meta->offset};
       append_time_ms = meta->append_time_ms;
     }
+    if (append_time_ms < 0 && !produced_header_.empty()) {
+      append_time_ms = produced_time(this->context_->headers());
+    }
     while (sink_->paused()) sink_->wait_for_capacity(std::chrono::milliseconds(100));
     sink_->submit(FeatureUpdate{std::move(row.key), std::move(row.fields), stamp.timestamp,
                                 append_time_ms, std::move(position)});
@@ -38,8 +45,18 @@ class FeatureSinkNode final : public Input<K, V> {
   void flush() override { sink_->flush(); }
 
  private:
+  // SinkOptions::produced_time_header's value in ms, or -1 when absent or not a number.
+  int64_t produced_time(const Headers& headers) const {
+    const auto value = header_value(headers, produced_header_);
+    if (!value) return -1;
+    int64_t ms = -1;
+    const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), ms);
+    return ec == std::errc{} && end == value->data() + value->size() ? ms : -1;
+  }
+
   std::shared_ptr<FeatureSink> sink_;
   Mapper mapper_;
+  std::string produced_header_;
 };
 
 }  // namespace eddy::detail
