@@ -15,6 +15,7 @@ inline processor::IncomingRecord to_incoming(const kafka::Message& m) {
   if (m.log_append_time()) record.append_time_ms = m.timestamp();
   if (auto key = m.key()) record.key.emplace(*key);
   if (auto value = m.value()) record.value.emplace(*value);
+  record.headers = m.headers();  // headers travel with the record (sinks, to_sink freshness)
   return record;
 }
 
