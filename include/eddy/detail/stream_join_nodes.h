@@ -70,6 +70,11 @@ inline int64_t wrapping_add(int64_t a, int64_t b) {
 struct JoinTimeTracker {
   int64_t stream_time = -1;
   int64_t min_time = INT64_MAX;  // earliest timestamp put in the outer store since the last scan
+  // Not in Kafka Streams: no live entry of the outer store is older than this, so a scan may
+  // seek here instead of stepping over the deletions of earlier scans (RocksDB tombstones at
+  // the front of the store). A scan deletes every closed entry before the first open one;
+  // puts lower it again. 0 (at start, and after a restore): scan from the beginning.
+  int64_t live_from = 0;
   int64_t next_time_to_emit = 0;
   int64_t emit_interval_ms = 1000;
 
@@ -265,6 +270,7 @@ class StreamJoinSideNode final : public Node<K, std::conditional_t<kLeft, VL, VR
     if (!need_outer) return;
     if (outer_store_ != nullptr && time_to >= tracker.stream_time) {
       tracker.update_min_time(ts);
+      tracker.live_from = std::min(tracker.live_from, ts);
       OuterJoinStoreCodec::encode_key(ts, kLeft, key_buf_, outer_key_buf_);
       std::string list;
       if (auto existing = outer_store_->get(outer_key_buf_)) list = std::move(*existing);
@@ -322,7 +328,11 @@ class StreamJoinSideNode final : public Node<K, std::conditional_t<kLeft, VL, VR
     bool left_open = false;
     bool right_open = false;
     bool stop = false;
-    for (auto it = outer_store_->all(); it->valid() && !stop; it->next()) {
+    int64_t first_open = INT64_MAX;
+    // Seek to the oldest entry that can still be live: [live_from][right side, 0].
+    OuterJoinStoreCodec::encode_key(tracker.live_from, false, {}, scan_from_);
+    for (auto it = outer_store_->range(scan_from_, std::nullopt); it->valid() && !stop;
+         it->next()) {
       const std::string_view store_key = it->key();
       if (!OuterJoinStoreCodec::valid_key(store_key)) continue;
       const int64_t ts = OuterJoinStoreCodec::timestamp(store_key);
@@ -337,11 +347,14 @@ class StreamJoinSideNode final : public Node<K, std::conditional_t<kLeft, VL, VR
         const int64_t look_ahead = left_key ? spec_.windows_after_ms : spec_.windows_before_ms;
         if (ts + look_ahead + spec_.grace_ms >= tracker.stream_time) {
           (left_key ? left_open : right_open) = true;
+          first_open = std::min(first_open, ts);
           return;
         }
         closed.push_back({std::string(store_key), left, std::string(bytes)});
       });
     }
+    // Every closed entry before the first open one is deleted below; later ones were not seen.
+    tracker.live_from = first_open;
     const std::string* last_deleted = nullptr;
     for (const auto& p : closed) {
       const int64_t ts = OuterJoinStoreCodec::timestamp(p.key);
@@ -374,6 +387,7 @@ class StreamJoinSideNode final : public Node<K, std::conditional_t<kLeft, VL, VR
   std::string key_buf_;
   std::string value_buf_;
   std::string outer_key_buf_;
+  std::string scan_from_;
 };
 
 }  // namespace eddy::detail
