@@ -8,12 +8,16 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "eddy/config.h"
 #include "kafka/handle.h"
+#include "kafka/types.h"
+
+struct rd_kafka_queue_s;
 
 namespace eddy::kafka {
 
@@ -47,10 +51,26 @@ class Admin {
   // The topic's configs as the broker reports them (real broker only).
   Properties describe_topic_configs(const std::string& name);
 
+  // DeleteRecords without waiting, as Kafka Streams purges its repartition topics: asks the
+  // brokers to delete, in each partition, the records before the given offset (the log start
+  // offset moves there). One request at a time: while one is in flight this returns false and
+  // sends nothing. The embedded broker has no DeleteRecords: it returns false.
+  bool start_delete_records(const std::vector<TopicPartitionOffset>& before);
+  // The answer to the request in flight: std::nullopt while none has come (or none was sent),
+  // else "" when every partition was purged, or what failed (to log; the next request covers
+  // those partitions again).
+  std::optional<std::string> delete_records_answer();
+
   bool embedded() const { return embedded_; }
 
  private:
+  struct QueueDeleter {
+    void operator()(rd_kafka_queue_s* queue) const;
+  };
+  // Before handle_: librdkafka reports errors into it until the handle is destroyed.
+  std::unique_ptr<ConnectionDiagnostics> diagnostics_;
   HandlePtr handle_;
+  std::unique_ptr<rd_kafka_queue_s, QueueDeleter> delete_records_queue_;
   std::string bootstrap_;
   std::chrono::milliseconds timeout_;
   bool embedded_ = false;

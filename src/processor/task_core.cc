@@ -64,7 +64,8 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
   nodes_.resize(plan_->nodes.size());
   for (int id : ids) {
     const auto& pn = plan_->nodes[id];
-    nodes_[id] = pn.node.factory(detail::ResolvedNode{pn.node.name, pn.node.sink_topic});
+    nodes_[id] = pn.node.factory(
+        detail::ResolvedNode{pn.node.name, pn.node.sink_topic, pn.node.send_old_values});
   }
   for (int id : ids) {
     for (auto [child, port] : plan_->nodes[id].children) {

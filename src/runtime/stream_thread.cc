@@ -37,6 +37,10 @@ int64_t wall_clock_ms() {
 }  // namespace
 
 StreamThread::StreamThread(StreamThreadOptions options) : options_(std::move(options)) {
+  purger_ = std::make_unique<RepartitionPurger>(options_.config,
+                                                [factory = options_.factory](const std::string& t) {
+                                                  return factory->is_repartition_topic(t);
+                                                });
   services_.config = &options_.config;
   services_.application_id = options_.config.application_id;
   services_.acknowledged_slot = [this](const std::string& topic, int32_t partition) {
@@ -378,6 +382,7 @@ void StreamThread::commit_all(bool force) {
   for (auto& [id, task] : tasks_) {
     if (!uninitialized_.contains(id)) task->post_commit();
   }
+  purger_->committed(offsets);
   ++stats_.commits;
   const auto took = Clock::now() - start;
   stats_.last_commit_latency_us =

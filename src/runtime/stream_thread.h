@@ -23,6 +23,7 @@
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
 #include "runtime/global_tables.h"
+#include "runtime/repartition_purger.h"
 #include "runtime/task_factory.h"
 #include "runtime/thread_metrics.h"
 
@@ -98,6 +99,7 @@ class StreamThread final : private kafka::RebalanceListener {
   std::unique_ptr<kafka::Consumer> consumer_;
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<GlobalTables> global_tables_;  // when the topology has global tables
+  std::unique_ptr<RepartitionPurger> purger_;    // deletes committed repartition records
   TaskServices services_;
   std::map<TaskId, std::unique_ptr<Task>> tasks_;
   std::set<TaskId> uninitialized_;  // restoring: not processing yet

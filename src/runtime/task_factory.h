@@ -59,6 +59,8 @@ class TaskFactory {
   virtual ~TaskFactory() = default;
   // Every topic the application consumes (sources and repartition topics).
   virtual std::vector<std::string> source_topics() const = 0;
+  // A repartition topic of the application (its committed records may be purged).
+  virtual bool is_repartition_topic(const std::string& /*topic*/) const { return false; }
   // The task a partition belongs to; nullopt for a partition no sub-topology reads.
   virtual std::optional<TaskId> task_for(const kafka::TopicPartition& partition) const = 0;
   virtual std::unique_ptr<Task> create(const TaskId& id,

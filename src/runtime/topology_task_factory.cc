@@ -14,6 +14,10 @@ std::vector<std::string> TopologyTaskFactory::source_topics() const {
   return out;
 }
 
+bool TopologyTaskFactory::is_repartition_topic(const std::string& topic) const {
+  return plan_->repartition_topics.contains(topic);
+}
+
 std::optional<TaskId> TopologyTaskFactory::task_for(const kafka::TopicPartition& partition) const {
   auto it = plan_->topic_to_subtopology.find(partition.topic);
   if (it == plan_->topic_to_subtopology.end()) return std::nullopt;
@@ -30,6 +34,16 @@ void TopologyTaskFactory::declare_stores(state::StoreRegistry& registry) const {
   for (const auto& [name, entry] : plan_->stores) {
     registry.declare(name, entry.spec.kind, entry.timestamped);
   }
+}
+
+Properties repartition_topic_configs() {
+  // Kafka Streams' RepartitionTopicConfig: records stay until the application has committed
+  // past them and purges them (repartition_purger.h), whatever their timestamps; a broker
+  // retention would delete unread records of a backfill of old events.
+  return {{"cleanup.policy", "delete"},
+          {"retention.ms", "-1"},
+          {"segment.bytes", "52428800"},
+          {"message.timestamp.type", "CreateTime"}};
 }
 
 std::vector<InternalTopic> plan_internal_topics(const Topology& topology, kafka::Admin& admin) {
@@ -76,7 +90,7 @@ std::vector<InternalTopic> plan_internal_topics(const Topology& topology, kafka:
       throw TopologyError("cannot size repartition topic '" + topic +
                           "': no sub-topology with known inputs writes it");
     }
-    out.push_back({topic, it->second, {{"cleanup.policy", "delete"}}});
+    out.push_back({topic, it->second, repartition_topic_configs()});
   }
   for (const auto& sub : plan.subtopologies) {
     for (const auto& store : sub.stores) {

@@ -19,6 +19,7 @@ class TopologyTaskFactory final : public TaskFactory {
       : plan_(std::move(plan)) {}
 
   std::vector<std::string> source_topics() const override;
+  bool is_repartition_topic(const std::string& topic) const override;
   std::optional<TaskId> task_for(const kafka::TopicPartition& partition) const override;
   std::unique_ptr<Task> create(const TaskId& id, std::vector<kafka::TopicPartition> partitions,
                                const TaskServices& services) override;
@@ -37,5 +38,8 @@ class TopologyTaskFactory final : public TaskFactory {
 // changelog the task count of the sub-topology owning the store. Checks that the user's
 // source topics exist and that co-partitioned inputs agree (TopologyError otherwise).
 std::vector<InternalTopic> plan_internal_topics(const Topology& topology, kafka::Admin& admin);
+
+// The configs repartition topics are created with (Kafka Streams' RepartitionTopicConfig).
+Properties repartition_topic_configs();
 
 }  // namespace eddy::runtime

@@ -186,13 +186,21 @@ TopologyTestDriver::~TopologyTestDriver() {
 }
 
 void TopologyTestDriver::pipe_raw(const std::string& topic, std::optional<Bytes> key,
-                                  std::optional<Bytes> value, int64_t timestamp, Headers headers) {
+                                  std::optional<Bytes> value, int64_t timestamp, Headers headers,
+                                  std::optional<int32_t> explicit_partition) {
   const auto& plan = *impl_->plan;
   if (plan.global_topics.count(topic) == 0 && plan.topic_to_subtopology.count(topic) == 0) {
     throw Error("test driver: the topology does not read topic '" + topic + "'");
   }
+  const int32_t count = impl_->partitions(topic);
+  if (explicit_partition && (*explicit_partition < 0 || *explicit_partition >= count)) {
+    throw Error("test driver: partition " + std::to_string(*explicit_partition) + " of topic '" +
+                topic + "' does not exist (it has " + std::to_string(count) + ")");
+  }
   const int32_t partition =
-      impl_->pick_partition(topic, key ? std::optional<std::string_view>(*key) : std::nullopt);
+      explicit_partition ? *explicit_partition
+                         : impl_->pick_partition(
+                               topic, key ? std::optional<std::string_view>(*key) : std::nullopt);
   const int64_t offset = impl_->input_offsets[topic + "#" + std::to_string(partition)]++;
   impl_->deliver(
       topic, partition, offset,

@@ -35,17 +35,19 @@ TEST(KTableSource, KeepsLatestValueAndTombstoneDeletesTheKey) {
   users.pipe_input("u1", "anna", 2);
   users.pipe_input("u2", "bob", 3);
   users.pipe_tombstone("u1", 4);
-  users.pipe_tombstone("u9", 5);  // deleting a key that is not there emits nothing
+  // Deleting a key the table never held is forwarded too, as Kafka Streams' KTableSource
+  // does: operators downstream (an inner table-table join) react to it.
+  users.pipe_tombstone("u9", 5);
   auto store = driver.key_value_store<std::string, std::string>("users-store");
   EXPECT_EQ(store.get("u1"), std::nullopt);
   EXPECT_EQ(store.get("u2"), "bob");
+  EXPECT_EQ(store.get("u9"), std::nullopt);
   auto changes = driver.create_output_topic<std::string, OptS>("users-changes");
-  auto records = changes.read_records_to_list();
-  ASSERT_EQ(records.size(), 4u);
-  EXPECT_EQ(records[1].value, OptS("anna"));
-  EXPECT_EQ(records[3].key, "u1");
-  EXPECT_EQ(records[3].value, std::nullopt);  // written as a tombstone
-  EXPECT_EQ(records[3].timestamp, 4);
+  EXPECT_EQ(read_rows(changes), (Rows<std::string, OptS>{{"u1", OptS("ann"), 1},
+                                                         {"u1", OptS("anna"), 2},
+                                                         {"u2", OptS("bob"), 3},
+                                                         {"u1", std::nullopt, 4},
+                                                         {"u9", std::nullopt, 5}}));
 }
 
 TEST(KTableFilter, ForwardsDeleteWhenARowStopsMatching) {
@@ -179,10 +181,35 @@ TEST(KStreamKTableLeftJoin, PassesNulloptWhenTheTableHasNoRow) {
   auto events = driver.create_input_topic<std::string, int64_t>("events");
   events.pipe_input("k1", 1, 10);  // the result has the stream record's timestamp
   events.pipe_input("k2", 2, 20);
-  events.pipe_input(3, 30);  // null key: dropped
+  events.pipe_input(3, 30);  // null key: finds no row, joined all the same (KIP-962)
   auto out = driver.create_output_topic<std::string, std::string>("out");
-  EXPECT_EQ(read_rows(out),
-            (Rows<std::string, std::string>{{"k1", "one=1", 10}, {"k2", "?=2", 20}}));
+  auto records = out.read_records_to_list();
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].key, "k1");
+  EXPECT_EQ(records[0].value, "one=1");
+  EXPECT_EQ(records[1].value, "?=2");
+  EXPECT_TRUE(records[2].null_key);  // the result keeps the null key
+  EXPECT_EQ(records[2].value, "?=3");
+  EXPECT_EQ(records[2].timestamp, 30);
+  EXPECT_EQ(driver.dropped_records(), 0);
+}
+
+TEST(KStreamKTableJoin, InnerJoinDropsAndCountsNullKeyRecords) {
+  StreamsBuilder builder;
+  auto names = builder.table<std::string, std::string>("names");
+  builder.stream<std::string, int64_t>("events")
+      .join(names,
+            [](int64_t v, const std::string& name) { return name + "=" + std::to_string(v); })
+      .to("out");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  driver.create_input_topic<std::string, std::string>("names").pipe_input("k1", "one", 5);
+  auto events = driver.create_input_topic<std::string, int64_t>("events");
+  events.pipe_input(3, 30);        // null key: dropped, counted
+  events.pipe_input("k9", 4, 40);  // no row: dropped, not counted (Kafka Streams alike)
+  events.pipe_input("k1", 1, 50);
+  auto out = driver.create_output_topic<std::string, std::string>("out");
+  EXPECT_EQ(read_rows(out), (Rows<std::string, std::string>{{"k1", "one=1", 50}}));
+  EXPECT_EQ(driver.dropped_records(), 1);
 }
 
 TEST(KStreamKTableJoin, RepartitionsARekeyedStreamBeforeJoining) {
@@ -279,6 +306,99 @@ TEST(KTableKTableOuterJoin, EmitsWhileEitherSideHasTheKey) {
   EXPECT_EQ(read_rows(out),
             (Rows<std::string, std::string>{
                 {"k", "-|R", 1}, {"k", "L|R", 2}, {"k", "L|-", 3}, {"k", std::nullopt, 4}}));
+}
+
+// Issue 15's table-table cases, with Kafka Streams 4.4's outputs: a tombstone for a key a
+// table does not hold still reaches the join.
+TEST(KTableKTableJoin, DeleteOfAnAbsentRowDeletesTheResultWhileTheOtherSideHasTheKey) {
+  StreamsBuilder builder;
+  auto t1 = builder.table<std::string, int64_t>("t1");
+  auto t2 = builder.table<std::string, int64_t>("t2");
+  t1.join(t2, [](int64_t a, int64_t b) { return std::to_string(a) + "/" + std::to_string(b); })
+      .to_stream()
+      .to("out");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  driver.create_input_topic<std::string, int64_t>("t2").pipe_input("a", 7, 1000);
+  driver.create_input_topic<std::string, int64_t>("t1").pipe_tombstone("a", 1001);
+  auto out = driver.create_output_topic<std::string, OptS>("out");
+  EXPECT_EQ(read_rows(out), (Rows<std::string, OptS>{{"a", std::nullopt, 1001}}));
+}
+
+TEST(KTableKTableLeftJoin, DeleteOfAnAbsentRightRowRecomputesTheResult) {
+  StreamsBuilder builder;
+  auto t1 = builder.table<std::string, int64_t>("t1");
+  auto t2 = builder.table<std::string, int64_t>("t2");
+  t1.left_join(t2,
+               [](int64_t a, const std::optional<int64_t>& b) {
+                 return std::to_string(a) + "/" + (b ? std::to_string(*b) : "null");
+               })
+      .to_stream()
+      .to("out");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto t1_in = driver.create_input_topic<std::string, int64_t>("t1");
+  auto t2_in = driver.create_input_topic<std::string, int64_t>("t2");
+  t1_in.pipe_input("a", 5, 1000);
+  t2_in.pipe_tombstone("a", 1001);  // the right row never existed: a/null again, at 1001
+  t1_in.pipe_tombstone("b", 1002);  // neither side ever had b: nothing
+  t1_in.pipe_tombstone("a", 1003);  // a deleted: the result is deleted
+  auto out = driver.create_output_topic<std::string, OptS>("out");
+  EXPECT_EQ(read_rows(out), (Rows<std::string, OptS>{{"a", OptS("5/null"), 1000},
+                                                     {"a", OptS("5/null"), 1001},
+                                                     {"a", std::nullopt, 1003}}));
+}
+
+TEST(KTableKTableOuterJoin, DeleteOfARowNeitherSideHoldsSendsNothing) {
+  StreamsBuilder builder;
+  auto t1 = builder.table<std::string, int64_t>("t1");
+  auto t2 = builder.table<std::string, int64_t>("t2");
+  t1.outer_join(t2,
+                [](const std::optional<int64_t>& a, const std::optional<int64_t>& b) {
+                  return (a ? std::to_string(*a) : "null") + "/" +
+                         (b ? std::to_string(*b) : "null");
+                })
+      .to_stream()
+      .to("out");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto t1_in = driver.create_input_topic<std::string, int64_t>("t1");
+  auto t2_in = driver.create_input_topic<std::string, int64_t>("t2");
+  t1_in.pipe_tombstone("a", 1);  // nothing anywhere: nothing
+  t2_in.pipe_input("a", 2, 2);   // null/2
+  t1_in.pipe_tombstone("a", 3);  // t1 never held a, but t2 does: null/2 again
+  t2_in.pipe_tombstone("a", 4);  // now nothing is left: a delete
+  auto out = driver.create_output_topic<std::string, OptS>("out");
+  EXPECT_EQ(read_rows(out),
+            (Rows<std::string, OptS>{
+                {"a", OptS("null/2"), 2}, {"a", OptS("null/2"), 3}, {"a", std::nullopt, 4}}));
+}
+
+TEST(GlobalKTableJoin, NullSelectedKeyIsDroppedByInnerAndJoinedByLeft) {
+  StreamsBuilder builder;
+  auto prices = builder.global_table<std::string, int64_t>("prices");
+  auto orders = builder.stream<std::string, std::string>("orders");
+  auto sku = [](const std::string&, const std::string& v) -> std::optional<std::string> {
+    if (v.empty()) return std::nullopt;  // no SKU: a null key
+    return v;
+  };
+  orders
+      .join(prices, sku,
+            [](const std::string& v, int64_t p) { return v + "@" + std::to_string(p); })
+      .to("inner");
+  orders
+      .left_join(prices, sku,
+                 [](const std::string& v, const std::optional<int64_t>& p) {
+                   return v + "@" + (p ? std::to_string(*p) : "?");
+                 })
+      .to("left");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  driver.create_input_topic<std::string, int64_t>("prices").pipe_input("s1", 3, 1);
+  auto in = driver.create_input_topic<std::string, std::string>("orders");
+  in.pipe_input("o1", "s1", 5);
+  in.pipe_input("o2", "", 6);
+  auto inner = driver.create_output_topic<std::string, std::string>("inner");
+  auto left = driver.create_output_topic<std::string, std::string>("left");
+  EXPECT_EQ(read_rows(inner), (Rows<std::string, std::string>{{"o1", "s1@3", 5}}));
+  EXPECT_EQ(read_rows(left), (Rows<std::string, std::string>{{"o1", "s1@3", 5}, {"o2", "@?", 6}}));
+  EXPECT_EQ(driver.dropped_records(), 1);  // the inner join's
 }
 
 TEST(GlobalKTableJoin, LooksUpAComputedKeyWithoutCoPartitioning) {

@@ -109,6 +109,78 @@ TEST(SuppressUntilWindowCloses, RestartNeitherLosesNorRepeatsFinalResults) {
   EXPECT_EQ(all, (std::vector<Out>{{"a", 0, 10, 2, 5}, {"b", 10, 20, 2, 12}}));
 }
 
+// The minimal cases of issue 15, with Kafka Streams 4.4's outputs (its TopologyTestDriver,
+// statestore.cache.max.bytes=0): sliding and session aggregations still accept a window at
+// stream time = end + close, after suppress emitted it; that update is emitted again, so no
+// window the aggregation accepted is lost and its last result carries its last value.
+Topology final_sliding_sums(std::chrono::milliseconds diff) {
+  StreamsBuilder builder;
+  builder.stream<std::string, int64_t>("in")
+      .group_by_key()
+      .windowed_by(SlidingWindows::of_time_difference_with_no_grace(diff))
+      .reduce([](int64_t a, int64_t b) { return a + b; })
+      .suppress(Suppressed::until_window_closes())
+      .to_stream()
+      .to("out");
+  return builder.build(test_config());
+}
+
+TEST(SuppressUntilWindowCloses, SlidingWindowAcceptedAtItsCloseTimeIsNotLost) {
+  TopologyTestDriver driver(final_sliding_sums(10ms), test_config());
+  auto in = driver.create_input_topic<std::string, int64_t>("in");
+  auto out = driver.create_output_topic<Windowed<std::string>, int64_t>(
+      "out", serdes::time_windowed(serdes::string(), 10), serdes::int64());
+  in.pipe_input("a", 1, 1000);
+  in.pipe_input("a", 1, 1005);  // its left window [995,1005] closes at once (grace 0)
+  EXPECT_EQ(test::read_windowed(out),
+            (std::vector<Out>{{"a", 990, 1000, 1, 1000}, {"a", 995, 1005, 2, 1005}}));
+  EXPECT_EQ(driver.late_dropped_records(), 0);
+}
+
+TEST(SuppressUntilWindowCloses, SlidingWindowsLastResultCarriesItsLastValue) {
+  TopologyTestDriver driver(final_sliding_sums(10ms), test_config());
+  auto in = driver.create_input_topic<std::string, int64_t>("in");
+  auto out = driver.create_output_topic<Windowed<std::string>, int64_t>(
+      "out", serdes::time_windowed(serdes::string(), 10), serdes::int64());
+  in.pipe_input("a", 1, 1000);
+  in.pipe_input("a", 2, 1000);  // [990,1000] was emitted; the aggregation still takes this
+  EXPECT_EQ(test::read_windowed(out),
+            (std::vector<Out>{{"a", 990, 1000, 1, 1000}, {"a", 990, 1000, 3, 1000}}));
+}
+
+TEST(SuppressUntilWindowCloses, SessionAcceptedAtItsCloseTimeIsNotLost) {
+  TopologyTestDriver driver(final_sessions(SessionWindows::of_inactivity_gap_with_no_grace(10ms),
+                                           Suppressed::until_window_closes()),
+                            test_config());
+  auto in = driver.create_input_topic<std::string, int64_t>("in");
+  auto out = driver.create_output_topic<Windowed<std::string>, int64_t>(
+      "out", serdes::session_windowed(serdes::string()), serdes::int64());
+  in.pipe_input("a", 1, 1020);
+  in.pipe_input("b", 1, 1010);  // stream time 1020 = end 1010 + gap 10: accepted, and final
+  EXPECT_EQ(test::read_windowed(out), (std::vector<Out>{{"b", 1010, 1010, 1, 1010}}));
+  EXPECT_EQ(driver.late_dropped_records(), 0);
+}
+
+TEST(SuppressUntilWindowCloses, SessionsLastResultCarriesItsLastValue) {
+  StreamsBuilder builder;
+  builder.stream<std::string, int64_t>("in")
+      .group_by_key()
+      .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(10ms))
+      .reduce([](int64_t a, int64_t b) { return a + b; })
+      .suppress(Suppressed::until_window_closes())
+      .to_stream()
+      .to("out");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto in = driver.create_input_topic<std::string, int64_t>("in");
+  auto out = driver.create_output_topic<Windowed<std::string>, int64_t>(
+      "out", serdes::session_windowed(serdes::string()), serdes::int64());
+  in.pipe_input("a", 5, 1000);
+  in.pipe_input("b", 1, 1010);  // closes a's session [1000,1000]
+  in.pipe_input("a", 3, 1000);  // not late yet; the store no longer shows the old session
+  EXPECT_EQ(test::read_windowed(out),
+            (std::vector<Out>{{"a", 1000, 1000, 5, 1000}, {"a", 1000, 1000, 3, 1000}}));
+}
+
 TEST(SuppressUntilTimeLimit, EmitsTheLatestValuePerKeyOncePerLimit) {
   StreamsBuilder builder;
   builder.stream<std::string, int64_t>("in")

@@ -29,7 +29,8 @@ struct GraphNode;
 // Everything a factory may need that is only known once the topology is compiled.
 struct ResolvedNode {
   std::string name;
-  std::string sink_topic;  // full name (internal topics carry the application.id prefix)
+  std::string sink_topic;        // full name (internal topics carry the application.id prefix)
+  bool send_old_values = false;  // see GraphNode::send_old_values
 };
 using NodeFactory = std::function<std::unique_ptr<NodeInstance>(const ResolvedNode&)>;
 
@@ -49,6 +50,10 @@ struct GraphNode {
   // runtime creates them at start when missing.
   std::vector<std::string> side_topics;
   bool global = false;  // part of the global (non-task) graph
+  // Table operators: a downstream operator needs the old value with each change (a left or
+  // outer table-table join; Kafka Streams' enableSendingOldValues). Set after the node was
+  // added, so factories read it from ResolvedNode.
+  bool send_old_values = false;
   // to_sink nodes: the sink their instances write to (the runtime exports its metrics).
   std::shared_ptr<FeatureSink> feature_sink;
   NodeFactory factory;

@@ -24,14 +24,14 @@
 namespace eddy::detail {
 
 template <typename K, typename V, typename VA>
-class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, std::optional<VA>> {
+class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<VA>> {
  public:
   using Init = std::function<VA()>;  // empty: reduce
   using Agg = std::function<VA(const K&, const V&, const VA&)>;
   SlidingWindowAggregateNode(std::string name, std::string store, SlidingWindows windows,
                              Serde<K> ks, Serde<VA> as, Init init, Agg agg, LateReporter<K, V> late,
                              WindowCloseEmitter emitter = {})
-      : Node<K, V, Windowed<K>, std::optional<VA>>(std::move(name)),
+      : Node<K, V, Windowed<K>, Change<VA>>(std::move(name)),
         store_name_(std::move(store)),
         diff_(windows.time_difference_ms()),
         grace_(windows.grace_ms()),
@@ -61,7 +61,7 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
     emitter_.emit_closed(close_, [this](const WindowCloseEmitter::Closed& c) {
       auto [agg, agg_ts] = codec_.decode(c.value);
       this->out_.forward(Windowed<K>{key_serde_.deserialize(c.key), c.start, c.start + diff_},
-                         std::optional<VA>(std::move(agg)), Stamp{agg_ts, false});
+                         Change<VA>{std::move(agg), std::nullopt}, Stamp{agg_ts, false});
     });
     key_ = &key;
     value_ = &value;
@@ -181,7 +181,8 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
     }
     store_->put(key_buf_, codec_.encode(*next, out_ts), start);
     if (emitter_.enabled()) return;
-    this->out_.forward(Windowed<K>{*key_, start, end}, next, Stamp{out_ts, false});
+    this->out_.forward(Windowed<K>{*key_, start, end}, Change<VA>{std::move(next), std::nullopt},
+                       Stamp{out_ts, false});
   }
 
   // The current record's right window starts as a copy of the later records' aggregate.
@@ -189,8 +190,8 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
     const int64_t start = ts_ + 1;
     store_->put(key_buf_, codec_.encode(agg.first, agg.second), start);
     if (emitter_.enabled()) return;
-    this->out_.forward(Windowed<K>{*key_, start, start + diff_}, std::optional<VA>(agg.first),
-                       Stamp{agg.second, false});
+    this->out_.forward(Windowed<K>{*key_, start, start + diff_},
+                       Change<VA>{agg.first, std::nullopt}, Stamp{agg.second, false});
   }
 
   void report_late(int64_t start, int64_t end) {

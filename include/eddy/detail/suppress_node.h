@@ -2,10 +2,13 @@
 // updates, emitted when their time comes (internal).
 //
 // Final results (until_window_closes): an update of window W is held until the node's stream
-// time >= W.end + close_after (grace; gap + grace for sessions), then emitted once; deletes
-// (merged-away sessions) are dropped. Time limit: a key's latest value is emitted once stream
-// time >= its first buffered update's timestamp + limit. The node's stream time is the max
-// timestamp of the updates that reached it, as Kafka Streams.
+// time >= W.end + close_after (grace; gap + grace for sessions), then emitted; deletes
+// (merged-away sessions) are dropped. An update that still arrives at stream time exactly
+// W.end + close_after (sliding and session aggregations accept one then) is emitted again,
+// as Kafka Streams does, so the last result of a window always carries its last value. Time limit:
+// a key's latest value is emitted once stream time >= its first buffered update's timestamp +
+// limit. The node's stream time is the max timestamp of the updates that reached it, as Kafka
+// Streams.
 //
 // The buffer lives in memory, mirrored in a key-value store (with a changelog):
 //   key bytes -> [8 buffer time][8 record timestamp][1 present][value bytes]
@@ -26,6 +29,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "eddy/detail/change.h"
 #include "eddy/detail/node.h"
 #include "eddy/detail/timestamped_store.h"
 #include "eddy/dsl/suppressed.h"
@@ -39,11 +43,11 @@ template <typename T>
 struct IsWindowed<Windowed<T>> : std::true_type {};
 
 template <typename K, typename V>
-class SuppressNode final : public Node<K, std::optional<V>, K, std::optional<V>> {
+class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
  public:
   SuppressNode(std::string name, std::string store, Suppressed config, int64_t duration_ms,
                Serde<K> ks, Serde<V> vs)
-      : Node<K, std::optional<V>, K, std::optional<V>>(std::move(name)),
+      : Node<K, Change<V>, K, Change<V>>(std::move(name)),
         store_name_(std::move(store)),
         config_(std::move(config)),
         duration_ms_(duration_ms),
@@ -62,13 +66,18 @@ class SuppressNode final : public Node<K, std::optional<V>, K, std::optional<V>>
     }
   }
 
-  void process(const K& key, const std::optional<V>& value, Stamp stamp) override {
+  void process(const K& key, const Change<V>& change, Stamp stamp) override {
+    const std::optional<V>& value = change.new_value;
     last_record_wall_ = this->context_->wall_clock_time();
     const int64_t time = buffer_time(key, stamp);
-    if (final_results() && observed_ >= 0 && time <= observed_ - duration_ms_) {
-      // Its window already closed here (and its final result went out): a repeat would break
-      // "exactly one final result". Happens after idle close, or after a restart upstream.
-      // (Deletes of merged-away sessions are never emitted, so they are not counted.)
+    if (final_results() && observed_ >= 0 && time < observed_ - duration_ms_) {
+      // A window the aggregation upstream could no longer update at this stream time: only
+      // idle close or a restart of the aggregation (its stream time starts over) lets such an
+      // update through, and its final result already went out, so it is dropped and counted.
+      // An update at exactly end + close is not such a case: sliding and session aggregations
+      // still accept their window then, after it was emitted, and Kafka Streams emits that
+      // update again (docs/time-and-windows.md, "Emit final: suppress"). Deletes of merged-away
+      // sessions are never emitted, so they are not counted.
       if (value) this->context_->record_late(this->name());
       return;
     }
@@ -189,7 +198,8 @@ class SuppressNode final : public Node<K, std::optional<V>, K, std::optional<V>>
     index_.erase(key_bytes);
     store_->put(key_bytes, std::nullopt);
     if (final_results() && !entry.value) return;  // deletes of final results are not emitted
-    this->out_.forward(entry.key, entry.value, Stamp{entry.timestamp, false});
+    this->out_.forward(entry.key, Change<V>{std::move(entry.value), std::nullopt},
+                       Stamp{entry.timestamp, false});
   }
 
   static int64_t entry_bytes(size_t key_bytes, size_t stored_value_bytes) {

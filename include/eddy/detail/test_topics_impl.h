@@ -6,10 +6,12 @@ namespace eddy {
 
 template <typename K, typename V>
 void TestInputTopic<K, V>::pipe(std::optional<Bytes> key, std::optional<Bytes> value,
-                                std::optional<int64_t> ts, Headers headers) {
+                                std::optional<int64_t> ts, Headers headers,
+                                std::optional<int32_t> partition) {
   const int64_t timestamp = ts.value_or(time_);
   if (!ts) time_ += advance_;
-  driver_->pipe_raw(topic_, std::move(key), std::move(value), timestamp, std::move(headers));
+  driver_->pipe_raw(topic_, std::move(key), std::move(value), timestamp, std::move(headers),
+                    partition);
 }
 
 template <typename K, typename V>

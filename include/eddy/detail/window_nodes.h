@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "eddy/detail/change.h"
 #include "eddy/detail/late_reporter.h"
 #include "eddy/detail/node.h"
 #include "eddy/detail/session_close_emitter.h"
@@ -59,14 +60,14 @@ struct StampedValueCodec {
 // emit strategy on_window_close, updates are not forwarded; each window's final aggregate is,
 // once it closes (see window_close_emitter.h).
 template <typename K, typename V, typename VA>
-class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, std::optional<VA>> {
+class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<VA>> {
  public:
   using Init = std::function<VA()>;  // empty: reduce (the first value is the aggregate)
   using Agg = std::function<VA(const K&, const V&, const VA&)>;
   TimeWindowAggregateNode(std::string name, std::string store, TimeWindows windows, Serde<K> ks,
                           Serde<VA> as, Init init, Agg agg, LateReporter<K, V> late,
                           WindowCloseEmitter emitter = {})
-      : Node<K, V, Windowed<K>, std::optional<VA>>(std::move(name)),
+      : Node<K, V, Windowed<K>, Change<VA>>(std::move(name)),
         store_name_(std::move(store)),
         windows_(windows),
         key_serde_(std::move(ks)),
@@ -94,7 +95,7 @@ class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, std::option
       auto [agg, agg_ts] = codec_.decode(c.value);
       this->out_.forward(
           Windowed<K>{key_serde_.deserialize(c.key), c.start, c.start + windows_.size_ms()},
-          std::optional<VA>(std::move(agg)), Stamp{agg_ts, false});
+          Change<VA>{std::move(agg), std::nullopt}, Stamp{agg_ts, false});
     });
     key_buf_.clear();
     key_serde_.serialize(key, key_buf_);
@@ -119,7 +120,8 @@ class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, std::option
       }
       store_->put(key_buf_, codec_.encode(*next, out_ts), start);
       if (!emitter_.enabled()) {
-        this->out_.forward(Windowed<K>{key, start, end}, next, Stamp{out_ts, false});
+        this->out_.forward(Windowed<K>{key, start, end}, Change<VA>{std::move(next), std::nullopt},
+                           Stamp{out_ts, false});
       }
     }
     if (first_late) {
@@ -153,7 +155,7 @@ class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, std::option
 // With the emit strategy on_window_close neither is forwarded; each session's final aggregate
 // is, once it closes, timestamped with its end (see session_close_emitter.h).
 template <typename K, typename V, typename VA>
-class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, std::optional<VA>> {
+class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<VA>> {
  public:
   using Init = std::function<VA()>;
   using Agg = std::function<VA(const K&, const V&, const VA&)>;
@@ -161,7 +163,7 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
   SessionWindowAggregateNode(std::string name, std::string store, SessionWindows windows,
                              Serde<K> ks, Serde<VA> as, Init init, Agg agg, Merger merger,
                              LateReporter<K, V> late, SessionCloseEmitter emitter = {})
-      : Node<K, V, Windowed<K>, std::optional<VA>>(std::move(name)),
+      : Node<K, V, Windowed<K>, Change<VA>>(std::move(name)),
         store_name_(std::move(store)),
         windows_(windows),
         key_serde_(std::move(ks)),
@@ -191,7 +193,7 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
     // them has been dropped yet by a stream time this record moved.
     emitter_.emit_closed(close_time, [this](const SessionCloseEmitter::Closed& c) {
       this->out_.forward(Windowed<K>{key_serde_.deserialize(c.key), c.window.start, c.window.end},
-                         std::optional<VA>(value_serde_.deserialize(c.value)),
+                         Change<VA>{value_serde_.deserialize(c.value), std::nullopt},
                          Stamp{c.window.end, false});
     });
     key_buf_.clear();
@@ -230,7 +232,7 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
         store_->remove(key_buf_, old_window);
         // Under on_window_close a merged-away session was never emitted: nothing to retract.
         if (emitter_.enabled()) continue;
-        this->out_.forward(Windowed<K>{key, old_window.start, old_window.end}, std::nullopt,
+        this->out_.forward(Windowed<K>{key, old_window.start, old_window.end}, Change<VA>{},
                            Stamp{old_window.end, false});
       }
     }
@@ -246,7 +248,8 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, std::opt
       emitter_.on_put(window);
       return;
     }
-    this->out_.forward(Windowed<K>{key, window.start, window.end}, agg, Stamp{window.end, false});
+    this->out_.forward(Windowed<K>{key, window.start, window.end},
+                       Change<VA>{std::move(agg), std::nullopt}, Stamp{window.end, false});
   }
 
  private:

@@ -106,9 +106,9 @@ class KGroupedStream {
     detail::declare_kv_store(graph, store, m.persistent, m.logging, m.caching, name, m.ttl);
     const int id =
         detail::add_processor(graph, name, "aggregation", {input},
-                              [name, store, ks, as, init, agg](const detail::ResolvedNode&) {
+                              [name, store, ks, as, init, agg](const detail::ResolvedNode& r) {
                                 return std::make_unique<detail::StreamAggregateNode<K, V, VA>>(
-                                    name, store, ks, as, init, agg);
+                                    name, store, ks, as, init, agg, r.send_old_values);
                               },
                               {store});
     return KTable<K, VA>(stream_.graph(), id, store, ks, as, std::move(topics));

@@ -265,7 +265,9 @@ class KStream {
         table, [joiner](const K&, const V& v, const std::optional<VT>& t) { return joiner(v, *t); },
         false, named);
   }
-  // Stream-table left join: joiner(value, std::optional<table_value>) for every record.
+  // Stream-table left join: joiner(value, std::optional<table_value>) for every record, also
+  // one with a null key (KIP-962: it finds no row; the result keeps the null key). An inner
+  // join drops null-key records and counts them.
   template <
       typename VT, typename Joiner,
       typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const std::optional<VT>&>>>
@@ -277,7 +279,9 @@ class KStream {
   }
 
   // Stream-global-table inner join: looks up key_selector(key, value) in the global table
-  // (no co-partitioning needed).
+  // (no co-partitioning needed). The selector may return std::optional<GK>: std::nullopt (a
+  // null key) finds no row, so an inner join drops the record (counted) and a left join calls
+  // the joiner with std::nullopt.
   template <typename GK, typename GV, typename KeySel, typename Joiner,
             typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const GV&>>>
   KStream<K, VR> join(const GlobalKTable<GK, GV>& table, KeySel key_selector, Joiner joiner,
@@ -403,7 +407,9 @@ class KStream {
                                "the GlobalKTable of store '" + store + "'");
     auto ks = table.key_serde();
     auto vs = table.value_serde();
-    std::function<GK(const K&, const V&)> key_fn = key_selector;
+    // The selector returns GK, or std::optional<GK> where std::nullopt is a null key.
+    std::function<std::optional<GK>(const K&, const V&)> key_fn =
+        [key_selector](const K& k, const V& v) -> std::optional<GK> { return key_selector(k, v); };
     const int id = detail::add_processor(
         *graph_, name, left ? "left join" : "join", {node_},
         [name, store, ks, vs, key_fn, joiner, left](const detail::ResolvedNode&) {

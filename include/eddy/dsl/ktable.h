@@ -3,7 +3,9 @@
 // A table comes from a topic (StreamsBuilder::table; a null value deletes the key) or from an
 // aggregation. Every table here is materialized in a key-value store (its name is
 // store_name(); Materialized::as names it), so it can be joined and queried. Changes travel
-// downstream as std::optional<V>: std::nullopt is a delete (a tombstone on a topic).
+// between table operators as detail::Change<V> (the new value, std::nullopt for a delete, and
+// the old value when an operator downstream needs it); to_stream() gives the new values as
+// std::optional<V>, a delete being a tombstone on a topic.
 //
 //   auto customers = builder.table<std::string, Customer>("customers",
 //       {}, eddy::Materialized<std::string, Customer>::as("customers-store"));
@@ -28,7 +30,7 @@ namespace eddy {
 template <typename K, typename V>
 class KTable {
  public:
-  // Internal: made by StreamsBuilder and aggregations. `node` outputs <K, std::optional<V>>.
+  // Internal: made by StreamsBuilder and aggregations. `node` outputs <K, detail::Change<V>>.
   KTable(std::shared_ptr<detail::LogicalGraph> graph, int node, std::string store,
          Serde<K> key_serde, Serde<V> value_serde, std::vector<detail::TopicRef> topics)
       : graph_(std::move(graph)),
@@ -41,11 +43,13 @@ class KTable {
   // Keeps rows for which pred(key, value) holds; a row that stops matching is deleted.
   template <typename Pred>
   KTable filter(Pred pred, const Materialized<K, V>& m = {}, const Named& named = {}) const {
-    return derive<V>("KTABLE-FILTER-", named, m, value_serde_,
-                     [pred](const K& k, const std::optional<V>& v) -> std::optional<V> {
-                       if (v && pred(k, *v)) return v;
-                       return std::nullopt;
-                     });
+    return derive<V>(
+        "KTABLE-FILTER-", named, m, value_serde_,
+        [pred](const K& k, const std::optional<V>& v) -> std::optional<V> {
+          if (v && pred(k, *v)) return v;
+          return std::nullopt;
+        },
+        /*drop_absent_deletes=*/true);
   }
   template <typename Pred>
   KTable filter_not(Pred pred, const Materialized<K, V>& m = {}, const Named& named = {}) const {
@@ -56,16 +60,18 @@ class KTable {
   template <typename Fn, typename VR = typename detail::ValueMapperResult<Fn, K, V>::type>
   KTable<K, VR> map_values(Fn fn, const Materialized<K, VR>& m = {},
                            const Named& named = {}) const {
-    return derive<VR>("KTABLE-MAPVALUES-", named, m, default_serde<VR>(),
-                      [fn](const K& k, const std::optional<V>& v) -> std::optional<VR> {
-                        if (!v) return std::nullopt;
-                        if constexpr (std::is_invocable_v<Fn&, const K&, const V&>) {
-                          return fn(k, *v);
-                        } else {
-                          (void)k;
-                          return fn(*v);
-                        }
-                      });
+    return derive<VR>(
+        "KTABLE-MAPVALUES-", named, m, default_serde<VR>(),
+        [fn](const K& k, const std::optional<V>& v) -> std::optional<VR> {
+          if (!v) return std::nullopt;
+          if constexpr (std::is_invocable_v<Fn&, const K&, const V&>) {
+            return fn(k, *v);
+          } else {
+            (void)k;
+            return fn(*v);
+          }
+        },
+        /*drop_absent_deletes=*/false);
   }
 
   // Holds updates back (suppressed.h): until_window_closes emits one final result per window
@@ -136,7 +142,7 @@ class KTable {
     const std::string name = detail::pick_name(*graph_, named.name, "KTABLE-TOSTREAM-");
     const int id = detail::add_processor(
         *graph_, name, "to_stream", {node_}, [name](const detail::ResolvedNode&) {
-          return std::make_unique<detail::PassThroughNode<K, std::optional<V>>>(name);
+          return std::make_unique<detail::TableToStreamNode<K, V>>(name);
         });
     return KStream<K, std::optional<V>>(graph_, id, key_serde_, serdes::nullable(value_serde_),
                                         false, topics_);
@@ -144,20 +150,24 @@ class KTable {
 
   // Inner join of two tables on the key: joiner(value, other_value), updated when either
   // side changes (timestamp: max of both); a delete on either side deletes the result.
+  // Kafka Streams' rules (KTableKTableInnerJoin): a change of one side while the other side
+  // has no row sends nothing; a delete (also of a key that side never held) while the other
+  // side has the row sends a delete of the result.
   template <typename VO, typename Joiner,
             typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const VO&>>>
   KTable<K, VR> join(const KTable<K, VO>& other, Joiner joiner, const Materialized<K, VR>& m = {},
                      const Named& named = {}) const {
     return table_join<VO, VR>(
         other,
-        [joiner](const std::optional<V>& l, const std::optional<VO>& r) -> std::optional<VR> {
-          if (l && r) return joiner(*l, *r);
-          return std::nullopt;
-        },
-        m, named, "KTABLE-JOINTHIS-", "KTABLE-JOINOTHER-");
+        [joiner](const std::optional<V>& l, const std::optional<VO>& r) { return joiner(*l, *r); },
+        detail::TableJoinSide::kInner, detail::TableJoinSide::kInner, m, named, "KTABLE-JOINTHIS-",
+        "KTABLE-JOINOTHER-");
   }
 
   // Left join: a result for every row of this table, joiner(value, std::optional<other>).
+  // Kafka Streams' rules (KTableKTableLeftJoin/RightJoin): a change of the other side while
+  // this side has no row sends nothing; a delete of a row this table never held, while the
+  // other side has none either, sends nothing.
   template <
       typename VO, typename Joiner,
       typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const std::optional<VO>&>>>
@@ -165,14 +175,13 @@ class KTable {
                           const Materialized<K, VR>& m = {}, const Named& named = {}) const {
     return table_join<VO, VR>(
         other,
-        [joiner](const std::optional<V>& l, const std::optional<VO>& r) -> std::optional<VR> {
-          if (l) return joiner(*l, r);
-          return std::nullopt;
-        },
-        m, named, "KTABLE-LEFTTHIS-", "KTABLE-LEFTOTHER-");
+        [joiner](const std::optional<V>& l, const std::optional<VO>& r) { return joiner(*l, r); },
+        detail::TableJoinSide::kLeft, detail::TableJoinSide::kRight, m, named, "KTABLE-LEFTTHIS-",
+        "KTABLE-LEFTOTHER-");
   }
 
-  // Outer join: a result while either side has the key, joiner(optional, optional).
+  // Outer join: a result while either side has the key, joiner(optional, optional); a
+  // delete of a row neither side holds sends nothing (KTableKTableOuterJoin).
   template <typename VO, typename Joiner,
             typename VR = std::decay_t<
                 std::invoke_result_t<Joiner&, const std::optional<V>&, const std::optional<VO>&>>>
@@ -180,11 +189,9 @@ class KTable {
                            const Materialized<K, VR>& m = {}, const Named& named = {}) const {
     return table_join<VO, VR>(
         other,
-        [joiner](const std::optional<V>& l, const std::optional<VO>& r) -> std::optional<VR> {
-          if (l || r) return joiner(l, r);
-          return std::nullopt;
-        },
-        m, named, "KTABLE-OUTERTHIS-", "KTABLE-OUTEROTHER-");
+        [joiner](const std::optional<V>& l, const std::optional<VO>& r) { return joiner(l, r); },
+        detail::TableJoinSide::kOuter, detail::TableJoinSide::kOuter, m, named, "KTABLE-OUTERTHIS-",
+        "KTABLE-OUTEROTHER-");
   }
 
   // The name of the store holding this table (for queries and the test driver).
@@ -198,8 +205,12 @@ class KTable {
   const std::vector<detail::TopicRef>& topics() const { return topics_; }
 
  private:
-  template <typename VO, typename VR, typename Combine>
-  KTable<K, VR> table_join(const KTable<K, VO>& other, Combine combine,
+  // `joiner(left, right)` is called only where the sides' rules call it (so an inner join's
+  // joiner may take both values as present). A left or outer side needs its input's old values
+  // to tell "deleted" from "never there" (Kafka Streams' enableSendingOldValues).
+  template <typename VO, typename VR, typename JoinerLR>
+  KTable<K, VR> table_join(const KTable<K, VO>& other, JoinerLR joiner,
+                           detail::TableJoinSide this_side, detail::TableJoinSide other_side,
                            const Materialized<K, VR>& m, const Named& named,
                            const char* this_prefix, const char* other_prefix) const {
     auto& graph = *graph_;
@@ -213,28 +224,34 @@ class KTable {
     auto ks = key_serde_;
     auto other_vs = other.value_serde();
     auto this_vs = value_serde_;
-    using ThisCombine = typename detail::TableTableJoinNode<K, V, VO, VR>::Combine;
-    using OtherCombine = typename detail::TableTableJoinNode<K, VO, V, VR>::Combine;
-    ThisCombine c1 = combine;
-    OtherCombine c2 = [combine](const std::optional<VO>& o, const std::optional<V>& t) {
-      return combine(t, o);
+    using ThisJoiner = typename detail::TableTableJoinNode<K, V, VO, VR>::Joiner;
+    using OtherJoiner = typename detail::TableTableJoinNode<K, VO, V, VR>::Joiner;
+    ThisJoiner j1 = joiner;
+    OtherJoiner j2 = [joiner](const std::optional<VO>& r, const std::optional<V>& l) {
+      return joiner(l, r);
     };
     const std::string this_store = store_;
     const std::string other_store = other.store_name();
     detail::check_same_builder(graph, other.graph().get(), "join '" + this_name + "'",
                                "the KTable of store '" + other_store + "'");
+    if (detail::table_join_needs_old_values(this_side)) {
+      graph.nodes[static_cast<size_t>(node_)].send_old_values = true;
+    }
+    if (detail::table_join_needs_old_values(other_side) && other.graph().get() == &graph) {
+      graph.nodes[static_cast<size_t>(other.node())].send_old_values = true;
+    }
     const int a = detail::add_processor(
         graph, this_name, "join", {node_},
-        [this_name, other_store, ks, other_vs, c1](const detail::ResolvedNode&) {
-          return std::make_unique<detail::TableTableJoinNode<K, V, VO, VR>>(this_name, other_store,
-                                                                            ks, other_vs, c1);
+        [this_name, other_store, ks, other_vs, j1, this_side](const detail::ResolvedNode&) {
+          return std::make_unique<detail::TableTableJoinNode<K, V, VO, VR>>(
+              this_name, other_store, ks, other_vs, j1, this_side);
         },
         {other_store});
     const int b = detail::add_processor(
         graph, other_name, "join", {other.node()},
-        [other_name, this_store, ks, this_vs, c2](const detail::ResolvedNode&) {
-          return std::make_unique<detail::TableTableJoinNode<K, VO, V, VR>>(other_name, this_store,
-                                                                            ks, this_vs, c2);
+        [other_name, this_store, ks, this_vs, j2, other_side](const detail::ResolvedNode&) {
+          return std::make_unique<detail::TableTableJoinNode<K, VO, V, VR>>(
+              other_name, this_store, ks, this_vs, j2, other_side);
         },
         {this_store});
     Serde<VR> rs = m.value_serde ? m.value_serde : default_serde<VR>();
@@ -244,12 +261,15 @@ class KTable {
     }
     detail::declare_kv_store(graph, result_store, m.persistent, m.logging, m.caching, merge_name,
                              m.ttl);
+    // Kafka Streams' KTableKTableJoinMerger forwards every result, deletes of results that
+    // never existed included.
     const int merged =
         detail::add_processor(graph, merge_name, "join merge", {a, b},
-                              [merge_name, result_store, ks, rs](const detail::ResolvedNode&) {
+                              [merge_name, result_store, ks, rs](const detail::ResolvedNode& r) {
                                 return std::make_unique<detail::TableMaterializeNode<K, VR, VR>>(
                                     merge_name, result_store, ks, rs,
-                                    [](const K&, const std::optional<VR>& v) { return v; });
+                                    [](const K&, const std::optional<VR>& v) { return v; },
+                                    /*drop_absent_deletes=*/false, r.send_old_values);
                               },
                               {result_store});
     detail::add_copartition(graph, this_name, topics_, other.topics());
@@ -260,7 +280,7 @@ class KTable {
 
   template <typename VR, typename Fn>
   KTable<K, VR> derive(const char* prefix, const Named& named, const Materialized<K, VR>& m,
-                       Serde<VR> fallback_serde, Fn fn) const {
+                       Serde<VR> fallback_serde, Fn fn, bool drop_absent_deletes) const {
     auto& graph = *graph_;
     const std::string name = detail::pick_name(graph, named.name, prefix);
     const std::string store =
@@ -275,8 +295,9 @@ class KTable {
     std::function<std::optional<VR>(const K&, const std::optional<V>&)> f = fn;
     const int id = detail::add_processor(
         graph, name, "table operator", {node_},
-        [name, store, ks, vs, f](const detail::ResolvedNode&) {
-          return std::make_unique<detail::TableMaterializeNode<K, V, VR>>(name, store, ks, vs, f);
+        [name, store, ks, vs, f, drop_absent_deletes](const detail::ResolvedNode& r) {
+          return std::make_unique<detail::TableMaterializeNode<K, V, VR>>(
+              name, store, ks, vs, f, drop_absent_deletes, r.send_old_values);
         },
         {store});
     return KTable<K, VR>(graph_, id, store, ks, vs, topics_);

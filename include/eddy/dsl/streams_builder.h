@@ -62,13 +62,12 @@ class StreamsBuilder {
     const std::string name = graph_->new_name("KTABLE-SOURCE-");
     detail::declare_kv_store(*graph_, store, materialized.persistent, materialized.logging,
                              materialized.caching, name, materialized.ttl);
-    const int id = detail::add_processor(
-        *graph_, name, "table source", {src},
-        [name, store, ks, vs](const detail::ResolvedNode&) {
-          return std::make_unique<detail::TableMaterializeNode<K, V, V>>(
-              name, store, ks, vs, [](const K&, const std::optional<V>& v) { return v; });
-        },
-        {store});
+    const int id = detail::add_processor(*graph_, name, "table source", {src},
+                                         [name, store, ks, vs](const detail::ResolvedNode& r) {
+                                           return std::make_unique<detail::TableSourceNode<K, V>>(
+                                               name, store, ks, vs, r.send_old_values);
+                                         },
+                                         {store});
     return KTable<K, V>(graph_, id, store, ks, vs, {{topic, false}});
   }
 
@@ -105,8 +104,7 @@ class StreamsBuilder {
     node.stores = {store};
     node.global = true;
     node.factory = [name, store, ks, vs](const detail::ResolvedNode&) {
-      return std::make_unique<detail::TableMaterializeNode<K, V, V>>(
-          name, store, ks, vs, [](const K&, const std::optional<V>& v) { return v; });
+      return std::make_unique<detail::TableSourceNode<K, V>>(name, store, ks, vs, false);
     };
     graph_->add(std::move(node));
     return GlobalKTable<K, V>(graph_, store, ks, vs);

@@ -53,6 +53,11 @@ struct StoreSpec {
   int64_t retention_ms = 0;        // keep windows/sessions this long behind stream time
   int64_t window_size_ms = 0;      // window stores
   bool retain_duplicates = false;  // window stores used by stream-stream joins
+  // Window stores of aggregations that emit on window close: reads see windows back to
+  // stream time - retention inclusive, as Kafka Streams' time-ordered window store does for
+  // those aggregations (its key-ordered one, and so Eddy's default, to stream time -
+  // retention + 1). It decides which earlier windows a sliding aggregation finds.
+  bool time_ordered_reads = false;
 };
 
 class StoreBuilder {
@@ -93,11 +98,13 @@ class StoreBuilder {
   StoreSpec spec_;
 };
 
-// The configs a store's changelog topic is created with: compacted for key-value stores,
-// compact+delete with retention (store retention + 1 day, as Kafka Streams) for windowed
-// ones; `spec.changelog_configs` override these defaults.
+// The configs a store's changelog topic is created with, as Kafka Streams creates them:
+// compacted for key-value stores, compact+delete with retention (store retention + 1 day,
+// windowstore.changelog.additional.retention.ms) for windowed ones, record timestamps as the
+// producer set them; `spec.changelog_configs` override these defaults.
 inline Properties changelog_topic_configs(const StoreSpec& spec) {
   Properties configs;
+  configs["message.timestamp.type"] = "CreateTime";
   if (spec.kind == StoreKind::kKeyValue) {
     configs["cleanup.policy"] = "compact";
   } else {

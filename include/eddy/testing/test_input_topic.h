@@ -47,10 +47,12 @@ class TestInputTopic {
   void pipe_input(const V& value, std::optional<int64_t> timestamp = std::nullopt) {
     pipe(std::nullopt, value_serde_.to_bytes(value), timestamp, {});
   }
+  // A record with all its fields; `partition` >= 0 sends it to that partition.
   void pipe_input(const TestRecord<K, V>& r) {
     pipe(r.null_key ? std::nullopt : std::optional<Bytes>(key_serde_.to_bytes(r.key)),
          r.value ? std::optional<Bytes>(value_serde_.to_bytes(*r.value)) : std::nullopt,
-         r.timestamp, r.headers);
+         r.timestamp, r.headers,
+         r.partition >= 0 ? std::optional<int32_t>(r.partition) : std::nullopt);
   }
   // A record with a null value (deletes the key in a table).
   void pipe_tombstone(const K& key, std::optional<int64_t> timestamp = std::nullopt) {
@@ -67,7 +69,7 @@ class TestInputTopic {
 
  private:
   void pipe(std::optional<Bytes> key, std::optional<Bytes> value, std::optional<int64_t> ts,
-            Headers headers);
+            Headers headers, std::optional<int32_t> partition = std::nullopt);
 
   TopologyTestDriver* driver_;
   std::string topic_;

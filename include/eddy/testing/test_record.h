@@ -26,8 +26,9 @@ struct TestRecord {
   std::optional<V> value;  // std::nullopt: a Kafka null value (tombstone)
   int64_t timestamp = 0;
   Headers headers;
-  bool null_key = false;   // the Kafka key was null (key is value-initialized)
-  int32_t partition = -1;  // read: the partition it was written to; pipe: ignored
+  bool null_key = false;  // the Kafka key was null (key is value-initialized)
+  int32_t partition =
+      -1;  // read: the partition it was written to; pipe: where it goes (-1: by key)
 };
 
 }  // namespace eddy

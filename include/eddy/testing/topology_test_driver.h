@@ -135,8 +135,10 @@ class TopologyTestDriver {
   int64_t wall_clock_time() const;
 
   // Byte-level access, used by the test topics.
+  // `partition`: where the record goes; std::nullopt routes it as a producer would (murmur2 of
+  // the key bytes; round robin for null keys).
   void pipe_raw(const std::string& topic, std::optional<Bytes> key, std::optional<Bytes> value,
-                int64_t timestamp, Headers headers);
+                int64_t timestamp, Headers headers, std::optional<int32_t> partition = {});
   struct RawRecord {
     int32_t partition = 0;
     std::optional<Bytes> key;

@@ -1,0 +1,261 @@
+// Runs differential cases through Kafka Streams' own TopologyTestDriver and writes
+// <out-dir>/<case>.out in the format eddy-differential writes for Eddy (README.md here has
+// the case and output formats). A case with partitions=N runs as N drivers, one per input
+// partition, as N tasks would: each sees its partition's rows (and every global-table row)
+// in script order.
+//
+// Usage: scripts/kafka.sh java tests/differential/KafkaStreamsCases.java <out-dir> <case>...
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.LongSerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.EmitStrategy;
+import org.apache.kafka.streams.kstream.GlobalKTable;
+import org.apache.kafka.streams.kstream.KGroupedStream;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.SessionWindowedKStream;
+import org.apache.kafka.streams.kstream.SessionWindows;
+import org.apache.kafka.streams.kstream.SlidingWindows;
+import org.apache.kafka.streams.kstream.Suppressed;
+import org.apache.kafka.streams.kstream.TimeWindowedKStream;
+import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.kstream.ValueJoiner;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.test.TestRecord;
+
+public class KafkaStreamsCases {
+  record Row(String topic, String key, Long value, long timestamp, Integer partition) {}
+
+  record Case(Map<String, String> header, List<Row> rows) {
+    String get(String key) {
+      String v = header.get(key);
+      if (v == null) throw new IllegalArgumentException("case header lacks " + key);
+      return v;
+    }
+
+    long num(String key) {
+      return Long.parseLong(header.getOrDefault(key, "0"));
+    }
+
+    boolean has(String key) {
+      return header.containsKey(key);
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path outDir = Path.of(args[0]);
+    for (int i = 1; i < args.length; ++i) {
+      Path file = Path.of(args[i]);
+      String name = file.getFileName().toString().replaceAll("\\.txt$", "");
+      Files.writeString(outDir.resolve(name + ".out"), runOrError(parse(file)));
+      // Emit-on-close cases also run with every update emitted: compare.py checks a final
+      // result Eddy emits and Kafka Streams does not against the window's last update.
+      Case c = parse(file);
+      if (c.get("kind").equals("window") && c.get("emit").equals("close")) {
+        c.header().put("emit", "update");
+        Files.writeString(outDir.resolve(name + ".updates.out"), runOrError(c));
+      }
+    }
+  }
+
+  static String runOrError(Case c) {
+    try {
+      return run(c);
+    } catch (Exception e) {
+      return "error " + e.getClass().getSimpleName() + ": " + e.getMessage() + "\n";
+    }
+  }
+
+  static Case parse(Path file) throws Exception {
+    Map<String, String> header = new LinkedHashMap<>();
+    List<Row> rows = new ArrayList<>();
+    boolean first = true;
+    for (String raw : Files.readAllLines(file)) {
+      String line = raw.trim();
+      if (line.isEmpty() || line.startsWith("#")) continue;
+      String[] w = line.split("\\s+");
+      if (first) {
+        for (String kv : w) {
+          String[] p = kv.split("=", 2);
+          header.put(p[0], p[1]);
+        }
+        first = false;
+        continue;
+      }
+      rows.add(new Row(w[0], w[1].equals("~") ? null : w[1],
+                       w[2].equals("~") ? null : Long.valueOf(w[2]), Long.parseLong(w[3]),
+                       w.length > 4 ? Integer.valueOf(w[4]) : null));
+    }
+    return new Case(header, rows);
+  }
+
+  static final Path STATE_DIR = makeStateDir();
+
+  static Path makeStateDir() {
+    try {
+      Path dir = Files.createTempDirectory("kstreams-differential");
+      dir.toFile().deleteOnExit();
+      return dir;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  static final ValueJoiner<Long, Long, String> JOINER = (a, b) -> a + "/" + b;
+
+  // Builds the case's topology; every kind writes String keys and values to "out".
+  static void build(StreamsBuilder builder, Case c) {
+    switch (c.get("kind")) {
+      case "window" -> window(builder, c);
+      case "stream-table" -> {
+        KStream<String, Long> s = builder.stream("s", Consumed.with(Serdes.String(), Serdes.Long()));
+        KTable<String, Long> t = builder.table("t", Consumed.with(Serdes.String(), Serdes.Long()));
+        KStream<String, String> joined =
+            c.get("join").equals("inner") ? s.join(t, JOINER) : s.leftJoin(t, JOINER);
+        joined.to("out", Produced.with(Serdes.String(), Serdes.String()));
+      }
+      case "table-table" -> {
+        KTable<String, Long> t1 = builder.table("t1", Consumed.with(Serdes.String(), Serdes.Long()));
+        KTable<String, Long> t2 = builder.table("t2", Consumed.with(Serdes.String(), Serdes.Long()));
+        KTable<String, String> joined = switch (c.get("join")) {
+          case "inner" -> t1.join(t2, JOINER);
+          case "left" -> t1.leftJoin(t2, JOINER);
+          default -> t1.outerJoin(t2, JOINER);
+        };
+        joined.toStream().to("out", Produced.with(Serdes.String(), Serdes.String()));
+      }
+      case "stream-global" -> {
+        KStream<String, Long> s = builder.stream("s", Consumed.with(Serdes.String(), Serdes.Long()));
+        GlobalKTable<String, Long> g =
+            builder.globalTable("g", Consumed.with(Serdes.String(), Serdes.Long()));
+        // The stream value picks the global key; a multiple of 7 picks none (a null key).
+        var mapper = (org.apache.kafka.streams.kstream.KeyValueMapper<String, Long, String>) (k, v) ->
+            v == null || v % 7 == 0 ? null : "k" + (v % 4);
+        KStream<String, String> joined = c.get("join").equals("inner") ? s.join(g, mapper, JOINER)
+                                                                       : s.leftJoin(g, mapper, JOINER);
+        joined.to("out", Produced.with(Serdes.String(), Serdes.String()));
+      }
+      default -> throw new IllegalArgumentException("unknown kind " + c.get("kind"));
+    }
+  }
+
+  static void window(StreamsBuilder builder, Case c) {
+    KGroupedStream<String, Long> grouped =
+        builder.stream("in", Consumed.with(Serdes.String(), Serdes.Long())).groupByKey();
+    String op = c.get("op");
+    String emitMode = c.get("emit");
+    EmitStrategy emit =
+        emitMode.equals("close") ? EmitStrategy.onWindowClose() : EmitStrategy.onWindowUpdate();
+    Duration grace = Duration.ofMillis(c.num("grace"));
+    switch (c.get("window")) {
+      case "time" -> {
+        TimeWindows w = TimeWindows.ofSizeAndGrace(Duration.ofMillis(c.num("size")), grace);
+        if (c.has("advance")) w = w.advanceBy(Duration.ofMillis(c.num("advance")));
+        TimeWindowedKStream<String, Long> windowed = grouped.windowedBy(w).emitStrategy(emit);
+        switch (op) {
+          case "count" -> finish(windowed.count(), emitMode);
+          case "reduce" -> finish(windowed.reduce(Long::sum), emitMode);
+          default -> finish(windowed.aggregate(() -> "", (k, v, agg) -> agg + "+" + v,
+                                               Materialized.with(Serdes.String(), Serdes.String())),
+                            emitMode);
+        }
+      }
+      case "sliding" -> {
+        SlidingWindows w = SlidingWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(c.num("diff")), grace);
+        TimeWindowedKStream<String, Long> windowed = grouped.windowedBy(w).emitStrategy(emit);
+        switch (op) {
+          case "count" -> finish(windowed.count(), emitMode);
+          case "reduce" -> finish(windowed.reduce(Long::sum), emitMode);
+          default -> finish(windowed.aggregate(() -> "", (k, v, agg) -> agg + "+" + v,
+                                               Materialized.with(Serdes.String(), Serdes.String())),
+                            emitMode);
+        }
+      }
+      case "session" -> {
+        SessionWindows w = SessionWindows.ofInactivityGapAndGrace(Duration.ofMillis(c.num("gap")), grace);
+        SessionWindowedKStream<String, Long> windowed = grouped.windowedBy(w).emitStrategy(emit);
+        switch (op) {
+          case "count" -> finish(windowed.count(), emitMode);
+          case "reduce" -> finish(windowed.reduce(Long::sum), emitMode);
+          default -> finish(windowed.aggregate(() -> "", (k, v, agg) -> agg + "+" + v,
+                                               (k, a, b) -> a + "|" + b,
+                                               Materialized.with(Serdes.String(), Serdes.String())),
+                            emitMode);
+        }
+      }
+      default -> throw new IllegalArgumentException("unknown window " + c.get("window"));
+    }
+  }
+
+  static <V> void finish(KTable<Windowed<String>, V> table, String emitMode) {
+    if (emitMode.equals("final")) {
+      table = table.suppress(Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded()));
+    }
+    table.toStream()
+        .map((k, v) -> KeyValue.pair(k.key() + " " + k.window().start() + " " + k.window().end(),
+                                     v == null ? "null" : String.valueOf(v)))
+        .to("out", Produced.with(Serdes.String(), Serdes.String()));
+  }
+
+  static String run(Case c) throws Exception {
+    int partitions = (int) Math.max(1, c.num("partitions"));
+    StringBuilder out = new StringBuilder();
+    long dropped = 0;
+    for (int p = 0; p < partitions; ++p) {
+      StreamsBuilder builder = new StreamsBuilder();
+      build(builder, c);
+      Properties props = new Properties();
+      props.put(StreamsConfig.APPLICATION_ID_CONFIG, "differential");
+      props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+      props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+      props.put(StreamsConfig.STATE_DIR_CONFIG, STATE_DIR.toString());
+      // onWindowClose and the outer stream-stream join throttle their emission to once a
+      // wall-clock second by default; the driver's wall clock stands still, so emit on
+      // every stream-time advance (as Eddy does).
+      props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_WINDOWED_AGGREGATION, 0L);
+      props.put(StreamsConfig.InternalConfig.EMIT_INTERVAL_MS_KSTREAMS_OUTER_JOIN_SPURIOUS_RESULTS_FIX, 0L);
+      try (TopologyTestDriver driver = new TopologyTestDriver(builder.build(), props)) {
+        Map<String, TestInputTopic<String, Long>> inputs = new LinkedHashMap<>();
+        TestOutputTopic<String, String> results =
+            driver.createOutputTopic("out", new StringDeserializer(), new StringDeserializer());
+        for (Row r : c.rows()) {
+          if (partitions > 1 && r.partition() != null && r.partition() != p) continue;
+          TestInputTopic<String, Long> in = inputs.computeIfAbsent(
+              r.topic(), t -> driver.createInputTopic(t, new StringSerializer(), new LongSerializer()));
+          in.pipeInput(new TestRecord<>(r.key(), r.value(), null, r.timestamp()));
+        }
+        for (TestRecord<String, String> r : results.readRecordsToList()) {
+          out.append(r.key() == null ? "~" : r.key()).append(' ')
+              .append(r.value() == null ? "~" : r.value()).append(' ')
+              .append(r.timestamp()).append('\n');
+        }
+        for (var e : driver.metrics().entrySet()) {
+          if (e.getKey().name().equals("dropped-records-total")
+              && e.getKey().group().equals("stream-task-metrics")) {
+            dropped += (long) ((Number) e.getValue().metricValue()).doubleValue();
+          }
+        }
+      }
+    }
+    out.append("dropped ").append(dropped).append('\n');
+    return out.toString();
+  }
+}

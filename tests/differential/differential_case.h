@@ -1,0 +1,288 @@
+// A differential case (tests/differential/README.md): its parsed file, and the Eddy topology
+// it describes, built the way KafkaStreamsCases.java builds it for Kafka Streams. Shared by
+// eddy-differential (the TopologyTestDriver run) and the runtime sample on the real broker
+// (tests/integration/differential_on_kafka_test.cc), so both run the same topology.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "eddy/dsl/streams_builder.h"
+#include "eddy/testing/topology_test_driver.h"
+
+namespace eddy::differential {
+
+struct Row {
+  std::string topic;
+  std::optional<std::string> key;  // std::nullopt: a null key
+  std::optional<int64_t> value;    // std::nullopt: a null value (a tombstone for tables)
+  int64_t timestamp = 0;
+  std::optional<int32_t> partition;  // set when the case has several partitions
+};
+
+struct Case {
+  std::string name;
+  std::map<std::string, std::string> header;
+  std::vector<Row> rows;
+
+  const std::string& get(const std::string& key) const {
+    auto it = header.find(key);
+    if (it == header.end()) throw std::runtime_error("case " + name + " lacks '" + key + "'");
+    return it->second;
+  }
+  int64_t num(const std::string& key) const {
+    auto it = header.find(key);
+    return it == header.end() ? 0 : std::stoll(it->second);
+  }
+  bool has(const std::string& key) const { return header.count(key) != 0; }
+  int32_t partitions() const {
+    return static_cast<int32_t>(std::max<int64_t>(1, num("partitions")));
+  }
+  // The topics the case's rows go to, in first-use order.
+  std::vector<std::string> input_topics() const {
+    std::vector<std::string> out;
+    for (const auto& r : rows) {
+      if (std::find(out.begin(), out.end(), r.topic) == out.end()) out.push_back(r.topic);
+    }
+    return out;
+  }
+};
+
+inline Case parse_case(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot read case " + file.string());
+  Case c;
+  c.name = file.stem().string();
+  bool header = true;
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string first;
+    if (!(words >> first) || first[0] == '#') continue;
+    if (header) {
+      for (std::string kv = first; !kv.empty(); kv.clear(), words >> kv) {
+        const auto eq = kv.find('=');
+        c.header[kv.substr(0, eq)] = kv.substr(eq + 1);
+      }
+      header = false;
+      continue;
+    }
+    Row row;
+    row.topic = first;
+    std::string key, value;
+    words >> key >> value >> row.timestamp;
+    if (key != "~") row.key = key;
+    if (value != "~") row.value = std::stoll(value);
+    int32_t partition = 0;
+    if (words >> partition) row.partition = partition;
+    c.rows.push_back(std::move(row));
+  }
+  return c;
+}
+
+// Topic names of one case's topology: `prefix` + the case's topic ("in", "s", "t", ...), so
+// many cases can share one broker. The driver run uses no prefix.
+struct Topics {
+  std::string prefix;
+  std::string operator()(const std::string& topic) const { return prefix + topic; }
+};
+
+namespace detail_case {
+
+inline std::string joined(const std::optional<int64_t>& a, const std::optional<int64_t>& b) {
+  return (a ? std::to_string(*a) : "null") + "/" + (b ? std::to_string(*b) : "null");
+}
+
+template <typename V>
+void finish_window(KTable<Windowed<std::string>, V> table, const std::string& emit,
+                   const Topics& topics) {
+  if (emit == "final") table = table.suppress(Suppressed::until_window_closes());
+  table.to_stream()
+      .map([](const Windowed<std::string>& k, const std::optional<V>& v) {
+        std::string value = "null";
+        if (v) {
+          if constexpr (std::is_same_v<V, std::string>) {
+            value = *v;
+          } else {
+            value = std::to_string(*v);
+          }
+        }
+        return std::make_pair(k.key + " " + std::to_string(k.start) + " " + std::to_string(k.end),
+                              value);
+      })
+      .to(topics("out"));
+}
+
+template <typename Windowed>
+void aggregate_fixed(const Windowed& w, const std::string& op, const std::string& emit,
+                     const Topics& topics) {
+  if (op == "count") return finish_window(w.count(), emit, topics);
+  if (op == "reduce") {
+    return finish_window(w.reduce([](int64_t a, int64_t b) { return a + b; }), emit, topics);
+  }
+  finish_window(
+      w.template aggregate<std::string>(
+          [] { return std::string(); },
+          [](const std::string&, int64_t v, const std::string& agg) {
+            return agg + "+" + std::to_string(v);
+          },
+          Materialized<std::string, std::string>::with(serdes::string(), serdes::string())),
+      emit, topics);
+}
+
+inline void window(StreamsBuilder& builder, const Case& c, const Topics& topics) {
+  auto grouped = builder.stream<std::string, int64_t>(topics("in")).group_by_key();
+  const std::string op = c.get("op");
+  const std::string emit = c.get("emit");
+  const EmitStrategy strategy =
+      emit == "close" ? EmitStrategy::on_window_close() : EmitStrategy::on_window_update();
+  const std::chrono::milliseconds grace(c.num("grace"));
+  const std::string kind = c.get("window");
+  if (kind == "time") {
+    auto w = TimeWindows::of_size_and_grace(std::chrono::milliseconds(c.num("size")), grace);
+    if (c.has("advance")) w = w.advance_by(std::chrono::milliseconds(c.num("advance")));
+    return aggregate_fixed(grouped.windowed_by(w).emit_strategy(strategy), op, emit, topics);
+  }
+  if (kind == "sliding") {
+    auto w = SlidingWindows::of_time_difference_and_grace(std::chrono::milliseconds(c.num("diff")),
+                                                          grace);
+    return aggregate_fixed(grouped.windowed_by(w).emit_strategy(strategy), op, emit, topics);
+  }
+  if (kind != "session") throw std::runtime_error("unknown window kind '" + kind + "'");
+  auto w = grouped
+               .windowed_by(SessionWindows::of_inactivity_gap_and_grace(
+                   std::chrono::milliseconds(c.num("gap")), grace))
+               .emit_strategy(strategy);
+  if (op == "count") return finish_window(w.count(), emit, topics);
+  if (op == "reduce") {
+    return finish_window(w.reduce([](int64_t a, int64_t b) { return a + b; }), emit, topics);
+  }
+  finish_window(w.aggregate<std::string>([] { return std::string(); },
+                                         [](const std::string&, int64_t v, const std::string& agg) {
+                                           return agg + "+" + std::to_string(v);
+                                         },
+                                         [](const std::string&, const std::string& a,
+                                            const std::string& b) { return a + "|" + b; },
+                                         Materialized<std::string, std::string>::with(
+                                             serdes::string(), serdes::string())),
+                emit, topics);
+}
+
+}  // namespace detail_case
+
+// Adds the case's topology to `builder`; every kind writes string keys and values to "out".
+inline void build_case(StreamsBuilder& builder, const Case& c, const Topics& topics = {}) {
+  using detail_case::joined;
+  const std::string kind = c.get("kind");
+  if (kind == "window") return detail_case::window(builder, c, topics);
+  if (kind == "stream-table") {
+    auto s = builder.stream<std::string, int64_t>(topics("s"));
+    auto t = builder.table<std::string, int64_t>(topics("t"));
+    if (c.get("join") == "inner") {
+      s.join(t, [](int64_t a, int64_t b) { return joined(a, b); }).to(topics("out"));
+    } else {
+      s.left_join(t, [](int64_t a, const std::optional<int64_t>& b) {
+         return joined(a, b);
+       }).to(topics("out"));
+    }
+    return;
+  }
+  if (kind == "table-table") {
+    auto t1 = builder.table<std::string, int64_t>(topics("t1"));
+    auto t2 = builder.table<std::string, int64_t>(topics("t2"));
+    const std::string join = c.get("join");
+    auto out = [&] {
+      if (join == "inner") return t1.join(t2, [](int64_t a, int64_t b) { return joined(a, b); });
+      if (join == "left") {
+        return t1.left_join(
+            t2, [](int64_t a, const std::optional<int64_t>& b) { return joined(a, b); });
+      }
+      return t1.outer_join(t2, [](const std::optional<int64_t>& a,
+                                  const std::optional<int64_t>& b) { return joined(a, b); });
+    }();
+    out.to_stream().to(topics("out"));
+    return;
+  }
+  if (kind == "stream-global") {
+    auto s = builder.stream<std::string, int64_t>(topics("s"));
+    auto g = builder.global_table<std::string, int64_t>(topics("g"));
+    // The stream value picks the global key; a multiple of 7 picks none (a null key).
+    auto key = [](const std::string&, int64_t v) -> std::optional<std::string> {
+      if (v % 7 == 0) return std::nullopt;
+      return "k" + std::to_string(v % 4);
+    };
+    if (c.get("join") == "inner") {
+      s.join(g, key, [](int64_t a, int64_t b) { return joined(a, b); }).to(topics("out"));
+    } else {
+      s.left_join(g, key, [](int64_t a, const std::optional<int64_t>& b) {
+         return joined(a, b);
+       }).to(topics("out"));
+    }
+    return;
+  }
+  throw std::runtime_error("case " + c.name + ": unknown kind '" + kind + "'");
+}
+
+// One output record as both harnesses print it: "<key> <value> <timestamp>", "~" for null.
+inline std::string output_line(bool null_key, const std::string& key,
+                               const std::optional<std::string>& value, int64_t timestamp) {
+  return (null_key ? std::string("~") : key) + " " + value.value_or("~") + " " +
+         std::to_string(timestamp);
+}
+
+// Runs the case through Eddy's TopologyTestDriver (caching off, as the Kafka Streams run):
+// the output lines, then "dropped <n>" (late, dropped and skipped records).
+inline std::vector<std::string> run_in_driver(const Case& c) {
+  StreamsBuilder builder;
+  build_case(builder, c);
+  StreamsConfig config;
+  config.application_id = "differential";
+  config.cache_max_bytes = 0;
+  TopologyTestDriver driver(builder.build(config), config,
+                            {.partitions_per_topic = c.partitions()});
+  std::map<std::string, TestInputTopic<std::string, int64_t>> inputs;
+  for (const auto& topic : c.input_topics()) {
+    inputs.emplace(topic, driver.create_input_topic<std::string, int64_t>(topic));
+  }
+  for (const auto& row : c.rows) {
+    TestRecord<std::string, int64_t> r;
+    r.key = row.key.value_or("");
+    r.null_key = !row.key;
+    r.value = row.value;
+    r.timestamp = row.timestamp;
+    r.partition = row.partition.value_or(-1);
+    inputs.at(row.topic).pipe_input(r);
+  }
+  auto out = driver.create_output_topic<std::string, std::string>("out");
+  std::vector<std::string> lines;
+  for (const auto& r : out.read_records_to_list()) {
+    lines.push_back(output_line(r.null_key, r.key, r.value, r.timestamp));
+  }
+  lines.push_back("dropped " + std::to_string(driver.late_dropped_records() +
+                                              driver.dropped_records() + driver.skipped_records()));
+  return lines;
+}
+
+// Output lines in the order two runs of a case can be compared in (compare.py's rule): as they
+// are with one partition; with several, each key's records in their order, keys sorted, and
+// records with a null key (they come from every task) sorted.
+inline std::vector<std::string> comparable(std::vector<std::string> lines, int32_t partitions) {
+  if (partitions <= 1) return lines;
+  std::vector<std::string> keyed, null_keyed;
+  for (auto& l : lines) (l.rfind("~ ", 0) == 0 ? null_keyed : keyed).push_back(std::move(l));
+  std::stable_sort(keyed.begin(), keyed.end(), [](const std::string& a, const std::string& b) {
+    return a.substr(0, a.find(' ')) < b.substr(0, b.find(' '));
+  });
+  std::sort(null_keyed.begin(), null_keyed.end());
+  keyed.insert(keyed.end(), null_keyed.begin(), null_keyed.end());
+  return keyed;
+}
+
+}  // namespace eddy::differential

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Writes seeded random differential cases (tests/differential/README.md has the format).
+
+    generate.py --seed 7 --count 300 --out DIR [--kinds window,stream-table,...]
+
+The same seed and count always give the same cases (Python's random.Random is stable for a
+given seed), so a failing case can be regenerated from its name: <seed>-<index>-<kind>.
+Each case is one topology (a windowed aggregation or a join) and an input script shaped to
+reach its edges: out-of-order, late and duplicate timestamps, timestamps near 0, large jumps
+of stream time, several keys, null keys and values, tombstones of keys never written, and
+several input partitions.
+"""
+import argparse
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from murmur2 import partition_for_key  # noqa: E402
+
+KEYS = ["a", "b", "c", "d", "e", "f"]
+GLOBAL_KEYS = ["k0", "k1", "k2", "k3"]
+
+
+class Script:
+    """An input script: rows of (topic, key|None, value|None, timestamp[, partition])."""
+
+    def __init__(self, rng, partitions):
+        self.rng = rng
+        self.partitions = partitions
+        self.rows = []
+        self.rr = 0  # round robin for null keys, as Kafka's producer spreads them
+
+    def add(self, topic, key, value, ts, broadcast=False):
+        assert ts >= 0
+        if broadcast or self.partitions == 1:
+            part = None
+        elif key is None:
+            part = self.rr % self.partitions
+            self.rr += 1
+        else:
+            part = partition_for_key(key.encode(), self.partitions)
+        self.rows.append((topic, key, value, ts, part))
+
+
+class Clock:
+    """Timestamps that mostly advance, with disorder, duplicates, lateness and jumps."""
+
+    def __init__(self, rng, scale):
+        self.rng = rng
+        self.scale = max(1, scale)
+        self.max = 0 if rng.random() < 0.35 else rng.randrange(0, 5000)
+        self.out_of_order = rng.choice([0.0, 0.1, 0.25, 0.4])
+        self.jumps = rng.choice([0.0, 0.0, 0.03, 0.08])
+
+    def next(self):
+        r = self.rng.random()
+        if r < self.jumps:
+            self.max += self.rng.choice([5, 20, 100]) * self.scale + self.rng.randrange(0, 50)
+            return self.max
+        r = self.rng.random()
+        if r < 0.1:
+            return self.max  # duplicate of the newest timestamp
+        if r < 0.1 + self.out_of_order:
+            back = self.rng.randrange(0, 3 * self.scale + 2)
+            return max(0, self.max - back)
+        self.max += self.rng.randrange(0, self.scale + 1)
+        return self.max
+
+
+def pick_key(rng, keys, null_rate):
+    return None if rng.random() < null_rate else rng.choice(keys)
+
+
+def window_case(rng):
+    kind = rng.choice(["tumbling", "hopping", "sliding", "session"])
+    h = {"kind": "window"}
+    grace = 0 if rng.random() < 0.4 else rng.choice([rng.randrange(1, 10), rng.randrange(10, 101)])
+    if kind in ("tumbling", "hopping"):
+        h["window"] = "time"
+        size = rng.choice([rng.randrange(1, 10), rng.randrange(10, 101)])
+        h["size"] = size
+        if kind == "hopping":
+            h["advance"] = rng.randrange(1, size + 1)
+        scale = size
+    elif kind == "sliding":
+        h["window"] = "sliding"
+        diff = rng.choice([rng.randrange(1, 10), rng.randrange(10, 61)])
+        h["diff"] = diff
+        scale = diff
+    else:
+        h["window"] = "session"
+        gap = rng.choice([rng.randrange(1, 10), rng.randrange(10, 61)])
+        h["gap"] = gap
+        scale = gap
+    h["grace"] = grace
+    h["emit"] = rng.choice(["update", "final", "close"])
+    h["op"] = rng.choice(["count", "reduce", "aggregate"])
+    h["partitions"] = rng.choice([1, 1, 1, 2, 3])
+    script = Script(rng, h["partitions"])
+    clock = Clock(rng, scale + grace // 2)
+    keys = KEYS[: rng.randrange(1, len(KEYS) + 1)]
+    null_keys = rng.choice([0.0, 0.0, 0.05])
+    for _ in range(rng.randrange(3, 61)):
+        script.add("in", pick_key(rng, keys, null_keys), rng.randrange(1, 10), clock.next())
+    name = kind if kind != "tumbling" else "tumbling"
+    return f"window-{name}-{h['emit']}-{h['op']}", h, script
+
+
+def join_value(rng, null_rate):
+    return None if rng.random() < null_rate else rng.randrange(1, 100)
+
+
+def stream_table_case(rng):
+    h = {"kind": "stream-table", "join": rng.choice(["inner", "left"])}
+    h["partitions"] = rng.choice([1, 1, 2, 3])
+    script = Script(rng, h["partitions"])
+    clock = Clock(rng, rng.choice([5, 50]))
+    keys = KEYS[: rng.randrange(1, len(KEYS) + 1)]
+    for _ in range(rng.randrange(3, 61)):
+        if rng.random() < 0.45:
+            # Table updates, tombstones (also of keys the table never held).
+            script.add("t", pick_key(rng, keys, 0.03), join_value(rng, 0.15), clock.next())
+        else:
+            script.add("s", pick_key(rng, keys, 0.1), join_value(rng, 0.05), clock.next())
+    return f"stream-table-{h['join']}", h, script
+
+
+def table_table_case(rng):
+    h = {"kind": "table-table", "join": rng.choice(["inner", "left", "outer"])}
+    h["partitions"] = rng.choice([1, 1, 2, 3])
+    script = Script(rng, h["partitions"])
+    clock = Clock(rng, rng.choice([5, 50]))
+    keys = KEYS[: rng.randrange(1, len(KEYS) + 1)]
+    for _ in range(rng.randrange(3, 61)):
+        topic = "t1" if rng.random() < 0.5 else "t2"
+        script.add(topic, pick_key(rng, keys, 0.03), join_value(rng, 0.2), clock.next())
+    return f"table-table-{h['join']}", h, script
+
+
+def stream_global_case(rng):
+    # The stream value picks the global key (GLOBAL_KEYS[v % 4]) or none (v % 7 == 0).
+    h = {"kind": "stream-global", "join": rng.choice(["inner", "left"])}
+    h["partitions"] = rng.choice([1, 1, 2, 3])
+    script = Script(rng, h["partitions"])
+    clock = Clock(rng, rng.choice([5, 50]))
+    keys = KEYS[: rng.randrange(1, len(KEYS) + 1)]
+    for _ in range(rng.randrange(3, 61)):
+        if rng.random() < 0.4:
+            script.add("g", rng.choice(GLOBAL_KEYS), join_value(rng, 0.15), clock.next(),
+                       broadcast=True)
+        else:
+            script.add("s", pick_key(rng, keys, 0.1), join_value(rng, 0.05), clock.next())
+    return f"stream-global-{h['join']}", h, script
+
+
+GENERATORS = {
+    "window": window_case,
+    "stream-table": stream_table_case,
+    "table-table": table_table_case,
+    "stream-global": stream_global_case,
+}
+# How often each kind is drawn: windows have the most rules, so the most cases.
+WEIGHTS = {"window": 6, "stream-table": 1, "table-table": 1, "stream-global": 1}
+
+
+def render(h, script):
+    lines = [" ".join(f"{k}={v}" for k, v in h.items())]
+    for topic, key, value, ts, part in script.rows:
+        row = [topic, "~" if key is None else key, "~" if value is None else str(value), str(ts)]
+        if part is not None:
+            row.append(str(part))
+        lines.append(" ".join(row))
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, required=True)
+    ap.add_argument("--count", type=int, required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--kinds", default=",".join(GENERATORS),
+                    help="comma-separated subset of: " + ", ".join(GENERATORS))
+    args = ap.parse_args()
+    kinds = [k for k in args.kinds.split(",") if k]
+    for k in kinds:
+        if k not in GENERATORS:
+            sys.exit(f"generate.py: unknown kind '{k}' (known: {', '.join(GENERATORS)})")
+    os.makedirs(args.out, exist_ok=True)
+    rng = random.Random(args.seed)
+    population = [k for k in kinds for _ in range(WEIGHTS[k])]
+    for i in range(args.count):
+        kind = rng.choice(population)
+        label, h, script = GENERATORS[kind](rng)
+        name = f"{args.seed}-{i:05d}-{label}"
+        with open(os.path.join(args.out, name + ".txt"), "w") as f:
+            f.write(f"# seed {args.seed} case {i}\n")
+            f.write(render(h, script))
+
+
+if __name__ == "__main__":
+    main()
