@@ -138,6 +138,9 @@ class TaskCore final : public detail::TaskContext {
   int32_t partition_count(const std::string& topic) override;
   void record_dropped(const std::string& node, const char* reason) override;
   void record_late(const std::string& node) override;
+  // A window store dropped a put as expired (StoreContext::expired_put): a late record of
+  // the processor that writes the store, as Kafka Streams counts it in dropped-records.
+  void record_expired_put(const std::string& store);
   void deserialization_failed(const std::string& node, const SerdeError& error) override;
   bool set_cache_flush_listener(const std::string& name, CacheFlushFn fn) override;
   bool add_expiry_listener(const std::string& name, ExpiryFn fn) override;

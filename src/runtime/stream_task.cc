@@ -57,6 +57,9 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   context.partition = id_.partition;
   context.changelog = changelog_.get();
   context.record_timestamp = [this] { return core_ ? core_->current_timestamp() : 0; };
+  context.expired_put = [this](const std::string& store) {
+    if (core_) core_->record_expired_put(store);
+  };
   context.memory_budget = services_.memory_budget;
   context.rocksdb_config_setter = services_.config->rocksdb_config_setter;
   context.store_registry = services_.store_registry;

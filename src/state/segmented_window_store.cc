@@ -65,6 +65,16 @@ void SegmentedWindowStore::put(std::string_view key, std::optional<std::string_v
   if (retain_duplicates_ && !seqnum_seeded_) seed_seqnum();
   const uint32_t seqnum = retain_duplicates_ ? ++seqnum_ : 0;
   put_stream_time_ = std::max(put_stream_time_, window_start);
+  if (window_start < min_visible_start()) {
+    if (metrics_ != nullptr && value) {
+      metrics_->expired_records.fetch_add(1, std::memory_order_relaxed);
+    }
+    const Segments& segments = inner_->segments();
+    if (dropped_ &&
+        (!persistent() || segments.id(window_start) < segments.min_live_segment(stream_time()))) {
+      dropped_(name());
+    }
+  }
   inner_->put(WindowKeySchema::encode(key, window_start, seqnum), value, window_start);
 }
 

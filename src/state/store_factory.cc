@@ -170,6 +170,9 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
           decorate_segmented(std::move(inner.store), spec, context), spec.retain_duplicates,
           spec.time_ordered_reads));
       built.metrics = &metered->metrics();
+      if (auto* facade = find_layer<SegmentedWindowStore>(*metered)) {
+        facade->count_expired_in(built.metrics, context.expired_put);
+      }
       built.store = std::move(metered);
       if (context.store_registry != nullptr) {
         built.store = std::make_unique<LockedWindowStore>(std::unique_ptr<BytesWindowStore>(

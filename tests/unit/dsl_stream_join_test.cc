@@ -63,9 +63,10 @@ void add_join(StreamsBuilder& builder, Kind kind, const JoinWindows& windows,
 }
 
 struct JoinHarness {
-  JoinHarness(Kind kind, const JoinWindows& windows, int64_t emit_interval_ms = 0)
+  JoinHarness(Kind kind, const JoinWindows& windows, int64_t emit_interval_ms = 0,
+              const StreamJoined<S, S, S>& joined = {})
       : config(join_config(emit_interval_ms)) {
-    add_join(builder, kind, windows);
+    add_join(builder, kind, windows, joined);
     driver.emplace(builder.build(config), config);
     left.emplace(driver->create_input_topic<S, S>("left"));
     right.emplace(driver->create_input_topic<S, S>("right"));
@@ -146,17 +147,43 @@ TEST(StreamStreamJoin, RecordsOlderThanTheStoreRetentionNoLongerJoin) {
   EXPECT_EQ(h.read(), (Out{{"a", "a1+r90", 100}, {"a", "a1+r105", 105}, {"a", "a4+r106", 116}}));
 }
 
-TEST(StreamStreamJoin, GraceKeepsOutOfOrderRecordsJoinableAndTheLateOnesAreCounted) {
+TEST(StreamStreamJoin, GraceKeepsOutOfOrderRecordsJoinableAndALateOneIsNotKept) {
   JoinHarness h(Kind::kInner, diff(10, /*grace_ms=*/20));  // retention 40
   h.l("a", "a1", 100);
   h.r("x", "x", 130);   // stream time 130
   h.r("a", "r1", 95);   // 35 behind, within retention: joins a1
   h.l("x", "y", 200);   // left stream time 200: keeps [161, ...]
-  h.l("a", "a0", 100);  // older than the left store keeps: not stored, counted
-  h.r("a", "r2", 101);  // finds a1 only? no: the left store's reads start at 161
+  h.l("a", "a0", 100);  // older than the left store keeps: not kept, but still probes
+  h.r("a", "r2", 101);  // finds neither a1 nor a0: the left store's reads start at 161
   EXPECT_EQ(h.read(), (Out{{"a", "a1+r1", 100}, {"a", "a0+r1", 100}}));
-  EXPECT_EQ(h.driver->late_dropped_records(), 1);
-  EXPECT_EQ(h.driver->late_dropped_records("KSTREAM-WINDOWED-0000000002"), 1);
+  // Kafka Streams' RocksDB store counts a put as a dropped record only when its whole segment
+  // (60 s here) is gone, which it is not yet (ExpiredPutsCountAsLate... below).
+  EXPECT_EQ(h.driver->late_dropped_records(), 0);
+  EXPECT_EQ(h.driver->dropped_records(), 0);
+}
+
+// The window stores count the records they drop as Kafka Streams' do, in the task's dropped
+// records: RocksDB (the default) a put into a segment already dropped, in memory a put older
+// than the retention. Either way such a record never joins a later one.
+TEST(StreamStreamJoin, ExpiredPutsCountAsLateWhenKafkaStreamsStoreDropsThem) {
+  for (const bool in_memory : {false, true}) {
+    SCOPED_TRACE(in_memory ? "in memory" : "RocksDB");
+    StreamJoined<S, S, S> joined;
+    if (in_memory) joined.with_in_memory();
+    // Retention 40, segments of 60 s: at left stream time 120050 segment 2 (from 120000) is the
+    // oldest live one, and reads start at 120011.
+    JoinHarness h(Kind::kInner, diff(10, /*grace_ms=*/20), 0, joined);
+    h.l("a", "a1", 119'990);
+    h.l("x", "y", 120'050);
+    h.l("a", "a0", 119'999);  // in segment 1, dropped: counted by both stores
+    h.l("a", "a2", 120'000);  // in live segment 2 but too old to be read: counted in memory
+    h.l("a", "a3", 120'011);  // kept
+    h.r("a", "r", 120'012);   // joins a3 only
+    EXPECT_EQ(h.read(), (Out{{"a", "a3+r", 120'012}}));
+    EXPECT_EQ(h.driver->late_dropped_records(), in_memory ? 2 : 1);
+    EXPECT_EQ(h.driver->late_dropped_records("KSTREAM-WINDOWED-0000000002"), in_memory ? 2 : 1);
+    EXPECT_EQ(h.driver->late_dropped_records("KSTREAM-WINDOWED-0000000003"), 0);
+  }
 }
 
 TEST(StreamStreamJoin, LeftJoinEmitsAnUnmatchedRecordOnceItsWindowClosed) {

@@ -187,21 +187,19 @@ KStream<K, VR> KStream<K, V>::stream_stream_join(
     graph.add_store(std::move(entry));
   }
 
-  const int64_t retention = windows.retention_ms();
   const int this_win = detail::add_processor(
       graph, this_windowed, "join window", {left.node_},
-      [this_windowed, this_store, ks, vs, retention](const detail::ResolvedNode&) {
-        return std::make_unique<detail::JoinWindowNode<K, V>>(this_windowed, this_store, ks, vs,
-                                                              retention);
+      [this_windowed, this_store, ks, vs](const detail::ResolvedNode&) {
+        return std::make_unique<detail::JoinWindowNode<K, V>>(this_windowed, this_store, ks, vs);
       },
       {this_store});
-  const int other_win = detail::add_processor(
-      graph, other_windowed, "join window", {right.node_},
-      [other_windowed, other_store, ks, ovs, retention](const detail::ResolvedNode&) {
-        return std::make_unique<detail::JoinWindowNode<K, VO>>(other_windowed, other_store, ks, ovs,
-                                                               retention);
-      },
-      {other_store});
+  const int other_win =
+      detail::add_processor(graph, other_windowed, "join window", {right.node_},
+                            [other_windowed, other_store, ks, ovs](const detail::ResolvedNode&) {
+                              return std::make_unique<detail::JoinWindowNode<K, VO>>(
+                                  other_windowed, other_store, ks, ovs);
+                            },
+                            {other_store});
 
   detail::StreamJoinSideSpec this_spec;
   this_spec.other_store = other_store;

@@ -24,10 +24,11 @@
 // when the record that triggers it carries the join's stream time.
 //
 // Late records follow Kafka Streams 4.4 exactly: a record older than its side's store
-// retention (before + after + grace behind that store's stream time) is not stored (counted
-// in the late-drop metric) but still probes the other side's store, which only returns what
-// its own retention keeps; a left/outer record whose window already closed (t + after <
-// stream time) is emitted as non-joined at once instead of waiting in the outer store.
+// retention (before + after + grace behind that store's stream time) is not kept (the store
+// counts it as expired, and as a late record of its KSTREAM-WINDOWED- node where Kafka Streams'
+// store counts it as dropped) but still probes the other side's store, which only returns what
+// its own retention keeps; a left/outer record whose window already closed (t + after < stream
+// time) is emitted as non-joined at once instead of waiting in the outer store.
 #pragma once
 
 #include <algorithm>
@@ -152,18 +153,17 @@ struct OuterJoinStoreCodec {
 
 // KStreamJoinWindow: forwards each record to its side's join node, then puts it in the side's
 // window store (window start = its timestamp; the store keeps duplicates). Records with a null
-// key or value are forwarded but not stored. A record the store no longer keeps (older than
-// its retention behind the side's stream time) is counted as late.
+// key or value are forwarded but not stored. A record older than the store's retention behind
+// the side's stream time is not kept (reads never return it): the store counts it
+// (StoreContext::expired_put, docs/dsl.md "Late records").
 template <typename K, typename V>
 class JoinWindowNode final : public Node<K, V, K, V> {
  public:
-  JoinWindowNode(std::string name, std::string store, Serde<K> ks, Serde<V> vs,
-                 int64_t retention_ms)
+  JoinWindowNode(std::string name, std::string store, Serde<K> ks, Serde<V> vs)
       : Node<K, V, K, V>(std::move(name)),
         store_name_(std::move(store)),
         key_serde_(std::move(ks)),
-        value_serde_(std::move(vs)),
-        retention_ms_(retention_ms) {}
+        value_serde_(std::move(vs)) {}
 
   void init(TaskContext& context) override {
     NodeInstance::init(context);
@@ -173,23 +173,18 @@ class JoinWindowNode final : public Node<K, V, K, V> {
   void process(const K& key, const V& value, Stamp stamp) override {
     this->out_.forward(key, value, stamp);
     if (stamp.null_key || is_null_value(value)) return;
-    const int64_t ts = stamp.timestamp;
-    observed_ = std::max(observed_, ts);
-    if (ts < observed_ - retention_ms_ + 1) this->context_->record_late(this->name());
     key_buf_.clear();
     key_serde_.serialize(key, key_buf_);
     value_buf_.clear();
     value_serde_.serialize(value, value_buf_);
-    store_->put(key_buf_, std::string_view(value_buf_), ts);
+    store_->put(key_buf_, std::string_view(value_buf_), stamp.timestamp);
   }
 
  private:
   std::string store_name_;
   Serde<K> key_serde_;
   Serde<V> value_serde_;
-  int64_t retention_ms_;
   BytesWindowStore* store_ = nullptr;
-  int64_t observed_ = -1;
   std::string key_buf_;
   std::string value_buf_;
 };
