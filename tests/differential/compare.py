@@ -121,7 +121,8 @@ def group_of(header):
         w = header.get("window")
         if w == "time":
             w = "hopping" if "advance" in header else "tumbling"
-        return f"{w} / {header.get('emit')} / {header.get('op')}"
+        cached = " / cached" if "cache" in header else ""
+        return f"{w} / {header.get('emit')} / {header.get('op')}{cached}"
     if kind == "stream-stream":
         extra = " / grace" if int(header.get("grace", "0")) > 0 else " / no grace"
         extra += " / self" if header.get("self") == "1" else ""
