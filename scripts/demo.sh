@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# The main job: builds what it needs, then runs the load generator and eddy-session-scoring
-# together for about a minute, with live progress and a summary (top-scored sessions,
-# freshness percentiles). See docs/examples.md.
+# The main job: builds what it needs, then runs the load generator and the four retail apps
+# (session scoring, checkout alerts, trending SKUs, offer attribution; eddy-demo runs them
+# side by side) for about a minute, with one progress line a second and a summary per app at
+# the end. See docs/examples.md.
 #
 #   scripts/demo.sh [--duration 60s] [--rate 500] [--bootstrap-servers host:port]
 #                   [--redis host:port] [--embedded] [--no-build]
 #
-# Broker: --bootstrap-servers if given; else a Kafka on localhost:9092 if one answers; else
-# the embedded broker (librdkafka's mock cluster), hosted by eddy-session-scoring, whose
-# loopback address the load generator is pointed at. --embedded forces it. Redis: --redis if
-# given; else 127.0.0.1:6379 if it answers (not with --embedded); else features are served
-# from the app's memory.
+# Broker: --bootstrap-servers if given; else a Kafka on localhost:${EDDY_KAFKA_PORT:-9092} if
+# one answers; else the embedded broker (librdkafka's mock cluster), hosted by eddy-demo,
+# whose loopback address the load generator is pointed at. --embedded forces it. Redis:
+# --redis if given; else 127.0.0.1:${EDDY_REDIS_PORT:-6379} if it answers (not with
+# --embedded); else features are served from the apps' memory.
 set -euo pipefail
 REPO_ROOT=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)
 cd "$REPO_ROOT"
@@ -21,7 +22,7 @@ BOOTSTRAP=""
 REDIS=""
 EMBEDDED=0
 BUILD=1
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION=$2; shift 2 ;;
@@ -43,41 +44,49 @@ BIN=${EDDY_DEMO_BIN_DIR:-build/release/examples}  # another build's examples/, w
 if [ "$BUILD" -eq 1 ]; then
   echo "==> set-up"
   scripts/setup.sh
-  echo "==> build (release preset: the library, eddy-session-scoring, eddy-loadgen)"
+  echo "==> build (release preset: the library, eddy-demo, eddy-loadgen)"
   source scripts/lib/ccache.sh
   cmake --preset release -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_BENCHMARKS=OFF >/dev/null
-  cmake --build --preset release --target eddy-session-scoring eddy-loadgen
+  cmake --build --preset release --target eddy-demo eddy-loadgen
 fi
 
 RUN_ID=$(date +%Y%m%d-%H%M%S)-$$
 RUN_DIR=.local/demo/$RUN_ID
 mkdir -p "$RUN_DIR"
+# Sessions close after 5 s without events (and after 2 s of wall-clock idleness once the load
+# stops); failures alert at 3 in 10 s; trending windows are 30 s long, one every 10 s; a
+# purchase is attributed to an exposure of the same SKU up to 30 min before it. Late events
+# (--late-fraction) are dropped by the windowed apps and counted in the progress line.
 APP_ARGS=(--application-id "eddy-demo-$RUN_ID" --state-dir "$RUN_DIR/state"
-          --gap 5s --idle-close 2s --commit-interval 1s --progress --log-level warn)
+          --gap 5s --idle-close 2s --alert-window 10s --threshold 3
+          --trending-window 30s --trending-advance 10s --attribution-window 30m
+          --commit-interval 1s --progress --log-level error)
 LOADGEN_ARGS=(--rate "$RATE" --duration "$DURATION" --customers 2000 --seed 7
               --max-disorder 500ms --late-fraction 0.002 --quiet)
 
-if [ -z "$BOOTSTRAP" ] && [ "$EMBEDDED" -eq 0 ] && answers localhost 9092; then
-  BOOTSTRAP=localhost:9092
+KAFKA_PORT=${EDDY_KAFKA_PORT:-9092}
+if [ -z "$BOOTSTRAP" ] && [ "$EMBEDDED" -eq 0 ] && answers localhost "$KAFKA_PORT"; then
+  BOOTSTRAP=localhost:$KAFKA_PORT
 fi
 if [ -n "$BOOTSTRAP" ]; then
   # A real broker keeps topics between runs: give this run its own, so its numbers are its own.
-  EVENTS_TOPIC="eddy-demo-$RUN_ID.retail.events"
-  APP_ARGS+=(--bootstrap-servers "$BOOTSTRAP" --events-topic "$EVENTS_TOPIC"
-             --output-topic "eddy-demo-$RUN_ID.session.features")
-  LOADGEN_ARGS+=(--topic "$EVENTS_TOPIC" --inventory-topic "eddy-demo-$RUN_ID.retail.inventory")
-  echo "==> broker: $BOOTSTRAP (topics eddy-demo-$RUN_ID.*)"
+  PREFIX="eddy-demo-$RUN_ID."
+  APP_ARGS+=(--bootstrap-servers "$BOOTSTRAP" --topic-prefix "$PREFIX")
+  LOADGEN_ARGS+=(--topic "${PREFIX}retail.events" --inventory-topic "${PREFIX}retail.inventory")
+  echo "==> broker: $BOOTSTRAP (topics ${PREFIX}*)"
 else
-  echo "==> broker: embedded (in eddy-session-scoring's process)"
+  echo "==> broker: embedded (in eddy-demo's process)"
 fi
-if [ -z "$REDIS" ] && [ "$EMBEDDED" -eq 0 ] && answers 127.0.0.1 6379; then
-  REDIS=127.0.0.1:6379
+REDIS_PORT=${EDDY_REDIS_PORT:-6379}
+if [ -z "$REDIS" ] && [ "$EMBEDDED" -eq 0 ] && answers 127.0.0.1 "$REDIS_PORT"; then
+  REDIS=127.0.0.1:$REDIS_PORT
 fi
 if [ -n "$REDIS" ]; then
   APP_ARGS+=(--redis "$REDIS")
-  echo "==> redis: $REDIS (hashes session:<customer>, session-live:<customer>)"
+  echo "==> redis: $REDIS (session:<customer>, session-live:<customer>, trending," \
+       "attribution:<offer>)"
 else
-  echo "==> redis: none (features served from the app's memory)"
+  echo "==> redis: none (features served from the apps' memory)"
 fi
 
 APP_PID=""
@@ -89,8 +98,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "==> eddy-session-scoring ${APP_ARGS[*]}"
-"$BIN/session_scoring/eddy-session-scoring" "${APP_ARGS[@]}" >"$RUN_DIR/app.out" \
+echo "==> eddy-demo ${APP_ARGS[*]}"
+"$BIN/demo/eddy-demo" "${APP_ARGS[@]}" >"$RUN_DIR/app.out" \
   2> >(tee "$RUN_DIR/app.err" >&2) &
 APP_PID=$!
 
@@ -98,12 +107,12 @@ wait_for_line() {  # pattern seconds: waits for the app to print it on stdout
   for _ in $(seq $(( $2 * 10 ))); do
     grep -q "$1" "$RUN_DIR/app.out" 2>/dev/null && return 0
     if ! kill -0 "$APP_PID" 2>/dev/null; then
-      echo "demo.sh: eddy-session-scoring exited early; see $RUN_DIR/app.err" >&2
+      echo "demo.sh: eddy-demo exited early; see $RUN_DIR/app.err" >&2
       exit 1
     fi
     sleep 0.1
   done
-  echo "demo.sh: eddy-session-scoring did not print '$1' within $2 s; see $RUN_DIR/app.err" >&2
+  echo "demo.sh: eddy-demo did not print '$1' within $2 s; see $RUN_DIR/app.err" >&2
   exit 1
 }
 wait_for_line '^bootstrap.servers=' 60
@@ -115,7 +124,7 @@ if [ -z "$BOOTSTRAP" ]; then
 fi
 
 echo "==> eddy-loadgen --bootstrap-servers $APP_BOOTSTRAP ${LOADGEN_ARGS[*]}"
-echo "    (progress below: one line a second from eddy-session-scoring)"
+echo "    (progress below: one line a second from eddy-demo)"
 "$BIN/loadgen/eddy-loadgen" --bootstrap-servers "$APP_BOOTSTRAP" "${LOADGEN_ARGS[@]}" \
   >"$RUN_DIR/loadgen.log" 2>&1 &
 LOADGEN_PID=$!
@@ -137,9 +146,16 @@ APP_STATUS=0
 wait "$APP_PID" || APP_STATUS=$?
 APP_PID=""
 sleep 0.2  # let tee finish writing the summary
-CLOSED=$(sed -n 's/.*sessions closed \([0-9]*\)$/\1/p' "$RUN_DIR/app.err" | tail -1)
-if [ "$APP_STATUS" -ne 0 ] || [ "${CLOSED:-0}" -eq 0 ]; then
-  echo "demo.sh: FAILED (exit status $APP_STATUS, sessions closed ${CLOSED:-0}); logs in $RUN_DIR" >&2
+count() { sed -n "s/$1/\\1/p" "$RUN_DIR/app.err" | tail -1; }
+SESSIONS=$(count '^== eddy-session-scoring: .* \([0-9]*\) sessions closed.*')
+WINDOWS=$(count '^  windows closed \([0-9]*\) .*')
+ATTRIBUTED=$(count '^== eddy-offer-attribution: \([0-9]*\) purchases attributed')
+ALERTS=$(count '^  alerts raised \([0-9]*\).*')
+if [ "$APP_STATUS" -ne 0 ] || [ "${SESSIONS:-0}" -eq 0 ] || [ "${WINDOWS:-0}" -eq 0 ] ||
+   [ "${ATTRIBUTED:-0}" -eq 0 ]; then
+  echo "demo.sh: FAILED (exit status $APP_STATUS, sessions closed ${SESSIONS:-0}, trending" \
+       "windows ${WINDOWS:-0}, purchases attributed ${ATTRIBUTED:-0}); logs in $RUN_DIR" >&2
   exit 1
 fi
-echo "demo.sh: OK ($CLOSED sessions scored; logs in $RUN_DIR)"
+echo "demo.sh: OK ($SESSIONS sessions scored, ${ALERTS:-0} alerts, $WINDOWS trending windows," \
+     "$ATTRIBUTED purchases attributed; logs in $RUN_DIR)"

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 
@@ -29,6 +30,8 @@ struct CheckoutAlertsOptions {
   std::chrono::milliseconds grace{0};
   // Failures in one window that raise the alert.
   int64_t threshold = 3;
+  // Called for each alert sent (on the stream thread), e.g. to count them in a summary.
+  std::function<void(const std::string& customer_id, const nlohmann::json& alert)> on_alert;
 };
 
 // The alert's JSON value.
@@ -70,8 +73,11 @@ inline void add_checkout_alerts(StreamsBuilder& builder, const CheckoutAlertsOpt
           },
           Named::as("threshold-reached"))
       .map(
-          [](const Windowed<std::string>& window, const std::optional<int64_t>& count) {
-            return std::make_pair(window.key, checkout_alert(window, *count).dump());
+          [on_alert = options.on_alert](const Windowed<std::string>& window,
+                                        const std::optional<int64_t>& count) {
+            const nlohmann::json alert = checkout_alert(window, *count);
+            if (on_alert) on_alert(window.key, alert);
+            return std::make_pair(window.key, alert.dump());
           },
           Named::as("to-alert"))
       .to(options.alerts_topic,

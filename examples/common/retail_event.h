@@ -1,10 +1,11 @@
 // RetailEvent: one record of retail.events (docs/retail-events.md), and its serde.
 //
 // The serde is strict on purpose: a value that is not JSON, or lacks `type`, `customer_id` or
-// `ts`, or has an unknown `type`, or a price or quantity that is negative, non-finite or
-// absurd (above kMaxRetailPrice / kMaxRetailQuantity), throws SerdeError, so the source node hands
-// the record to default.deserialization.exception.handler (log and continue by default) instead of
-// the topology seeing half an event.
+// `ts`, or has an unknown `type`, or is an offer_exposure without `offer_id` or `sku`, or has a
+// price or quantity that is negative, non-finite or absurd (above kMaxRetailPrice /
+// kMaxRetailQuantity), throws SerdeError, so the source node hands the record to
+// default.deserialization.exception.handler (log and continue by default) instead of the
+// topology seeing half an event.
 //
 //   builder.stream<std::string, RetailEvent>("retail.events", retail_events_consumed());
 #pragma once
@@ -12,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -21,13 +23,19 @@
 
 namespace eddy::examples {
 
+// The header eddy-loadgen puts on every record: when it produced it (decimal ms since the
+// epoch). Apps measure freshness from it (SinkOptions::produced_time_header), apart from
+// event time, which the generator may shift into the past on purpose.
+inline constexpr std::string_view kProducedAtHeader = "produced_at_ms";
+
 enum class EventType {
   kPageView,
   kAddToCart,
   kRemoveFromCart,
   kCheckoutStarted,
   kCheckoutFailed,
-  kPurchase
+  kPurchase,
+  kOfferExposure
 };
 
 NLOHMANN_JSON_SERIALIZE_ENUM(EventType, {{EventType::kPageView, "page_view"},
@@ -35,7 +43,8 @@ NLOHMANN_JSON_SERIALIZE_ENUM(EventType, {{EventType::kPageView, "page_view"},
                                          {EventType::kRemoveFromCart, "remove_from_cart"},
                                          {EventType::kCheckoutStarted, "checkout_started"},
                                          {EventType::kCheckoutFailed, "checkout_failed"},
-                                         {EventType::kPurchase, "purchase"}})
+                                         {EventType::kPurchase, "purchase"},
+                                         {EventType::kOfferExposure, "offer_exposure"}})
 
 // The largest price and quantity an event may carry; the serde rejects more (and negative or
 // non-finite values) as malformed, so amount() is always finite.
@@ -50,6 +59,7 @@ struct RetailEvent {
   std::string category;  // empty when absent
   double price = 0;      // 0 when absent
   int64_t quantity = 1;  // 1 when absent
+  std::string offer_id;  // offer_exposure only; empty when absent
   int64_t ts = 0;        // event time, epoch ms
 
   // price × quantity: what this event moves into (or out of) a cart, or pays.
@@ -60,7 +70,9 @@ inline void to_json(nlohmann::json& j, const RetailEvent& e) {
   j = {{"event_id", e.event_id}, {"type", e.type}, {"customer_id", e.customer_id}, {"ts", e.ts}};
   if (!e.sku.empty()) j["sku"] = e.sku;
   if (!e.category.empty()) j["category"] = e.category;
-  if (e.type != EventType::kCheckoutStarted && e.type != EventType::kCheckoutFailed) {
+  if (!e.offer_id.empty()) j["offer_id"] = e.offer_id;
+  if (e.type != EventType::kCheckoutStarted && e.type != EventType::kCheckoutFailed &&
+      e.type != EventType::kOfferExposure) {
     j["price"] = e.price;
     j["quantity"] = e.quantity;
   }
@@ -90,6 +102,10 @@ inline void from_json(const nlohmann::json& j, RetailEvent& e) {
   if (e.quantity < 0 || e.quantity > kMaxRetailQuantity) {
     throw SerdeError("retail event: quantity " + std::to_string(e.quantity) + " is not in [0, " +
                      std::to_string(kMaxRetailQuantity) + "]");
+  }
+  e.offer_id = j.value("offer_id", std::string());
+  if (e.type == EventType::kOfferExposure && (e.offer_id.empty() || e.sku.empty())) {
+    throw SerdeError("retail event: offer_exposure without offer_id or sku");
   }
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/duration.h"
+#include "common/retail_event.h"
 #include "eddy/errors.h"
 #include "kafka/admin.h"
 #include "kafka/client_config.h"
@@ -122,6 +123,7 @@ int main(int argc, char** argv) {
                  inventory_topic.c_str(), producer.bootstrap().c_str());
 
     eddy::examples::RetailGenerator generator(gen);
+    eddy::Headers produced_at{{std::string(eddy::examples::kProducedAtHeader), std::nullopt}};
     std::map<std::string, int64_t> by_type;
     int64_t late = 0;
     int64_t produced = 0;
@@ -136,10 +138,17 @@ int main(int argc, char** argv) {
       }
       const auto record = generator.next();
       const std::string& topic = record.topic == "events" ? events_topic : inventory_topic;
+      // When the record was produced (wall clock), apart from its event time: apps measure
+      // their freshness from it (docs/retail-events.md).
+      produced_at.front().value =
+          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count());
       producer.send({.topic = topic,
                      .key = record.key,
                      .value = record.value,
-                     .timestamp = record.timestamp_ms});
+                     .timestamp = record.timestamp_ms,
+                     .headers = &produced_at});
       ++by_type[record.type];
       if (record.late) ++late;
       if (record.topic == "events") ++produced;

@@ -1,8 +1,10 @@
 // RetailGenerator: a deterministic stream of retail events (docs/retail-events.md) with
-// realistic funnels — most sessions browse, some add to cart, few buy — plus inventory
-// updates, optional out-of-order and late events. Same seed, same events.
+// realistic funnels — most sessions browse, some add to cart, few buy — offer exposures at
+// the start of some sessions, plus inventory updates, optional out-of-order and late events.
+// Same seed, same events.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -25,6 +27,11 @@ struct GeneratorOptions {
   int64_t late_max_ms = 600'000;
   int64_t max_disorder_ms = 0;  // jitter of ordinary events into the past
   int inventory_every = 50;     // one inventory update per N events (0: none)
+  // Share of sessions that start with an offer exposure for the session's SKU (an offer
+  // that may convert), and of sessions shown an offer for another SKU (one that cannot).
+  double exposure_fraction = 0.3;
+  double other_sku_exposure_fraction = 0.05;
+  int offers = 20;  // offer ids offer-0 .. offer-<offers - 1>; a SKU's offer is sku % offers
 };
 
 struct GeneratedRecord {
@@ -40,13 +47,16 @@ class RetailGenerator {
  public:
   explicit RetailGenerator(GeneratorOptions options) : options_(options), rng_(options.seed) {}
 
+  // Event time advances with the events only (inventory updates do not move it), so at a
+  // production rate of events_per_event_second it keeps pace with the wall clock.
   GeneratedRecord next() {
     ++emitted_;
     const int64_t now =
-        options_.start_time_ms + static_cast<int64_t>(static_cast<double>(emitted_) * 1000.0 /
+        options_.start_time_ms + static_cast<int64_t>(static_cast<double>(events_) * 1000.0 /
                                                       options_.events_per_event_second);
     if (options_.inventory_every > 0 && emitted_ % options_.inventory_every == 0)
       return inventory(now);
+    ++events_;
     return event(now);
   }
 
@@ -57,6 +67,7 @@ class RetailGenerator {
     std::string sku;
     std::string category;
     double price = 0;
+    std::string offer_sku;  // the SKU of the offer shown (offer_exposure step)
   };
 
   int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
@@ -77,6 +88,16 @@ class RetailGenerator {
     s.sku = sku_name(sku);
     s.category = category_of(sku);
     s.price = price_of(sku);
+    if (options_.exposure_fraction > 0 || options_.other_sku_exposure_fraction > 0) {
+      const double roll = chance();
+      if (roll < options_.exposure_fraction) {
+        s.offer_sku = s.sku;
+      } else if (options_.skus > 1 &&
+                 roll < options_.exposure_fraction + options_.other_sku_exposure_fraction) {
+        s.offer_sku = sku_name((sku + 1 + uniform(0, options_.skus - 2)) % options_.skus);
+      }
+      if (!s.offer_sku.empty()) s.steps.emplace_back("offer_exposure");
+    }
     const int views = uniform(1, 6);
     for (int i = 0; i < views; ++i) s.steps.emplace_back("page_view");
     if (chance() < 0.35) {  // adds to cart
@@ -116,7 +137,11 @@ class RetailGenerator {
                             {"type", type},
                             {"customer_id", s.customer},
                             {"ts", ts}};
-    if (type != "checkout_started" && type != "checkout_failed") {
+    if (type == "offer_exposure") {
+      const int offer_sku = std::stoi(s.offer_sku.substr(4));  // "sku-<n>"
+      value["sku"] = s.offer_sku;
+      value["offer_id"] = "offer-" + std::to_string(offer_sku % std::max(1, options_.offers));
+    } else if (type != "checkout_started" && type != "checkout_failed") {
       value["sku"] = s.sku;
       value["category"] = s.category;
       value["price"] = s.price;
@@ -137,6 +162,7 @@ class RetailGenerator {
   GeneratorOptions options_;
   std::mt19937_64 rng_;
   int64_t emitted_ = 0;
+  int64_t events_ = 0;
   std::vector<Session> active_;
 };
 

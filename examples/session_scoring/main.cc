@@ -25,76 +25,11 @@
 #include "eddy/errors.h"
 #include "eddy/kafka_streams.h"
 #include "session_scoring/memory_feature_sink.h"
+#include "session_scoring/scoreboard.h"
 #include "session_scoring/session_scoring_topology.h"
 
 namespace ex = eddy::examples;
 using namespace std::chrono_literals;
-
-namespace {
-
-// What the app saw, for the progress line and the summary. Fed on the stream thread, read on
-// the main thread.
-class Scoreboard {
- public:
-  explicit Scoreboard(std::size_t top_n) : top_n_(top_n) {}
-
-  void record(const std::string& customer, const ex::ClosedSession& session) {
-    std::lock_guard lock(mutex_);
-    ++closed_;
-    top_.push_back({customer, session});
-    // Highest score first; among equal scores, more revenue, then longer sessions.
-    std::sort(top_.begin(), top_.end(), [](const Entry& a, const Entry& b) {
-      const double sa = a.session.features.score(), sb = b.session.features.score();
-      if (sa != sb) return sa > sb;
-      if (a.session.features.revenue != b.session.features.revenue)
-        return a.session.features.revenue > b.session.features.revenue;
-      return a.session.window_end - a.session.window_start >
-             b.session.window_end - b.session.window_start;
-    });
-    if (top_.size() > top_n_) top_.pop_back();
-  }
-
-  int64_t closed() const {
-    std::lock_guard lock(mutex_);
-    return closed_;
-  }
-
-  void print_top(std::FILE* out) const {
-    std::lock_guard lock(mutex_);
-    std::fprintf(out, "  top %zu sessions by score\n", top_.size());
-    std::fprintf(out, "    %-16s %6s %5s %4s %7s %9s %9s %9s %8s\n", "customer", "score", "views",
-                 "adds", "removes", "checkouts", "purchases", "revenue", "length");
-    for (const auto& [customer, s] : top_) {
-      const auto& f = s.features;
-      std::fprintf(out, "    %-16s %6.4f %5lld %4lld %7lld %9lld %9lld %9.2f %7.1fs\n",
-                   customer.c_str(), f.score(), static_cast<long long>(f.views),
-                   static_cast<long long>(f.adds), static_cast<long long>(f.removes),
-                   static_cast<long long>(f.checkouts), static_cast<long long>(f.purchases),
-                   f.revenue, static_cast<double>(s.window_end - s.window_start) / 1000.0);
-    }
-  }
-
- private:
-  struct Entry {
-    std::string customer;
-    ex::ClosedSession session;
-  };
-  const std::size_t top_n_;
-  mutable std::mutex mutex_;
-  int64_t closed_ = 0;
-  std::vector<Entry> top_;
-};
-
-void print_freshness(std::FILE* out, const char* what, const eddy::FeatureSink& sink) {
-  const auto total = sink.freshness().event_time_total;
-  std::fprintf(
-      out,
-      "  freshness %-28s p50 %7.1f ms  p95 %7.1f ms  p99 %7.1f ms  max %7.1f ms  (%llu writes)\n",
-      what, total.p50_ms, total.p95_ms, total.p99_ms, total.max_ms,
-      static_cast<unsigned long long>(total.count));
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App cli{"eddy-session-scoring: per-customer session features and a propensity score"};
@@ -142,10 +77,12 @@ int main(int argc, char** argv) {
       scoring.live_sink = ex::redis_hash_sink(*redis, "session-live:");
       scoring.final_sink = ex::redis_hash_sink(*redis, "session:");
     } else {
-      scoring.live_sink = std::make_shared<ex::MemoryFeatureSink>(
-          eddy::SinkOptions{.name = "memory session-live:*"});
+      eddy::SinkOptions options;
+      options.name = "memory session-live:*";
+      options.produced_time_header = std::string(ex::kProducedAtHeader);
+      scoring.live_sink = std::make_shared<ex::MemoryFeatureSink>(options);
     }
-    auto scoreboard = std::make_shared<Scoreboard>(top_n);
+    auto scoreboard = std::make_shared<ex::SessionScoreboard>(top_n);
     scoring.on_closed = [scoreboard](const std::string& customer, const ex::ClosedSession& s) {
       scoreboard->record(customer, s);
     };
@@ -165,7 +102,7 @@ int main(int argc, char** argv) {
     run.on_tick = [&] {
       const int64_t in = std::max(last_in, streams.records_processed());
       const int64_t closed = scoreboard->closed();
-      const auto window = scoring.live_sink->freshness().event_time_window;
+      const auto window = scoring.live_sink->freshness().append_time_window;
       if (progress) {
         std::fprintf(stderr,
                      "in %6lld ev/s | out %5lld sessions/s | sessions closed %7lld | live "
@@ -184,8 +121,8 @@ int main(int argc, char** argv) {
                  static_cast<long long>(std::max(last_in, streams.records_processed())),
                  static_cast<long long>(scoreboard->closed()));
     scoreboard->print_top(stderr);
-    print_freshness(stderr, "open session (every event)", *scoring.live_sink);
-    if (scoring.final_sink) print_freshness(stderr, "closed session", *scoring.final_sink);
+    ex::print_freshness(stderr, "open session (every event)", *scoring.live_sink);
+    if (scoring.final_sink) ex::print_freshness(stderr, "closed session", *scoring.final_sink);
     return exit_code;
   } catch (const eddy::Error& e) {
     std::fprintf(stderr, "eddy-session-scoring: %s\n", e.what());

@@ -36,6 +36,8 @@ SessionFeatures SessionFeatures::add(const RetailEvent& event) const {
       ++next.purchases;
       next.revenue += event.amount();
       break;
+    case EventType::kOfferExposure:  // shown an offer: no session feature (see offer attribution)
+      break;
   }
   return next;
 }

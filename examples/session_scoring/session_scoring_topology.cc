@@ -85,6 +85,7 @@ std::shared_ptr<FeatureSink> redis_hash_sink(const RedisEndpoint& endpoint,
                                              const std::string& key_prefix) {
   RedisSinkOptions options;
   options.sink.name = "redis " + key_prefix + "*";
+  options.sink.produced_time_header = std::string(kProducedAtHeader);
   options.host = endpoint.host;
   options.port = endpoint.port;
   options.username = endpoint.username;

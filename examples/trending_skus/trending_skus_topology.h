@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,9 @@ struct TrendingSkusOptions {
   // Optional: receives (sku, views) for the latest closed window and (sku, delete) for skus
   // that left it; made for a RedisSink in sorted-set mode with score_field "views".
   std::shared_ptr<FeatureSink> ranking_sink;
+  // Called with each closed window's row (trending_row(), on the stream thread), e.g. to show
+  // the latest window in a summary.
+  std::function<void(const nlohmann::json& row)> on_trending;
 };
 
 // Whether a view counts, given the sku's inventory row when the view is processed.
@@ -100,8 +104,11 @@ inline void add_trending_skus(StreamsBuilder& builder, const TrendingSkusOptions
 
   final_counts
       .map(
-          [](const Windowed<std::string>& window, const std::optional<int64_t>& views) {
-            return std::make_pair(window.key, trending_row(window, views.value_or(0)).dump());
+          [on_trending = options.on_trending](const Windowed<std::string>& window,
+                                              const std::optional<int64_t>& views) {
+            const nlohmann::json row = trending_row(window, views.value_or(0));
+            if (on_trending) on_trending(row);
+            return std::make_pair(window.key, row.dump());
           },
           Named::as("to-trending-row"))
       .to(options.trending_topic,

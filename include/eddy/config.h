@@ -160,6 +160,14 @@ struct StreamsConfig {
   // info level (records/s, lag, commits, p99 process latency); 0 turns it off. Default: 60 s.
   std::chrono::milliseconds metrics_log_interval{60'000};
 
+  // __emit.interval.ms.kstreams.outer.join.spurious.results.fix__ — Kafka Streams' (internal)
+  // throttle of left and outer stream-stream joins: at most once per this much wall-clock
+  // time does a join scan for records whose window closed without a partner and emit them.
+  // A record whose window closed can thus wait up to this long (and until the next record
+  // of the join's stream time) before its non-joined result goes out. 0 scans on every
+  // record (what tests comparing with Kafka Streams set on both sides). Default: 1000 ms.
+  std::chrono::milliseconds outer_join_emit_interval{1000};
+
   // eddy.malloc.return.freed.memory — glibc only, and process-wide: fixes malloc's mmap
   // threshold at 128 KiB at start(), so the large blocks RocksDB frees (memtables, SST
   // buffers) go back to the OS; without it resident memory after a flush can sit ~35 MiB above

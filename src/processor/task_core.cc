@@ -90,6 +90,7 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
     context->record_timestamp = [this] { return current_timestamp(); };
     context->memory_budget = budget_;
     context->wall_clock_ms = [this] { return wall_clock_; };
+    context->expired_put = [this](const std::string& store) { record_expired_put(store); };
     context->rocksdb_config_setter = env_.rocksdb_config_setter;
     context->store_registry = env_.store_registry;
     auto store = state::create_store(entry.spec, *context);
@@ -546,6 +547,19 @@ void TaskCore::record_late(const std::string& node) {
                   metadata_ != nullptr ? metadata_->partition : -1,
                   metadata_ != nullptr ? metadata_->offset : -1);
   }
+}
+
+void TaskCore::record_expired_put(const std::string& store) {
+  // The first of the task's nodes connected to the store writes it (a windowed aggregation,
+  // a stream-stream join's KSTREAM-WINDOWED- node); the store's name if none is.
+  for (int id : node_ids_) {
+    const auto& stores = plan_->nodes[id].node.stores;
+    if (std::find(stores.begin(), stores.end(), store) != stores.end()) {
+      record_late(plan_->nodes[id].node.name);
+      return;
+    }
+  }
+  record_late(store);
 }
 
 void TaskCore::deserialization_failed(const std::string& node, const SerdeError& error) {

@@ -70,6 +70,8 @@ struct TaskEnvironment {
   ErrorHandler processing_handler;
   ErrorHandler production_handler;
   int64_t wall_clock_ms = 0;  // initial wall-clock time
+  // StreamsConfig::outer_join_emit_interval (left/outer stream-stream joins).
+  int64_t outer_join_emit_interval_ms = 1000;
   // The process memory budget (stores built here and suppress buffers count against it).
   // Null: state::default_memory_budget(), as stores given no budget.
   state::MemoryBudget* memory_budget = nullptr;
@@ -219,6 +221,7 @@ class TaskCore final : public detail::TaskContext {
   }
   int64_t stream_time() const override { return stream_time_; }
   int64_t wall_clock_time() const override { return wall_clock_; }
+  int64_t outer_join_emit_interval_ms() const override { return env_.outer_join_emit_interval_ms; }
   StateStore* store(const std::string& name) override;
   Cancellable schedule(int64_t interval_ms, PunctuationType type, Punctuator fn) override;
   void send(const std::string& topic, std::optional<int32_t> partition,
@@ -227,6 +230,9 @@ class TaskCore final : public detail::TaskContext {
   int32_t partition_count(const std::string& topic) override;
   void record_dropped(const std::string& node, const char* reason) override;
   void record_late(const std::string& node) override;
+  // A window store dropped a put as expired (StoreContext::expired_put): a late record of
+  // the processor that writes the store, as Kafka Streams counts it in dropped-records.
+  void record_expired_put(const std::string& store);
   void deserialization_failed(const std::string& node, const SerdeError& error) override;
   void serialization_failed(const std::string& node, const std::string& topic,
                             std::optional<std::string_view> key,

@@ -90,6 +90,9 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   context.partition = id_.partition;
   context.changelog = changelog_.get();
   context.record_timestamp = [this] { return core_ ? core_->current_timestamp() : 0; };
+  context.expired_put = [this](const std::string& store) {
+    if (core_) core_->record_expired_put(store);
+  };
   context.memory_budget = services_.memory_budget;
   context.rocksdb_config_setter = services_.config->rocksdb_config_setter;
   context.store_registry = services_.store_registry;
@@ -105,6 +108,7 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   env.deserialization_handler = services_.deserialization_handler;
   env.processing_handler = services_.processing_handler;
   env.production_handler = services_.production_handler;
+  env.outer_join_emit_interval_ms = services_.config->outer_join_emit_interval.count();
   env.wall_clock_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();

@@ -135,6 +135,10 @@ const std::unordered_map<std::string, Setter>& setters() {
            throw ConfigError(k, "'" + v + "' is not a recording level; use info or debug");
          }
        }},
+      {"__emit.interval.ms.kstreams.outer.join.spurious.results.fix__",
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.outer_join_emit_interval = std::chrono::milliseconds(parse_int(k, v, 0, INT64_MAX));
+       }},
       {"metrics.log.interval.ms",
        [](StreamsConfig& c, auto& k, auto& v) {
          c.metrics_log_interval = std::chrono::milliseconds(parse_int(k, v, 0, INT32_MAX));
@@ -229,6 +233,10 @@ void StreamsConfig::validate() const {
   }
   if (metrics_log_interval.count() < 0) {
     throw ConfigError("metrics.log.interval.ms", "must not be negative (0 turns the log off)");
+  }
+  if (outer_join_emit_interval.count() < 0) {
+    throw ConfigError("__emit.interval.ms.kstreams.outer.join.spurious.results.fix__",
+                      "must not be negative (0 looks for closed windows on every record)");
   }
   if (cache_max_bytes < 0) throw ConfigError("statestore.cache.max.bytes", "must not be negative");
   if (cache_max_bytes > memory_budget_bytes) {

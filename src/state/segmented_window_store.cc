@@ -39,13 +39,42 @@ int64_t SegmentedWindowStore::stream_time() const {
   return std::max(put_stream_time_, inner_->observed_stream_time());
 }
 
+// Continues after the highest sequence number the store holds (restored from its changelog,
+// or left on disk): starting again from 0 would overwrite a kept duplicate that has the same
+// key, window start and number. One scan of the live segments, on the first put.
+void SegmentedWindowStore::seed_seqnum() {
+  seqnum_seeded_ = true;
+  const int64_t now = stream_time();
+  if (now == kNoStreamTime) return;
+  const Segments& segments = inner_->segments();
+  for (int64_t id = segments.min_live_segment(now); id <= segments.id(now); ++id) {
+    const int64_t from = id * segments.interval_ms;
+    for (const auto& kv : inner_->range({}, std::nullopt, from, from + segments.interval_ms - 1)) {
+      if (WindowKeySchema::valid(kv.key)) {
+        seqnum_ = std::max(seqnum_, WindowKeySchema::seqnum(kv.key));
+      }
+    }
+  }
+}
+
 void SegmentedWindowStore::put(std::string_view key, std::optional<std::string_view> value,
                                int64_t window_start) {
   // A store that retains duplicates (stream-stream joins) keeps every put under a new
   // sequence number and has nothing to delete.
   if (retain_duplicates_ && !value) return;
+  if (retain_duplicates_ && !seqnum_seeded_) seed_seqnum();
   const uint32_t seqnum = retain_duplicates_ ? ++seqnum_ : 0;
   put_stream_time_ = std::max(put_stream_time_, window_start);
+  if (window_start < min_visible_start()) {
+    if (metrics_ != nullptr && value) {
+      metrics_->expired_records.fetch_add(1, std::memory_order_relaxed);
+    }
+    const Segments& segments = inner_->segments();
+    if (dropped_ &&
+        (!persistent() || segments.id(window_start) < segments.min_live_segment(stream_time()))) {
+      dropped_(name());
+    }
+  }
   inner_->put(WindowKeySchema::encode(key, window_start, seqnum), value, window_start);
 }
 

@@ -3,12 +3,14 @@
 // clamped to the retention period behind the observed stream time.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "eddy/state/bytes_stores.h"
 #include "state/layered_store.h"
 #include "state/segmented_store.h"
+#include "state/store_metrics.h"
 
 namespace eddy::state {
 
@@ -38,8 +40,20 @@ class SegmentedWindowStore final : public BytesWindowStore, public LayeredStore 
   std::unique_ptr<WindowIterator> fetch_all(int64_t time_from, int64_t time_to) override;
   int64_t retention_period() const override { return inner_->segments().retention_ms; }
 
+  // Counts each put older than the retention behind the store's stream time (reads never
+  // return it) in metrics->expired_records, and reports to `dropped` (with the store's name)
+  // each put Kafka Streams' window store counts in the task's dropped records: one into a
+  // segment already dropped (RocksDB, AbstractRocksDBSegmentedBytesStore), one older than the
+  // retention (in memory, InMemoryWindowStore).
+  void count_expired_in(StoreMetrics* metrics,
+                        std::function<void(const std::string& store)> dropped = {}) {
+    metrics_ = metrics;
+    dropped_ = std::move(dropped);
+  }
+
  private:
   int64_t stream_time() const;
+  void seed_seqnum();
   // The oldest window start reads see.
   int64_t min_visible_start() const;
   std::unique_ptr<WindowIterator> scan(std::optional<std::string_view> key_from,
@@ -50,6 +64,9 @@ class SegmentedWindowStore final : public BytesWindowStore, public LayeredStore 
   bool retain_duplicates_;
   bool time_ordered_reads_;
   uint32_t seqnum_ = 0;
+  bool seqnum_seeded_ = false;
+  StoreMetrics* metrics_ = nullptr;
+  std::function<void(const std::string& store)> dropped_;
   int64_t put_stream_time_ = kNoStreamTime;
 };
 

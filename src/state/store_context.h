@@ -37,6 +37,10 @@ struct StoreContext {
   StoreRegistry* store_registry = nullptr;
   // Wall clock for wall-clock TTL, milliseconds since the epoch. Unset: the system clock.
   std::function<int64_t()> wall_clock_ms;
+  // Called with the store's name when a window store drops a put as expired where Kafka
+  // Streams' store counts it in the task's dropped records (a stream-stream join's late
+  // record). Unset: not reported.
+  std::function<void(const std::string& store)> expired_put;
 
   std::string changelog_topic(const std::string& store_name) const {
     return application_id + "-" + store_name + "-changelog";

@@ -31,7 +31,10 @@ void check_spec(const StoreSpec& spec) {
   if (spec.ttl && spec.ttl->ttl.count() <= 0) {
     throw TopologyError("store '" + spec.name + "': TTL must be positive");
   }
-  if (spec.kind != StoreKind::kKeyValue && spec.retention_ms <= 0) {
+  // A stream-stream join's stores (retaining duplicates) may keep nothing behind stream time:
+  // JoinWindows of time difference 0 and no grace, as Kafka Streams allows.
+  if (spec.kind != StoreKind::kKeyValue &&
+      (spec.retention_ms < 0 || (spec.retention_ms == 0 && !spec.retain_duplicates))) {
     throw TopologyError("store '" + spec.name + "': retention must be positive");
   }
   if (spec.kind == StoreKind::kWindow && spec.retention_ms < spec.window_size_ms) {
@@ -164,6 +167,9 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
           decorate_segmented(std::move(inner.store), spec, context), spec.retain_duplicates,
           spec.time_ordered_reads));
       built.metrics = &metered->metrics();
+      if (auto* facade = find_layer<SegmentedWindowStore>(*metered)) {
+        facade->count_expired_in(built.metrics, context.expired_put);
+      }
       if (auto* cache = find_layer<CachingSegmentedStore>(*metered))
         cache->count_reads_in(built.metrics);
       built.store = std::move(metered);

@@ -20,7 +20,8 @@ struct StoreMetrics {
   std::atomic<uint64_t> range_latency_ns{0};
   std::atomic<uint64_t> flush_latency_ns{0};
   std::atomic<uint64_t> restored_records{0};
-  std::atomic<uint64_t> expired_records{0};  // TTL expiries and dropped expired segments' puts
+  // TTL expiries, and window-store puts older than the retention (never read back)
+  std::atomic<uint64_t> expired_records{0};
   // Record cache reads (caching stores only): answered by the cache, or passed to the store.
   std::atomic<uint64_t> cache_hits{0};
   std::atomic<uint64_t> cache_misses{0};

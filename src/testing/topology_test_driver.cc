@@ -147,6 +147,7 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
   env.processing_handler = impl_->config.error_handler(ErrorKind::kProcessing);
   env.production_handler = impl_->config.error_handler(ErrorKind::kProduction);
   env.max_task_idle_ms = impl_->config.max_task_idle.count();
+  env.outer_join_emit_interval_ms = impl_->config.outer_join_emit_interval.count();
   env.wall_clock_ms = impl_->wall_clock;
   env.memory_budget = impl_->budget.get();
   env.rocksdb_config_setter = impl_->config.rocksdb_config_setter;

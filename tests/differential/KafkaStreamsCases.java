@@ -26,6 +26,7 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.EmitStrategy;
 import org.apache.kafka.streams.kstream.GlobalKTable;
+import org.apache.kafka.streams.kstream.JoinWindows;
 import org.apache.kafka.streams.kstream.KGroupedStream;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
@@ -34,6 +35,7 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SessionWindowedKStream;
 import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.SlidingWindows;
+import org.apache.kafka.streams.kstream.StreamJoined;
 import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindowedKStream;
 import org.apache.kafka.streams.kstream.TimeWindows;
@@ -151,6 +153,30 @@ public class KafkaStreamsCases {
             v == null || v % 7 == 0 ? null : "k" + (v % 4);
         KStream<String, String> joined = c.get("join").equals("inner") ? s.join(g, mapper, JOINER)
                                                                        : s.leftJoin(g, mapper, JOINER);
+        joined.to("out", Produced.with(Serdes.String(), Serdes.String()));
+      }
+      case "stream-stream" -> {
+        KStream<String, Long> l = builder.stream("l", Consumed.with(Serdes.String(), Serdes.Long()));
+        KStream<String, Long> r =
+            c.num("self") == 1 ? l : builder.stream("r", Consumed.with(Serdes.String(), Serdes.Long()));
+        if (c.num("rekey") == 1) {
+          boolean self = c.num("self") == 1;
+          l = l.selectKey((k, v) -> k);
+          r = self ? l : r.selectKey((k, v) -> k);
+        }
+        // A negative before or after is set after a time difference that is not negative.
+        long diff = Math.max(c.num("before"), c.num("after"));
+        JoinWindows w = JoinWindows.ofTimeDifferenceAndGrace(Duration.ofMillis(diff),
+                                                             Duration.ofMillis(c.num("grace")))
+                            .before(Duration.ofMillis(c.num("before")))
+                            .after(Duration.ofMillis(c.num("after")));
+        StreamJoined<String, Long, Long> sj =
+            StreamJoined.with(Serdes.String(), Serdes.Long(), Serdes.Long());
+        KStream<String, String> joined = switch (c.get("join")) {
+          case "inner" -> l.join(r, JOINER, w, sj);
+          case "left" -> l.leftJoin(r, JOINER, w, sj);
+          default -> l.outerJoin(r, JOINER, w, sj);
+        };
         joined.to("out", Produced.with(Serdes.String(), Serdes.String()));
       }
       default -> throw new IllegalArgumentException("unknown kind " + c.get("kind"));

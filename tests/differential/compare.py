@@ -123,6 +123,11 @@ def group_of(header):
             w = "hopping" if "advance" in header else "tumbling"
         cached = " / cached" if "cache" in header else ""
         return f"{w} / {header.get('emit')} / {header.get('op')}{cached}"
+    if kind == "stream-stream":
+        extra = " / grace" if int(header.get("grace", "0")) > 0 else " / no grace"
+        extra += " / self" if header.get("self") == "1" else ""
+        extra += " / re-keyed" if header.get("rekey") == "1" else ""
+        return f"{kind} / {header.get('join', '')}{extra}"
     return f"{kind} / {header.get('join', '')}"
 
 

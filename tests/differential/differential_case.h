@@ -185,6 +185,46 @@ inline void window(StreamsBuilder& builder, const Case& c, const Topics& topics)
                 emit, topics);
 }
 
+// l join / left_join / outer_join r (or l itself, self=1), optionally re-keyed (rekey=1) so
+// both sides go through repartition topics. Values are optional so that a null value reaches
+// the join, which drops it, as Kafka Streams' does (once per side of a self-join).
+inline void stream_stream(StreamsBuilder& builder, const Case& c, const Topics& topics) {
+  using V = std::optional<int64_t>;
+  auto l = builder.stream<std::string, V>(topics("l"));
+  const bool self = c.num("self") == 1;
+  auto r = self ? l : builder.stream<std::string, V>(topics("r"));
+  if (c.num("rekey") == 1) {
+    auto same = [](const std::string& k, const V&) { return k; };
+    l = l.select_key(same);
+    r = self ? l : r.select_key(same);
+  }
+  // A negative before or after is set after a time difference that is not negative.
+  const int64_t diff = std::max(c.num("before"), c.num("after"));
+  const auto w = JoinWindows::of_time_difference_and_grace(
+                     std::chrono::milliseconds(diff), std::chrono::milliseconds(c.num("grace")))
+                     .before(std::chrono::milliseconds(c.num("before")))
+                     .after(std::chrono::milliseconds(c.num("after")));
+  const std::string join = c.get("join");
+  if (join == "inner") {
+    l.join(
+         r, [](const V& a, const V& b) { return joined(a, b); }, w)
+        .to(topics("out"));
+  } else if (join == "left") {
+    l.left_join(
+         r, [](const V& a, const std::optional<V>& b) { return joined(a, b ? *b : std::nullopt); },
+         w)
+        .to(topics("out"));
+  } else {
+    l.outer_join(
+         r,
+         [](const std::optional<V>& a, const std::optional<V>& b) {
+           return joined(a ? *a : std::nullopt, b ? *b : std::nullopt);
+         },
+         w)
+        .to(topics("out"));
+  }
+}
+
 }  // namespace detail_case
 
 // Adds the case's topology to `builder`; every kind writes string keys and values to "out".
@@ -237,6 +277,7 @@ inline void build_case(StreamsBuilder& builder, const Case& c, const Topics& top
     }
     return;
   }
+  if (kind == "stream-stream") return detail_case::stream_stream(builder, c, topics);
   throw std::runtime_error("case " + c.name + ": unknown kind '" + kind + "'");
 }
 
@@ -257,6 +298,9 @@ inline std::vector<std::string> run_in_driver(const Case& c) {
   StreamsConfig config;
   config.application_id = "differential";
   config.cache_max_bytes = c.has("cache") ? 10 << 20 : 0;
+  // As the Kafka Streams run: outer stream-stream joins look for closed windows on every
+  // record (the driver's wall clock stands still).
+  config.outer_join_emit_interval = std::chrono::milliseconds(0);
   TopologyTestDriver driver(builder.build(config), config,
                             {.partitions_per_topic = c.partitions()});
   std::map<std::string, TestInputTopic<std::string, int64_t>> inputs;

@@ -166,14 +166,44 @@ def stream_global_case(rng):
     return f"stream-global-{h['join']}", h, script
 
 
+def stream_stream_case(rng):
+    # JoinWindows: a left record at t joins right records in [t - before, t + after]; either
+    # bound may be negative (before + after >= 0). self=1 joins the stream "l" with itself;
+    # rekey=1 re-keys both sides (to the same key) so they go through repartition topics.
+    h = {"kind": "stream-stream", "join": rng.choice(["inner", "left", "outer"])}
+    before = rng.choice([0, 1, 5, 10, 30, 100])
+    after = rng.choice([0, 1, 5, 10, 30, 100])
+    if rng.random() < 0.15:
+        after = -rng.randrange(0, before + 1)
+    elif rng.random() < 0.1:
+        before = -rng.randrange(0, after + 1)
+    h["before"], h["after"] = before, after
+    h["grace"] = 0 if rng.random() < 0.45 else rng.choice([rng.randrange(1, 10), rng.randrange(10, 101)])
+    h["self"] = 1 if rng.random() < 0.2 else 0
+    # A key selector returns a key, never null, in Eddy (KS can return null): no null keys then.
+    h["rekey"] = 1 if rng.random() < 0.2 else 0
+    h["partitions"] = rng.choice([1, 1, 1, 2, 3])
+    script = Script(rng, h["partitions"])
+    clock = Clock(rng, max(1, before + after) + h["grace"] // 2)
+    keys = KEYS[: rng.randrange(1, len(KEYS) + 1)]
+    null_keys = 0.0 if h["rekey"] else rng.choice([0.0, 0.05, 0.1])
+    for _ in range(rng.randrange(3, 81)):
+        topic = "l" if h["self"] or rng.random() < 0.5 else "r"
+        script.add(topic, pick_key(rng, keys, null_keys), join_value(rng, 0.03), clock.next())
+    label = h["join"] + ("-self" if h["self"] else "") + ("-rekey" if h["rekey"] else "")
+    return f"stream-stream-{label}", h, script
+
+
 GENERATORS = {
     "window": window_case,
     "stream-table": stream_table_case,
     "table-table": table_table_case,
     "stream-global": stream_global_case,
+    "stream-stream": stream_stream_case,
 }
 # How often each kind is drawn: windows have the most rules, so the most cases.
-WEIGHTS = {"window": 6, "stream-table": 1, "table-table": 1, "stream-global": 1}
+WEIGHTS = {"window": 6, "stream-table": 1, "table-table": 1, "stream-global": 1,
+           "stream-stream": 2}
 
 
 def render(h, script):

@@ -113,15 +113,18 @@ int add_sink(LogicalGraph& graph, std::string name, int parent, std::string topi
 
 // Sends the records of `parent` through the repartition topic "<prefix>-repartition"
 // (nodes <prefix>-repartition-filter/-sink/-source) and returns the new source's id.
+// `drop_null_keys` false passes records with a null key through (a left or outer
+// stream-stream join emits them, as Kafka Streams' KIP-962).
 template <typename K, typename V>
 int add_repartition(LogicalGraph& graph, int parent, const std::string& prefix, Serde<K> ks,
-                    Serde<V> vs) {
+                    Serde<V> vs, bool drop_null_keys = true) {
   const std::string topic = prefix + "-repartition";
   const std::string filter_name = prefix + "-repartition-filter";
-  const int filter = add_processor(
-      graph, filter_name, "repartition filter", {parent}, [filter_name](const ResolvedNode&) {
-        return std::make_unique<PassThroughNode<K, V>>(filter_name, true);
-      });
+  const int filter =
+      add_processor(graph, filter_name, "repartition filter", {parent},
+                    [filter_name, drop_null_keys](const ResolvedNode&) {
+                      return std::make_unique<PassThroughNode<K, V>>(filter_name, drop_null_keys);
+                    });
   add_sink<K, V>(graph, prefix + "-repartition-sink", filter, topic, true, ks, vs);
   return add_source<K, V>(graph, prefix + "-repartition-source", {topic}, true, ks, vs);
 }

@@ -110,6 +110,9 @@ class LogicalGraph {
   // The windowed aggregations among them with the emit strategy on_window_close: their results
   // are final already, so suppress(until_window_closes) after them is refused.
   std::set<int> emits_on_close;
+  // Repartitions made for stream-stream joins, by topic prefix: a re-keyed stream joined
+  // twice reuses its repartition topic, as Kafka Streams.
+  std::map<std::string, int> join_repartitions;
 
  private:
   int counter_ = 0;

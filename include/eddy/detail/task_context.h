@@ -77,6 +77,10 @@ class TaskContext {
   virtual bool suppress_buffers_over_budget() const { return false; }
   virtual int64_t suppress_buffer_limit_bytes() const { return INT64_MAX; }
 
+  // StreamsConfig::outer_join_emit_interval: how often (wall clock) a left or outer
+  // stream-stream join looks for records whose window closed without a partner.
+  virtual int64_t outer_join_emit_interval_ms() const { return 1000; }
+
   // Store bytes of the latest value per key, handed over when a record cache flushes.
   using CacheFlushFn = std::function<void(
       std::string_view key, std::optional<std::string_view> new_value, int64_t timestamp)>;

@@ -3,7 +3,8 @@
 // Every operator returns a new KStream (or KTable / KGroupedStream) and adds a node to the
 // builder's graph; nothing runs until the Topology is built and run (KafkaStreams or
 // TopologyTestDriver). Operators that change the key (map, select_key, flat_map, process)
-// mark the stream so that a later grouping or join repartitions it first, as Kafka Streams.
+// mark the stream so that a later grouping or join repartitions it first, as Kafka Streams;
+// process_values keeps the key and the mark as they are.
 //
 //   auto orders = builder.stream<std::string, Order>("orders");
 //   orders.filter([](const std::string&, const Order& o) { return o.qty > 0; })
@@ -27,11 +28,15 @@
 #include "eddy/detail/dsl_support.h"
 #include "eddy/detail/join_nodes.h"
 #include "eddy/detail/processor_node.h"
+#include "eddy/detail/stream_join_traits.h"
 #include "eddy/dsl/branched.h"
 #include "eddy/dsl/grouped.h"
+#include "eddy/dsl/join_windows.h"
 #include "eddy/dsl/named.h"
 #include "eddy/dsl/produced.h"
 #include "eddy/dsl/repartitioned.h"
+#include "eddy/dsl/stream_joined.h"
+#include "eddy/processor/fixed_key_processor.h"
 #include "eddy/processor/processor.h"
 
 namespace eddy {
@@ -223,6 +228,25 @@ class KStream {
                                topics_);
   }
 
+  // Plugs a key-preserving custom processor in (Kafka Streams' processValues): it may change
+  // values, timestamps and headers, never the key, so the stream is not marked for
+  // repartitioning. `stores` names the stores it may use (see process()).
+  template <typename VOut>
+  KStream<K, VOut> process_values(FixedKeyProcessorSupplier<K, V, VOut> supplier,
+                                  std::vector<std::string> stores = {},
+                                  const Named& named = {}) const {
+    const std::string name = detail::pick_name(*graph_, named.name, "KSTREAM-PROCESSVALUES-");
+    const int id = detail::add_processor(
+        *graph_, name, "processor", {node_},
+        [name, supplier, stores](const detail::ResolvedNode&) {
+          return std::make_unique<detail::FixedKeyProcessorNode<K, V, VOut>>(name, supplier(),
+                                                                             stores);
+        },
+        stores);
+    return KStream<K, VOut>(graph_, id, key_serde_, default_serde<VOut>(), repartition_required_,
+                            topics_);
+  }
+
   // Groups by the current key (repartitioning first if the key was changed).
   KGroupedStream<K, V> group_by_key(const Grouped<K, V>& grouped = {}) const;
 
@@ -277,6 +301,31 @@ class KStream {
         [joiner](const K&, const V& v, const std::optional<GV>& g) { return joiner(v, g); }, true,
         named);
   }
+
+  // Windowed stream-stream inner join: for each record, joiner(value, other_value) (or
+  // joiner(key, value, other_value)) with every record of `other` with the same key whose
+  // timestamp is within `windows` (see eddy/dsl/join_windows.h), from whichever side arrives
+  // second; each result is stamped with the later of the two timestamps. Both inputs must be
+  // co-partitioned; a side whose key was changed is repartitioned first (topic
+  // <stream's node name>-repartition, or <joined.name>-left/-right-repartition).
+  template <typename VO, typename Joiner,
+            typename VR = typename detail::JoinerResult<Joiner, K, V, VO>::type>
+  KStream<K, VR> join(const KStream<K, VO>& other, Joiner joiner, const JoinWindows& windows,
+                      const StreamJoined<K, V, VO>& joined = {}) const;
+  // Left join: as join, and a record of this stream that found no partner by the time its
+  // window closed (stream time > t + after + grace) goes out once as
+  // joiner(value, std::nullopt), stamped with its own timestamp (Kafka Streams 4.x, KIP-633).
+  template <typename VO, typename Joiner,
+            typename VR = typename detail::JoinerResult<Joiner, K, V, std::optional<VO>>::type>
+  KStream<K, VR> left_join(const KStream<K, VO>& other, Joiner joiner, const JoinWindows& windows,
+                           const StreamJoined<K, V, VO>& joined = {}) const;
+  // Outer join: as left_join, for records of either side:
+  // joiner(std::optional<V>, std::optional<VO>) with one of them std::nullopt.
+  template <typename VO, typename Joiner,
+            typename VR =
+                typename detail::JoinerResult<Joiner, K, std::optional<V>, std::optional<VO>>::type>
+  KStream<K, VR> outer_join(const KStream<K, VO>& other, Joiner joiner, const JoinWindows& windows,
+                            const StreamJoined<K, V, VO>& joined = {}) const;
 
   // Internal accessors for the other DSL classes.
   const std::shared_ptr<detail::LogicalGraph>& graph() const { return graph_; }
@@ -336,6 +385,17 @@ class KStream {
     return KStream<K, VR>(graph_, id, key_serde_, default_serde<VR>(), false, input.topics_);
   }
 
+  // Builds the nodes of a stream-stream join (eddy/detail/stream_join_dsl.h).
+  template <typename VO, typename VR>
+  KStream<K, VR> stream_stream_join(const KStream<K, VO>& other,
+                                    std::function<VR(const K&, const V*, const VO*)> joiner,
+                                    const JoinWindows& windows,
+                                    const StreamJoined<K, V, VO>& joined, bool left_outer,
+                                    bool right_outer) const;
+  // This stream, repartitioned through "<prefix>-repartition" for a join if its key was
+  // changed (reused when the same stream is joined again under the same prefix).
+  KStream repartition_for_join(const std::string& prefix, Serde<K> ks, Serde<V> vs) const;
+
   template <typename GK, typename GV, typename VR, typename KeySel, typename J>
   KStream<K, VR> global_join(const GlobalKTable<GK, GV>& table, KeySel key_selector, J joiner,
                              bool left, const Named& named) const {
@@ -376,6 +436,7 @@ class KStream {
 
 }  // namespace eddy
 
+#include "eddy/detail/stream_join_dsl.h"
 #include "eddy/dsl/branched_kstream.h"
 #include "eddy/dsl/global_ktable.h"
 #include "eddy/dsl/kgrouped_stream.h"

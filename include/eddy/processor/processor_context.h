@@ -3,6 +3,8 @@
 //
 //   context.forward(record.with_value(total));
 //   auto store = context.get_key_value_store<std::string, int64_t>("totals");
+//   auto recent = context.get_window_store<std::string, int64_t>("recent");     // window store
+//   auto visits = context.get_session_store<std::string, int64_t>("visits");    // session store
 //   if (auto m = context.record_metadata()) log(m->topic, m->partition, m->offset);
 //   context.schedule(std::chrono::seconds(5), eddy::PunctuationType::kStreamTime, fn);
 //   context.on_expiry<std::string, int64_t>("totals", on_expired);   // TTL expiries of "totals"
@@ -22,6 +24,8 @@
 #include "eddy/processor/record.h"
 #include "eddy/serde/serdes.h"
 #include "eddy/state/key_value_store.h"
+#include "eddy/state/session_store.h"
+#include "eddy/state/window_store.h"
 
 namespace eddy {
 
@@ -60,6 +64,26 @@ class ProcessorContext {
                           "'; pass key and value serdes to get_key_value_store");
     }
     return KeyValueStore<K, V>(*store, std::move(key_serde), std::move(value_serde));
+  }
+
+  // The window store `name` (Stores::persistent_window / in_memory_window), connected like a
+  // key-value store; values as put (no timestamp prefix).
+  template <typename K, typename V>
+  WindowStore<K, V> get_window_store(const std::string& name,
+                                     Serde<K> key_serde = default_serde<K>(),
+                                     Serde<V> value_serde = default_serde<V>()) const {
+    auto* store = connected_store<BytesWindowStore>(name, "window", key_serde && value_serde);
+    return WindowStore<K, V>(*store, std::move(key_serde), std::move(value_serde));
+  }
+
+  // The session store `name` (Stores::persistent_session / in_memory_session), connected like
+  // a key-value store.
+  template <typename K, typename V>
+  SessionStore<K, V> get_session_store(const std::string& name,
+                                       Serde<K> key_serde = default_serde<K>(),
+                                       Serde<V> value_serde = default_serde<V>()) const {
+    auto* store = connected_store<BytesSessionStore>(name, "session", key_serde && value_serde);
+    return SessionStore<K, V>(*store, std::move(key_serde), std::move(value_serde));
   }
 
   // Calls `listener(key, old_value, expiry_time)` each time the TTL of key-value store `name`
@@ -112,6 +136,25 @@ class ProcessorContext {
   }
 
  private:
+  // Store `name` as a T, checked: connected to this processor, of that kind, serdes given.
+  template <typename T>
+  T* connected_store(const std::string& name, const char* kind, bool have_serdes) const {
+    if (std::find(stores_.begin(), stores_.end(), name) == stores_.end()) {
+      throw TopologyError("processor '" + node_ + "' is not connected to store '" + name +
+                          "'; list it in KStream::process(supplier, {\"" + name + "\"})");
+    }
+    auto* store = dynamic_cast<T*>(task_->store(name));
+    if (store == nullptr) {
+      throw TopologyError("processor '" + node_ + "': store '" + name + "' is not a " + kind +
+                          " store");
+    }
+    if (!have_serdes) {
+      throw TopologyError("processor '" + node_ + "': no serde for store '" + name +
+                          "'; pass key and value serdes to get_" + kind + "_store");
+    }
+    return store;
+  }
+
   detail::TaskContext* task_;
   const detail::Output<KOut, VOut>* out_;
   std::string node_;

@@ -107,6 +107,12 @@ struct SinkOptions {
   bool background_flush = true;
   // Freshness objectives and the window they are checked over. Default: none, 60 s.
   FreshnessSlo slo;
+  // The record header that says when the producer produced the source record (decimal ms
+  // since the epoch), for topics that do not stamp LogAppendTime: to_sink() takes the
+  // append-time freshness (FreshnessReport::append_time_*) from it when the broker gave no
+  // append time. Empty: append time only. Default: "" (e.g. eddy-loadgen writes
+  // "produced_at_ms").
+  std::string produced_time_header;
   // Default (null): system_sink_clock().
   std::shared_ptr<SinkClock> clock;
 };
