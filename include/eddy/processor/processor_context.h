@@ -22,6 +22,7 @@
 #include "eddy/processor/record.h"
 #include "eddy/serde/serdes.h"
 #include "eddy/state/key_value_store.h"
+#include "eddy/state/versioned_key_value_store.h"
 
 namespace eddy {
 
@@ -60,6 +61,28 @@ class ProcessorContext {
                           "'; pass key and value serdes to get_key_value_store");
     }
     return KeyValueStore<K, V>(*store, std::move(key_serde), std::move(value_serde));
+  }
+
+  // The versioned key-value store `name` (Stores::persistent_versioned_key_value_store),
+  // which must be connected to this processor.
+  template <typename K, typename V>
+  VersionedKeyValueStore<K, V> get_versioned_key_value_store(
+      const std::string& name, Serde<K> key_serde = default_serde<K>(),
+      Serde<V> value_serde = default_serde<V>()) const {
+    if (std::find(stores_.begin(), stores_.end(), name) == stores_.end()) {
+      throw TopologyError("processor '" + node_ + "' is not connected to store '" + name +
+                          "'; list it in KStream::process(supplier, {\"" + name + "\"})");
+    }
+    auto* store = dynamic_cast<BytesVersionedKeyValueStore*>(task_->store(name));
+    if (store == nullptr) {
+      throw TopologyError("processor '" + node_ + "': store '" + name +
+                          "' is not a versioned key-value store");
+    }
+    if (!key_serde || !value_serde) {
+      throw TopologyError("processor '" + node_ + "': no serde for store '" + name +
+                          "'; pass key and value serdes to get_versioned_key_value_store");
+    }
+    return VersionedKeyValueStore<K, V>(*store, std::move(key_serde), std::move(value_serde));
   }
 
   // Calls `listener(key, old_value, expiry_time)` each time the TTL of key-value store `name`
