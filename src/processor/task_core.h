@@ -137,6 +137,8 @@ class TaskCore final : public detail::TaskContext {
   void record_late(const std::string& node) override;
   void deserialization_failed(const std::string& node, const SerdeError& error) override;
   bool set_cache_flush_listener(const std::string& name, CacheFlushFn fn) override;
+  bool set_cache_flush_listener_with_old_values(const std::string& name,
+                                                CacheFlushWithOldFn fn) override;
   bool add_expiry_listener(const std::string& name, ExpiryFn fn) override;
   void add_suppress_buffer_usage(int64_t delta) override {
     budget_->add_suppress_buffer_usage(delta);
