@@ -122,6 +122,16 @@ def group_of(header):
         if w == "time":
             w = "hopping" if "advance" in header else "tumbling"
         return f"{w} / {header.get('emit')} / {header.get('op')}"
+    if kind == "table-filter":
+        return f"{kind} / {header.get('source')}"
+    if kind == "table-groupby":
+        return f"{kind} / {header.get('op')}"
+    if kind == "versioned-table":
+        join = header.get("join")
+        return f"{kind} / {header.get('op')}" + (f" {join}" if join else "")
+    if kind == "stream-versioned-table":
+        grace = header.get("grace")
+        return f"{kind} / {header.get('join')} / " + ("no grace" if grace == "none" else "grace")
     return f"{kind} / {header.get('join', '')}"
 
 
