@@ -51,17 +51,32 @@ Commands:
   fetch                 Download the Kafka jars into
                           $LIBS_DIR
                         (once; later calls are no-ops).
-  start [--nodes 1|3] [--keep-data]
+  start [--nodes 1|3] [--keep-data] [--secure]
                         Start a fresh cluster and wait until it answers
                         (--keep-data: restart on the existing data, no wipe).
                         EDDY_KAFKA_PORT=P moves the ports below to P, P+1, ...
                           1 node : localhost:9092 (controller 9093)
                           3 nodes: localhost:9092,9094,9096 (controllers
                                    9093,9095,9097), RF 3, min.insync.replicas 2
+                        --secure (1 node): also a TLS listener on P+6 (9098;
+                        client certificate required) and a SASL_SSL listener
+                        on P+7 (9099; SCRAM-SHA-512 and PLAIN, user 'eddy';
+                        librdkafka < 2.6.1 needs PLAIN: see docs/security.md). A CA, the
+                        broker's and a client's certificates and the passwords
+                        are generated at every fresh start (openssl, keytool);
+                        the plaintext listener on P stays for tools and tests.
+                        Prints the client properties to use.
                         A no-op if the same cluster is already running.
   stop                  Stop all nodes (SIGTERM, SIGKILL after ${STOP_TIMEOUT_S}s).
   status                Show each node; exit 0 if all run, 3 otherwise.
   bootstrap             Print the bootstrap string of the running cluster.
+  client-config ssl|sasl_ssl|sasl_ssl_scram [--java]
+                        Print the path of the client properties file for that
+                        listener of the running --secure broker, for Eddy
+                        (librdkafka names: eddy-* --kafka-config FILE) or,
+                        with --java, for Kafka's Java tools (--command-config).
+                        sasl_ssl logs in with PLAIN, sasl_ssl_scram with
+                        SCRAM-SHA-512 (needs librdkafka >= 2.6.1).
   topics [args...]      Describe all topics (default), or run TopicCommand
                         with the given args against the running cluster,
                         e.g. topics --create --topic t --partitions 4
@@ -153,6 +168,12 @@ run_tool() {
 BASE_PORT=${EDDY_KAFKA_PORT:-9092}
 broker_port() { echo $((BASE_PORT + 2 * ($1 - 1))); }
 controller_port() { echo $((BASE_PORT + 1 + 2 * ($1 - 1))); }
+# --secure (single node): TLS and SASL_SSL listeners above the 3-node range.
+ssl_port() { echo $((BASE_PORT + 6)); }
+sasl_ssl_port() { echo $((BASE_PORT + 7)); }
+SECURE_DIR=$STATE_DIR/secure
+SECURE_MARKER=$STATE_DIR/secure.enabled
+SCRAM_USER=eddy
 node_dir() { echo "$STATE_DIR/node-$1"; }
 pid_file() { echo "$(node_dir "$1")/kafka.pid"; }
 
@@ -216,6 +237,149 @@ share.coordinator.state.topic.num.partitions=4
 
 log.retention.check.interval.ms=10000
 EOF
+  if [[ -f $SECURE_MARKER ]]; then write_secure_properties "$dir/server.properties"; fi
+}
+
+# ----------------------------------------------------------------------------
+# --secure: certificates, passwords and the TLS / SASL_SSL listeners
+
+# A CA, the broker's key store and trust store, a client certificate with an encrypted key
+# and the passwords, all fresh in $SECURE_DIR (mode 700). Kept by --keep-data restarts.
+generate_secure_material() {
+  command -v openssl >/dev/null || die "--secure needs openssl"
+  command -v keytool >/dev/null || die "--secure needs keytool (from the JDK)"
+  local d=$SECURE_DIR
+  rm -rf "$d"
+  mkdir -p "$d"
+  chmod 700 "$d"
+  (
+    set -e
+    umask 077
+    cd "$d"
+    openssl rand -hex 16 >store.password
+    openssl rand -hex 16 >client-key.password
+    openssl rand -hex 16 >scram.password
+    # The CA every client trusts (ssl.ca.location) and the broker trusts for client certificates.
+    openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -keyout ca.key -out ca.pem \
+      -subj "/CN=Eddy local test CA" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >broker.ext
+    openssl req -newkey rsa:2048 -nodes -sha256 -keyout broker.key -out broker.csr \
+      -subj "/CN=localhost" 2>/dev/null
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+      -sha256 -extfile broker.ext -out broker.pem 2>/dev/null
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker \
+      -out broker.p12 -passout "file:store.password"
+    keytool -importcert -noprompt -alias eddy-ca -file ca.pem -keystore truststore.p12 \
+      -storetype PKCS12 -storepass "$(cat store.password)" >/dev/null 2>&1
+    # The client's certificate for the TLS listener (which requires one); its key is
+    # encrypted, so the client needs ssl.key.password.
+    openssl req -newkey rsa:2048 -nodes -sha256 -keyout client-plain.key -out client.csr \
+      -subj "/CN=eddy-client" 2>/dev/null
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+      -sha256 -out client.pem 2>/dev/null
+    openssl pkcs8 -topk8 -v2 aes-256-cbc -in client-plain.key -out client.key \
+      -passout "file:client-key.password"
+    openssl pkcs12 -export -in client.pem -inkey client-plain.key -name client \
+      -out client.p12 -passout "file:store.password"
+    rm -f client-plain.key ./*.csr ca.srl broker.ext broker.key
+  ) || die "generating the CA and certificates in $d failed"
+  write_client_configs
+}
+
+write_client_configs() {
+  local d=$SECURE_DIR store_pw key_pw scram_pw
+  store_pw=$(<"$d/store.password") key_pw=$(<"$d/client-key.password") scram_pw=$(<"$d/scram.password")
+  (
+    umask 077
+    cat >"$d/client-ssl.properties" <<EOF
+# Eddy (librdkafka) client of the TLS listener of scripts/kafka.sh start --secure.
+bootstrap.servers=localhost:$(ssl_port)
+security.protocol=ssl
+ssl.ca.location=$d/ca.pem
+ssl.certificate.location=$d/client.pem
+ssl.key.location=$d/client.key
+ssl.key.password=$key_pw
+EOF
+    # PLAIN, not SCRAM: librdkafka before 2.6.1 (Debian 12 ships 2.0.2) sends a SCRAM nonce
+    # that Kafka 4.x brokers reject (librdkafka#4895); the -scram file is for newer ones.
+    cat >"$d/client-sasl-ssl.properties" <<EOF
+# Eddy (librdkafka) client of the SASL_SSL listener of scripts/kafka.sh start --secure.
+bootstrap.servers=localhost:$(sasl_ssl_port)
+security.protocol=sasl_ssl
+sasl.mechanisms=PLAIN
+sasl.username=$SCRAM_USER
+sasl.password=$scram_pw
+ssl.ca.location=$d/ca.pem
+EOF
+    cat >"$d/client-sasl-ssl-scram.properties" <<EOF
+# SCRAM-SHA-512 on the SASL_SSL listener: needs librdkafka 2.6.1 or newer against Kafka 4.x.
+bootstrap.servers=localhost:$(sasl_ssl_port)
+security.protocol=sasl_ssl
+sasl.mechanisms=SCRAM-SHA-512
+sasl.username=$SCRAM_USER
+sasl.password=$scram_pw
+ssl.ca.location=$d/ca.pem
+EOF
+    cat >"$d/client-ssl-java.properties" <<EOF
+# Kafka's Java tools (--command-config) against the TLS listener.
+security.protocol=SSL
+ssl.truststore.type=PEM
+ssl.truststore.location=$d/ca.pem
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$d/client.p12
+ssl.keystore.password=$store_pw
+EOF
+    cat >"$d/client-sasl-ssl-java.properties" <<EOF
+# Kafka's Java tools (--command-config) against the SASL_SSL listener.
+security.protocol=SASL_SSL
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$SCRAM_USER" password="$scram_pw";
+ssl.truststore.type=PEM
+ssl.truststore.location=$d/ca.pem
+EOF
+  )
+}
+
+# Adds the TLS and SASL_SSL listeners to a node's server.properties.
+write_secure_properties() {
+  local file=$1 d=$SECURE_DIR p=$BASE_PORT store_pw user_pw
+  store_pw=$(<"$d/store.password") user_pw=$(<"$d/scram.password")
+  sed -i \
+    -e "s|^listeners=.*|listeners=PLAINTEXT://localhost:$p,CONTROLLER://localhost:$((p + 1)),SSL://localhost:$(ssl_port),SASL_SSL://localhost:$(sasl_ssl_port)|" \
+    -e "s|^advertised.listeners=.*|advertised.listeners=PLAINTEXT://localhost:$p,SSL://localhost:$(ssl_port),SASL_SSL://localhost:$(sasl_ssl_port)|" \
+    -e "s|^listener.security.protocol.map=.*|listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL|" \
+    "$file"
+  cat >>"$file" <<EOF
+
+# --secure: a TLS listener (client certificate required) and a SASL_SSL one: SCRAM-SHA-512
+# (the user is created by the storage format, see cmd_start) and PLAIN, the same user and
+# password (for librdkafka < 2.6.1, whose SCRAM Kafka 4.x rejects: librdkafka#4895).
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$d/broker.p12
+ssl.keystore.password=$store_pw
+ssl.key.password=$store_pw
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$d/truststore.p12
+ssl.truststore.password=$store_pw
+listener.name.ssl.ssl.client.auth=required
+listener.name.sasl_ssl.ssl.client.auth=none
+sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$SCRAM_USER="$user_pw";
+EOF
+  chmod 600 "$file"
+}
+
+print_client_configs() {
+  log "secure listeners: TLS localhost:$(ssl_port) (client certificate required), SASL_SSL localhost:$(sasl_ssl_port) (SCRAM-SHA-512 and PLAIN, user $SCRAM_USER)"
+  log "client properties (StreamsConfig keys; an example app takes the file as --kafka-config FILE,"
+  log "and 'scripts/kafka.sh client-config ssl|sasl_ssl' prints its path):"
+  local f
+  for f in "$SECURE_DIR/client-ssl.properties" "$SECURE_DIR/client-sasl-ssl.properties"; do
+    printf '\n# %s\n' "$f"
+    grep -v '^#' "$f"
+  done
 }
 
 tail_logs() {
@@ -232,10 +396,11 @@ tail_logs() {
 # Commands
 
 cmd_start() {
-  local n=1 keep=0
+  local n=1 keep=0 secure=0
   while (($#)); do
     case $1 in
       --keep-data) keep=1; shift ;;
+      --secure) secure=1; shift ;;
       --nodes) [[ $# -ge 2 ]] || die "--nodes needs a value (1 or 3)"; n=$2; shift 2 ;;
       --nodes=*) n=${1#--nodes=}; shift ;;
       -h | --help) usage; return 0 ;;
@@ -243,13 +408,18 @@ cmd_start() {
     esac
   done
   [[ $n == 1 || $n == 3 ]] || die "--nodes must be 1 or 3 (got '$n')"
+  ((secure == 0 || n == 1)) || die "--secure runs a single node; drop --nodes $n"
 
   local running=0 have i
   have=$(configured_nodes)
   for ((i = 1; i <= 3; i++)); do node_pid "$i" >/dev/null && running=$((running + 1)); done
   if ((running > 0)); then
     if ((running == have && have == n)); then
+      if ((secure)) && [[ ! -f $SECURE_MARKER ]]; then
+        die "a cluster without --secure is running; run 'scripts/kafka.sh stop' first"
+      fi
       log "already running ($n node(s), bootstrap $(bootstrap_for "$n")); nothing to do"
+      if ((secure)); then print_client_configs; fi
       return 0
     fi
     die "a $have-node cluster is (partly) running ($running node(s) up); run 'scripts/kafka.sh stop' first"
@@ -263,6 +433,11 @@ cmd_start() {
       ! port_open "$p" || die "port $p is already in use by another process; cannot start"
     done
   done
+  if ((secure)) || { ((keep)) && [[ -f $SECURE_MARKER ]]; }; then
+    for p in "$(ssl_port)" "$(sasl_ssl_port)"; do
+      ! port_open "$p" || die "port $p (--secure) is already in use by another process; cannot start"
+    done
+  fi
 
   local t0=$SECONDS
   if ((keep)) && [[ -f $STATE_DIR/cluster.id && $(configured_nodes) == "$n" ]]; then
@@ -274,6 +449,14 @@ cmd_start() {
   rm -rf "$STATE_DIR"
   mkdir -p "$STATE_DIR"
   echo "$n" >"$NODES_FILE"
+  local scram_args=()
+  if ((secure)); then
+    log "--secure: generating a CA, certificates and passwords in $SECURE_DIR"
+    generate_secure_material
+    : >"$SECURE_MARKER"
+    # KRaft keeps SCRAM credentials in the metadata log: the user is created by the format.
+    scram_args=(--add-scram "SCRAM-SHA-512=[name=$SCRAM_USER,password=$(<"$SECURE_DIR/scram.password")]")
+  fi
   for ((i = 1; i <= n; i++)); do
     mkdir -p "$(node_dir "$i")/data" "$(node_dir "$i")/logs"
     write_server_properties "$i" "$n"
@@ -286,7 +469,7 @@ cmd_start() {
   # Static controller.quorum.voters => no --standalone / --initial-controllers.
   local fmt_pids=()
   for ((i = 1; i <= n; i++)); do
-    run_tool kafka.tools.StorageTool format -t "$cluster_id" \
+    run_tool kafka.tools.StorageTool format -t "$cluster_id" "${scram_args[@]}" \
       -c "$(node_dir "$i")/server.properties" >"$(node_dir "$i")/format.log" 2>&1 &
     fmt_pids+=($!)
   done
@@ -342,7 +525,18 @@ cmd_start() {
     fi
     sleep 1
   done
+  if [[ -f $SECURE_MARKER ]]; then
+    # The secure listeners answer with the generated CA and the SCRAM user (Java's client).
+    timeout 60 bash "$SCRIPT_DIR/kafka.sh" __run_tool org.apache.kafka.tools.TopicCommand \
+      --bootstrap-server "localhost:$(sasl_ssl_port)" \
+      --command-config "$SECURE_DIR/client-sasl-ssl-java.properties" --list >/dev/null 2>&1 || {
+      tail_logs 1
+      cmd_stop >/dev/null 2>&1 || true
+      die "the SASL_SSL listener on localhost:$(sasl_ssl_port) did not answer; stopped the cluster"
+    }
+  fi
   log "cluster up in $((SECONDS - t0))s; bootstrap $bootstrap"
+  if [[ -f $SECURE_MARKER ]]; then print_client_configs; fi
 }
 
 cmd_stop() {
@@ -392,6 +586,9 @@ cmd_status() {
     fi
   done
   echo "bootstrap: $(bootstrap_for "$n")"
+  if [[ -f $SECURE_MARKER ]]; then
+    echo "secure: TLS localhost:$(ssl_port), SASL_SSL localhost:$(sasl_ssl_port) (scripts/kafka.sh client-config ssl|sasl_ssl)"
+  fi
   echo "version: $KAFKA_VERSION"
   return $all
 }
@@ -404,6 +601,19 @@ running_bootstrap() {
     node_pid "$i" >/dev/null || die "node $i is not running (see 'scripts/kafka.sh status')"
   done
   bootstrap_for "$n"
+}
+
+cmd_client_config() {
+  local listener=${1:-} java=""
+  [[ ${2:-} == --java ]] && java=-java
+  running_bootstrap >/dev/null
+  [[ -f $SECURE_MARKER ]] || die "the running cluster was not started with --secure"
+  case $listener in
+    ssl) echo "$SECURE_DIR/client-ssl$java.properties" ;;
+    sasl_ssl) echo "$SECURE_DIR/client-sasl-ssl$java.properties" ;;
+    sasl_ssl_scram) echo "$SECURE_DIR/client-sasl-ssl-scram.properties" ;;
+    *) die "usage: scripts/kafka.sh client-config ssl|sasl_ssl|sasl_ssl_scram [--java]" ;;
+  esac
 }
 
 cmd_topics() {
@@ -423,6 +633,7 @@ main() {
     stop) cmd_stop ;;
     status) cmd_status ;;
     bootstrap) running_bootstrap ;;
+    client-config) cmd_client_config "$@" ;;
     topics) cmd_topics "$@" ;;
     java)
       (($#)) || die "usage: scripts/kafka.sh java <MainClass|File.java> [args...]"

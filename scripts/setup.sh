@@ -8,7 +8,7 @@ PACKAGES=(
   librdkafka-dev librocksdb-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libhiredis-dev prometheus-cpp-dev libcli11-dev
   openjdk-17-jdk-headless maven
-  redis-server kcat curl
+  redis-server kcat curl openssl
   clang-format clang-tidy
   python3 python3-matplotlib
 )

@@ -62,11 +62,21 @@ if [ "$UNIT_ONLY" = 0 ]; then
     echo "test.sh: using the Kafka already running at $(scripts/kafka.sh bootstrap)"
   else
     scripts/kafka.sh fetch
-    scripts/kafka.sh start
+    # --secure: TLS and SASL_SSL listeners beside the plaintext one, for the SecureKafka tests.
+    scripts/kafka.sh start --secure
     STARTED_KAFKA=1
   fi
   # The tests find the broker here (tests/support/real_kafka.h); EDDY_KAFKA_PORT moves it.
   export EDDY_TEST_BOOTSTRAP=${EDDY_TEST_BOOTSTRAP:-$(scripts/kafka.sh bootstrap)}
+  # ... and its secure listeners' client properties here (tests/support/secure_kafka.h).
+  if [ -z "${EDDY_TEST_SECURE_DIR:-}" ]; then
+    if secure_config=$(scripts/kafka.sh client-config ssl 2>/dev/null); then
+      export EDDY_TEST_SECURE_DIR=$(dirname "$secure_config")
+    else
+      echo "test.sh: the broker has no --secure listeners: the SecureKafka tests are skipped" \
+        "(outside CI; restart it with scripts/kafka.sh start --secure to run them)"
+    fi
+  fi
   step "Redis"
   if redis-cli -p "${EDDY_REDIS_PORT:-6379}" ping 2>/dev/null | grep -q PONG; then
     echo "test.sh: using the redis-server already answering on port ${EDDY_REDIS_PORT:-6379}"

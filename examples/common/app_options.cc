@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <thread>
 
 #include "common/duration.h"
@@ -23,9 +24,14 @@ extern "C" void remember_stop_signal(int signal) {
 }  // namespace
 
 void add_app_options(CLI::App& cli, AppOptions& options) {
+  options.default_application_id = options.application_id;
   cli.add_option("--bootstrap-servers", options.bootstrap_servers,
-                 "Kafka bootstrap servers, host:port[,host:port] (empty: the embedded broker, "
-                 "in this process)");
+                 "Kafka bootstrap servers, host:port[,host:port] (empty: the one in "
+                 "--kafka-config, else the embedded broker, in this process)");
+  cli.add_option("--kafka-config", options.kafka_config,
+                 "properties file of StreamsConfig keys, e.g. security.protocol, ssl.*, sasl.* "
+                 "(docs/security.md); flags win over it")
+      ->check(CLI::ExistingFile);
   cli.add_option("--application-id", options.application_id,
                  "consumer group, state folder and internal-topic prefix")
       ->capture_default_str();
@@ -39,11 +45,20 @@ void add_app_options(CLI::App& cli, AppOptions& options) {
         parse_redis_endpoint(text);  // throws CLI::ValidationError with the reason
         return std::string();
       });
+  cli.add_option("--redis-user", options.redis_user, "Redis ACL user (default: none)");
+  cli.add_option("--redis-password-file", options.redis_password_file,
+                 "file whose first line is the Redis password (kept off the command line)")
+      ->check(CLI::ExistingFile);
+  cli.add_option("--redis-db", options.redis_db, "Redis database number")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
   add_duration_option(cli, "--grace", options.grace,
                       "how long after a window ends late records still count (default 0)");
-  cli.add_option("--metrics-port", options.metrics_port,
-                 "loopback port of the Prometheus endpoint (0: off)")
+  cli.add_option("--metrics-port", options.metrics_port, "port of the Prometheus endpoint (0: off)")
       ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cli.add_option("--metrics-host", options.metrics_host,
+                 "address the Prometheus endpoint binds (0.0.0.0: every interface)")
       ->capture_default_str();
   cli.add_option_function<std::string>(
          "--commit-interval",
@@ -77,11 +92,20 @@ RedisEndpoint parse_redis_endpoint(const std::string& text) {
 
 StreamsConfig AppOptions::streams_config() const {
   if (!log_level.empty()) set_log_level(log_level);
-  Properties properties{{"application.id", application_id},
-                        {"bootstrap.servers", bootstrap_servers},
-                        {"state.dir", state_dir},
-                        {"processing.guarantee", guarantee},
-                        {"metrics.port", std::to_string(metrics_port)}};
+  Properties properties;
+  if (!kafka_config.empty()) properties = read_properties_file(kafka_config);
+  // A flag wins over the file unless it was left at its default and the file sets the key.
+  const AppOptions defaults{.application_id = default_application_id};
+  const auto set = [&properties](const char* key, const std::string& value,
+                                 const std::string& default_value) {
+    if (value != default_value || !properties.contains(key)) properties[key] = value;
+  };
+  set("application.id", application_id, defaults.application_id);
+  set("bootstrap.servers", bootstrap_servers, defaults.bootstrap_servers);
+  set("state.dir", state_dir, defaults.state_dir);
+  set("processing.guarantee", guarantee, defaults.guarantee);
+  set("metrics.port", std::to_string(metrics_port), std::to_string(defaults.metrics_port));
+  set("metrics.host", metrics_host, defaults.metrics_host);
   if (commit_interval) {
     properties["commit.interval.ms"] = std::to_string(commit_interval->count());
   }
@@ -90,7 +114,16 @@ StreamsConfig AppOptions::streams_config() const {
 
 std::optional<RedisEndpoint> AppOptions::redis_endpoint() const {
   if (redis.empty()) return std::nullopt;
-  return parse_redis_endpoint(redis);
+  RedisEndpoint endpoint = parse_redis_endpoint(redis);
+  endpoint.username = redis_user;
+  endpoint.db = redis_db;
+  if (!redis_password_file.empty()) {
+    std::ifstream in(redis_password_file);
+    if (!in || !std::getline(in, endpoint.password)) {
+      throw ConfigError(redis_password_file, "cannot read the Redis password from this file");
+    }
+  }
+  return endpoint;
 }
 
 void create_topics_if_missing(const StreamsConfig& config, const std::vector<TopicSpec>& topics) {

@@ -11,8 +11,10 @@
 //   eddy::KafkaStreams streams(build_topology(config), config);
 //   return eddy::examples::run_until_signal(streams);      // 0 after a clean close
 //
-// Flags: --bootstrap-servers (empty: embedded broker), --application-id, --state-dir,
-// --guarantee at_least_once|exactly_once_v2, --redis host:port, --grace, --metrics-port,
+// Flags: --bootstrap-servers (empty: embedded broker), --kafka-config FILE (StreamsConfig
+// properties, e.g. TLS and SASL settings: docs/security.md), --application-id, --state-dir,
+// --guarantee at_least_once|exactly_once_v2, --redis host:port, --redis-user,
+// --redis-password-file, --redis-db, --grace, --metrics-port, --metrics-host,
 // --commit-interval, --log-level. Durations are written 500ms, 30s, 10m or 2h.
 #pragma once
 
@@ -33,11 +35,18 @@ namespace eddy::examples {
 struct RedisEndpoint {
   std::string host = "127.0.0.1";
   int port = 6379;
+  std::string username;  // ACL user; empty: default
+  std::string password;  // read from --redis-password-file, never from the command line
+  int db = 0;
 };
 
 struct AppOptions {
-  // Empty: the embedded broker (librdkafka's mock cluster, in this process).
+  // Empty: the embedded broker (librdkafka's mock cluster, in this process), unless
+  // --kafka-config names one.
   std::string bootstrap_servers;
+  // A properties file of StreamsConfig keys (security.protocol, ssl.*, sasl.*, any setting);
+  // a flag given on the command line wins over the file. Empty: none.
+  std::string kafka_config;
   // Names the consumer group, the state folder and the internal topics.
   std::string application_id;
   std::string state_dir = "/tmp/eddy";
@@ -45,19 +54,29 @@ struct AppOptions {
   std::string guarantee = "at_least_once";
   // "host:port"; empty: no Redis.
   std::string redis;
+  // Redis ACL user, a file holding its password (first line), the database.
+  std::string redis_user;
+  std::string redis_password_file;
+  int redis_db = 0;
   // Grace of the app's windows: how long after a window ends late records still count.
   std::chrono::milliseconds grace{0};
-  // Loopback port of the Prometheus endpoint; 0: off.
+  // Port of the Prometheus endpoint; 0: off.
   int metrics_port = 0;
+  // Address the endpoint binds (127.0.0.1: loopback only; 0.0.0.0: every interface).
+  std::string metrics_host = "127.0.0.1";
   // Empty: the guarantee's default (30 s at-least-once, 100 ms exactly-once).
   std::optional<std::chrono::milliseconds> commit_interval;
   // trace, debug, info, warn, error, off; empty: EDDY_LOG_LEVEL or info.
   std::string log_level;
+  // The app's own application id (add_app_options() keeps it): a --kafka-config file's
+  // application.id wins over it, an explicit --application-id over the file.
+  std::string default_application_id;
 
   // The StreamsConfig these flags describe, validated (throws eddy::ConfigError naming the
   // flag's key). Also applies --log-level.
   StreamsConfig streams_config() const;
-  // The parsed --redis flag; nullopt when it was not given.
+  // The parsed --redis flags (with the password read from --redis-password-file); nullopt when
+  // --redis was not given.
   std::optional<RedisEndpoint> redis_endpoint() const;
 };
 

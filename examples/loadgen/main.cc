@@ -41,6 +41,7 @@ void print_progress(int64_t done, int64_t total, double seconds) {
 int main(int argc, char** argv) {
   CLI::App app{"eddy-loadgen: produce retail events and inventory updates (docs/retail-events.md)"};
   std::string bootstrap;
+  std::string kafka_config;
   std::string events_topic = "retail.events";
   std::string inventory_topic = "retail.inventory";
   double rate = 1000;
@@ -52,7 +53,12 @@ int main(int argc, char** argv) {
   bool quiet = false;
   bool create_topics = true;
   app.add_option("--bootstrap-servers", bootstrap,
-                 "Kafka bootstrap servers (empty: embedded broker)");
+                 "Kafka bootstrap servers (empty: the one in --kafka-config, else the embedded "
+                 "broker)");
+  app.add_option("--kafka-config", kafka_config,
+                 "properties file of client settings, e.g. security.protocol, ssl.*, sasl.* "
+                 "(docs/security.md)")
+      ->check(CLI::ExistingFile);
   app.add_option("--topic", events_topic, "events topic")->capture_default_str();
   app.add_option("--inventory-topic", inventory_topic, "inventory topic")->capture_default_str();
   app.add_option("--rate", rate, "events per second (0: as fast as possible)")
@@ -94,10 +100,14 @@ int main(int argc, char** argv) {
   if (rate > 0) gen.events_per_event_second = rate;
 
   try {
-    eddy::StreamsConfig config;
-    config.application_id = "eddy-loadgen";
-    config.bootstrap_servers = bootstrap;
-    config.validate();
+    // --kafka-config: StreamsConfig keys (TLS, SASL: docs/security.md); the flag wins.
+    eddy::Properties properties;
+    if (!kafka_config.empty()) properties = eddy::read_properties_file(kafka_config);
+    properties["application.id"] = "eddy-loadgen";
+    if (!bootstrap.empty() || !properties.contains("bootstrap.servers")) {
+      properties["bootstrap.servers"] = bootstrap;
+    }
+    const eddy::StreamsConfig config = eddy::StreamsConfig::from_properties(properties);
     if (create_topics) {
       kafka::Admin admin(kafka::client_properties(config, kafka::ClientKind::kAdmin), 15s);
       admin.create_topics({{.name = events_topic, .partitions = partitions},

@@ -87,6 +87,9 @@ std::shared_ptr<FeatureSink> redis_hash_sink(const RedisEndpoint& endpoint,
   options.sink.name = "redis " + key_prefix + "*";
   options.host = endpoint.host;
   options.port = endpoint.port;
+  options.username = endpoint.username;
+  options.password = endpoint.password;
+  options.db = endpoint.db;
   options.key_prefix = key_prefix;
   return std::make_shared<RedisSink>(options);
 }

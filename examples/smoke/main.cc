@@ -21,11 +21,17 @@ namespace kafka = eddy::kafka;
 int main(int argc, char** argv) {
   CLI::App app{"eddy-smoke: produce and consume records through Eddy's Kafka client layer"};
   std::string bootstrap;
+  std::string kafka_config;
   std::string topic = "eddy.smoke";
   int count = 100000;
   int partitions = 4;
   app.add_option("--bootstrap-servers", bootstrap,
-                 "Kafka bootstrap servers (empty: embedded broker)");
+                 "Kafka bootstrap servers (empty: the one in --kafka-config, else the embedded "
+                 "broker)");
+  app.add_option("--kafka-config", kafka_config,
+                 "properties file of client settings, e.g. security.protocol, ssl.*, sasl.* "
+                 "(docs/security.md)")
+      ->check(CLI::ExistingFile);
   app.add_option("--topic", topic, "topic to use")->capture_default_str();
   app.add_option("--count", count, "records to produce")
       ->capture_default_str()
@@ -36,10 +42,14 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    eddy::StreamsConfig config;
-    config.application_id = "eddy-smoke";
-    config.bootstrap_servers = bootstrap;
-    config.validate();
+    // --kafka-config: StreamsConfig keys (TLS, SASL: docs/security.md); the flag wins.
+    eddy::Properties properties;
+    if (!kafka_config.empty()) properties = eddy::read_properties_file(kafka_config);
+    properties["application.id"] = "eddy-smoke";
+    if (!bootstrap.empty() || !properties.contains("bootstrap.servers")) {
+      properties["bootstrap.servers"] = bootstrap;
+    }
+    const eddy::StreamsConfig config = eddy::StreamsConfig::from_properties(properties);
     const auto admin_props = kafka::client_properties(config, kafka::ClientKind::kAdmin);
     std::printf("eddy-smoke: broker %s%s\n", admin_props.at("bootstrap.servers").c_str(),
                 config.uses_embedded_broker() ? " (embedded, in-process)" : "");

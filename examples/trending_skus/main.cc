@@ -75,6 +75,9 @@ int main(int argc, char** argv) {
       options.sink.name = "trending";
       options.host = redis->host;
       options.port = redis->port;
+      options.username = redis->username;
+      options.password = redis->password;
+      options.db = redis->db;
       options.mode = eddy::RedisSinkMode::kSortedSet;
       options.sorted_set_key = sorted_set;
       options.score_field = "views";

@@ -12,6 +12,14 @@
 //       {"processing.guarantee", "exactly_once_v2"},
 //       {"linger.ms", "5"},                           // passed through to librdkafka
 //   });
+//
+// Secure clusters (TLS, SASL) take librdkafka's own keys, passed through to every client
+// Eddy makes (see docs/security.md); keep them in a properties file:
+//   auto props = eddy::read_properties_file("/etc/my-app/kafka.properties");
+//   props["application.id"] = "session-scoring";
+//   auto config = eddy::StreamsConfig::from_properties(props);
+// Values of secret keys (is_secret_key(): passwords, SASL JAAS configs, private keys) never
+// appear in Eddy's log lines, metrics, exception messages or redacted_properties().
 #pragma once
 
 #include <chrono>
@@ -19,6 +27,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "eddy/state/rocksdb_config_setter.h"
 
@@ -117,10 +126,15 @@ struct StreamsConfig {
   // rebalance. Default: unset.
   std::string group_instance_id;
 
-  // metrics.port — serves Prometheus text on http://127.0.0.1:<port>/metrics (loopback only)
-  // from start() to close(); 0 turns the endpoint off (KafkaStreams::metrics() still works).
-  // A port already in use fails start(). Default: 0.
+  // metrics.port — serves Prometheus text on http://<metrics.host>:<port>/metrics from start()
+  // to close(); 0 turns the endpoint off (KafkaStreams::metrics() and metrics_source() still
+  // work: a host with its own prometheus-cpp Exposer registers Eddy's metrics there instead,
+  // see eddy/metrics_prometheus.h). A port already in use fails start(). Default: 0.
   int metrics_port = 0;
+
+  // metrics.host — the address the endpoint binds: 127.0.0.1 (loopback only), 0.0.0.0 (every
+  // interface, e.g. so a pod can be scraped) or one interface's address. Default: 127.0.0.1.
+  std::string metrics_host = "127.0.0.1";
 
   // metrics.recording.level — info (default) or debug. debug adds the per-operation latency
   // of every store (eddy_store_operation_seconds_total); info keeps operation counts only.
@@ -129,6 +143,13 @@ struct StreamsConfig {
   // metrics.log.interval.ms — every this long each stream thread logs one summary line at
   // info level (records/s, lag, commits, p99 process latency); 0 turns it off. Default: 60 s.
   std::chrono::milliseconds metrics_log_interval{60'000};
+
+  // eddy.malloc.return.freed.memory — glibc only, and process-wide: fixes malloc's mmap
+  // threshold at 128 KiB at start(), so the large blocks RocksDB frees (memtables, SST
+  // buffers) go back to the OS; without it resident memory after a flush can sit ~35 MiB above
+  // eddy.memory.budget.bytes. It changes the host process's allocator, so it is off unless you
+  // opt in. Default: false.
+  bool malloc_return_freed_memory = false;
 
   // Everything else: passed to librdkafka. Keys prefixed `consumer.`, `producer.`, `admin.`
   // go to that client only (prefix stripped); others go to all clients.
@@ -141,6 +162,17 @@ struct StreamsConfig {
   // Checks fields and pass-through keys (against librdkafka's own list). Throws ConfigError.
   void validate() const;
 
+  // Every setting as properties (Kafka Streams names, pass-through keys as given), with the
+  // value of each secret key (is_secret_key()) replaced by "[hidden]": safe to log or show.
+  // KafkaStreams::start() logs it at info level.
+  Properties redacted_properties() const;
+
+  // The librdkafka properties a producer of this config gets: bootstrap.servers, the
+  // unprefixed pass-through keys and the `producer.` ones (prefix stripped). Hand them to a
+  // KafkaTopicSink (KafkaTopicSinkOptions::producer_properties) so it connects as the
+  // runtime's clients do (security.protocol, ssl.*, sasl.*).
+  Properties producer_properties() const;
+
   // commit.interval.ms with the guarantee's default applied.
   std::chrono::milliseconds effective_commit_interval() const;
 
@@ -149,5 +181,21 @@ struct StreamsConfig {
 
   bool exactly_once() const { return processing_guarantee == ProcessingGuarantee::kExactlyOnceV2; }
 };
+
+// True when the value of `key` is a secret: its name (without a `consumer.`, `producer.` or
+// `admin.` prefix) contains "password", "secret", "jaas" or "token", or it holds a private
+// key or credentials (e.g. sasl.password, sasl.jaas.config, ssl.key.password, ssl.key.pem,
+// ssl.keystore.password, sasl.oauthbearer.client.secret, sasl.oauthbearer.config).
+bool is_secret_key(std::string_view key);
+
+// The text that stands for a secret value wherever Eddy shows a configuration.
+inline constexpr std::string_view kHiddenValue = "[hidden]";
+
+// Reads a Java-style .properties file: `key=value` or `key: value` lines, `#` and `!`
+// comments, blank lines, a trailing backslash continuing a line, surrounding whitespace
+// trimmed. Throws ConfigError naming the file and line (never a value) when the file cannot be
+// read or a line has no key. Logs a warning when the file holds a secret (is_secret_key()) and
+// other users may read it (chmod 600 it).
+Properties read_properties_file(const std::string& path);
 
 }  // namespace eddy

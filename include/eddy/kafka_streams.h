@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eddy/config.h"
+#include "eddy/metrics.h"
 #include "eddy/serde/serdes.h"
 #include "eddy/state/queryable_store.h"
 #include "eddy/state/stores.h"
@@ -77,6 +78,11 @@ class KafkaStreams {
   //   for (const auto& m : streams.metrics())
   //     if (m["name"] == "eddy_consumer_lag_records") total_lag += m["value"].get<double>();
   nlohmann::json metrics() const;
+
+  // The same metrics as typed samples, through a function that may outlive this object (it
+  // then returns nothing): for a host exporting them itself, e.g. on its own prometheus-cpp
+  // Exposer (eddy/metrics_prometheus.h) instead of a second endpoint at metrics.port.
+  MetricsSource metrics_source() const;
 
   // Read-only views of store `name` over all of this instance's local tasks (partitions), as
   // Kafka Streams' store(StoreQueryParameters). Callable from any thread while the instance

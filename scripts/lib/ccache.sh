@@ -9,6 +9,8 @@
 # EDDY_NO_CCACHE=1 turns it off. CMake reads CMAKE_CXX_COMPILER_LAUNCHER from the environment
 # only when a build folder is configured the first time.
 if [ -z "${EDDY_NO_CCACHE:-}" ] && command -v ccache >/dev/null; then
+  # Sourced from a script that set REPO_ROOT, or by hand from an interactive shell.
+  REPO_ROOT=${REPO_ROOT:-$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)}
   export CMAKE_CXX_COMPILER_LAUNCHER=${CMAKE_CXX_COMPILER_LAUNCHER:-ccache}
   export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/eddy/ccache}
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$REPO_ROOT}

@@ -30,11 +30,27 @@ OptionsPtr make_options(rd_kafka_t* rk, rd_kafka_admin_op_t op, std::chrono::mil
 // Waits for the admin result event of one request; throws on timeout or request error. A
 // timeout names bootstrap.servers: with no broker answering, librdkafka only says
 // "Failed while waiting for controller: Local: Timed out", which does not say where it looked.
-EventPtr wait_result(rd_kafka_queue_t* queue, std::chrono::milliseconds timeout,
-                     const std::string& what, const std::string& bootstrap) {
-  EventPtr event(rd_kafka_queue_poll(queue, static_cast<int>(timeout.count()) + 1000),
-                 &rd_kafka_event_destroy);
+EventPtr wait_result(rd_kafka_t* rk, rd_kafka_queue_t* queue, std::chrono::milliseconds timeout,
+                     const std::string& what, const std::string& bootstrap,
+                     const ConnectionDiagnostics& diagnostics) {
+  const auto cause_error = [&] {
+    return KafkaError(what + ": cannot connect to Kafka at bootstrap.servers '" + bootstrap +
+                          "': " + diagnostics.cause(),
+                      diagnostics.cause_code(), /*retriable=*/false);
+  };
+  // In slices, serving the handle's error callbacks between them, so a cause retrying cannot
+  // fix (authentication, TLS) fails at once instead of after the whole timeout.
+  const auto deadline =
+      std::chrono::steady_clock::now() + timeout + std::chrono::milliseconds(1000);
+  EventPtr event(nullptr, &rd_kafka_event_destroy);
+  while (!event && std::chrono::steady_clock::now() < deadline) {
+    event.reset(rd_kafka_queue_poll(queue, 200));
+    if (event) break;
+    rd_kafka_poll(rk, 0);
+    if (!diagnostics.cause().empty()) throw cause_error();
+  }
   const auto no_answer = [&](const std::string& detail) {
+    if (!diagnostics.cause().empty()) return cause_error();
     return KafkaError(what + ": no Kafka broker answered at bootstrap.servers '" + bootstrap +
                           "' within " + std::to_string(timeout.count()) + " ms" + detail +
                           "; is the broker running (scripts/kafka.sh status)?",
@@ -57,10 +73,15 @@ Admin::Admin(Properties properties, std::chrono::milliseconds timeout) : timeout
   embedded_ = EmbeddedCluster::started() && bootstrap_ == EmbeddedCluster::instance().bootstrap();
   ConfPtr conf = make_conf(properties);
   route_logs(conf.get());
+  diagnostics_ = std::make_unique<ConnectionDiagnostics>(properties);
+  diagnostics_->install(conf.get());
+  rd_kafka_conf_set_opaque(conf.get(), diagnostics_.get());
   char errstr[512];
   // Admin calls run on a producer handle (librdkafka has no separate admin client type).
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr);
-  if (rk == nullptr) throw KafkaError(std::string("cannot create admin client: ") + errstr);
+  if (rk == nullptr) {
+    throw KafkaError("cannot create admin client: " + redact_secrets(errstr, properties));
+  }
   conf.release();
   handle_.reset(rk);
 }
@@ -96,7 +117,8 @@ void Admin::create_topics(const std::vector<NewTopic>& topics, bool ignore_exist
   OptionsPtr options = make_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_);
   rd_kafka_CreateTopics(rk, specs.data(), specs.size(), options.get(), queue.get());
   rd_kafka_NewTopic_destroy_array(specs.data(), specs.size());
-  EventPtr event = wait_result(queue.get(), timeout_, "create topics", bootstrap_);
+  EventPtr event =
+      wait_result(rk, queue.get(), timeout_, "create topics", bootstrap_, *diagnostics_);
   size_t count = 0;
   const rd_kafka_topic_result_t** results =
       rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event.get()), &count);
@@ -136,7 +158,8 @@ void Admin::delete_topics(const std::vector<std::string>& names) {
   OptionsPtr options = make_options(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_);
   rd_kafka_DeleteTopics(rk, specs.data(), specs.size(), options.get(), queue.get());
   rd_kafka_DeleteTopic_destroy_array(specs.data(), specs.size());
-  EventPtr event = wait_result(queue.get(), timeout_, "delete topics", bootstrap_);
+  EventPtr event =
+      wait_result(rk, queue.get(), timeout_, "delete topics", bootstrap_, *diagnostics_);
   size_t count = 0;
   const rd_kafka_topic_result_t** results =
       rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event.get()), &count);
@@ -151,10 +174,8 @@ void Admin::delete_topics(const std::vector<std::string>& names) {
 }
 
 std::optional<TopicDescription> Admin::describe_topic(const std::string& name) {
-  const rd_kafka_metadata_t* metadata = nullptr;
-  throw_if_error(
-      rd_kafka_metadata(handle_.get(), 1, nullptr, &metadata, static_cast<int>(timeout_.count())),
-      "describe topic '" + name + "' at " + bootstrap_);
+  const MetadataPtr metadata =
+      fetch_metadata(handle_.get(), bootstrap_, timeout_, diagnostics_.get());
   std::optional<TopicDescription> out;
   for (int i = 0; i < metadata->topic_cnt; ++i) {
     const auto& topic = metadata->topics[i];
@@ -162,12 +183,11 @@ std::optional<TopicDescription> Admin::describe_topic(const std::string& name) {
     out = TopicDescription{name, topic.partition_cnt,
                            topic.partition_cnt > 0 ? topic.partitions[0].replica_cnt : 0};
   }
-  rd_kafka_metadata_destroy(metadata);
   return out;
 }
 
 TopicPartitionCounts Admin::list_topics() {
-  return fetch_topic_partitions(handle_.get(), bootstrap_, timeout_);
+  return fetch_topic_partitions(handle_.get(), bootstrap_, timeout_, diagnostics_.get());
 }
 
 Properties Admin::describe_topic_configs(const std::string& name) {
@@ -179,8 +199,8 @@ Properties Admin::describe_topic_configs(const std::string& name) {
   OptionsPtr options = make_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_);
   rd_kafka_DescribeConfigs(rk, &resource, 1, options.get(), queue.get());
   rd_kafka_ConfigResource_destroy(resource);
-  EventPtr event =
-      wait_result(queue.get(), timeout_, "describe configs of '" + name + "'", bootstrap_);
+  EventPtr event = wait_result(rk, queue.get(), timeout_, "describe configs of '" + name + "'",
+                               bootstrap_, *diagnostics_);
   size_t count = 0;
   const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(
       rd_kafka_event_DescribeConfigs_result(event.get()), &count);

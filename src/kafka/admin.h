@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,8 @@ class Admin {
   struct QueueDeleter {
     void operator()(rd_kafka_queue_s* queue) const;
   };
+  // Before handle_: librdkafka reports errors into it until the handle is destroyed.
+  std::unique_ptr<ConnectionDiagnostics> diagnostics_;
   HandlePtr handle_;
   std::unique_ptr<rd_kafka_queue_s, QueueDeleter> delete_records_queue_;
   std::string bootstrap_;

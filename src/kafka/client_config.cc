@@ -20,12 +20,23 @@ ConfPtr make_conf(const Properties& properties) {
   for (const auto& [key, value] : properties) {
     if (rd_kafka_conf_set(conf.get(), key.c_str(), value.c_str(), errstr, sizeof errstr) !=
         RD_KAFKA_CONF_OK) {
-      throw ConfigError(key, std::string(errstr) +
+      throw ConfigError(key, redact_secrets(errstr, properties) +
                                  " (keys Eddy does not know are passed to librdkafka; see "
                                  "docs/configuration.md)");
     }
   }
   return conf;
+}
+
+std::string redact_secrets(std::string text, const Properties& properties) {
+  for (const auto& [key, value] : properties) {
+    if (value.empty() || !is_secret_key(key)) continue;
+    for (size_t at = text.find(value); at != std::string::npos;
+         at = text.find(value, at + kHiddenValue.size())) {
+      text.replace(at, value.size(), kHiddenValue);
+    }
+  }
+  return text;
 }
 
 void check_client_property(const std::string& key, const std::string& value) {

@@ -21,6 +21,10 @@ using ConfPtr = std::unique_ptr<rd_kafka_conf_s, ConfDeleter>;
 // key librdkafka rejects (unknown key or bad value), with librdkafka's own reason.
 ConfPtr make_conf(const Properties& properties);
 
+// `text` with the value of every secret key of `properties` (is_secret_key()) replaced by
+// "[hidden]": for messages built from librdkafka's error strings.
+std::string redact_secrets(std::string text, const Properties& properties);
+
 // Checks one pass-through property the way make_conf() would. Throws ConfigError.
 void check_client_property(const std::string& key, const std::string& value);
 

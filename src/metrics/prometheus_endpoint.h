@@ -1,8 +1,10 @@
-// Serves a Registry as Prometheus text on http://127.0.0.1:<port>/metrics, through
-// prometheus-cpp's Exposer (civetweb) — no hand-written HTTP server.
+// Serves a Registry as Prometheus text on http://<host>:<port>/metrics, through
+// prometheus-cpp's Exposer (civetweb) — no hand-written HTTP server. The conversion is the
+// public one a host uses on its own Exposer (eddy/metrics_prometheus.h).
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "metrics/registry.h"
 
@@ -15,8 +17,9 @@ namespace eddy::metrics {
 
 class PrometheusEndpoint {
  public:
-  // Binds 127.0.0.1:port (loopback only). Throws eddy::ConfigError("metrics.port") if taken.
-  PrometheusEndpoint(std::shared_ptr<Registry> registry, int port);
+  // Binds host:port (metrics.host, default 127.0.0.1: loopback only). Throws
+  // eddy::ConfigError("metrics.port") if it cannot bind.
+  PrometheusEndpoint(std::shared_ptr<Registry> registry, const std::string& host, int port);
   ~PrometheusEndpoint();
   PrometheusEndpoint(const PrometheusEndpoint&) = delete;
   PrometheusEndpoint& operator=(const PrometheusEndpoint&) = delete;

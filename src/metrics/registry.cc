@@ -59,6 +59,31 @@ void Registry::remove_owner(OwnerId owner) {
   std::erase_if(entries_, [owner](const auto& item) { return item.second.owner == owner; });
 }
 
+void Registry::clear() {
+  std::lock_guard lock(mutex_);
+  entries_.clear();
+}
+
+std::vector<MetricSample> Registry::samples() const {
+  std::vector<MetricSample> out;
+  for (Sample& s : snapshot()) {
+    MetricSample sample{.name = std::move(s.name),
+                        .help = std::move(s.help),
+                        .kind = s.type == MetricType::kCounter ? MetricKind::kCounter
+                                : s.type == MetricType::kGauge ? MetricKind::kGauge
+                                                               : MetricKind::kHistogram,
+                        .labels = std::move(s.labels),
+                        .value = s.value};
+    if (s.type == MetricType::kHistogram) {
+      sample.buckets = std::move(s.histogram.cumulative_buckets);
+      sample.sum = s.histogram.sum;
+      sample.count = s.histogram.count;
+    }
+    out.push_back(std::move(sample));
+  }
+  return out;
+}
+
 std::vector<Sample> Registry::snapshot() const {
   std::lock_guard lock(mutex_);
   std::vector<Sample> out;

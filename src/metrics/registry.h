@@ -21,6 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "eddy/metrics.h"
+
 namespace eddy::metrics {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
@@ -83,6 +85,10 @@ class Registry {
   void remove_owner(OwnerId owner);
 
   std::vector<Sample> snapshot() const;
+  // The snapshot in the public form (eddy/metrics.h).
+  std::vector<MetricSample> samples() const;
+  // Removes every metric (the instance that registered their functions is going away).
+  void clear();
   std::string to_prometheus_text() const;
   nlohmann::json to_json() const;
 

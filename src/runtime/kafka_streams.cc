@@ -55,6 +55,10 @@ nlohmann::json KafkaStreams::metrics() const {
   return runtime_->metrics();
 }
 
+MetricsSource KafkaStreams::metrics_source() const {
+  return runtime_->metrics_source();
+}
+
 QueryableStores& KafkaStreams::queryable_stores(const std::string& name, StoreKind kind) {
   return runtime_->queryable_stores(name, kind);
 }

@@ -1,9 +1,15 @@
 // Parsing and checking StreamsConfig (eddy/config.h).
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <fstream>
 #include <functional>
 #include <string_view>
 #include <unordered_map>
 
+#include "common/log.h"
 #include "eddy/config.h"
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
@@ -22,6 +28,12 @@ int64_t parse_int(const std::string& key, const std::string& value, int64_t min,
                                std::to_string(max) + "]");
   }
   return out;
+}
+
+bool parse_bool(const std::string& key, const std::string& value) {
+  if (value == "true" || value == "TRUE" || value == "True") return true;
+  if (value == "false" || value == "FALSE" || value == "False") return false;
+  throw ConfigError(key, "'" + value + "' is not a boolean; use true or false");
 }
 
 ErrorHandling parse_handling(const std::string& key, const std::string& value) {
@@ -110,6 +122,9 @@ const std::unordered_map<std::string, Setter>& setters() {
        [](StreamsConfig& c, auto& k, auto& v) {
          c.metrics_port = static_cast<int>(parse_int(k, v, 0, 65535));
        }},
+      {"metrics.host", [](StreamsConfig& c, auto&, auto& v) { c.metrics_host = v; }},
+      {"eddy.malloc.return.freed.memory",
+       [](StreamsConfig& c, auto& k, auto& v) { c.malloc_return_freed_memory = parse_bool(k, v); }},
       {"metrics.recording.level",
        [](StreamsConfig& c, auto& k, auto& v) {
          if (v == "info" || v == "INFO") {
@@ -194,9 +209,16 @@ void StreamsConfig::validate() const {
     throw ConfigError("commit.interval.ms", "must be positive");
   }
   if (metrics_port < 0 || metrics_port > 65535) {
-    throw ConfigError("metrics.port", std::to_string(metrics_port) +
-                                          " is not a port; use 1-65535 (served on 127.0.0.1), "
-                                          "or 0 for no endpoint");
+    throw ConfigError("metrics.port",
+                      std::to_string(metrics_port) +
+                          " is not a port; use 1-65535 (served on metrics.host, default "
+                          "127.0.0.1), "
+                          "or 0 for no endpoint");
+  }
+  if (metrics_host.empty() || metrics_host.find_first_of(" :/") != std::string::npos) {
+    throw ConfigError("metrics.host", "'" + metrics_host +
+                                          "' is not an address to bind; use 127.0.0.1 (loopback), "
+                                          "0.0.0.0 (every interface) or an interface's address");
   }
   if (metrics_log_interval.count() < 0) {
     throw ConfigError("metrics.log.interval.ms", "must not be negative (0 turns the log off)");
@@ -238,6 +260,139 @@ std::chrono::milliseconds StreamsConfig::effective_commit_interval() const {
 
 bool StreamsConfig::uses_embedded_broker() const {
   return bootstrap_servers.empty() || bootstrap_servers == "embedded";
+}
+
+namespace {
+const char* handling_name(ErrorHandling handling) {
+  switch (handling) {
+    case ErrorHandling::kLogAndContinue:
+      return "log_and_continue";
+    case ErrorHandling::kLogAndFail:
+      return "log_and_fail";
+    case ErrorHandling::kDeadLetter:
+      return "dead_letter";
+  }
+  return "?";
+}
+}  // namespace
+
+Properties StreamsConfig::redacted_properties() const {
+  Properties out = {
+      {"application.id", application_id},
+      {"bootstrap.servers", bootstrap_servers.empty() ? "embedded" : bootstrap_servers},
+      {"state.dir", state_dir},
+      {"num.stream.threads", std::to_string(num_stream_threads)},
+      {"processing.guarantee", exactly_once() ? "exactly_once_v2" : "at_least_once"},
+      {"commit.interval.ms", std::to_string(effective_commit_interval().count())},
+      {"statestore.cache.max.bytes", std::to_string(cache_max_bytes)},
+      {"eddy.memory.budget.bytes", std::to_string(memory_budget_bytes)},
+      {"max.task.idle.ms", std::to_string(max_task_idle.count())},
+      {"repartition.purge.interval.ms", std::to_string(repartition_purge_interval.count())},
+      {"buffered.records.per.partition", std::to_string(buffered_records_per_partition)},
+      {"poll.ms", std::to_string(poll_interval.count())},
+      {"replication.factor", std::to_string(replication_factor)},
+      {"default.deserialization.exception.handler", handling_name(deserialization_error_handling)},
+      {"processing.exception.handler", handling_name(processing_error_handling)},
+      {"default.production.exception.handler", handling_name(production_error_handling)},
+      {"metrics.port", std::to_string(metrics_port)},
+      {"metrics.host", metrics_host},
+      {"metrics.recording.level",
+       metrics_recording_level == MetricsRecordingLevel::kDebug ? "debug" : "info"},
+      {"metrics.log.interval.ms", std::to_string(metrics_log_interval.count())},
+      {"eddy.malloc.return.freed.memory", malloc_return_freed_memory ? "true" : "false"},
+  };
+  if (!dead_letter_topic.empty()) out["errors.dead.letter.queue.topic.name"] = dead_letter_topic;
+  if (!group_instance_id.empty()) out["group.instance.id"] = group_instance_id;
+  for (const auto& [key, value] : client_properties) {
+    out[key] = is_secret_key(key) ? std::string(kHiddenValue) : value;
+  }
+  return out;
+}
+
+Properties StreamsConfig::producer_properties() const {
+  Properties out{{"bootstrap.servers", bootstrap_servers}};
+  for (const auto& [key, value] : client_properties) {
+    if (strip_client_prefix(key) == key) out[key] = value;
+  }
+  constexpr std::string_view kPrefix = "producer.";
+  for (const auto& [key, value] : client_properties) {
+    if (std::string_view(key).starts_with(kPrefix)) out[key.substr(kPrefix.size())] = value;
+  }
+  return out;
+}
+
+bool is_secret_key(std::string_view key) {
+  std::string name(key);
+  for (std::string_view prefix : {"consumer.", "producer.", "admin."}) {
+    if (std::string_view(name).starts_with(prefix)) {
+      name.erase(0, prefix.size());
+      break;
+    }
+  }
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  for (std::string_view word : {"password", "secret", "jaas", "token", "credential", "private",
+                                "key.pem", "oauthbearer.config", "keystore.key"}) {
+    if (name.find(word) != std::string::npos) return true;
+  }
+  return name == "ssl.key" || name == "ssl_key";
+}
+
+Properties read_properties_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw ConfigError(path, "cannot read this properties file");
+  }
+  const auto trim = [](std::string_view text) {
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+      text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+      text.remove_suffix(1);
+    return text;
+  };
+  Properties out;
+  std::string raw;
+  int line_number = 0;
+  bool has_secret = false;
+  while (std::getline(in, raw)) {
+    ++line_number;
+    const int first_line = line_number;
+    std::string logical = raw;
+    // A line ending in an odd number of backslashes continues on the next one.
+    const auto continues = [](const std::string& text) {
+      size_t n = 0;
+      while (n < text.size() && text[text.size() - 1 - n] == '\\') ++n;
+      return n % 2 == 1;
+    };
+    while (continues(logical) && std::getline(in, raw)) {
+      ++line_number;
+      logical.pop_back();
+      logical += trim(raw);
+    }
+    const std::string_view line = trim(logical);
+    if (line.empty() || line.front() == '#' || line.front() == '!') continue;
+    size_t separator = line.find_first_of("=:");
+    const size_t space = line.find_first_of(" \t");
+    if (space != std::string_view::npos &&
+        (separator == std::string_view::npos || space < separator)) {
+      const size_t after = line.find_first_not_of(" \t", space);
+      separator = after != std::string_view::npos && (line[after] == '=' || line[after] == ':')
+                      ? after
+                      : space;
+    }
+    const std::string_view key = trim(line.substr(0, separator));
+    if (key.empty() || separator == std::string_view::npos) {
+      throw ConfigError(
+          path, "line " + std::to_string(first_line) + " is not key=value (nor a # comment)");
+    }
+    out[std::string(key)] = std::string(trim(line.substr(separator + 1)));
+    has_secret = has_secret || is_secret_key(key);
+  }
+  struct stat info {};
+  if (has_secret && ::stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    EDDY_LOG_WARN("{} holds secrets and other users may read it; chmod 600 it", path);
+  }
+  return out;
 }
 
 }  // namespace eddy

@@ -73,8 +73,11 @@ StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory, TopicPlanne
       config_(std::move(config)) {
   register_instance_metrics(*registry_, records_total_,
                             [this] { return static_cast<double>(static_cast<int>(state())); });
-  budget_ = std::make_unique<state::MemoryBudget>(state::MemoryBudgetOptions{
-      .total_bytes = config_.memory_budget_bytes, .record_cache_bytes = config_.cache_max_bytes});
+  // The budget's one process-wide effect (mallopt) happens only when the user opted in.
+  budget_ = std::make_unique<state::MemoryBudget>(
+      state::MemoryBudgetOptions{.total_bytes = config_.memory_budget_bytes,
+                                 .record_cache_bytes = config_.cache_max_bytes,
+                                 .return_freed_memory_to_os = config_.malloc_return_freed_memory});
   register_memory_metrics(*registry_, *budget_);
   for (auto& sink : factory_->feature_sinks()) register_sink_metrics(*registry_, std::move(sink));
   factory_->declare_stores(stores_);
@@ -95,6 +98,9 @@ StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory, TopicPlanne
 
 StreamsRuntime::~StreamsRuntime() {
   close(std::chrono::seconds(30));
+  // Some metrics read this object when collected: a host that keeps metrics_source() (or the
+  // collectable made from it) past this point collects nothing, rather than a dead instance.
+  registry_->clear();
 }
 
 void StreamsRuntime::set_state_listener(KafkaStreams::StateListener listener) {
@@ -126,6 +132,13 @@ void StreamsRuntime::start() {
     throw Error("KafkaStreams::start() may be called once, in state CREATED");
   config_.validate();
   {
+    std::string values;
+    for (const auto& [key, value] : config_.redacted_properties()) {
+      values += "\n\t" + key + " = " + value;
+    }
+    EDDY_LOG_INFO("StreamsConfig values:{}", values);
+  }
+  {
     kafka::Admin admin(kafka::client_properties(config_, kafka::ClientKind::kAdmin),
                        std::chrono::seconds(10));
     admin.list_topics();  // fails fast, with the bootstrap servers named, when no broker answers
@@ -134,8 +147,9 @@ void StreamsRuntime::start() {
   }
   const std::string process_id = persistent_process_id(config_);
   if (config_.metrics_port > 0) {
-    endpoint_ = std::make_unique<metrics::PrometheusEndpoint>(registry_, config_.metrics_port);
-    EDDY_LOG_INFO("metrics: serving Prometheus text on http://127.0.0.1:{}/metrics",
+    endpoint_ = std::make_unique<metrics::PrometheusEndpoint>(registry_, config_.metrics_host,
+                                                              config_.metrics_port);
+    EDDY_LOG_INFO("metrics: serving Prometheus text on http://{}:{}/metrics", config_.metrics_host,
                   config_.metrics_port);
   }
   thread_rebalancing_.assign(static_cast<size_t>(config_.num_stream_threads), true);

@@ -34,6 +34,9 @@ class StreamsRuntime {
   KafkaStreams::State state() const;
   int64_t records_processed() const;
   nlohmann::json metrics() const { return registry_->to_json(); }
+  MetricsSource metrics_source() const {
+    return [registry = registry_] { return registry->samples(); };
+  }
   // The query surface for a view of store `name` of `kind`, as KafkaStreams#store(): throws
   // UnknownStateStoreError for a name the topology lacks (or of another kind), StateStoreError
   // before start() and after close(). Reads through it refuse (InvalidStateStoreError) while

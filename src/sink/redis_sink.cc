@@ -126,8 +126,8 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
                             std::span<WriteOutcome> outcomes) {
   const auto& o = redis_options_;
   Connection& c = *connection_;
-  const std::string where =
-      "redis sink " + name() + " (" + o.host + ":" + std::to_string(o.port) + ")";
+  const std::string where = "redis sink " + name() + " (" + o.host + ":" + std::to_string(o.port) +
+                            (o.username.empty() ? "" : ", user '" + o.username + "'") + ")";
 
   // A broken connection: drop it, count it, retry the whole batch on a new one.
   auto lost = [&](const std::string& doing) -> SinkError {
@@ -162,7 +162,7 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
     c.context = context;
     redisSetTimeout(context, to_timeval(o.command_timeout));
     redisEnableKeepAlive(context);
-    auto setup = [&](const std::vector<std::string>& args, const char* what) {
+    auto setup = [&](const std::vector<std::string>& args, const std::string& what) {
       auto reply = run(c.context, args);
       if (!reply) throw lost(what);
       if (reply->type == REDIS_REPLY_ERROR) {
@@ -172,7 +172,11 @@ void RedisSink::write_batch(std::span<const FeatureUpdate> batch,
         throw SinkError(where + ": " + what + " failed: " + error, retriable_server_error(error));
       }
     };
-    if (!o.password.empty()) setup({"AUTH", o.password}, "AUTH");
+    if (!o.username.empty()) {
+      setup({"AUTH", o.username, o.password}, "AUTH");
+    } else if (!o.password.empty()) {
+      setup({"AUTH", o.password}, "AUTH");
+    }
     if (o.db != 0) setup({"SELECT", std::to_string(o.db)}, "SELECT");
     load_script();
     if (c.was_connected) EDDY_LOG_INFO("{}: reconnected", where);

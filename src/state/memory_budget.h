@@ -29,8 +29,9 @@ struct MemoryBudgetOptions {
   // glibc only: fix malloc's mmap threshold at 128 KiB (process-wide), so the large blocks
   // RocksDB frees (memtable arenas, SST builder buffers) go back to the OS instead of staying
   // in the heap. Without it the resident size after a flush can sit ~35 MiB above the budget
-  // (glibc's dynamic threshold grows to 32 MiB). Set false to leave malloc alone.
-  bool return_freed_memory_to_os = true;
+  // (glibc's dynamic threshold grows to 32 MiB). It changes the host's allocator, so it is
+  // off unless the user opts in (StreamsConfig::malloc_return_freed_memory).
+  bool return_freed_memory_to_os = false;
 };
 
 class MemoryBudget {

@@ -50,8 +50,13 @@ void SegmentedWindowStore::put(std::string_view key, std::optional<std::string_v
 }
 
 std::optional<Bytes> SegmentedWindowStore::fetch(std::string_view key, int64_t window_start) {
-  if (window_start < inner_->segments().min_live_timestamp(stream_time())) return std::nullopt;
+  if (window_start < min_visible_start()) return std::nullopt;
   return inner_->get(WindowKeySchema::encode(key, window_start, 0), window_start);
+}
+
+int64_t SegmentedWindowStore::min_visible_start() const {
+  const int64_t bound = inner_->segments().min_live_timestamp(stream_time());
+  return time_ordered_reads_ && stream_time() != kNoStreamTime ? bound - 1 : bound;
 }
 
 std::unique_ptr<WindowIterator> SegmentedWindowStore::fetch(std::string_view key, int64_t time_from,
@@ -73,8 +78,7 @@ std::unique_ptr<WindowIterator> SegmentedWindowStore::fetch_all(int64_t time_fro
 std::unique_ptr<WindowIterator> SegmentedWindowStore::scan(std::optional<std::string_view> key_from,
                                                            std::optional<std::string_view> key_to,
                                                            int64_t time_from, int64_t time_to) {
-  time_from =
-      std::max({time_from, int64_t{0}, inner_->segments().min_live_timestamp(stream_time())});
+  time_from = std::max({time_from, int64_t{0}, min_visible_start()});
   std::vector<WindowEntry> entries;
   if (time_from > time_to) return std::make_unique<MaterializedWindowIterator>(std::move(entries));
 

@@ -14,8 +14,12 @@ namespace eddy::state {
 
 class SegmentedWindowStore final : public BytesWindowStore, public LayeredStore {
  public:
-  SegmentedWindowStore(std::unique_ptr<SegmentedBytesStore> segments, bool retain_duplicates)
-      : inner_(std::move(segments)), retain_duplicates_(retain_duplicates) {}
+  // `time_ordered_reads`: StoreSpec::time_ordered_reads.
+  SegmentedWindowStore(std::unique_ptr<SegmentedBytesStore> segments, bool retain_duplicates,
+                       bool time_ordered_reads = false)
+      : inner_(std::move(segments)),
+        retain_duplicates_(retain_duplicates),
+        time_ordered_reads_(time_ordered_reads) {}
 
   const std::string& name() const override { return inner_->name(); }
   bool persistent() const override { return inner_->persistent(); }
@@ -36,12 +40,15 @@ class SegmentedWindowStore final : public BytesWindowStore, public LayeredStore 
 
  private:
   int64_t stream_time() const;
+  // The oldest window start reads see.
+  int64_t min_visible_start() const;
   std::unique_ptr<WindowIterator> scan(std::optional<std::string_view> key_from,
                                        std::optional<std::string_view> key_to, int64_t time_from,
                                        int64_t time_to);
 
   std::unique_ptr<SegmentedBytesStore> inner_;
   bool retain_duplicates_;
+  bool time_ordered_reads_;
   uint32_t seqnum_ = 0;
   int64_t put_stream_time_ = kNoStreamTime;
 };

@@ -203,7 +203,8 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
       });
       built.restore = inner.restore;
       auto metered = std::make_unique<MeteredWindowStore>(std::make_unique<SegmentedWindowStore>(
-          decorate_segmented(std::move(inner.store), spec, context), spec.retain_duplicates));
+          decorate_segmented(std::move(inner.store), spec, context), spec.retain_duplicates,
+          spec.time_ordered_reads));
       built.metrics = &metered->metrics();
       built.store = std::move(metered);
       if (context.store_registry != nullptr) {

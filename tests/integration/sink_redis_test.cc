@@ -310,6 +310,68 @@ TEST_F(RedisSinkTest, SortedSetModeKeepsVersionedRankings) {
   }
 }
 
+// Redis 6+ ACLs: a user allowed the sink's keys and scripts writes; a wrong password and a
+// user without the rights are refused with a non-retriable error naming the user, and the
+// password is in no message. The database of `db` is the one written.
+TEST_F(RedisSinkTest, AnAclUserWritesAndAWrongOrUnauthorisedUserIsRefused) {
+  const std::string user = "eddy-sink-" + std::to_string(::getpid());
+  const std::string password = "acl-pw-" + std::to_string(now_ms());
+  const std::string outsider = user + "-outsider";
+  // Enough for the sink and nothing else (docs/sinks.md): its keys, its script and the
+  // commands the script runs, SELECT.
+  ASSERT_EQ(redis_
+                .cmd({"ACL", "SETUSER", user, "reset", "on", ">" + password, "~" + prefix_ + "*",
+                      "~eddy:tomb:" + prefix_ + "*", "+evalsha", "+script|load", "+select", "+hget",
+                      "+hset", "+del", "+pexpire", "+get", "+set"})
+                ->type,
+            REDIS_REPLY_STATUS);
+  ASSERT_EQ(
+      redis_.cmd({"ACL", "SETUSER", outsider, "reset", "on", ">" + password, "~other:*", "+get"})
+          ->type,
+      REDIS_REPLY_STATUS);
+
+  RedisSinkOptions o = options();
+  o.username = user;
+  o.password = password;
+  o.db = 3;
+  o.connect_timeout = 500ms;
+  o.command_timeout = 1000ms;
+  {
+    RedisSink sink(o);
+    sink.submit(upd("acl-1", {{"views", "7"}}, 1000, 1));
+    sink.flush();
+    EXPECT_EQ(sink.stats().applied, 1u);
+  }
+  redis_.cmd({"SELECT", "3"});
+  EXPECT_EQ(redis_.hgetall(prefix_ + "acl-1").at("views"), "7");
+  redis_.delete_matching(prefix_ + "*");
+  redis_.cmd({"SELECT", "0"});
+
+  auto refused = [&](RedisSinkOptions bad, const std::string& expect) {
+    RedisSink sink(bad);
+    sink.submit(upd("acl-2", {{"views", "1"}}, 1000, 2));
+    try {
+      sink.flush(5s);
+      ADD_FAILURE() << "expected a SinkError for user " << bad.username;
+    } catch (const SinkError& e) {
+      const std::string what = e.what();
+      EXPECT_FALSE(e.retriable()) << what;
+      EXPECT_NE(what.find(expect), std::string::npos) << what;
+      EXPECT_NE(what.find("user '" + bad.username + "'"), std::string::npos) << what;
+      EXPECT_EQ(what.find(password), std::string::npos) << what;
+      EXPECT_EQ(what.find(bad.password), std::string::npos) << what;
+    }
+  };
+  RedisSinkOptions wrong = o;
+  wrong.password = "not-the-password";
+  refused(wrong, "WRONGPASS");
+  RedisSinkOptions unauthorised = o;
+  unauthorised.username = outsider;
+  refused(unauthorised, "NOPERM");
+
+  redis_.cmd({"ACL", "DELUSER", user, outsider});
+}
+
 TEST_F(RedisSinkTest, InvalidUpdatesAreSkippedWhenTheSinkLogsAndContinues) {
   auto o = options();
   o.mode = RedisSinkMode::kSortedSet;

@@ -6,9 +6,9 @@
 // the test binary has before it builds the store (gtest, librdkafka and RocksDB code and static
 // data, ~10-20 MiB). The overhead covers what the budget does not charge: RocksDB's per-file
 // table-reader metadata and background-thread stacks, flush and compaction buffers, and malloc
-// arena slack (the budget fixes glibc's mmap threshold so freed memtables go back to the OS; see
-// MemoryBudgetOptions::return_freed_memory_to_os). Integration-labelled: it writes ~250 MB
-// to disk and takes tens of seconds.
+// arena slack (this test opts in to fixing glibc's mmap threshold so freed memtables go back to
+// the OS; see MemoryBudgetOptions::return_freed_memory_to_os). Integration-labelled: it writes ~250
+// MB to disk and takes tens of seconds.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -62,7 +62,9 @@ TEST(StateMemoryBudget, TwoMillionKeysStayWithinA64MiBBudget) {
   const int64_t baseline = rss_bytes();
   int64_t peak = baseline;
   {
-    MemoryBudget budget({.total_bytes = kBudgetBytes, .record_cache_bytes = 8LL << 20});
+    MemoryBudget budget({.total_bytes = kBudgetBytes,
+                         .record_cache_bytes = 8LL << 20,
+                         .return_freed_memory_to_os = true});
     StoreContext context;
     context.task_dir = dir;
     context.memory_budget = &budget;

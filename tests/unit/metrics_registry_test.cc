@@ -133,7 +133,7 @@ TEST(MetricsRegistry, RemovingAnOwnerDropsItsMetrics) {
 TEST(PrometheusEndpoint, ServesTheRegistryOnLoopback) {
   auto registry = std::make_shared<Registry>();
   registry->counter("eddy_records_total", "Records", {{"thread", "0"}}).inc(42);
-  PrometheusEndpoint endpoint(registry, 19464);
+  PrometheusEndpoint endpoint(registry, "127.0.0.1", 19464);
   const auto [status, body] =
       testing_support::run_command("curl -s --max-time 5 http://127.0.0.1:19464/metrics");
   ASSERT_EQ(status, 0);

@@ -141,7 +141,8 @@ KTable<Windowed<K>, VA> FixedWindowedKStream<Self, K, V, Windows>::do_aggregate(
   }
   const int64_t size_ms = Kind::size_ms(windows_);
   declare_windowed_store(graph, store, StoreKind::kWindow, m.persistent, m.logging,
-                         Kind::retention_ms(windows_), size_ms, name, m.ttl.has_value());
+                         Kind::retention_ms(windows_), size_ms, name, m.ttl.has_value(),
+                         /*time_ordered_reads=*/emit_.on_close());
   LateReporter<K, V> late(late_, in.key_serde, in.value_serde);
   std::vector<std::string> stores{store};
   WindowCloseEmitter emitter;

@@ -42,7 +42,7 @@ GroupedInput<K, V> grouped_input(const KStream<K, V>& stream, const Grouped<K, V
 inline void declare_windowed_store(LogicalGraph& graph, const std::string& name, StoreKind kind,
                                    bool persistent, bool logging, int64_t retention_ms,
                                    int64_t window_size_ms, const std::string& created_by,
-                                   bool ttl_requested = false) {
+                                   bool ttl_requested = false, bool time_ordered_reads = false) {
   if (ttl_requested) {
     graph.error("'" + created_by + "': store '" + name +
                 "' cannot have a TTL: window and session stores expire by retention (window "
@@ -56,6 +56,7 @@ inline void declare_windowed_store(LogicalGraph& graph, const std::string& name,
   entry.spec.caching = false;
   entry.spec.retention_ms = retention_ms;
   entry.spec.window_size_ms = window_size_ms;
+  entry.spec.time_ordered_reads = time_ordered_reads;
   entry.timestamped = kind == StoreKind::kWindow;
   entry.created_by = created_by;
   graph.add_store(std::move(entry));

@@ -31,6 +31,11 @@
 //   sink.submit(eddy::FeatureUpdate::upsert("c-42", {{"views_5m", "17"}}, ts, {"clicks", 3, 99}));
 //   sink.flush();   // HGETALL cf:c-42 -> views_5m 17 _v 1700000000000:3:99
 //
+// Authentication: a Redis 6+ ACL user (`username` + `password`: AUTH <user> <password>) or the
+// legacy `requirepass` password alone. No TLS (hiredis 0.14 has none): run the connection
+// through a TLS tunnel (stunnel, or a service mesh sidecar) to a TLS-only Redis; see
+// docs/sinks.md. The password never appears in a log line or an exception message.
+//
 // hiredis is used only inside src/sink/; this header needs none of it.
 #pragma once
 
@@ -51,11 +56,17 @@ enum class RedisSinkMode {
 struct RedisSinkOptions {
   // Batching, budget, backpressure, retries, SLO (see feature_sink.h).
   SinkOptions sink;
-  // Where redis-server listens. Defaults: 127.0.0.1:6379, database 0, no password.
+  // Where redis-server listens. Defaults: 127.0.0.1:6379, database 0 (SELECT on connect),
+  // no authentication.
   std::string host = "127.0.0.1";
   int port = 6379;
   int db = 0;
-  std::string password;  // AUTH <password> on connect when non-empty
+  // Redis 6+ ACL user: AUTH <username> <password> on connect. Empty: the `default` user
+  // (legacy AUTH <password> when a password is set). A refused user fails the write with a
+  // non-retriable SinkError naming the user. Default: "".
+  std::string username;
+  // AUTH password (a secret: never logged). Default: "" (no AUTH unless username is set).
+  std::string password;
   // Connect and per-command socket timeouts; a timeout drops the connection and the batch is
   // retried on a new one. Defaults: 1 s, 2 s.
   std::chrono::milliseconds connect_timeout{1000};

@@ -56,6 +56,11 @@ struct StoreSpec {
   // Key-value stores: set, the store is versioned (versioned_key_value_store.h) and keeps
   // each key's older versions this long behind stream time. Caching does not apply to it.
   std::optional<int64_t> history_retention_ms;
+  // Window stores of aggregations that emit on window close: reads see windows back to
+  // stream time - retention inclusive, as Kafka Streams' time-ordered window store does for
+  // those aggregations (its key-ordered one, and so Eddy's default, to stream time -
+  // retention + 1). It decides which earlier windows a sliding aggregation finds.
+  bool time_ordered_reads = false;
 };
 
 class StoreBuilder {

@@ -1,6 +1,8 @@
 #include "state/rocksdb/rocksdb_shared.h"
 
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -9,9 +11,63 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include "common/log.h"
 #include "eddy/errors.h"
 
 namespace eddy::state {
+namespace {
+
+// RocksDB's info log goes to Eddy's "rocksdb" logger (and so to stderr or the host's callback)
+// instead of a LOG file in each store's folder: ERROR/FATAL -> error, WARN -> warn,
+// INFO (flushes, compactions) -> debug, the options dump at open -> trace.
+class RocksDbLogForwarder final : public rocksdb::Logger {
+ public:
+  explicit RocksDbLogForwarder(std::string store_name)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::DEBUG_LEVEL), store_name_(std::move(store_name)) {}
+
+  void LogHeader(const char* format, va_list ap) override {
+    forward(spdlog::level::trace, format, ap);
+  }
+  void Logv(const char* format, va_list ap) override { forward(spdlog::level::debug, format, ap); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    switch (level) {
+      case rocksdb::InfoLogLevel::DEBUG_LEVEL:
+        forward(spdlog::level::trace, format, ap);
+        break;
+      case rocksdb::InfoLogLevel::INFO_LEVEL:
+        forward(spdlog::level::debug, format, ap);
+        break;
+      case rocksdb::InfoLogLevel::WARN_LEVEL:
+        forward(spdlog::level::warn, format, ap);
+        break;
+      case rocksdb::InfoLogLevel::HEADER_LEVEL:
+        forward(spdlog::level::trace, format, ap);
+        break;
+      default:
+        forward(spdlog::level::err, format, ap);
+        break;
+    }
+  }
+
+ private:
+  void forward(spdlog::level::level_enum level, const char* format, va_list ap) {
+    spdlog::logger& log = common::rocksdb_logger();
+    if (!log.should_log(level)) return;  // format nothing that is not logged
+    char buffer[1024];
+    va_list copy;
+    va_copy(copy, ap);
+    const int n = std::vsnprintf(buffer, sizeof buffer, format, copy);
+    va_end(copy);
+    if (n < 0) return;
+    std::string_view text(buffer, std::min<size_t>(static_cast<size_t>(n), sizeof buffer - 1));
+    while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    log.log(level, "store {}: {}", store_name_, text);
+  }
+
+  std::string store_name_;
+};
+
+}  // namespace
 
 MemoryBudget::MemoryBudget(MemoryBudgetOptions options)
     : total_bytes_(options.total_bytes),
@@ -21,6 +77,7 @@ MemoryBudget::MemoryBudget(MemoryBudgetOptions options)
           static_cast<double>(options.total_bytes - record_cache_bytes_) * options.memtable_ratio)),
       rocksdb_(std::make_unique<RocksDbShared>()) {
 #if defined(__GLIBC__)
+  // Process-wide: only when the user opted in (eddy.malloc.return.freed.memory).
   if (options.return_freed_memory_to_os) mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 #endif
   // Index and filter blocks go to the high-priority pool so data blocks cannot evict them.
@@ -76,6 +133,7 @@ rocksdb::Options make_rocksdb_options(const MemoryBudget& budget, const std::str
   options.max_background_jobs = 2;
   options.compression = rocksdb::kLZ4Compression;
   options.avoid_flush_during_shutdown = false;
+  options.info_log = std::make_shared<RocksDbLogForwarder>(store_name);
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = budget.rocksdb().cache;
