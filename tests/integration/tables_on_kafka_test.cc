@@ -4,7 +4,9 @@
 // aggregation of the lines (quantity per SKU: lines move between SKUs and are deleted), and a
 // re-grouping of the join's result (revenue). Every store (subscriptions, results, aggregates) is
 // restored from its changelog by the second run; the final tables and the exact number of
-// aggregation updates are checked.
+// aggregation updates are checked. A second test runs a stream joined with a grace period to
+// a versioned table, restoring the table's history and the join's buffer from their
+// changelogs.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "eddy/dsl/streams_builder.h"
 #include "eddy/kafka_streams.h"
@@ -269,6 +273,153 @@ TEST(TablesOnKafka, ForeignKeyJoinAndRegroupedAggregationsAreExactUnderExactlyOn
   EXPECT_EQ(topics.at(app + "-line-prices-subscription-registration-topic"), kProductPartitions);
   EXPECT_EQ(topics.at(app + "-line-prices-subscription-response-topic"), kLinePartitions);
   EXPECT_EQ(topics.at(app + "-line-prices-subscription-store-changelog"), kProductPartitions);
+  std::filesystem::remove_all(state_dir);
+}
+
+// A versioned table on the broker: prices written out of order (and some deleted) are kept as
+// versions, and clicks joined with a grace period read the price valid at each click's
+// timestamp. Two restarts wipe the local state: the first restores the versioned store's
+// history from its changelog before the clicks arrive, the second restores the join's buffer
+// with clicks still waiting in it. Each click is answered exactly once (exactly-once), with
+// the price as of its time.
+TEST(TablesOnKafka, VersionedTableJoinReadsHistoryRestoredFromItsChangelogExactlyOnce) {
+  constexpr int kPartitions = 3;
+  constexpr int kSkus = 12;
+  constexpr int kVersions = 15;
+  constexpr int64_t kStep = 1'000;  // ms between a SKU's price versions
+  const auto retention = std::chrono::hours(1);
+  const auto grace = std::chrono::milliseconds(2'000);
+  const std::string base = unique_name("it.versioned");
+  const std::string prices_topic = base + ".prices", clicks_topic = base + ".clicks",
+                    out_topic = base + ".priced-clicks";
+  const std::string app = unique_name("versioned-app");
+  const auto state_dir = std::filesystem::temp_directory_path() / app;
+  kafka::Admin admin(real_props());
+  admin.create_topics({{.name = prices_topic, .partitions = kPartitions},
+                       {.name = clicks_topic, .partitions = kPartitions},
+                       {.name = out_topic, .partitions = kLinePartitions}});
+
+  auto topology_of = [&](const StreamsConfig& config) {
+    StreamsBuilder builder;
+    auto prices = builder.table<std::string, int64_t>(
+        prices_topic, {},
+        Materialized<std::string, int64_t>::as_versioned("prices-store", retention));
+    builder.stream<std::string, std::string>(clicks_topic)
+        .left_join(
+            prices,
+            [](const std::string& click, const std::optional<int64_t>& price) {
+              return click + "@" + (price ? std::to_string(*price) : std::string("none"));
+            },
+            Joined::as("click-prices").and_grace_period(grace))
+        .to(out_topic);
+    return builder.build(config);
+  };
+  auto config = StreamsConfig::from_properties({{"application.id", app},
+                                                {"bootstrap.servers", real_bootstrap()},
+                                                {"state.dir", state_dir.string()},
+                                                {"processing.guarantee", "exactly_once_v2"},
+                                                {"poll.ms", "20"}});
+  auto run_until_drained = [&] {
+    const Topology topology = topology_of(config);
+    KafkaStreams streams(topology, config);
+    streams.start();
+    wait_until_drained(app, topology, {{prices_topic, kPartitions}, {clicks_topic, kPartitions}},
+                       {out_topic});
+    EXPECT_TRUE(streams.close(60s));
+  };
+
+  // Price versions of SKU s at t0 + v * kStep + s (distinct times), written in a shuffled
+  // order; 1 in 6 is a delete.
+  const int64_t t0 = testing_support::recent_ms();
+  uint64_t rng = 18;
+  auto next = [&rng](uint64_t n) {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (rng >> 33) % n;
+  };
+  std::map<std::string, std::map<int64_t, std::optional<int64_t>>> history;
+  std::vector<std::pair<std::string, int64_t>> writes;
+  for (int s = 0; s < kSkus; ++s) {
+    for (int v = 0; v < kVersions; ++v) writes.emplace_back("sku-" + std::to_string(s), v);
+  }
+  for (size_t i = writes.size(); i > 1; --i) std::swap(writes[i - 1], writes[next(i)]);
+  {
+    kafka::Producer producer({.properties = real_props()});
+    for (const auto& [sku, v] : writes) {
+      const int64_t ts = t0 + v * kStep + std::stoll(sku.substr(4));
+      std::optional<int64_t> price;
+      if (next(6) != 0) price = static_cast<int64_t>(next(1000) + 1);
+      history[sku][ts] = price;
+      std::optional<std::string> bytes;
+      if (price) bytes = serdes::int64().to_bytes(*price);
+      producer.send({.topic = prices_topic, .key = sku, .value = bytes, .timestamp = ts});
+    }
+    producer.flush(60s);
+  }
+  run_until_drained();  // the versioned store holds every version
+  std::filesystem::remove_all(state_dir);
+
+  // Clicks in time order (jittered within the grace) from before the first version to after
+  // the last; the price each should see is the version valid at its timestamp.
+  std::map<std::string, std::string> expected;  // click id -> "<click>@<price|none>"
+  int clicks = 0;
+  int64_t click_ts = t0 - 500;
+  auto produce_clicks = [&](int n) {
+    kafka::Producer producer({.properties = real_props()});
+    for (int i = 0; i < n; ++i) {
+      click_ts += static_cast<int64_t>(next(60));
+      const int64_t ts = click_ts + static_cast<int64_t>(next(1'500));
+      const std::string sku = "sku-" + std::to_string(next(kSkus));
+      const std::string id = "click-" + std::to_string(clicks++);
+      std::optional<int64_t> price;
+      const auto& versions = history[sku];
+      if (auto it = versions.upper_bound(ts); it != versions.begin()) price = std::prev(it)->second;
+      expected[id] = id + "@" + (price ? std::to_string(*price) : std::string("none"));
+      producer.send({.topic = clicks_topic, .key = sku, .value = id, .timestamp = ts});
+    }
+    producer.flush(60s);
+  };
+  produce_clicks(200);
+  run_until_drained();  // the history restored from the changelog; the last clicks wait
+  std::filesystem::remove_all(state_dir);
+  produce_clicks(200);
+  // A click far ahead on every partition releases the others (it stays in the buffer).
+  {
+    kafka::Producer producer({.properties = real_props()});
+    for (int s = 0; s < kSkus; ++s) {
+      producer.send({.topic = clicks_topic,
+                     .key = "sku-" + std::to_string(s),
+                     .value = std::string("release"),
+                     .timestamp = click_ts + 60'000});
+    }
+    producer.flush(60s);
+  }
+  run_until_drained();  // the buffer restored from its changelog, then released
+
+  kafka::Consumer reader({.properties = real_props(),
+                          .group_id = unique_name("versioned-reader"),
+                          .read_committed = true});
+  std::vector<kafka::TopicPartitionOffset> assignment;
+  for (int p = 0; p < kLinePartitions; ++p) {
+    assignment.push_back({out_topic, p, kafka::kOffsetBeginning});
+  }
+  reader.assign(assignment);
+  std::map<std::string, std::string> got;
+  int records = 0;
+  for (int empty = 0; empty < 8;) {
+    auto batch = reader.poll_batch(5000, 250ms);
+    empty = batch.empty() ? empty + 1 : 0;
+    for (const auto& m : batch) {
+      ++records;
+      const std::string value(*m.value());
+      got[value.substr(0, value.find('@'))] = value;
+    }
+  }
+  EXPECT_EQ(records, clicks);  // each click once; the releasing clicks still wait
+  EXPECT_EQ(got, expected);
+  const auto configs = admin.describe_topic_configs(app + "-prices-store-changelog");
+  EXPECT_EQ(configs.at("cleanup.policy"), "compact");
+  EXPECT_EQ(configs.at("min.compaction.lag.ms"), std::to_string(3'600'000 + 86'400'000));
+  EXPECT_EQ(admin.list_topics().at(app + "-click-prices-Buffer-changelog"), kPartitions);
   std::filesystem::remove_all(state_dir);
 }
 
