@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "state/decorators/ttl_key_value_store.h"
+#include "state/key_schema.h"
 #include "state/layered_store.h"
 #include "state/store_factory.h"
 
@@ -291,6 +292,32 @@ bool TaskCore::set_cache_flush_listener_with_old_values(const std::string& name,
   StateStore* target = store(name);
   if (target == nullptr) return false;
   return state::set_cache_flush_listener(*target, std::move(fn), /*send_old_values=*/true);
+}
+
+bool TaskCore::set_window_cache_flush_listener(const std::string& name, WindowCacheFlushFn fn) {
+  StateStore* target = store(name);
+  if (target == nullptr) return false;
+  return state::set_cache_flush_listener(
+      *target,
+      [fn = std::move(fn)](std::string_view key, std::optional<std::string_view> new_value,
+                           std::optional<std::string_view> /*old_value*/, int64_t timestamp) {
+        fn(state::WindowKeySchema::key(key), state::WindowKeySchema::window_start(key), new_value,
+           timestamp);
+      },
+      /*send_old_values=*/false);
+}
+
+bool TaskCore::set_session_cache_flush_listener(const std::string& name, SessionCacheFlushFn fn) {
+  StateStore* target = store(name);
+  if (target == nullptr) return false;
+  return state::set_cache_flush_listener(
+      *target,
+      [fn = std::move(fn)](std::string_view key, std::optional<std::string_view> new_value,
+                           std::optional<std::string_view> /*old_value*/, int64_t timestamp) {
+        fn(state::SessionKeySchema::key(key), state::SessionKeySchema::window(key), new_value,
+           timestamp);
+      },
+      /*send_old_values=*/false);
 }
 
 bool TaskCore::add_expiry_listener(const std::string& name, ExpiryFn fn) {

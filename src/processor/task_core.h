@@ -140,6 +140,8 @@ class TaskCore final : public detail::TaskContext {
   bool set_cache_flush_listener_with_old_values(const std::string& name,
                                                 CacheFlushWithOldFn fn) override;
   bool add_expiry_listener(const std::string& name, ExpiryFn fn) override;
+  bool set_window_cache_flush_listener(const std::string& name, WindowCacheFlushFn fn) override;
+  bool set_session_cache_flush_listener(const std::string& name, SessionCacheFlushFn fn) override;
   void add_suppress_buffer_usage(int64_t delta) override {
     budget_->add_suppress_buffer_usage(delta);
   }

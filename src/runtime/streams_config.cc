@@ -202,6 +202,13 @@ void StreamsConfig::validate() const {
     throw ConfigError("application.id",
                       "'" + application_id + "' may use only letters, digits, '.', '_' and '-'");
   }
+  // Kafka's topic-name rule (its Topic.validate refuses "." and ".."); here it also keeps the
+  // instance's folder <state.dir>/<application.id> inside state.dir.
+  if (application_id == "." || application_id == "..") {
+    throw ConfigError("application.id", "'" + application_id +
+                                            "' is not a name: it would put the state folder "
+                                            "outside state.dir; name the application");
+  }
   kafka::check_bootstrap_servers(bootstrap_servers);
   if (state_dir.empty()) throw ConfigError("state.dir", "must not be empty");
   if (num_stream_threads < 1) throw ConfigError("num.stream.threads", "must be at least 1");

@@ -138,6 +138,9 @@ void StreamsRuntime::start() {
     }
     EDDY_LOG_INFO("StreamsConfig values:{}", values);
   }
+  // The state folder first: an instance that cannot keep state must not create the internal
+  // topics of an application that will not run.
+  const std::string process_id = persistent_process_id(config_);
   {
     kafka::Admin admin(kafka::client_properties(config_, kafka::ClientKind::kAdmin),
                        std::chrono::seconds(10));
@@ -145,7 +148,6 @@ void StreamsRuntime::start() {
     if (plan_topics_)
       ensure_internal_topics(admin, plan_topics_(admin), config_.replication_factor);
   }
-  const std::string process_id = persistent_process_id(config_);
   if (config_.metrics_port > 0) {
     endpoint_ = std::make_unique<metrics::PrometheusEndpoint>(registry_, config_.metrics_host,
                                                               config_.metrics_port);

@@ -10,9 +10,7 @@
 #include "state/key_schema.h"
 #include "state/memory/in_memory_key_value_store.h"
 #include "state/memory/in_memory_segmented_store.h"
-#include "state/rocksdb/rocksdb_key_value_store.h"
-#include "state/rocksdb/rocksdb_segmented_store.h"
-#include "state/rocksdb/rocksdb_shared.h"
+#include "state/persistent_stores.h"
 #include "state/segmented_session_store.h"
 #include "state/segmented_window_store.h"
 #include "state/versioned_store.h"
@@ -69,11 +67,10 @@ SegmentedInner make_segmented(const StoreSpec& spec, StoreContext& context, Segm
   const Segments segments{.retention_ms = spec.retention_ms,
                           .interval_ms = Segments::default_interval(spec.retention_ms)};
   if (on_disk(spec, context)) {
-    auto store = std::make_unique<RocksDbSegmentedStore>(
-        spec.name, store_dir(spec, context), segments, std::move(time_of), budget_of(context),
-        context.rocksdb_config_setter);
-    RestoreTarget* restore = store.get();
-    return {std::move(store), restore};
+    auto opened = open_persistent_segmented_store(spec.name, store_dir(spec, context), segments,
+                                                  std::move(time_of), budget_of(context),
+                                                  context.rocksdb_config_setter);
+    return {std::move(opened.store), opened.restore};
   }
   auto store = std::make_unique<InMemorySegmentedStore>(spec.name, segments, std::move(time_of));
   RestoreTarget* restore = store.get();
@@ -119,10 +116,10 @@ BuiltStore build_versioned_store(const StoreSpec& spec, StoreContext& context) {
   std::unique_ptr<BytesKeyValueStore> inner;
   RestoreTarget* inner_restore = nullptr;
   if (on_disk(spec, context)) {
-    auto store = std::make_unique<RocksDbKeyValueStore>(
+    auto opened = open_persistent_key_value_store(
         spec.name, store_dir(spec, context), budget_of(context), context.rocksdb_config_setter);
-    inner_restore = store.get();
-    inner = std::move(store);
+    inner_restore = opened.restore;
+    inner = std::move(opened.store);
   } else {
     auto store = std::make_unique<InMemoryKeyValueStore>(spec.name);
     inner_restore = store.get();
@@ -153,10 +150,10 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
     case StoreKind::kKeyValue: {
       std::unique_ptr<BytesKeyValueStore> inner;
       if (on_disk(spec, context)) {
-        auto store = std::make_unique<RocksDbKeyValueStore>(
+        auto opened = open_persistent_key_value_store(
             spec.name, store_dir(spec, context), budget_of(context), context.rocksdb_config_setter);
-        built.restore = store.get();
-        inner = std::move(store);
+        built.restore = opened.restore;
+        inner = std::move(opened.store);
       } else {
         auto store = std::make_unique<InMemoryKeyValueStore>(spec.name);
         built.restore = store.get();
@@ -206,6 +203,8 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
           decorate_segmented(std::move(inner.store), spec, context), spec.retain_duplicates,
           spec.time_ordered_reads));
       built.metrics = &metered->metrics();
+      if (auto* cache = find_layer<CachingSegmentedStore>(*metered))
+        cache->count_reads_in(built.metrics);
       built.store = std::move(metered);
       if (context.store_registry != nullptr) {
         built.store = std::make_unique<LockedWindowStore>(std::unique_ptr<BytesWindowStore>(
@@ -222,6 +221,8 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
       auto metered = std::make_unique<MeteredSessionStore>(std::make_unique<SegmentedSessionStore>(
           decorate_segmented(std::move(inner.store), spec, context)));
       built.metrics = &metered->metrics();
+      if (auto* cache = find_layer<CachingSegmentedStore>(*metered))
+        cache->count_reads_in(built.metrics);
       built.store = std::move(metered);
       if (context.store_registry != nullptr) {
         built.store = std::make_unique<LockedSessionStore>(std::unique_ptr<BytesSessionStore>(

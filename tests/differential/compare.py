@@ -121,7 +121,8 @@ def group_of(header):
         w = header.get("window")
         if w == "time":
             w = "hopping" if "advance" in header else "tumbling"
-        return f"{w} / {header.get('emit')} / {header.get('op')}"
+        cached = " / cached" if "cache" in header else ""
+        return f"{w} / {header.get('emit')} / {header.get('op')}{cached}"
     if kind == "table-filter":
         return f"{kind} / {header.get('source')}"
     if kind == "table-groupby":

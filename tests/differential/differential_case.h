@@ -121,20 +121,29 @@ void finish_window(KTable<Windowed<std::string>, V> table, const std::string& em
       .to(topics("out"));
 }
 
+// The aggregation's store, with a record cache when the case says `cache=1`.
+template <typename V>
+Materialized<std::string, V> store_of(const Case& c, Materialized<std::string, V> m = {}) {
+  if (c.has("cache")) m.with_caching_enabled();
+  return m;
+}
+
 template <typename Windowed>
-void aggregate_fixed(const Windowed& w, const std::string& op, const std::string& emit,
-                     const Topics& topics) {
-  if (op == "count") return finish_window(w.count(), emit, topics);
+void aggregate_fixed(const Windowed& w, const Case& c, const Topics& topics) {
+  const std::string op = c.get("op");
+  const std::string emit = c.get("emit");
+  if (op == "count") return finish_window(w.count(store_of<int64_t>(c)), emit, topics);
   if (op == "reduce") {
-    return finish_window(w.reduce([](int64_t a, int64_t b) { return a + b; }), emit, topics);
+    return finish_window(w.reduce([](int64_t a, int64_t b) { return a + b; }, store_of<int64_t>(c)),
+                         emit, topics);
   }
   finish_window(
-      w.template aggregate<std::string>(
-          [] { return std::string(); },
-          [](const std::string&, int64_t v, const std::string& agg) {
-            return agg + "+" + std::to_string(v);
-          },
-          Materialized<std::string, std::string>::with(serdes::string(), serdes::string())),
+      w.template aggregate<std::string>([] { return std::string(); },
+                                        [](const std::string&, int64_t v, const std::string& agg) {
+                                          return agg + "+" + std::to_string(v);
+                                        },
+                                        store_of(c, Materialized<std::string, std::string>::with(
+                                                        serdes::string(), serdes::string()))),
       emit, topics);
 }
 
@@ -149,21 +158,22 @@ inline void window(StreamsBuilder& builder, const Case& c, const Topics& topics)
   if (kind == "time") {
     auto w = TimeWindows::of_size_and_grace(std::chrono::milliseconds(c.num("size")), grace);
     if (c.has("advance")) w = w.advance_by(std::chrono::milliseconds(c.num("advance")));
-    return aggregate_fixed(grouped.windowed_by(w).emit_strategy(strategy), op, emit, topics);
+    return aggregate_fixed(grouped.windowed_by(w).emit_strategy(strategy), c, topics);
   }
   if (kind == "sliding") {
     auto w = SlidingWindows::of_time_difference_and_grace(std::chrono::milliseconds(c.num("diff")),
                                                           grace);
-    return aggregate_fixed(grouped.windowed_by(w).emit_strategy(strategy), op, emit, topics);
+    return aggregate_fixed(grouped.windowed_by(w).emit_strategy(strategy), c, topics);
   }
   if (kind != "session") throw std::runtime_error("unknown window kind '" + kind + "'");
   auto w = grouped
                .windowed_by(SessionWindows::of_inactivity_gap_and_grace(
                    std::chrono::milliseconds(c.num("gap")), grace))
                .emit_strategy(strategy);
-  if (op == "count") return finish_window(w.count(), emit, topics);
+  if (op == "count") return finish_window(w.count(store_of<int64_t>(c)), emit, topics);
   if (op == "reduce") {
-    return finish_window(w.reduce([](int64_t a, int64_t b) { return a + b; }), emit, topics);
+    return finish_window(w.reduce([](int64_t a, int64_t b) { return a + b; }, store_of<int64_t>(c)),
+                         emit, topics);
   }
   finish_window(w.aggregate<std::string>([] { return std::string(); },
                                          [](const std::string&, int64_t v, const std::string& agg) {
@@ -171,8 +181,8 @@ inline void window(StreamsBuilder& builder, const Case& c, const Topics& topics)
                                          },
                                          [](const std::string&, const std::string& a,
                                             const std::string& b) { return a + "|" + b; },
-                                         Materialized<std::string, std::string>::with(
-                                             serdes::string(), serdes::string())),
+                                         store_of(c, Materialized<std::string, std::string>::with(
+                                                         serdes::string(), serdes::string()))),
                 emit, topics);
 }
 
@@ -395,14 +405,16 @@ inline std::string output_line(bool null_key, const std::string& key,
          std::to_string(timestamp);
 }
 
-// Runs the case through Eddy's TopologyTestDriver (caching off, as the Kafka Streams run):
-// the output lines, then "dropped <n>" (late, dropped and skipped records).
+// Runs the case through Eddy's TopologyTestDriver: the output lines, then "dropped <n>" (late,
+// dropped and skipped records). Caching is off, as in the Kafka Streams run, unless the case
+// says `cache=1`: then both cache, and both commit after each input record (Kafka Streams'
+// driver always does), so every record cache flushes once per input record.
 inline std::vector<std::string> run_in_driver(const Case& c) {
   StreamsBuilder builder;
   build_case(builder, c);
   StreamsConfig config;
   config.application_id = "differential";
-  config.cache_max_bytes = 0;
+  config.cache_max_bytes = c.has("cache") ? 10 << 20 : 0;
   TopologyTestDriver driver(builder.build(config), config,
                             {.partitions_per_topic = c.partitions()});
   std::map<std::string, TestInputTopic<std::string, int64_t>> inputs;
@@ -417,6 +429,7 @@ inline std::vector<std::string> run_in_driver(const Case& c) {
     r.timestamp = row.timestamp;
     r.partition = row.partition.value_or(-1);
     inputs.at(row.topic).pipe_input(r);
+    if (c.has("cache")) driver.commit();
   }
   auto out = driver.create_output_topic<std::string, std::string>("out");
   std::vector<std::string> lines;

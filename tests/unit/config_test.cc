@@ -78,6 +78,13 @@ TEST(StreamsConfig, ApplicationIdCharactersAreChecked) {
         StreamsConfig::from_properties({{"application.id", "my app"}});
       },
       "application.id", "letters, digits");
+  for (const std::string dots : {".", ".."}) {
+    expect_config_error(
+        [&] {
+          StreamsConfig::from_properties({{"application.id", dots}});
+        },
+        "application.id", "outside state.dir");
+  }
 }
 
 TEST(StreamsConfig, BadBootstrapServersAreRejected) {

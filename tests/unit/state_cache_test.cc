@@ -154,10 +154,88 @@ TEST_P(CacheTest, SessionStoreCacheForwardsMergedSession) {
   EXPECT_EQ(testing::drain(store.find_sessions("u", 0, 100)),
             (testing::Sessions{{"u", 0, 30, "2"}}));
   store.flush();
-  // The removed session and the merged one: each binary key once, with its latest value.
+  // [0,0] was created and removed between two flushes: the store below never held it, so
+  // (as Kafka Streams' CachingSessionStore) its deletion is neither written nor forwarded.
+  ASSERT_EQ(flushed_.size(), 1u);
+  EXPECT_EQ(SessionKeySchema::window(flushed_[0].key), (SessionWindow{.start = 0, .end = 30}));
+  EXPECT_EQ(flushed_[0].new_value, "2");
+  EXPECT_EQ(changelog_.entries("app-s-changelog", 2).size(), 1u);
+}
+
+TEST_P(CacheTest, SessionStoreCacheForwardsTheDeletionOfAFlushedSession) {
+  auto built = build(Stores::persistent_session("s", milliseconds(600'000)));
+  auto& store = dynamic_cast<BytesSessionStore&>(*built.store);
+  store.put("u", {.start = 10, .end = 10}, "1");
+  store.flush();
+  flushed_.clear();
+  // A record at 5 merges [10,10] into [5,10]: same end, earlier start, so the new session's
+  // key sorts first; the flush still goes in the order of the writes, as Kafka Streams'.
+  store.remove("u", {.start = 10, .end = 10});
+  store.put("u", {.start = 5, .end = 10}, "2");
+  store.flush();
   ASSERT_EQ(flushed_.size(), 2u);
+  EXPECT_EQ(SessionKeySchema::window(flushed_[0].key), (SessionWindow{.start = 10, .end = 10}));
   EXPECT_EQ(flushed_[0].new_value, std::nullopt);
+  EXPECT_EQ(flushed_[0].old_value, "1");
+  EXPECT_EQ(SessionKeySchema::window(flushed_[1].key), (SessionWindow{.start = 5, .end = 10}));
   EXPECT_EQ(flushed_[1].new_value, "2");
+}
+
+TEST_P(CacheTest, WindowStoreCacheFlushesInTheOrderOfTheLastWrites) {
+  auto built = build(Stores::persistent_window("w", milliseconds(600'000), milliseconds(10'000)));
+  auto& store = dynamic_cast<BytesWindowStore&>(*built.store);
+  store.put("b", "1", 0);
+  store.put("a", "1", 0);
+  store.put("b", "2", 0);
+  store.flush();
+  ASSERT_EQ(flushed_.size(), 2u);
+  EXPECT_EQ(WindowKeySchema::key(flushed_[0].key), "a");
+  EXPECT_EQ(WindowKeySchema::key(flushed_[1].key), "b");
+  EXPECT_EQ(flushed_[1].new_value, "2");
+}
+
+TEST_P(CacheTest, WindowStoreCacheServesReadsAfterAFlush) {
+  auto built = build(Stores::persistent_window("w", milliseconds(600'000), milliseconds(10'000)));
+  auto& store = dynamic_cast<BytesWindowStore&>(*built.store);
+  store.put("k", "1", 0);
+  store.flush();
+  const uint64_t misses = built.metrics->cache_misses.load();
+  EXPECT_EQ(store.fetch("k", 0), "1");
+  EXPECT_EQ(store.fetch("k", 0), "1");
+  EXPECT_EQ(built.metrics->cache_hits.load(), 2u);
+  // A miss is cached as "absent" and a write replaces it.
+  EXPECT_EQ(store.fetch("k", 10'000), std::nullopt);
+  EXPECT_EQ(built.metrics->cache_misses.load(), misses + 1);
+  store.put("k", "x", 10'000);
+  EXPECT_EQ(store.fetch("k", 10'000), "x");
+  // A second flush writes only what changed since the first.
+  flushed_.clear();
+  store.flush();
+  ASSERT_EQ(flushed_.size(), 1u);
+  EXPECT_EQ(WindowKeySchema::window_start(flushed_[0].key), 10'000);
+}
+
+TEST_P(CacheTest, ACachedWindowWhoseSegmentExpiredReadsAsAbsent) {
+  auto built = build(Stores::persistent_window("w", milliseconds(120'000), milliseconds(10'000)));
+  auto& store = dynamic_cast<BytesWindowStore&>(*built.store);
+  store.put("k", "1", 0);
+  store.flush();
+  EXPECT_EQ(store.fetch("k", 0), "1");
+  store.put("other", "1", 1'000'000);  // stream time far past the retention of window 0
+  store.flush();
+  EXPECT_EQ(store.fetch("k", 0), std::nullopt);
+}
+
+TEST_P(CacheTest, CleanWindowsAreEvictedWhenTheCachesAreFull) {
+  auto built = build(Stores::persistent_window("w", milliseconds(600'000), milliseconds(10'000)));
+  auto& store = dynamic_cast<BytesWindowStore&>(*built.store);
+  const std::string value(1000, 'v');
+  for (int i = 0; i < 200; ++i) store.put("k" + std::to_string(i), value, 0);  // ~250 KB
+  // Over the 64 KiB budget: flushed (every window reached the store once) and evicted.
+  EXPECT_LE(budget_.record_cache_usage(), 64 << 10);
+  store.flush();
+  EXPECT_EQ(flushed_.size(), 200u);
+  for (int i = 0; i < 200; ++i) EXPECT_EQ(store.fetch("k" + std::to_string(i), 0), value);
 }
 
 TEST_P(CacheTest, MeteredLayerCountsOperations) {

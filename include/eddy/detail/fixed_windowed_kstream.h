@@ -35,6 +35,9 @@ struct FixedWindowKind<TimeWindows> {
   static WindowCloseEmitter emitter(std::string progress_store, const TimeWindows& w) {
     return WindowCloseEmitter(std::move(progress_store), w.size_ms(), w.advance_ms());
   }
+  // A record cache when asked for, whatever the emit strategy (Kafka Streams'
+  // WindowStoreMaterializer).
+  static bool cached(bool asked, bool /*on_close*/) { return asked; }
   template <typename K, typename V, typename VA>
   using Node = TimeWindowAggregateNode<K, V, VA>;
 };
@@ -50,6 +53,8 @@ struct FixedWindowKind<SlidingWindows> {
   static WindowCloseEmitter emitter(std::string progress_store, const SlidingWindows& w) {
     return WindowCloseEmitter(std::move(progress_store), w.time_difference_ms() + 1, 1);
   }
+  // No record cache under on_window_close (Kafka Streams' SlidingWindowStoreMaterializer).
+  static bool cached(bool asked, bool on_close) { return asked && !on_close; }
   template <typename K, typename V, typename VA>
   using Node = SlidingWindowAggregateNode<K, V, VA>;
 };
@@ -142,7 +147,8 @@ KTable<Windowed<K>, VA> FixedWindowedKStream<Self, K, V, Windows>::do_aggregate(
   const int64_t size_ms = Kind::size_ms(windows_);
   declare_windowed_store(graph, store, StoreKind::kWindow, m.persistent, m.logging,
                          Kind::retention_ms(windows_), size_ms, name, m.ttl.has_value(),
-                         /*time_ordered_reads=*/emit_.on_close());
+                         /*time_ordered_reads=*/emit_.on_close(),
+                         Kind::cached(m.caching, emit_.on_close()));
   LateReporter<K, V> late(late_, in.key_serde, in.value_serde);
   std::vector<std::string> stores{store};
   WindowCloseEmitter emitter;

@@ -46,6 +46,18 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<V
     NodeInstance::init(context);
     store_ = lookup_store_as<BytesWindowStore*>(context, store_name_, this->name(), "window");
     emitter_.init(context, store_, this->name());
+    // With a record cache, the latest aggregate per window goes downstream when it flushes
+    // (as for time windows, window_nodes.h).
+    if (!emitter_.enabled()) {
+      caching_ = context.set_window_cache_flush_listener(
+          store_name_, [this](std::string_view key, int64_t start,
+                              std::optional<std::string_view> value, int64_t /*record_ts*/) {
+            if (!value) return;  // the aggregation never deletes a window
+            auto [agg, agg_ts] = codec_.decode(*value);
+            this->out_.forward(Windowed<K>{key_serde_.deserialize(key), start, start + diff_},
+                               Change<VA>{std::move(agg), std::nullopt}, Stamp{agg_ts, false});
+          });
+    }
   }
 
   void process(const K& key, const V& value, Stamp stamp) override {
@@ -180,7 +192,7 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<V
       next = VA(*value_);
     }
     store_->put(key_buf_, codec_.encode(*next, out_ts), start);
-    if (emitter_.enabled()) return;
+    if (emitter_.enabled() || caching_) return;
     this->out_.forward(Windowed<K>{*key_, start, end}, Change<VA>{std::move(next), std::nullopt},
                        Stamp{out_ts, false});
   }
@@ -189,7 +201,7 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<V
   void create_right(const std::pair<VA, int64_t>& agg) {
     const int64_t start = ts_ + 1;
     store_->put(key_buf_, codec_.encode(agg.first, agg.second), start);
-    if (emitter_.enabled()) return;
+    if (emitter_.enabled() || caching_) return;
     this->out_.forward(Windowed<K>{*key_, start, start + diff_},
                        Change<VA>{agg.first, std::nullopt}, Stamp{agg.second, false});
   }
@@ -214,6 +226,7 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<V
   LateReporter<K, V> late_;
   WindowCloseEmitter emitter_;
   BytesWindowStore* store_ = nullptr;
+  bool caching_ = false;  // updates leave through the record cache's flushes
   int64_t observed_ = -1;
   // The record being processed.
   int64_t close_ = 0;

@@ -84,6 +84,24 @@ class TaskContext {
       std::function<void(std::string_view key, std::string_view old_value, int64_t expiry_time)>;
   // Adds `fn` to the listeners of store `name`'s expiries; false when the store has no TTL.
   virtual bool add_expiry_listener(const std::string& /*name*/, ExpiryFn /*fn*/) { return false; }
+
+  // The record cache of a window store hands over the latest value per window: the user
+  // key's bytes, the window's start, the value bytes ([8-byte timestamp][aggregate]).
+  using WindowCacheFlushFn =
+      std::function<void(std::string_view key, int64_t window_start,
+                         std::optional<std::string_view> new_value, int64_t timestamp)>;
+  virtual bool set_window_cache_flush_listener(const std::string& /*name*/,
+                                               WindowCacheFlushFn /*fn*/) {
+    return false;
+  }
+  // The same for a session store: a session merged away arrives with no new value.
+  using SessionCacheFlushFn =
+      std::function<void(std::string_view key, SessionWindow window,
+                         std::optional<std::string_view> new_value, int64_t timestamp)>;
+  virtual bool set_session_cache_flush_listener(const std::string& /*name*/,
+                                                SessionCacheFlushFn /*fn*/) {
+    return false;
+  }
 };
 
 }  // namespace eddy::detail

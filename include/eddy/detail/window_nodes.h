@@ -81,6 +81,20 @@ class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<VA>>
     NodeInstance::init(context);
     store_ = lookup_store_as<BytesWindowStore*>(context, store_name_, this->name(), "window");
     emitter_.init(context, store_, this->name());
+    // With a record cache in front of the store, updates go downstream when it flushes (on
+    // commit, or when the record caches are full): the latest aggregate per window, stamped
+    // with its timestamp, as Kafka Streams' windowed aggregations with caching on.
+    if (!emitter_.enabled()) {
+      caching_ = context.set_window_cache_flush_listener(
+          store_name_, [this](std::string_view key, int64_t start,
+                              std::optional<std::string_view> value, int64_t /*record_ts*/) {
+            if (!value) return;  // the aggregation never deletes a time window
+            auto [agg, agg_ts] = codec_.decode(*value);
+            this->out_.forward(
+                Windowed<K>{key_serde_.deserialize(key), start, start + windows_.size_ms()},
+                Change<VA>{std::move(agg), std::nullopt}, Stamp{agg_ts, false});
+          });
+    }
   }
 
   void process(const K& key, const V& value, Stamp stamp) override {
@@ -119,7 +133,7 @@ class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<VA>>
         next = VA(value);
       }
       store_->put(key_buf_, codec_.encode(*next, out_ts), start);
-      if (!emitter_.enabled()) {
+      if (!emitter_.enabled() && !caching_) {
         this->out_.forward(Windowed<K>{key, start, end}, Change<VA>{std::move(next), std::nullopt},
                            Stamp{out_ts, false});
       }
@@ -143,6 +157,7 @@ class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<VA>>
   LateReporter<K, V> late_;
   WindowCloseEmitter emitter_;
   BytesWindowStore* store_ = nullptr;
+  bool caching_ = false;  // updates leave through the record cache's flushes
   int64_t observed_ = -1;
   std::string key_buf_;
 };
@@ -178,6 +193,20 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<V
     NodeInstance::init(context);
     store_ = lookup_store_as<BytesSessionStore*>(context, store_name_, this->name(), "session");
     emitter_.init(context, store_, this->name());
+    // With a record cache, each session's latest aggregate goes downstream when the cache
+    // flushes, and a session merged away goes as a delete if it was flushed before (Kafka
+    // Streams' CachingSessionStore: one created and merged between two flushes never shows).
+    // Both stamped with the session's end.
+    if (!emitter_.enabled()) {
+      caching_ = context.set_session_cache_flush_listener(
+          store_name_, [this](std::string_view key, SessionWindow window,
+                              std::optional<std::string_view> value, int64_t /*record_ts*/) {
+            Change<VA> change;
+            if (value) change.new_value = value_serde_.deserialize(*value);
+            this->out_.forward(Windowed<K>{key_serde_.deserialize(key), window.start, window.end},
+                               std::move(change), Stamp{window.end, false});
+          });
+    }
   }
 
   void process(const K& key, const V& value, Stamp stamp) override {
@@ -231,7 +260,8 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<V
       for (const auto& [old_window, old_value] : merged_) {
         store_->remove(key_buf_, old_window);
         // Under on_window_close a merged-away session was never emitted: nothing to retract.
-        if (emitter_.enabled()) continue;
+        // With a cache, its flush retracts it.
+        if (emitter_.enabled() || caching_) continue;
         this->out_.forward(Windowed<K>{key, old_window.start, old_window.end}, Change<VA>{},
                            Stamp{old_window.end, false});
       }
@@ -248,6 +278,7 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<V
       emitter_.on_put(window);
       return;
     }
+    if (caching_) return;
     this->out_.forward(Windowed<K>{key, window.start, window.end},
                        Change<VA>{std::move(agg), std::nullopt}, Stamp{window.end, false});
   }
@@ -263,6 +294,7 @@ class SessionWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<V
   LateReporter<K, V> late_;
   SessionCloseEmitter emitter_;
   BytesSessionStore* store_ = nullptr;
+  bool caching_ = false;  // updates leave through the record cache's flushes
   int64_t observed_ = -1;
   std::string key_buf_;
   std::string value_buf_;

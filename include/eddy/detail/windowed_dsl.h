@@ -39,10 +39,12 @@ GroupedInput<K, V> grouped_input(const KStream<K, V>& stream, const Grouped<K, V
 }
 
 // `ttl_requested`: the Materialized asked for a TTL, which windowed stores do not take.
+// `caching`: a record cache in front (updates then leave when it flushes).
 inline void declare_windowed_store(LogicalGraph& graph, const std::string& name, StoreKind kind,
                                    bool persistent, bool logging, int64_t retention_ms,
                                    int64_t window_size_ms, const std::string& created_by,
-                                   bool ttl_requested = false, bool time_ordered_reads = false) {
+                                   bool ttl_requested = false, bool time_ordered_reads = false,
+                                   bool caching = false) {
   if (ttl_requested) {
     graph.error("'" + created_by + "': store '" + name +
                 "' cannot have a TTL: window and session stores expire by retention (window "
@@ -53,7 +55,7 @@ inline void declare_windowed_store(LogicalGraph& graph, const std::string& name,
   entry.spec.kind = kind;
   entry.spec.persistent = persistent;
   entry.spec.logging = logging;
-  entry.spec.caching = false;
+  entry.spec.caching = caching;
   entry.spec.retention_ms = retention_ms;
   entry.spec.window_size_ms = window_size_ms;
   entry.spec.time_ordered_reads = time_ordered_reads;

@@ -113,7 +113,10 @@ class SessionWindowedKStream {
     // Kafka Streams' default retention: gap + grace.
     detail::declare_windowed_store(graph, store, StoreKind::kSession, m.persistent, m.logging,
                                    windows_.gap_ms() + windows_.grace_ms(), 0, name,
-                                   m.ttl.has_value());
+                                   m.ttl.has_value(), /*time_ordered_reads=*/false,
+                                   // no cache under on_window_close (Kafka Streams'
+                                   // SessionStoreMaterializer)
+                                   m.caching && !emit_.on_close());
     detail::LateReporter<K, V> late(late_, in.key_serde, in.value_serde);
     std::vector<std::string> stores{store};
     detail::SessionCloseEmitter emitter;

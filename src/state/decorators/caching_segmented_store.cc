@@ -5,11 +5,10 @@
 
 namespace eddy::state {
 namespace {
-constexpr int64_t kEntryOverhead =
-    176;  // map node + two heap blocks (see caching_key_value_store.cc)
-int64_t entry_size(std::string_view key, const std::optional<Bytes>& value) {
-  return static_cast<int64_t>(key.size() + (value ? value->size() : 0)) + kEntryOverhead;
-}
+// What an entry costs beyond its key and value bytes: the hash node with the key string and
+// the entry, its bucket, the LRU list node, the dirty-map node while dirty, and the heap
+// blocks' malloc headers and rounding (measured as for caching_key_value_store.cc).
+constexpr int64_t kEntryOverhead = 256;
 }  // namespace
 
 CachingSegmentedStore::CachingSegmentedStore(std::unique_ptr<SegmentedBytesStore> inner,
@@ -19,6 +18,11 @@ CachingSegmentedStore::CachingSegmentedStore(std::unique_ptr<SegmentedBytesStore
 
 CachingSegmentedStore::~CachingSegmentedStore() {
   budget_.add_record_cache_usage(-bytes_);
+}
+
+int64_t CachingSegmentedStore::entry_bytes(std::string_view key, const Entry& entry) {
+  return static_cast<int64_t>(key.size() + (entry.value ? entry.value->size() : 0)) +
+         kEntryOverhead;
 }
 
 void CachingSegmentedStore::account(int64_t delta) {
@@ -33,26 +37,69 @@ bool CachingSegmentedStore::set_cache_flush_listener(CacheFlushListener listener
   return true;
 }
 
-void CachingSegmentedStore::put(std::string_view key, std::optional<std::string_view> value,
-                                int64_t timestamp) {
-  stream_time_ = std::max(stream_time_, timestamp);
-  Entry entry{.value = value ? std::optional<Bytes>(Bytes(*value)) : std::nullopt,
-              .timestamp = timestamp,
-              .record_timestamp = record_timestamp_ ? record_timestamp_() : timestamp};
-  auto it = dirty_.find(key);
-  if (it == dirty_.end()) {
-    account(entry_size(key, entry.value));
-    dirty_.emplace(Bytes(key), std::move(entry));
-  } else {
-    account(entry_size(key, entry.value) - entry_size(key, it->second.value));
-    it->second = std::move(entry);
-  }
-  evict_if_full();
+CachingSegmentedStore::Map::iterator CachingSegmentedStore::insert(std::string_view key,
+                                                                   Entry entry) {
+  account(entry_bytes(key, entry));
+  auto it = cache_.emplace(Bytes(key), std::move(entry)).first;
+  lru_.push_front(it->first);
+  it->second.lru = lru_.begin();
+  return it;
+}
+
+void CachingSegmentedStore::erase(Map::iterator it) {
+  if (it->second.dirty) dirty_.erase(it->first);
+  lru_.erase(it->second.lru);
+  account(-entry_bytes(it->first, it->second));
+  cache_.erase(it);
+}
+
+bool CachingSegmentedStore::segment_live(int64_t timestamp) const {
+  const Segments& segs = inner_->segments();
+  return segs.id(timestamp) >= segs.min_live_segment(inner_->observed_stream_time());
 }
 
 std::optional<Bytes> CachingSegmentedStore::get(std::string_view key, int64_t timestamp) {
-  if (auto it = dirty_.find(key); it != dirty_.end()) return it->second.value;
-  return inner_->get(key, timestamp);
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    Entry& entry = it->second;
+    if (entry.dirty || segment_live(entry.timestamp)) {
+      if (metrics_ != nullptr) metrics_->cache_hits.fetch_add(1, std::memory_order_relaxed);
+      touch(entry);
+      return entry.value;
+    }
+    erase(it);  // its segment was dropped below since it was cached
+  }
+  if (metrics_ != nullptr) metrics_->cache_misses.fetch_add(1, std::memory_order_relaxed);
+  auto value = inner_->get(key, timestamp);
+  insert(key, Entry{.value = value, .timestamp = timestamp, .record_timestamp = timestamp});
+  evict_if_full();
+  return value;
+}
+
+void CachingSegmentedStore::put(std::string_view key, std::optional<std::string_view> value,
+                                int64_t timestamp) {
+  stream_time_ = std::max(stream_time_, timestamp);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) {
+    it = insert(key, Entry{});
+  } else {
+    touch(it->second);
+  }
+  Entry& entry = it->second;
+  account(-entry_bytes(key, entry));
+  if (!entry.dirty) dirty_.emplace(it->first, &entry);
+  if (!value) {
+    entry.value.reset();
+  } else if (entry.value) {
+    entry.value->assign(*value);  // reuses the buffer: a hot window is rewritten per record
+  } else {
+    entry.value.emplace(*value);
+  }
+  entry.timestamp = timestamp;
+  entry.record_timestamp = record_timestamp_ ? record_timestamp_() : timestamp;
+  entry.dirty = true;
+  entry.write_seq = ++writes_;
+  account(entry_bytes(key, entry));
+  evict_if_full();
 }
 
 std::vector<KeyValueBytes> CachingSegmentedStore::range(std::string_view from,
@@ -60,17 +107,18 @@ std::vector<KeyValueBytes> CachingSegmentedStore::range(std::string_view from,
                                                         int64_t time_from, int64_t time_to) {
   auto below = inner_->range(from, to, time_from, time_to);
   if (dirty_.empty()) return below;
+  // Clean entries equal the store below; only dirty ones change what the range sees.
   std::map<Bytes, Bytes, std::less<>> merged;
   for (auto& kv : below) merged.emplace(std::move(kv.key), std::move(kv.value));
   const Segments& segs = inner_->segments();
-  for (auto it = dirty_.lower_bound(from);
-       it != dirty_.end() && (!to || std::string_view(it->first) <= *to); ++it) {
-    const int64_t id = segs.id(it->second.timestamp);
+  for (auto it = dirty_.lower_bound(from); it != dirty_.end() && (!to || it->first <= *to); ++it) {
+    const Entry& entry = *it->second;
+    const int64_t id = segs.id(entry.timestamp);
     if (id < segs.id(time_from) || id > segs.id(time_to)) continue;
-    if (it->second.value) {
-      merged[it->first] = *it->second.value;
-    } else {
-      merged.erase(it->first);
+    if (entry.value) {
+      merged.insert_or_assign(Bytes(it->first), *entry.value);
+    } else if (auto found = merged.find(it->first); found != merged.end()) {
+      merged.erase(found);
     }
   }
   std::vector<KeyValueBytes> out;
@@ -82,33 +130,49 @@ std::vector<KeyValueBytes> CachingSegmentedStore::range(std::string_view from,
 void CachingSegmentedStore::flush_cache() {
   if (dirty_.empty() || flushing_) return;
   flushing_ = true;
+  std::vector<std::pair<std::string_view, Entry*>> order(dirty_.begin(), dirty_.end());
+  std::sort(order.begin(), order.end(),
+            [](const auto& a, const auto& b) { return a.second->write_seq < b.second->write_seq; });
   std::vector<SegmentedWrite> writes;
-  writes.reserve(dirty_.size());
-  for (auto& [key, entry] : dirty_) {
-    writes.push_back({key, std::move(entry.value), entry.timestamp, entry.record_timestamp});
+  std::vector<std::optional<Bytes>> old_values;  // beside `writes`, when there is a listener
+  writes.reserve(order.size());
+  for (auto& [key, entry] : order) {
+    entry->dirty = false;
+    std::optional<Bytes> old_value;
+    if (listener_ && (send_old_values_ || !entry->value)) {
+      old_value = inner_->get(key, entry->timestamp);
+      // Kafka Streams' flush skips deleting what the store below never held: nothing to write,
+      // nothing to forward (a window or session created and removed since the last flush).
+      if (!entry->value && !old_value) continue;
+    }
+    writes.push_back({Bytes(key), entry->value, entry->timestamp, entry->record_timestamp});
+    if (listener_) old_values.push_back(std::move(old_value));
   }
   dirty_.clear();
-  account(-bytes_);
-  std::vector<std::optional<Bytes>> old_values;
-  if (listener_ && send_old_values_) {
-    old_values.reserve(writes.size());
-    for (const auto& w : writes) old_values.push_back(inner_->get(w.key, w.timestamp));
-  }
   inner_->put_all(writes);
   flushing_ = false;
-  if (listener_) {
-    for (size_t i = 0; i < writes.size(); ++i) {
-      const auto& w = writes[i];
-      std::optional<std::string_view> old_value;
-      if (!old_values.empty() && old_values[i]) old_value = *old_values[i];
-      listener_(w.key, w.value ? std::optional<std::string_view>(*w.value) : std::nullopt,
-                old_value, w.record_timestamp);
-    }
+  if (!listener_) return;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const auto& w = writes[i];
+    std::optional<std::string_view> old_value;
+    if (send_old_values_ && old_values[i]) old_value = *old_values[i];
+    listener_(w.key, w.value ? std::optional<std::string_view>(*w.value) : std::nullopt, old_value,
+              w.record_timestamp);
   }
 }
 
+void CachingSegmentedStore::clear() {
+  account(-bytes_);
+  lru_.clear();
+  dirty_.clear();
+  cache_.clear();
+}
+
 void CachingSegmentedStore::evict_if_full() {
-  if (budget_.record_caches_full() && !flushing_) flush_cache();
+  if (!budget_.record_caches_full() || flushing_) return;
+  flush_cache();  // every entry is clean now, so any of them may go
+  const int64_t target = budget_.record_cache_room() / 10 * 9;
+  while (!lru_.empty() && budget_.record_cache_usage() > target) erase(cache_.find(lru_.back()));
 }
 
 void CachingSegmentedStore::flush() {
@@ -118,6 +182,7 @@ void CachingSegmentedStore::flush() {
 
 void CachingSegmentedStore::close() {
   flush_cache();
+  clear();
   inner_->close();
 }
 
