@@ -672,6 +672,13 @@ bool TaskCore::set_cache_flush_listener(const std::string& name, CacheFlushFn fn
       /*send_old_values=*/false);
 }
 
+bool TaskCore::set_cache_flush_listener_with_old_values(const std::string& name,
+                                                        CacheFlushWithOldFn fn) {
+  StateStore* target = store(name);
+  if (target == nullptr) return false;
+  return state::set_cache_flush_listener(*target, std::move(fn), /*send_old_values=*/true);
+}
+
 bool TaskCore::set_window_cache_flush_listener(const std::string& name, WindowCacheFlushFn fn) {
   StateStore* target = store(name);
   if (target == nullptr) return false;

@@ -240,6 +240,8 @@ class TaskCore final : public detail::TaskContext {
                             const SerdeError& error) override;
   void submit_feature(FeatureSink& sink, FeatureUpdate update) override;
   bool set_cache_flush_listener(const std::string& name, CacheFlushFn fn) override;
+  bool set_cache_flush_listener_with_old_values(const std::string& name,
+                                                CacheFlushWithOldFn fn) override;
   bool add_expiry_listener(const std::string& name, ExpiryFn fn) override;
   bool set_window_cache_flush_listener(const std::string& name, WindowCacheFlushFn fn) override;
   bool set_session_cache_flush_listener(const std::string& name, SessionCacheFlushFn fn) override;

@@ -59,27 +59,20 @@ std::vector<InternalTopic> plan_internal_topics(const Topology& topology, kafka:
     }
     partitions[topic] = it->second;
   }
-  // Repartition topics take the task count of the sub-topology that writes them; that count
-  // may itself depend on another repartition topic, so iterate until nothing changes.
+  // Repartition topics take the task count of the sub-topology that writes them, unless they
+  // are co-partitioned with other topics (a join's repartition, a foreign-key join's
+  // subscriptions and responses): then they take those topics' count. The test driver sizes
+  // them the same way (Topology::repartition_partitions).
+  for (const auto& [topic, n] : topology.repartition_partitions(partitions)) {
+    partitions[topic] = n;
+  }
   std::map<int, int32_t> tasks;  // sub-topology -> task count
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const auto& sub : plan.subtopologies) {
-      int32_t n = 0;
-      for (const auto& topic : sub.source_topics) {
-        if (auto it = partitions.find(topic); it != partitions.end()) n = std::max(n, it->second);
-      }
-      if (n > 0 && tasks[sub.id] != n) {
-        tasks[sub.id] = n;
-        changed = true;
-      }
-      for (const auto& topic : sub.sink_topics) {
-        if (plan.repartition_topics.contains(topic) && n > 0 && partitions[topic] != n) {
-          partitions[topic] = n;
-          changed = true;
-        }
-      }
+  for (const auto& sub : plan.subtopologies) {
+    int32_t n = 0;
+    for (const auto& topic : sub.source_topics) {
+      if (auto it = partitions.find(topic); it != partitions.end()) n = std::max(n, it->second);
     }
+    tasks[sub.id] = n;
   }
   topology.validate_partitions(partitions);
 

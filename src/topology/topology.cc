@@ -127,7 +127,15 @@ std::map<std::string, int32_t> Topology::repartition_partitions(
       if (plan_->repartition_topics.count(t) == 0)
         external_max = std::max(external_max, count_of(t, 0));
     }
-    if (external_max == 0) continue;
+    if (external_max == 0) {
+      // Only internal topics (a foreign-key join's responses beside a primary table that is
+      // itself repartitioned): all get the largest of their counts, as Kafka Streams'
+      // co-partition enforcer does.
+      int32_t internal_max = 1;
+      for (const auto& t : group.topics) internal_max = std::max(internal_max, count_of(t, 0));
+      for (const auto& t : group.topics) counts[t] = internal_max;
+      continue;
+    }
     for (const auto& t : group.topics) {
       if (plan_->repartition_topics.count(t) != 0) counts[t] = external_max;
     }

@@ -25,9 +25,13 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.EmitStrategy;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.kstream.GlobalKTable;
 import org.apache.kafka.streams.kstream.JoinWindows;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Joined;
 import org.apache.kafka.streams.kstream.KGroupedStream;
+import org.apache.kafka.streams.kstream.KGroupedTable;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -41,6 +45,8 @@ import org.apache.kafka.streams.kstream.TimeWindowedKStream;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.kstream.ValueJoiner;
 import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.test.TestRecord;
 
 public class KafkaStreamsCases {
@@ -179,8 +185,102 @@ public class KafkaStreamsCases {
         };
         joined.to("out", Produced.with(Serdes.String(), Serdes.String()));
       }
+      case "table-filter", "table-groupby", "fk-join", "versioned-table", "stream-versioned-table" ->
+          tables(builder, c);
       default -> throw new IllegalArgumentException("unknown kind " + c.get("kind"));
     }
+  }
+
+  // The table kinds (issue 18: group_by, foreign-key joins, versioned tables, old values).
+  static void tables(StreamsBuilder builder, Case c) {
+    switch (c.get("kind")) {
+      case "table-filter" -> tableFilter(builder, c);
+      case "table-groupby" -> {
+        KTable<String, Long> t = builder.table("t", Consumed.with(Serdes.String(), Serdes.Long()));
+        long groups = c.num("groups");
+        KGroupedTable<String, Long> grouped = t.groupBy(
+            (k, v) -> KeyValue.pair(v % 7 == 0 ? null : "g" + (v % groups), v),
+            Grouped.with(Serdes.String(), Serdes.Long()));
+        KTable<String, String> result = switch (c.get("op")) {
+          case "count" -> grouped.count().mapValues(v -> String.valueOf(v));
+          case "reduce" -> grouped.reduce((a, b) -> a + b, (a, b) -> a - b)
+                               .mapValues(v -> String.valueOf(v));
+          default -> grouped.aggregate(() -> "", (k, v, agg) -> agg + "+" + v,
+                                       (k, v, agg) -> agg + "-" + v,
+                                       Materialized.with(Serdes.String(), Serdes.String()));
+        };
+        result.toStream().to("out", Produced.with(Serdes.String(), Serdes.String()));
+      }
+      case "fk-join" -> {
+        KTable<String, Long> l = builder.table("l", Consumed.with(Serdes.String(), Serdes.Long()));
+        KTable<String, Long> r = builder.table("r", Consumed.with(Serdes.String(), Serdes.Long()));
+        // The left value names the foreign row k<v % 4>; a multiple of 7 names none.
+        java.util.function.Function<Long, String> fk = v -> v % 7 == 0 ? null : "k" + (v % 4);
+        KTable<String, String> joined =
+            c.get("join").equals("inner") ? l.join(r, fk, JOINER) : l.leftJoin(r, fk, JOINER);
+        joined.toStream().to("out", Produced.with(Serdes.String(), Serdes.String()));
+      }
+      case "versioned-table" -> {
+        KTable<String, Long> t = versionedTable(builder, "t", c.num("retention"));
+        KTable<String, String> out = switch (c.get("op")) {
+          case "stream" -> t.mapValues(v -> String.valueOf(v));
+          case "filter" -> t.filter((k, v) -> v % 3 != 0).mapValues(v -> String.valueOf(v));
+          case "join" -> {
+            KTable<String, Long> t2 = builder.table("t2", Consumed.with(Serdes.String(), Serdes.Long()));
+            yield switch (c.get("join")) {
+              case "inner" -> t.join(t2, JOINER);
+              case "left" -> t.leftJoin(t2, JOINER);
+              default -> t.outerJoin(t2, JOINER);
+            };
+          }
+          default -> t.groupBy((k, v) -> KeyValue.pair("g" + (v % 3), v),
+                               Grouped.with(Serdes.String(), Serdes.Long()))
+                         .count()
+                         .mapValues(v -> String.valueOf(v));
+        };
+        out.toStream().to("out", Produced.with(Serdes.String(), Serdes.String()));
+      }
+      case "stream-versioned-table" -> {
+        KStream<String, Long> s = builder.stream("s", Consumed.with(Serdes.String(), Serdes.Long()));
+        KTable<String, Long> t = versionedTable(builder, "t", c.num("retention"));
+        Joined<String, Long, Long> joined = Joined.with(Serdes.String(), Serdes.Long(), Serdes.Long());
+        if (!c.get("grace").equals("none")) {
+          joined = joined.withGracePeriod(Duration.ofMillis(Long.parseLong(c.get("grace"))));
+        }
+        KStream<String, String> out =
+            c.get("join").equals("inner") ? s.join(t, JOINER, joined) : s.leftJoin(t, JOINER, joined);
+        out.to("out", Produced.with(Serdes.String(), Serdes.String()));
+      }
+      default -> throw new IllegalArgumentException("unknown kind " + c.get("kind"));
+    }
+  }
+
+  static KTable<String, Long> versionedTable(StreamsBuilder builder, String topic, long retention) {
+    return builder.table(topic, Consumed.with(Serdes.String(), Serdes.Long()),
+                         Materialized.<String, Long>as(Stores.persistentVersionedKeyValueStore(
+                             topic + "-store", Duration.ofMillis(retention))));
+  }
+
+  // A table filter whose deletes depend on the old-value flags of what it reads.
+  static void tableFilter(StreamsBuilder builder, Case c) {
+    Consumed<String, Long> consumed = Consumed.with(Serdes.String(), Serdes.Long());
+    KTable<String, Long> source = switch (c.get("source")) {
+      case "named" -> builder.table("t", consumed,
+                                    Materialized.<String, Long, KeyValueStore<Bytes, byte[]>>as("t-store"));
+      case "count" -> builder.stream("in", consumed).groupByKey().count();
+      default -> builder.table("t", consumed);
+    };
+    if (c.get("source").equals("join-first")) {
+      builder.stream("s", consumed).join(source, JOINER)
+          .to("side", Produced.with(Serdes.String(), Serdes.String()));
+    }
+    if (c.get("source").equals("map")) {
+      source = source.mapValues(v -> v + 1, Materialized.with(Serdes.String(), Serdes.Long()));
+    }
+    source.filter((k, v) -> v % 3 != 0)
+        .toStream()
+        .mapValues(v -> v == null ? null : String.valueOf(v))
+        .to("out", Produced.with(Serdes.String(), Serdes.String()));
   }
 
   static void window(StreamsBuilder builder, Case c) {

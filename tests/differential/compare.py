@@ -128,6 +128,16 @@ def group_of(header):
         extra += " / self" if header.get("self") == "1" else ""
         extra += " / re-keyed" if header.get("rekey") == "1" else ""
         return f"{kind} / {header.get('join', '')}{extra}"
+    if kind == "table-filter":
+        return f"{kind} / {header.get('source')}"
+    if kind == "table-groupby":
+        return f"{kind} / {header.get('op')}"
+    if kind == "versioned-table":
+        join = header.get("join")
+        return f"{kind} / {header.get('op')}" + (f" {join}" if join else "")
+    if kind == "stream-versioned-table":
+        grace = header.get("grace")
+        return f"{kind} / {header.get('join')} / " + ("no grace" if grace == "none" else "grace")
     return f"{kind} / {header.get('join', '')}"
 
 

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -225,6 +226,162 @@ inline void stream_stream(StreamsBuilder& builder, const Case& c, const Topics& 
   }
 }
 
+// A table's changes to "out" as strings (deletes as tombstones).
+template <typename V>
+void table_to_out(const KTable<std::string, V>& table, const Topics& topics) {
+  table.to_stream()
+      .map_values([](const std::optional<V>& v) -> std::optional<std::string> {
+        if (!v) return std::nullopt;
+        if constexpr (std::is_same_v<V, std::string>) {
+          return *v;
+        } else {
+          return std::to_string(*v);
+        }
+      })
+      .to(topics("out"));
+}
+
+inline KTable<std::string, int64_t> versioned_table(StreamsBuilder& builder,
+                                                    const std::string& topic, int64_t retention) {
+  return builder.table<std::string, int64_t>(
+      topic, {},
+      Materialized<std::string, int64_t>::as_versioned(topic + "-store",
+                                                       std::chrono::milliseconds(retention)));
+}
+
+// A table filter whose deletes depend on the old-value flags of what it reads
+// (KafkaStreamsCases.java's tableFilter).
+inline void table_filter(StreamsBuilder& builder, const Case& c, const Topics& topics) {
+  const std::string source = c.get("source");
+  auto keep = [](const std::string&, int64_t v) { return v % 3 != 0; };
+  if (source == "count") {
+    return table_to_out(
+        builder.stream<std::string, int64_t>(topics("in")).group_by_key().count().filter(keep),
+        topics);
+  }
+  auto t = source == "named" ? builder.table<std::string, int64_t>(
+                                   topics("t"), {},
+                                   Materialized<std::string, int64_t>::as(topics("t") + "-store"))
+                             : builder.table<std::string, int64_t>(topics("t"));
+  if (source == "join-first") {
+    builder.stream<std::string, int64_t>(topics("s"))
+        .join(t, [](int64_t a, int64_t b) { return joined(a, b); })
+        .to(topics("side"));
+  }
+  if (source == "map") t = t.map_values([](int64_t v) { return v + 1; });
+  table_to_out(t.filter(keep), topics);
+}
+
+// The table kinds (issue 18: old values, group_by, foreign-key joins, versioned tables).
+inline void table_kind(StreamsBuilder& builder, const Case& c, const Topics& topics) {
+  const std::string kind = c.get("kind");
+  if (kind == "table-filter") return table_filter(builder, c, topics);
+  if (kind == "table-groupby") {
+    const int64_t groups = c.num("groups");
+    auto grouped =
+        builder.table<std::string, int64_t>(topics("t"))
+            .group_by([groups](const std::string&,
+                               int64_t v) -> std::optional<std::pair<std::string, int64_t>> {
+              if (v % 7 == 0) return std::nullopt;  // no group (a null key in Kafka Streams)
+              return std::make_pair("g" + std::to_string(v % groups), v);
+            });
+    const std::string op = c.get("op");
+    if (op == "count") return table_to_out(grouped.count(), topics);
+    if (op == "reduce") {
+      return table_to_out(grouped.reduce([](int64_t a, int64_t b) { return a + b; },
+                                         [](int64_t a, int64_t b) { return a - b; }),
+                          topics);
+    }
+    return table_to_out(
+        grouped.aggregate<std::string>([] { return std::string(); },
+                                       [](const std::string&, int64_t v, const std::string& agg) {
+                                         return agg + "+" + std::to_string(v);
+                                       },
+                                       [](const std::string&, int64_t v, const std::string& agg) {
+                                         return agg + "-" + std::to_string(v);
+                                       }),
+        topics);
+  }
+  if (kind == "fk-join") {
+    auto l = builder.table<std::string, int64_t>(topics("l"));
+    auto r = builder.table<std::string, int64_t>(topics("r"));
+    // The left value names the foreign row k<v % 4>; a multiple of 7 names none.
+    auto fk = [](int64_t v) -> std::optional<std::string> {
+      if (v % 7 == 0) return std::nullopt;
+      return "k" + std::to_string(v % 4);
+    };
+    if (c.get("join") == "inner") {
+      l.join(r, fk, [](int64_t a, int64_t b) { return joined(a, b); })
+          .to_stream()
+          .to(topics("out"));
+    } else {
+      l.left_join(r, fk, [](int64_t a, const std::optional<int64_t>& b) { return joined(a, b); })
+          .to_stream()
+          .to(topics("out"));
+    }
+    return;
+  }
+  if (kind == "versioned-table") {
+    auto t = versioned_table(builder, topics("t"), c.num("retention"));
+    const std::string op = c.get("op");
+    if (op == "stream") return table_to_out(t, topics);
+    if (op == "filter") {
+      return table_to_out(t.filter([](const std::string&, int64_t v) { return v % 3 != 0; }),
+                          topics);
+    }
+    if (op == "join") {
+      auto t2 = builder.table<std::string, int64_t>(topics("t2"));
+      const std::string join = c.get("join");
+      if (join == "inner") {
+        t.join(t2, [](int64_t a, int64_t b) { return joined(a, b); }).to_stream().to(topics("out"));
+      } else if (join == "left") {
+        t.left_join(t2, [](int64_t a, const std::optional<int64_t>& b) { return joined(a, b); })
+            .to_stream()
+            .to(topics("out"));
+      } else {
+        t.outer_join(t2, [](const std::optional<int64_t>& a,
+                            const std::optional<int64_t>& b) { return joined(a, b); })
+            .to_stream()
+            .to(topics("out"));
+      }
+      return;
+    }
+    return table_to_out(t.group_by([](const std::string&, int64_t v) {
+                           return std::make_pair("g" + std::to_string(v % 3), v);
+                         }).count(),
+                        topics);
+  }
+  if (kind == "stream-versioned-table") {
+    auto s = builder.stream<std::string, int64_t>(topics("s"));
+    auto t = versioned_table(builder, topics("t"), c.num("retention"));
+    Joined joined_options;
+    if (c.get("grace") != "none") {
+      joined_options.grace_period = std::chrono::milliseconds(std::stoll(c.get("grace")));
+    }
+    if (c.get("join") == "inner") {
+      s.join(
+           t, [](int64_t a, int64_t b) { return joined(a, b); }, joined_options)
+          .to(topics("out"));
+    } else {
+      s.left_join(
+           t, [](int64_t a, const std::optional<int64_t>& b) { return joined(a, b); },
+           joined_options)
+          .to(topics("out"));
+    }
+    return;
+  }
+  throw std::runtime_error("case " + c.name + ": unknown table kind '" + kind + "'");
+}
+
+// Builds `c` when it is one of the table kinds; false when it is not.
+inline bool table_case(StreamsBuilder& builder, const Case& c, const Topics& topics) {
+  static const std::set<std::string> kinds{"table-filter", "table-groupby", "fk-join",
+                                           "versioned-table", "stream-versioned-table"};
+  if (kinds.count(c.get("kind")) == 0) return false;
+  table_kind(builder, c, topics);
+  return true;
+}
+
 }  // namespace detail_case
 
 // Adds the case's topology to `builder`; every kind writes string keys and values to "out".
@@ -278,6 +435,7 @@ inline void build_case(StreamsBuilder& builder, const Case& c, const Topics& top
     return;
   }
   if (kind == "stream-stream") return detail_case::stream_stream(builder, c, topics);
+  if (detail_case::table_case(builder, c, topics)) return;
   throw std::runtime_error("case " + c.name + ": unknown kind '" + kind + "'");
 }
 

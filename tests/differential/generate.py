@@ -194,6 +194,108 @@ def stream_stream_case(rng):
     return f"stream-stream-{label}", h, script
 
 
+def table_filter_case(rng):
+    # A filter whose deletes depend on Kafka Streams' old-value flags: over a plain table,
+    # a named (materialized) one, one a join read before the filter was written, a
+    # map_values of a plain table, or a count.
+    source = rng.choice(["plain", "named", "join-first", "map", "count"])
+    h = {"kind": "table-filter", "source": source}
+    h["partitions"] = rng.choice([1, 1, 2, 3])
+    script = Script(rng, h["partitions"])
+    clock = Clock(rng, rng.choice([5, 50]))
+    keys = KEYS[: rng.randrange(1, len(KEYS) + 1)]
+    for _ in range(rng.randrange(3, 61)):
+        if source == "count":
+            script.add("in", pick_key(rng, keys, 0.03), rng.randrange(1, 10), clock.next())
+        elif source == "join-first" and rng.random() < 0.2:
+            script.add("s", pick_key(rng, keys, 0.0), join_value(rng, 0.0), clock.next())
+        else:
+            script.add("t", pick_key(rng, keys, 0.03), join_value(rng, 0.2), clock.next())
+    return f"table-filter-{source}", h, script
+
+
+def table_groupby_case(rng):
+    # Rows re-grouped by value (group "g<v % groups>"; none when v % 7 == 0) and moved
+    # between groups by later updates, tombstones, tombstones of rows never held. One
+    # partition: Kafka Streams' driver cannot repartition across several.
+    h = {"kind": "table-groupby", "op": rng.choice(["count", "reduce", "aggregate"]),
+         "groups": rng.choice([1, 2, 3, 5])}
+    script = Script(rng, 1)
+    clock = Clock(rng, rng.choice([5, 50]))
+    keys = KEYS[: rng.randrange(1, len(KEYS) + 1)]
+    for _ in range(rng.randrange(3, 61)):
+        script.add("t", pick_key(rng, keys, 0.03), join_value(rng, 0.2), clock.next())
+    return f"table-groupby-{h['op']}", h, script
+
+
+def fk_join_case(rng):
+    # Primary table "l" names foreign row "k<v % 4>" of table "r" (none when v % 7 == 0);
+    # updates move rows between foreign keys, both sides delete. One partition (the join
+    # repartitions by foreign key).
+    h = {"kind": "fk-join", "join": rng.choice(["inner", "left"])}
+    script = Script(rng, 1)
+    clock = Clock(rng, rng.choice([5, 50]))
+    keys = KEYS[: rng.randrange(1, len(KEYS) + 1)]
+    for _ in range(rng.randrange(3, 61)):
+        if rng.random() < 0.45:
+            script.add("r", pick_key(rng, GLOBAL_KEYS, 0.03), join_value(rng, 0.2), clock.next())
+        else:
+            script.add("l", pick_key(rng, keys, 0.03), join_value(rng, 0.15), clock.next())
+    return f"fk-join-{h['join']}", h, script
+
+
+def versioned_table_case(rng):
+    # A table in a versioned store (history retention `retention`) with out-of-order and
+    # expired updates, read by: to_stream, a filter, a table-table join, a group_by count.
+    op = rng.choice(["stream", "filter", "join", "groupby"])
+    h = {"kind": "versioned-table", "op": op, "retention": rng.choice([0, 5, 30, 200])}
+    if op == "join":
+        h["join"] = rng.choice(["inner", "left", "outer"])
+    h["partitions"] = 1 if op == "groupby" else rng.choice([1, 1, 2])
+    script = Script(rng, h["partitions"])
+    clock = Clock(rng, rng.choice([5, 50]))
+    clock.out_of_order = rng.choice([0.25, 0.4, 0.6])
+    keys = KEYS[: rng.randrange(1, len(KEYS) + 1)]
+    for _ in range(rng.randrange(3, 61)):
+        topic = "t2" if op == "join" and rng.random() < 0.4 else "t"
+        script.add(topic, pick_key(rng, keys, 0.03), join_value(rng, 0.15), clock.next())
+    return f"versioned-table-{op}", h, script
+
+
+def stream_versioned_table_case(rng):
+    # A stream joined to a versioned table as of each record's timestamp, with a grace
+    # period (records wait for late table updates) or none.
+    # Kafka Streams refuses a grace period longer than the table's history retention.
+    retention = rng.choice([10, 50, 500])
+    h = {"kind": "stream-versioned-table", "join": rng.choice(["inner", "left"]),
+         "retention": retention,
+         "grace": rng.choice(["none", "none"] + [g for g in ["0", "3", "20", "100"]
+                                                 if int(g) <= retention])}
+    h["partitions"] = rng.choice([1, 1, 2, 3])
+    script = Script(rng, h["partitions"])
+    clock = Clock(rng, rng.choice([5, 50]))
+    clock.out_of_order = rng.choice([0.1, 0.25, 0.4])
+    keys = KEYS[: rng.randrange(1, len(KEYS) + 1)]
+    # Kafka Streams 4.4 cannot buffer a null-key record (a left join with a grace period
+    # fails on it), so those cases have none.
+    null_keys = 0.0 if h["grace"] != "none" and h["join"] == "left" else 0.08
+    for _ in range(rng.randrange(3, 61)):
+        if rng.random() < 0.45:
+            script.add("t", pick_key(rng, keys, 0.03), join_value(rng, 0.15), clock.next())
+        else:
+            script.add("s", pick_key(rng, keys, null_keys), join_value(rng, 0.0), clock.next())
+    return f"stream-versioned-table-{h['join']}", h, script
+
+
+# The table kinds (issue 18: old values, group_by, foreign-key joins, versioned tables).
+TABLE_GENERATORS = {
+    "table-filter": table_filter_case,
+    "table-groupby": table_groupby_case,
+    "fk-join": fk_join_case,
+    "versioned-table": versioned_table_case,
+    "stream-versioned-table": stream_versioned_table_case,
+}
+
 GENERATORS = {
     "window": window_case,
     "stream-table": stream_table_case,
@@ -201,9 +303,11 @@ GENERATORS = {
     "stream-global": stream_global_case,
     "stream-stream": stream_stream_case,
 }
+GENERATORS.update(TABLE_GENERATORS)
 # How often each kind is drawn: windows have the most rules, so the most cases.
 WEIGHTS = {"window": 6, "stream-table": 1, "table-table": 1, "stream-global": 1,
            "stream-stream": 2}
+WEIGHTS.update({kind: 1 for kind in TABLE_GENERATORS})
 
 
 def render(h, script):

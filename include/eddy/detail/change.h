@@ -16,6 +16,10 @@ template <typename V>
 struct Change {
   std::optional<V> new_value;
   std::optional<V> old_value;
+  // False for an out-of-order update of a versioned table (state/versioned_key_value_store.h):
+  // the version it wrote is not the key's latest. Operators with versioned semantics (joins,
+  // group_by, foreign-key joins downstream of a versioned table) skip such updates.
+  bool is_latest = true;
 };
 
 }  // namespace eddy::detail

@@ -25,6 +25,17 @@ namespace eddy::detail {
 
 enum class NodeRole { kSource, kProcessor, kSink };
 
+// What a table node is to Kafka Streams' bookkeeping of old values and materialization
+// (table_old_values.h): which of its processor suppliers it mirrors.
+enum class KsTable {
+  kAggregate,  // aggregations (and nodes that are no table): always can send old values
+  kSource,     // KTableSource: table(), a foreign-key join's result
+  kDerived,    // KTableFilter, KTableMapValues: asks its parent unless queryable
+  kJoinSide,   // KTableKTable{Inner,Left,Right,Outer}Join: forces both joined tables
+  kMerge,      // KTableKTableJoinMerger: forces both join sides
+  kSuppress,   // KTableSuppressProcessorSupplier: asks its parent
+};
+
 struct GraphNode;
 // Everything a factory may need that is only known once the topology is compiled.
 struct ResolvedNode {
@@ -54,6 +65,16 @@ struct GraphNode {
   // outer table-table join; Kafka Streams' enableSendingOldValues). Set after the node was
   // added, so factories read it from ResolvedNode.
   bool send_old_values = false;
+  // Kafka Streams' flags for this node when it is a table (table_old_values.h): which
+  // supplier it mirrors, whether Kafka Streams would materialize it ("queryable": named with
+  // Materialized::as, or made so by a join or a forced enableSendingOldValues), and for a
+  // join side the other joined table's node.
+  KsTable ks_table = KsTable::kAggregate;
+  bool ks_queryable = false;
+  int ks_other_table = -1;
+  // Whether the table this node outputs is versioned (materialized on a versioned store);
+  // unset: as its parents (all of them versioned). Kafka Streams' GraphNode.isOutputVersioned.
+  std::optional<bool> output_versioned;
   // to_sink nodes: the sink their instances write to (the runtime exports its metrics).
   std::shared_ptr<FeatureSink> feature_sink;
   NodeFactory factory;

@@ -39,20 +39,25 @@ class StreamAggregateNode final : public Node<K, V, K, Change<VA>> {
     store_ = TimestampedStore<K, VA>(lookup_kv_store(context, store_name_, this->name()),
                                      key_serde_, value_serde_);
     // With a record cache, updates go downstream when it flushes (commit or full): the
-    // latest value per key only, as Kafka Streams with caching on.
-    caching_ = context.set_cache_flush_listener(
-        store_name_,
-        [this](std::string_view key, std::optional<std::string_view> value, int64_t ts) {
-          // (The cache does not keep the value it replaced, so no old value goes with it.)
-          if (!value) {
-            this->out_.forward(store_.decode_key(key), Change<VA>{}, Stamp{ts, false});
-            return;
-          }
-          auto decoded = store_.decode(*value);
-          this->out_.forward(store_.decode_key(key),
-                             Change<VA>{std::move(decoded.value), std::nullopt},
-                             Stamp{decoded.timestamp, false});
-        });
+    // latest value per key only, as Kafka Streams with caching on; with old values, the one
+    // the store held before the flush.
+    auto on_flush = [this](std::string_view key, std::optional<std::string_view> value,
+                           std::optional<std::string_view> old, int64_t ts) {
+      Change<VA> change;
+      if (old) change.old_value = store_.decode(*old).value;
+      if (value) {
+        auto decoded = store_.decode(*value);
+        change.new_value = std::move(decoded.value);
+        ts = decoded.timestamp;
+      }
+      this->out_.forward(store_.decode_key(key), change, Stamp{ts, false});
+    };
+    caching_ = send_old_values_
+                   ? context.set_cache_flush_listener_with_old_values(store_name_, on_flush)
+                   : context.set_cache_flush_listener(
+                         store_name_,
+                         [on_flush](std::string_view key, std::optional<std::string_view> value,
+                                    int64_t ts) { on_flush(key, value, {}, ts); });
     // A TTL expiry is a deletion like any other: with a cache it waits in the cache and the
     // flush above forwards it (stamped with the expiry time); without one it goes now. One
     // path or the other, never both, so each expiry reaches downstream exactly once.
@@ -156,19 +161,25 @@ class TableSourceNode final : public Node<K, std::optional<V>, K, Change<V>> {
 // too, as Kafka Streams' map_values and join merge do, unless `drop_absent_deletes` (filter: a
 // row that never matched sends nothing, Kafka Streams' KTableFilter over a parent that sends
 // old values).
+// An out-of-order update of a versioned table upstream (Change::is_latest false): with
+// `ks_materialized` (Kafka Streams keeps this table in a store of its own: Materialized::as,
+// or a join's result) it is written and forwarded as the latest, as Kafka Streams' store puts
+// do; without, the table (a view of its parent in Kafka Streams) keeps its latest row and the
+// update goes on marked as not the latest.
 template <typename K, typename VIn, typename V>
 class TableMaterializeNode final : public Node<K, Change<VIn>, K, Change<V>> {
  public:
   using Fn = std::function<std::optional<V>(const K&, const std::optional<VIn>&)>;
   TableMaterializeNode(std::string name, std::string store, Serde<K> ks, Serde<V> vs, Fn fn,
-                       bool drop_absent_deletes, bool send_old_values)
+                       bool drop_absent_deletes, bool send_old_values, bool ks_materialized = true)
       : Node<K, Change<VIn>, K, Change<V>>(std::move(name)),
         store_name_(std::move(store)),
         key_serde_(std::move(ks)),
         value_serde_(std::move(vs)),
         fn_(std::move(fn)),
         drop_absent_deletes_(drop_absent_deletes),
-        send_old_values_(send_old_values) {}
+        send_old_values_(send_old_values),
+        ks_materialized_(ks_materialized) {}
 
   void init(TaskContext& context) override {
     NodeInstance::init(context);
@@ -187,6 +198,15 @@ class TableMaterializeNode final : public Node<K, Change<VIn>, K, Change<V>> {
       return;
     }
     Change<V> out{fn_(key, change.new_value), std::nullopt};
+    if (!change.is_latest && !ks_materialized_) {
+      if (send_old_values_) {
+        if (auto old = store_.get(key)) out.old_value = std::move(old->value);
+      }
+      if (!out.new_value && !out.old_value && drop_absent_deletes_) return;
+      out.is_latest = false;
+      this->out_.forward(key, out, stamp);
+      return;
+    }
     if (out.new_value) {
       if (send_old_values_) {
         if (auto old = store_.get(key)) out.old_value = std::move(old->value);
@@ -210,6 +230,7 @@ class TableMaterializeNode final : public Node<K, Change<VIn>, K, Change<V>> {
   Fn fn_;
   bool drop_absent_deletes_;
   bool send_old_values_;
+  bool ks_materialized_;
   TimestampedStore<K, V> store_;
 };
 

@@ -89,6 +89,15 @@ class TaskContext {
   virtual bool set_cache_flush_listener(const std::string& /*name*/, CacheFlushFn /*fn*/) {
     return false;
   }
+  // The same for a table that sends old values (Kafka Streams' sendOldValues): `old_value`
+  // is the key's store bytes before the flushed writes (std::nullopt: none).
+  using CacheFlushWithOldFn =
+      std::function<void(std::string_view key, std::optional<std::string_view> new_value,
+                         std::optional<std::string_view> old_value, int64_t timestamp)>;
+  virtual bool set_cache_flush_listener_with_old_values(const std::string& /*name*/,
+                                                        CacheFlushWithOldFn /*fn*/) {
+    return false;
+  }
 
   // Store bytes of a key that TTL expired, its value before (user bytes), and when it became
   // due (event or wall-clock ms, per the store's TtlClock). Called after the deletion went

@@ -29,9 +29,11 @@
 #include "eddy/detail/join_nodes.h"
 #include "eddy/detail/processor_node.h"
 #include "eddy/detail/stream_join_traits.h"
+#include "eddy/detail/table_old_values.h"
 #include "eddy/dsl/branched.h"
 #include "eddy/dsl/grouped.h"
 #include "eddy/dsl/join_windows.h"
+#include "eddy/dsl/joined.h"
 #include "eddy/dsl/named.h"
 #include "eddy/dsl/produced.h"
 #include "eddy/dsl/repartitioned.h"
@@ -261,9 +263,16 @@ class KStream {
   template <typename VT, typename Joiner,
             typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const VT&>>>
   KStream<K, VR> join(const KTable<K, VT>& table, Joiner joiner, const Named& named = {}) const {
+    return join(table, std::move(joiner), Joined::as(named.name));
+  }
+  // The same with Joined (its name and, for a versioned table, a grace period): a versioned
+  // table is looked up as of each record's timestamp (docs/dsl.md, "Versioned tables").
+  template <typename VT, typename Joiner,
+            typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const VT&>>>
+  KStream<K, VR> join(const KTable<K, VT>& table, Joiner joiner, const Joined& joined) const {
     return stream_table_join<VT, VR>(
         table, [joiner](const K&, const V& v, const std::optional<VT>& t) { return joiner(v, *t); },
-        false, named);
+        false, joined);
   }
   // Stream-table left join: joiner(value, std::optional<table_value>) for every record, also
   // one with a null key (KIP-962: it finds no row; the result keeps the null key). An inner
@@ -273,9 +282,15 @@ class KStream {
       typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const std::optional<VT>&>>>
   KStream<K, VR> left_join(const KTable<K, VT>& table, Joiner joiner,
                            const Named& named = {}) const {
+    return left_join(table, std::move(joiner), Joined::as(named.name));
+  }
+  template <
+      typename VT, typename Joiner,
+      typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const std::optional<VT>&>>>
+  KStream<K, VR> left_join(const KTable<K, VT>& table, Joiner joiner, const Joined& joined) const {
     return stream_table_join<VT, VR>(
         table, [joiner](const K&, const V& v, const std::optional<VT>& t) { return joiner(v, t); },
-        true, named);
+        true, joined);
   }
 
   // Stream-global-table inner join: looks up key_selector(key, value) in the global table
@@ -364,23 +379,66 @@ class KStream {
 
   template <typename VT, typename VR, typename J>
   KStream<K, VR> stream_table_join(const KTable<K, VT>& table, J joiner, bool left,
-                                   const Named& named) const {
+                                   const Joined& joined) const {
+    auto& graph = *graph_;
     const std::string name =
-        detail::pick_name(*graph_, named.name, left ? "KSTREAM-LEFTJOIN-" : "KSTREAM-JOIN-");
+        detail::pick_name(graph, joined.name, left ? "KSTREAM-LEFTJOIN-" : "KSTREAM-JOIN-");
     const std::string store = table.store_name();
-    detail::check_same_builder(*graph_, table.graph().get(),
-                               std::string(left ? "left join" : "join") + " '" + name + "'",
+    const std::string op = std::string(left ? "left join" : "join") + " '" + name + "'";
+    detail::check_same_builder(graph, table.graph().get(), op,
                                "the KTable of store '" + store + "'");
+    const bool same_builder = table.graph() == graph_;
+    const bool versioned_store = same_builder && graph.stores.count(store) != 0 &&
+                                 graph.stores[store].spec.history_retention_ms.has_value();
+    if (same_builder && !versioned_store && detail::output_versioned(graph, table.node())) {
+      graph.error(op +
+                  " reads a table derived from a versioned table; Kafka Streams would look "
+                  "it up as of each record's time through its parent, which Eddy does not do: "
+                  "join the versioned table itself");
+    }
+    std::vector<std::string> stores{store};
+    std::optional<typename detail::StreamTableJoinNode<K, V, K, VT, VR>::Grace> grace;
+    if (joined.grace_period) {
+      if (same_builder && !versioned_store) {
+        graph.error(op + " has a grace period but table store '" + store +
+                    "' is not versioned; materialize the table with "
+                    "Materialized::as_versioned(name, history_retention)");
+      }
+      if (joined.grace_period->count() < 0) graph.error(op + ": the grace period is negative");
+      if (versioned_store &&
+          joined.grace_period->count() > *graph.stores[store].spec.history_retention_ms) {
+        graph.error(op + ": its grace period is longer than the history retention of table " +
+                    "store '" + store + "' (Kafka Streams: the history retention must be at " +
+                    "least the grace period)");
+      }
+      // The buffer: a logged key-value store, as Kafka Streams' <name>-Buffer.
+      const std::string buffer = name + "-Buffer";
+      detail::declare_kv_store(graph, buffer, /*persistent=*/true, /*logging=*/true,
+                               /*caching=*/false, name);
+      graph.stores[buffer].timestamped = false;
+      if (!key_serde_ || !value_serde_) {
+        graph.error(op +
+                    " buffers records for its grace period and needs the stream's key and "
+                    "value serdes; pass them with Consumed/Grouped/Repartitioned");
+      }
+      grace.emplace();
+      grace->grace_ms = joined.grace_period->count();
+      grace->buffer_store = buffer;
+      grace->key_serde = key_serde_;
+      grace->value_serde = value_serde_;
+      stores.push_back(buffer);
+    }
     const KStream input = ensure_partitioned(name);
+    if (same_builder) detail::materialize_table_view(graph, table.node());
     auto ks = table.key_serde();
     auto vs = table.value_serde();
     const int id = detail::add_processor(
-        *graph_, name, left ? "left join" : "join", {input.node_},
-        [name, store, ks, vs, joiner, left](const detail::ResolvedNode&) {
+        graph, name, left ? "left join" : "join", {input.node_},
+        [name, store, ks, vs, joiner, left, grace](const detail::ResolvedNode&) {
           return std::make_unique<detail::StreamTableJoinNode<K, V, K, VT, VR>>(
-              name, store, ks, vs, nullptr, joiner, left);
+              name, store, ks, vs, nullptr, joiner, left, grace);
         },
-        {store});
+        stores);
     detail::add_copartition(*graph_, name, input.topics_, table.topics());
     return KStream<K, VR>(graph_, id, key_serde_, default_serde<VR>(), false, input.topics_);
   }

@@ -18,14 +18,20 @@
 #include <string>
 #include <vector>
 
+#include "eddy/detail/foreign_key_join_nodes.h"
 #include "eddy/detail/join_nodes.h"
 #include "eddy/detail/stateful_nodes.h"
 #include "eddy/detail/suppress_node.h"
+#include "eddy/detail/table_aggregate_nodes.h"
+#include "eddy/detail/table_old_values.h"
 #include "eddy/dsl/kstream.h"
 #include "eddy/dsl/materialized.h"
 #include "eddy/dsl/suppressed.h"
 
 namespace eddy {
+
+template <typename K, typename V>
+class KGroupedTable;
 
 template <typename K, typename V>
 class KTable {
@@ -41,6 +47,10 @@ class KTable {
         topics_(std::move(topics)) {}
 
   // Keeps rows for which pred(key, value) holds; a row that stops matching is deleted.
+  // Which deletes go downstream follows Kafka Streams' KTableFilter (docs/dsl.md, "Tables"):
+  // over a table that sends old values (an aggregation, a table named with Materialized::as
+  // or read by a join) nothing goes for a row that never matched; over a plain table() every
+  // rejected update goes on as a delete.
   template <typename Pred>
   KTable filter(Pred pred, const Materialized<K, V>& m = {}, const Named& named = {}) const {
     return derive<V>(
@@ -49,7 +59,7 @@ class KTable {
           if (v && pred(k, *v)) return v;
           return std::nullopt;
         },
-        /*drop_absent_deletes=*/true);
+        /*filter=*/true);
   }
   template <typename Pred>
   KTable filter_not(Pred pred, const Materialized<K, V>& m = {}, const Named& named = {}) const {
@@ -71,7 +81,7 @@ class KTable {
             return fn(*v);
           }
         },
-        /*drop_absent_deletes=*/false);
+        /*filter=*/false);
   }
 
   // Holds updates back (suppressed.h): until_window_closes emits one final result per window
@@ -115,6 +125,11 @@ class KTable {
       }
       duration = close_after.value_or(0);
     }
+    if (detail::output_versioned(graph, node_)) {
+      graph.error("suppress '" + name +
+                  "': Kafka Streams supports suppress() only for tables "
+                  "that are not versioned (this one reads a versioned table upstream)");
+    }
     detail::declare_kv_store(graph, store, /*persistent=*/true, /*logging=*/true,
                              /*caching=*/false, name);
     graph.stores[store].timestamped = false;
@@ -127,6 +142,10 @@ class KTable {
                                                               vs);
         },
         {store});
+    // KTableSuppressProcessorSupplier forces its parent to send old values.
+    detail::enable_sending_old_values(graph, node_, true);
+    detail::set_table_kind(graph, id, detail::KsTable::kSuppress, false);
+    graph.nodes[static_cast<size_t>(id)].output_versioned = false;
     return KTable(graph_, id, store_, key_serde_, value_serde_, topics_);
   }
 
@@ -194,6 +213,71 @@ class KTable {
         "KTABLE-OUTEROTHER-");
   }
 
+  // Foreign-key join (KIP-213): each row of this table names a row of `other` by
+  // foreign_key(value) or foreign_key(key, value) (returning KO, or std::optional<KO> where
+  // std::nullopt names none); the result, keyed like this table, is joiner(value,
+  // other_value) while both rows exist, and is updated when either changes (also when a row
+  // switches to another foreign key). See foreign_key_join_nodes.h for how it runs:
+  // subscription and response topics (<name>-subscription-registration-topic,
+  // <name>-subscription-response-topic, named from Named or generated), a subscription store
+  // (<name>-subscription-store), and a hash that drops out-of-date answers.
+  //   order_lines.join(products, [](const Line& l) { return l.sku; },
+  //                    [](const Line& l, const Product& p) { return Priced{l, p.price}; });
+  template <typename KO, typename VO, typename FkFn, typename Joiner,
+            typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const VO&>>,
+            typename = std::enable_if_t<
+                std::is_same_v<KO, typename detail::ForeignKeyType<
+                                       typename detail::ForeignKeyResult<FkFn, K, V>::type>::type>>>
+  KTable<K, VR> join(const KTable<KO, VO>& other, FkFn foreign_key, Joiner joiner,
+                     const Materialized<K, VR>& m = {}, const Named& named = {}) const {
+    return fk_join<KO, VO, VR>(
+        other, std::move(foreign_key),
+        [joiner](const V& v, const std::optional<VO>& o) { return joiner(v, *o); }, false, m,
+        named);
+  }
+  // Left foreign-key join: a result for every row of this table, joiner(value,
+  // std::optional<other_value>), also when it names no foreign key or an absent row.
+  template <
+      typename KO, typename VO, typename FkFn, typename Joiner,
+      typename VR = std::decay_t<std::invoke_result_t<Joiner&, const V&, const std::optional<VO>&>>,
+      typename = std::enable_if_t<
+          std::is_same_v<KO, typename detail::ForeignKeyType<
+                                 typename detail::ForeignKeyResult<FkFn, K, V>::type>::type>>>
+  KTable<K, VR> left_join(const KTable<KO, VO>& other, FkFn foreign_key, Joiner joiner,
+                          const Materialized<K, VR>& m = {}, const Named& named = {}) const {
+    return fk_join<KO, VO, VR>(
+        other, std::move(foreign_key),
+        [joiner](const V& v, const std::optional<VO>& o) { return joiner(v, o); }, true, m, named);
+  }
+
+  // Re-groups the table: mapper(key, value) -> std::pair<KR, VR> (or std::optional of it,
+  // std::nullopt: the row is in no group) names each row's group and the value it brings
+  // to it; see kgrouped_table.h. Always repartitions (topic <Grouped name, or the
+  // aggregation's store>-repartition), carrying each change with its old value, which this
+  // table is asked to send (Kafka Streams' KTableRepartitionMap).
+  template <typename Mapper,
+            typename Result = std::decay_t<std::invoke_result_t<Mapper&, const K&, const V&>>,
+            typename Pair = typename detail::GroupByPair<Result>::type>
+  KGroupedTable<typename Pair::first_type, typename Pair::second_type> group_by(
+      Mapper mapper,
+      const Grouped<typename Pair::first_type, typename Pair::second_type>& grouped = {}) const {
+    using KR = typename Pair::first_type;
+    using VR = typename Pair::second_type;
+    auto& graph = *graph_;
+    const std::string name = detail::pick_name(graph, grouped.name, "KTABLE-SELECT-");
+    Serde<KR> ks = grouped.key_serde ? grouped.key_serde : default_serde<KR>();
+    Serde<VR> vs = grouped.value_serde ? grouped.value_serde : default_serde<VR>();
+    const bool versioned = detail::output_versioned(graph, node_);
+    const int id = detail::add_processor(
+        graph, name, "group_by", {node_},
+        [name, mapper, ks, versioned](const detail::ResolvedNode&) {
+          return std::make_unique<detail::TableRepartitionMapNode<K, V, KR, VR, Mapper>>(
+              name, mapper, ks, versioned);
+        });
+    detail::enable_sending_old_values(graph, node_, true);
+    return KGroupedTable<KR, VR>(graph_, id, ks, vs, grouped);
+  }
+
   // The name of the store holding this table (for queries and the test driver).
   const std::string& store_name() const { return store_; }
   const std::string& queryable_store_name() const { return store_; }
@@ -205,6 +289,137 @@ class KTable {
   const std::vector<detail::TopicRef>& topics() const { return topics_; }
 
  private:
+  template <typename KO, typename VO, typename VR, typename FkFn>
+  KTable<K, VR> fk_join(const KTable<KO, VO>& other, FkFn foreign_key,
+                        std::function<VR(const V&, const std::optional<VO>&)> joiner, bool left,
+                        const Materialized<K, VR>& m, const Named& named) const {
+    auto& graph = *graph_;
+    auto name_of = [&](const std::string& suffix, const char* prefix) {
+      return named.name.empty() ? graph.new_name(prefix) : named.name + suffix;
+    };
+    const std::string registration =
+        name_of("-subscription-registration", "KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-");
+    const std::string subscription_topic = registration + "-topic";
+    const std::string op = std::string(left ? "left join" : "join") + " '" + registration + "'";
+    detail::check_same_builder(graph, other.graph().get(), "foreign-key " + op,
+                               "the KTable of store '" + other.store_name() + "'");
+    if (other.graph().get() != &graph)
+      return KTable<K, VR>(graph_, node_, store_, key_serde_, {}, {});
+    // Kafka Streams' order: both tables send old values, then both are read (materialized).
+    detail::enable_sending_old_values(graph, other.node(), true);
+    detail::enable_sending_old_values(graph, node_, true);
+    const Serde<K> ks = key_serde_;
+    const Serde<V> vs = value_serde_;
+    const Serde<KO> fks = other.key_serde();
+    const Serde<VO> fvs = other.value_serde();
+    if (!ks || !vs || !fks || !fvs) {
+      graph.error("foreign-key " + op + " needs the key and value serdes of both tables (for " +
+                  "its subscription and response topics); pass them with Consumed or " +
+                  "Materialized");
+    }
+    const bool this_versioned = detail::output_versioned(graph, node_);
+    const bool other_versioned = detail::output_versioned(graph, other.node());
+    // 1. subscriptions, by foreign key, to the subscription topic
+    const std::string send_name = name_of("-subscription-registration-processor",
+                                          "KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-");
+    const int send = detail::add_processor(
+        graph, send_name, "foreign-key join", {node_},
+        [send_name, foreign_key, fks, vs, left, this_versioned](const detail::ResolvedNode&) {
+          return std::make_unique<detail::FkSubscriptionSendNode<K, V, KO, FkFn>>(
+              send_name, foreign_key, fks, vs, left, this_versioned);
+        });
+    const auto subscription_serde = detail::fk_subscription_serde(ks);
+    detail::add_sink<KO, detail::FkSubscription<K>>(
+        graph, name_of("-subscription-registration-sink", "KTABLE-SINK-"), send, subscription_topic,
+        true, fks, subscription_serde, detail::fk_subscription_partitioner<KO, K>());
+    const int subscription_source = detail::add_source<KO, detail::FkSubscription<K>>(
+        graph, name_of("-subscription-registration-source", "KTABLE-SOURCE-"), {subscription_topic},
+        true, fks, subscription_serde);
+    detail::add_copartition(graph, op, {{subscription_topic, true}}, other.topics());
+    // 2. the foreign side: the subscription store, answers to subscriptions and on changes
+    const std::string subscription_store =
+        named.name.empty() ? graph.new_name("KTABLE-FK-JOIN-SUBSCRIPTION-STATE-STORE-")
+                           : named.name + "-subscription-store";
+    detail::declare_kv_store(graph, subscription_store, m.persistent, /*logging=*/true,
+                             /*caching=*/false, registration);
+    graph.stores[subscription_store].timestamped = false;
+    const std::string foreign_store = other.store_name();
+    detail::materialize_table_view(graph, other.node());
+    const std::string receive_name =
+        name_of("-subscription-receive", "KTABLE-FK-JOIN-SUBSCRIPTION-PROCESSOR-");
+    const int receive = detail::add_processor(
+        graph, receive_name, "foreign-key join", {subscription_source},
+        [receive_name, subscription_store, foreign_store, fks, fvs,
+         ks](const detail::ResolvedNode&) {
+          return std::make_unique<detail::FkSubscriptionReceiveNode<KO, K, VO>>(
+              receive_name, subscription_store, foreign_store, fks, fvs, ks);
+        },
+        {subscription_store, foreign_store});
+    const std::string foreign_name =
+        name_of("-foreign-join-subscription", "KTABLE-FK-JOIN-SUBSCRIPTION-PROCESSOR-");
+    const int foreign = detail::add_processor(
+        graph, foreign_name, "foreign-key join", {other.node()},
+        [foreign_name, subscription_store, fks, ks, other_versioned](const detail::ResolvedNode&) {
+          return std::make_unique<detail::FkForeignTableJoinNode<KO, VO, K>>(
+              foreign_name, subscription_store, fks, ks, other_versioned);
+        },
+        {subscription_store});
+    // 3. answers to the primary row's partition, joined with its current row
+    const std::string response_topic =
+        name_of("-subscription-response", "KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-") + "-topic";
+    const std::string answers_name = name_of("-subscription-response-merge", "KTABLE-MERGE-");
+    const int answers = detail::add_processor(
+        graph, answers_name, "foreign-key join", {receive, foreign},
+        [answers_name](const detail::ResolvedNode&) {
+          return std::make_unique<detail::PassThroughNode<K, detail::FkResponse<VO>>>(answers_name);
+        });
+    const auto response_serde = detail::fk_response_serde(fvs);
+    detail::add_sink<K, detail::FkResponse<VO>>(
+        graph, name_of("-subscription-response-sink", "KTABLE-SINK-"), answers, response_topic,
+        true, ks, response_serde, detail::fk_response_partitioner<K, VO>());
+    const int response_source = detail::add_source<K, detail::FkResponse<VO>>(
+        graph, name_of("-subscription-response-source", "KTABLE-SOURCE-"), {response_topic}, true,
+        ks, response_serde);
+    detail::add_copartition(graph, op, {{response_topic, true}}, topics_);
+    detail::materialize_table_view(graph, node_);
+    const std::string primary_store = store_;
+    const std::string resolver_name =
+        name_of("-subscription-response-resolver",
+                "KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-RESOLVER-PROCESSOR-");
+    const int resolver = detail::add_processor(
+        graph, resolver_name, "foreign-key join", {response_source},
+        [resolver_name, primary_store, ks, vs, joiner, left](const detail::ResolvedNode&) {
+          return std::make_unique<detail::FkResponseJoinNode<K, V, VO, VR>>(
+              resolver_name, primary_store, ks, vs, joiner, left);
+        },
+        {primary_store});
+    // 4. the result: a table source over the answers (Kafka Streams' KTableSource)
+    const std::string result_name = name_of("-result", "KTABLE-FK-JOIN-OUTPUT-");
+    const std::string result_store =
+        detail::pick_name(graph, m.store_name, "KTABLE-FK-JOIN-OUTPUT-STATE-STORE-");
+    Serde<VR> rs = m.value_serde ? m.value_serde : default_serde<VR>();
+    if (!rs) {
+      graph.error("foreign-key " + op + " has no value serde for its result store '" +
+                  result_store + "'; pass Materialized<K, VR>::with(key_serde, value_serde)");
+    }
+    if (m.history_retention) {
+      graph.error("foreign-key " + op + ": only StreamsBuilder::table can keep a versioned " +
+                  "store; materialize '" + result_store + "' without a history retention");
+    }
+    detail::declare_kv_store(graph, result_store, m.persistent, m.logging, m.caching, result_name,
+                             m.ttl);
+    const int result =
+        detail::add_processor(graph, result_name, "table source", {resolver},
+                              [result_name, result_store, ks, rs](const detail::ResolvedNode& r) {
+                                return std::make_unique<detail::TableSourceNode<K, VR>>(
+                                    result_name, result_store, ks, rs, r.send_old_values);
+                              },
+                              {result_store});
+    detail::set_table_kind(graph, result, detail::KsTable::kSource, !m.store_name.empty());
+    graph.nodes[static_cast<size_t>(result)].output_versioned = false;
+    return KTable<K, VR>(graph_, result, result_store, ks, rs, topics_);
+  }
+
   // `joiner(left, right)` is called only where the sides' rules call it (so an inner join's
   // joiner may take both values as present). A left or outer side needs its input's old values
   // to tell "deleted" from "never there" (Kafka Streams' enableSendingOldValues).
@@ -234,26 +449,44 @@ class KTable {
     const std::string other_store = other.store_name();
     detail::check_same_builder(graph, other.graph().get(), "join '" + this_name + "'",
                                "the KTable of store '" + other_store + "'");
+    const bool same_builder = other.graph().get() == &graph;
+    // Kafka Streams' order: a left or outer side forces its table to send old values, then
+    // the join sides read both tables (materializing them).
     if (detail::table_join_needs_old_values(this_side)) {
-      graph.nodes[static_cast<size_t>(node_)].send_old_values = true;
+      detail::enable_sending_old_values(graph, node_, true);
     }
-    if (detail::table_join_needs_old_values(other_side) && other.graph().get() == &graph) {
-      graph.nodes[static_cast<size_t>(other.node())].send_old_values = true;
+    if (detail::table_join_needs_old_values(other_side) && same_builder) {
+      detail::enable_sending_old_values(graph, other.node(), true);
+    }
+    detail::materialize_table_view(graph, node_);
+    if (same_builder) detail::materialize_table_view(graph, other.node());
+    // Versioned semantics (a side reads a versioned table): out-of-order updates of that
+    // side are skipped and counted as dropped.
+    const bool this_versioned = detail::output_versioned(graph, node_);
+    const bool other_versioned = same_builder && detail::output_versioned(graph, other.node());
+    if (m.history_retention) {
+      graph.error("join '" + this_name + "': only StreamsBuilder::table can keep a versioned " +
+                  "store; materialize '" + result_store + "' without a history retention");
     }
     const int a = detail::add_processor(
         graph, this_name, "join", {node_},
-        [this_name, other_store, ks, other_vs, j1, this_side](const detail::ResolvedNode&) {
+        [this_name, other_store, ks, other_vs, j1, this_side,
+         this_versioned](const detail::ResolvedNode&) {
           return std::make_unique<detail::TableTableJoinNode<K, V, VO, VR>>(
-              this_name, other_store, ks, other_vs, j1, this_side);
+              this_name, other_store, ks, other_vs, j1, this_side, this_versioned);
         },
         {other_store});
     const int b = detail::add_processor(
         graph, other_name, "join", {other.node()},
-        [other_name, this_store, ks, this_vs, j2, other_side](const detail::ResolvedNode&) {
+        [other_name, this_store, ks, this_vs, j2, other_side,
+         other_versioned](const detail::ResolvedNode&) {
           return std::make_unique<detail::TableTableJoinNode<K, VO, V, VR>>(
-              other_name, this_store, ks, this_vs, j2, other_side);
+              other_name, this_store, ks, this_vs, j2, other_side, other_versioned);
         },
         {this_store});
+    detail::set_table_kind(graph, a, detail::KsTable::kJoinSide, false,
+                           same_builder ? other.node() : -1);
+    detail::set_table_kind(graph, b, detail::KsTable::kJoinSide, false, node_);
     Serde<VR> rs = m.value_serde ? m.value_serde : default_serde<VR>();
     if (!rs) {
       graph.error("join '" + this_name + "' has no value serde for its result store '" +
@@ -263,24 +496,30 @@ class KTable {
                              m.ttl);
     // Kafka Streams' KTableKTableJoinMerger forwards every result, deletes of results that
     // never existed included.
-    const int merged =
-        detail::add_processor(graph, merge_name, "join merge", {a, b},
-                              [merge_name, result_store, ks, rs](const detail::ResolvedNode& r) {
-                                return std::make_unique<detail::TableMaterializeNode<K, VR, VR>>(
-                                    merge_name, result_store, ks, rs,
-                                    [](const K&, const std::optional<VR>& v) { return v; },
-                                    /*drop_absent_deletes=*/false, r.send_old_values);
-                              },
-                              {result_store});
+    const bool merge_queryable = !m.store_name.empty();
+    const int merged = detail::add_processor(
+        graph, merge_name, "join merge", {a, b},
+        [merge_name, result_store, ks, rs, merge_queryable](const detail::ResolvedNode& r) {
+          return std::make_unique<detail::TableMaterializeNode<K, VR, VR>>(
+              merge_name, result_store, ks, rs,
+              [](const K&, const std::optional<VR>& v) { return v; },
+              /*drop_absent_deletes=*/false, r.send_old_values, merge_queryable);
+        },
+        {result_store});
+    detail::set_table_kind(graph, merged, detail::KsTable::kMerge, !m.store_name.empty());
+    graph.nodes[static_cast<size_t>(merged)].output_versioned = false;
     detail::add_copartition(graph, this_name, topics_, other.topics());
     auto topics = topics_;
     topics.insert(topics.end(), other.topics().begin(), other.topics().end());
     return KTable<K, VR>(graph_, merged, result_store, ks, rs, std::move(topics));
   }
 
+  // filter and map_values (Kafka Streams' KTableFilter, KTableMapValues): the new row from
+  // fn(key, parent's new row), written to this table's store and forwarded. A filter's
+  // deletes follow the old-value rule of table_old_values.h; map_values forwards them all.
   template <typename VR, typename Fn>
   KTable<K, VR> derive(const char* prefix, const Named& named, const Materialized<K, VR>& m,
-                       Serde<VR> fallback_serde, Fn fn, bool drop_absent_deletes) const {
+                       Serde<VR> fallback_serde, Fn fn, bool filter) const {
     auto& graph = *graph_;
     const std::string name = detail::pick_name(graph, named.name, prefix);
     const std::string store =
@@ -293,13 +532,30 @@ class KTable {
     }
     detail::declare_kv_store(graph, store, m.persistent, m.logging, m.caching, name, m.ttl);
     std::function<std::optional<VR>(const K&, const std::optional<V>&)> f = fn;
+    if (m.history_retention) {
+      graph.error("table operator '" + name + "': only StreamsBuilder::table can keep a " +
+                  "versioned store; materialize '" + store + "' without a history retention");
+    }
+    // Over a versioned table Kafka Streams' filter forwards every update (versioned
+    // semantics), out-of-order ones marked as such.
+    const bool versioned = detail::output_versioned(graph, node_);
+    const bool queryable = !m.store_name.empty();
     const int id = detail::add_processor(
         graph, name, "table operator", {node_},
-        [name, store, ks, vs, f, drop_absent_deletes](const detail::ResolvedNode& r) {
+        [name, store, ks, vs, f, filter, versioned, queryable](const detail::ResolvedNode& r) {
+          // A filter that sends old values sends nothing for a row that never matched.
           return std::make_unique<detail::TableMaterializeNode<K, V, VR>>(
-              name, store, ks, vs, f, drop_absent_deletes, r.send_old_values);
+              name, store, ks, vs, f,
+              /*drop_absent_deletes=*/filter && r.send_old_values && !versioned, r.send_old_values,
+              queryable);
         },
         {store});
+    detail::set_table_kind(graph, id, detail::KsTable::kDerived, queryable);
+    if (queryable) graph.nodes[static_cast<size_t>(id)].output_versioned = false;
+    // KTableFilter asks its parent when it is created.
+    if (filter)
+      graph.nodes[static_cast<size_t>(id)].send_old_values =
+          detail::enable_sending_old_values(graph, node_, false);
     return KTable<K, VR>(graph_, id, store, ks, vs, topics_);
   }
 
@@ -312,3 +568,5 @@ class KTable {
 };
 
 }  // namespace eddy
+
+#include "eddy/dsl/kgrouped_table.h"

@@ -9,6 +9,7 @@
 //                                              .clock = eddy::TtlClock::kEventTime}));
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -30,7 +31,19 @@ struct Materialized {
   // (a tombstone to a topic, a delete to a serving sink). Windowed and session stores reject
   // it at build(): they expire by retention. Default: no TTL, keys live forever.
   std::optional<TtlOptions> ttl;
+  // Set: a versioned store (eddy/state/versioned_key_value_store.h) keeping each key's older
+  // values this long behind stream time. StreamsBuilder::table only; see docs/dsl.md,
+  // "Versioned tables".
+  std::optional<std::chrono::milliseconds> history_retention;
 
+  // A versioned table store named `store_name` (Kafka Streams'
+  // Materialized.as(Stores.persistentVersionedKeyValueStore(name, history_retention))).
+  static Materialized as_versioned(std::string store_name,
+                                   std::chrono::milliseconds history_retention) {
+    Materialized m = as(std::move(store_name));
+    m.history_retention = history_retention;
+    return m;
+  }
   static Materialized as(std::string store_name) {
     Materialized m;
     m.store_name = std::move(store_name);

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "eddy/config.h"
+#include "eddy/detail/table_old_values.h"
+#include "eddy/detail/versioned_table_nodes.h"
 #include "eddy/dsl/consumed.h"
 #include "eddy/dsl/kstream.h"
 #include "eddy/dsl/materialized.h"
@@ -62,12 +64,33 @@ class StreamsBuilder {
     const std::string name = graph_->new_name("KTABLE-SOURCE-");
     detail::declare_kv_store(*graph_, store, materialized.persistent, materialized.logging,
                              materialized.caching, name, materialized.ttl);
-    const int id = detail::add_processor(*graph_, name, "table source", {src},
-                                         [name, store, ks, vs](const detail::ResolvedNode& r) {
-                                           return std::make_unique<detail::TableSourceNode<K, V>>(
-                                               name, store, ks, vs, r.send_old_values);
-                                         },
-                                         {store});
+    const bool versioned = materialized.history_retention.has_value();
+    detail::NodeFactory factory;
+    if (versioned) {
+      // A versioned table (versioned_key_value_store.h): out-of-order records are versions.
+      auto& spec = graph_->stores[store].spec;
+      spec.history_retention_ms = materialized.history_retention->count();
+      spec.caching = false;
+      if (*spec.history_retention_ms < 0) {
+        graph_->error("table of '" + topic + "': the history retention of store '" + store +
+                      "' must not be negative");
+      }
+      factory = [name, store, ks, vs](const detail::ResolvedNode& r) {
+        return std::make_unique<detail::VersionedTableSourceNode<K, V>>(name, store, ks, vs,
+                                                                        r.send_old_values);
+      };
+    } else {
+      factory = [name, store, ks, vs](const detail::ResolvedNode& r) {
+        return std::make_unique<detail::TableSourceNode<K, V>>(name, store, ks, vs,
+                                                               r.send_old_values);
+      };
+    }
+    const int id =
+        detail::add_processor(*graph_, name, "table source", {src}, std::move(factory), {store});
+    // Kafka Streams materializes a table source only when it is named (or a join or a
+    // downstream operator needs it): table_old_values.h.
+    detail::set_table_kind(*graph_, id, detail::KsTable::kSource, !materialized.store_name.empty());
+    graph_->nodes[static_cast<size_t>(id)].output_versioned = versioned;
     return KTable<K, V>(graph_, id, store, ks, vs, {{topic, false}});
   }
 
@@ -83,6 +106,10 @@ class StreamsBuilder {
     const int src = detail::add_source<K, std::optional<V>>(*graph_, source, {topic}, false, ks,
                                                             serdes::nullable(vs), true);
     const std::string name = graph_->new_name("KTABLE-SOURCE-");
+    if (materialized.history_retention) {
+      graph_->error("global table of '" + topic + "': store '" + store +
+                    "' cannot be versioned (Kafka Streams: global tables cannot be versioned)");
+    }
     if (materialized.ttl) {
       // Every instance holds the whole table, with no changelog of its own to tombstone.
       graph_->error("global table of '" + topic + "': store '" + store +

@@ -53,6 +53,9 @@ struct StoreSpec {
   int64_t retention_ms = 0;        // keep windows/sessions this long behind stream time
   int64_t window_size_ms = 0;      // window stores
   bool retain_duplicates = false;  // window stores used by stream-stream joins
+  // Key-value stores: set, the store is versioned (versioned_key_value_store.h) and keeps
+  // each key's older versions this long behind stream time. Caching does not apply to it.
+  std::optional<int64_t> history_retention_ms;
   // Window stores of aggregations that emit on window close: reads see windows back to
   // stream time - retention inclusive, as Kafka Streams' time-ordered window store does for
   // those aggregations (its key-ordered one, and so Eddy's default, to stream time -
@@ -107,6 +110,13 @@ inline Properties changelog_topic_configs(const StoreSpec& spec) {
   configs["message.timestamp.type"] = "CreateTime";
   if (spec.kind == StoreKind::kKeyValue) {
     configs["cleanup.policy"] = "compact";
+    // A versioned store's changelog keeps every version within the history retention (and a
+    // day more), so a restore rebuilds the history, not only the latest values (Kafka
+    // Streams' VersionedChangelogTopicConfig).
+    if (spec.history_retention_ms) {
+      configs["min.compaction.lag.ms"] =
+          std::to_string(*spec.history_retention_ms + 24LL * 60 * 60 * 1000);
+    }
   } else {
     configs["cleanup.policy"] = "compact,delete";
     configs["retention.ms"] = std::to_string(spec.retention_ms + 24LL * 60 * 60 * 1000);
@@ -121,6 +131,20 @@ struct Stores {
   }
   static StoreBuilder in_memory_key_value(std::string name) {
     return StoreBuilder(spec(std::move(name), StoreKind::kKeyValue, false));
+  }
+  // A versioned key-value store (versioned_key_value_store.h) keeping older versions for
+  // `history_retention` behind stream time.
+  static StoreBuilder persistent_versioned_key_value_store(
+      std::string name, std::chrono::milliseconds history_retention) {
+    StoreSpec s = spec(std::move(name), StoreKind::kKeyValue, true);
+    s.history_retention_ms = history_retention.count();
+    return StoreBuilder(std::move(s));
+  }
+  static StoreBuilder in_memory_versioned_key_value_store(
+      std::string name, std::chrono::milliseconds history_retention) {
+    StoreSpec s = spec(std::move(name), StoreKind::kKeyValue, false);
+    s.history_retention_ms = history_retention.count();
+    return StoreBuilder(std::move(s));
   }
   static StoreBuilder persistent_window(std::string name, std::chrono::milliseconds retention,
                                         std::chrono::milliseconds window_size,

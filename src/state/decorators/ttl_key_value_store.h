@@ -24,6 +24,7 @@
 #include "eddy/state/stores.h"
 #include "state/layered_store.h"
 #include "state/store_metrics.h"
+#include "state/versioned_store.h"
 
 namespace eddy::state {
 
@@ -96,6 +97,7 @@ inline std::function<int64_t()> expiry_aware_timestamp(
 // Sweeps the TTL layer of `store`'s stack, if it has one (for a wall-clock punctuation on
 // an idle partition, where no write or commit would). Returns how many keys expired.
 inline size_t expire_due_keys(StateStore& store) {
+  if (auto* versioned = find_layer<VersionedStore>(store)) return versioned->expire_due();
   auto* ttl = find_layer<TtlKeyValueStore>(store);
   return ttl != nullptr ? ttl->expire_due() : 0;
 }
