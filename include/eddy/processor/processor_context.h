@@ -77,6 +77,17 @@ class ProcessorContext {
     return WindowStore<K, V>(*store, std::move(key_serde), std::move(value_serde));
   }
 
+  // The versioned key-value store `name` (Stores::persistent_versioned_key_value_store),
+  // connected like a key-value store.
+  template <typename K, typename V>
+  VersionedKeyValueStore<K, V> get_versioned_key_value_store(
+      const std::string& name, Serde<K> key_serde = default_serde<K>(),
+      Serde<V> value_serde = default_serde<V>()) const {
+    auto* store = connected_store<BytesVersionedKeyValueStore>(name, "versioned_key_value",
+                                                               key_serde && value_serde);
+    return VersionedKeyValueStore<K, V>(*store, std::move(key_serde), std::move(value_serde));
+  }
+
   // The session store `name` (Stores::persistent_session / in_memory_session), connected like
   // a key-value store.
   template <typename K, typename V>
@@ -85,111 +96,81 @@ class ProcessorContext {
                                        Serde<V> value_serde = default_serde<V>()) const {
     auto* store = connected_store<BytesSessionStore>(name, "session", key_serde && value_serde);
     return SessionStore<K, V>(*store, std::move(key_serde), std::move(value_serde));
-    // The versioned key-value store `name` (Stores::persistent_versioned_key_value_store),
-    // which must be connected to this processor.
-    template <typename K, typename V>
-    VersionedKeyValueStore<K, V> get_versioned_key_value_store(
-        const std::string& name, Serde<K> key_serde = default_serde<K>(),
-        Serde<V> value_serde = default_serde<V>()) const {
-      if (std::find(stores_.begin(), stores_.end(), name) == stores_.end()) {
-        throw TopologyError("processor '" + node_ + "' is not connected to store '" + name +
-                            "'; list it in KStream::process(supplier, {\"" + name + "\"})");
-      }
-      auto* store = dynamic_cast<BytesVersionedKeyValueStore*>(task_->store(name));
-      if (store == nullptr) {
-        throw TopologyError("processor '" + node_ + "': store '" + name +
-                            "' is not a versioned key-value store");
-      }
-      if (!key_serde || !value_serde) {
-        throw TopologyError("processor '" + node_ + "': no serde for store '" + name +
-                            "'; pass key and value serdes to get_versioned_key_value_store");
-      }
-      return VersionedKeyValueStore<K, V>(*store, std::move(key_serde), std::move(value_serde));
-    }
+  }
 
-    // Calls `listener(key, old_value, expiry_time)` each time the TTL of key-value store `name`
-    // (connected to this processor, built with StoreBuilder::with_ttl) expires a key. The
-    // deletion is already in the store (and its changelog) when the listener runs, so a
-    // processor that mirrors the store downstream forwards a tombstone here, stamped with
-    // `expiry_time` (the event or wall-clock time the key became due). It runs inside the
-    // write, commit or wall-clock sweep that found the key due, with no record metadata of its
-    // own; forward() from it works as from a punctuator. Every expiry reaches every listener
-    // once, whether the store is cached or not. Throws TopologyError when the store has no TTL.
-    //
-    //   context.on_expiry<std::string, int64_t>("last-seen", [&](auto& key, auto&, int64_t at) {
-    //     context.forward(eddy::Record<std::string, std::optional<int64_t>>{key, {}, at});
-    //   });
-    template <typename K, typename V>
-    void on_expiry(
-        const std::string& name,
-        std::function<void(const K& key, const V& old_value, int64_t expiry_time)> listener,
-        Serde<K> key_serde = default_serde<K>(), Serde<V> value_serde = default_serde<V>()) const {
-      get_key_value_store<K, V>(name, key_serde, value_serde);  // connected, KV, serdes
-      const bool has_ttl = task_->add_expiry_listener(
-          name,
-          [listener = std::move(listener), ks = std::move(key_serde), vs = std::move(value_serde)](
-              std::string_view key, std::string_view old_value, int64_t expiry_time) {
-            listener(ks.deserialize(key), vs.deserialize(old_value), expiry_time);
-          });
-      if (!has_ttl) {
-        throw TopologyError("processor '" + node_ + "' listens for expiries of store '" + name +
-                            "', which has no TTL; build it with StoreBuilder::with_ttl(...)");
-      }
+  // Calls `listener(key, old_value, expiry_time)` each time the TTL of key-value store `name`
+  // (connected to this processor, built with StoreBuilder::with_ttl) expires a key. The
+  // deletion is already in the store (and its changelog) when the listener runs, so a
+  // processor that mirrors the store downstream forwards a tombstone here, stamped with
+  // `expiry_time` (the event or wall-clock time the key became due). It runs inside the
+  // write, commit or wall-clock sweep that found the key due, with no record metadata of its
+  // own; forward() from it works as from a punctuator. Every expiry reaches every listener
+  // once, whether the store is cached or not. Throws TopologyError when the store has no TTL.
+  //
+  //   context.on_expiry<std::string, int64_t>("last-seen", [&](auto& key, auto&, int64_t at) {
+  //     context.forward(eddy::Record<std::string, std::optional<int64_t>>{key, {}, at});
+  //   });
+  template <typename K, typename V>
+  void on_expiry(
+      const std::string& name,
+      std::function<void(const K& key, const V& old_value, int64_t expiry_time)> listener,
+      Serde<K> key_serde = default_serde<K>(), Serde<V> value_serde = default_serde<V>()) const {
+    get_key_value_store<K, V>(name, key_serde, value_serde);  // connected, KV, serdes
+    const bool has_ttl = task_->add_expiry_listener(
+        name,
+        [listener = std::move(listener), ks = std::move(key_serde), vs = std::move(value_serde)](
+            std::string_view key, std::string_view old_value, int64_t expiry_time) {
+          listener(ks.deserialize(key), vs.deserialize(old_value), expiry_time);
+        });
+    if (!has_ttl) {
+      throw TopologyError("processor '" + node_ + "' listens for expiries of store '" + name +
+                          "', which has no TTL; build it with StoreBuilder::with_ttl(...)");
     }
+  }
 
-    // Topic, partition and offset of the record being processed; std::nullopt in a punctuator.
-    std::optional<RecordMetadata> record_metadata() const {
-      const RecordMetadata* m = task_->record_metadata();
-      return m ? std::optional<RecordMetadata>(*m) : std::nullopt;
-    }
-    int64_t current_stream_time() const {
-      return task_->stream_time();
-    }
-    int64_t current_system_time() const {
-      return task_->wall_clock_time();
-    }
-    const std::string& application_id() const {
-      return task_->application_id();
-    }
-    const std::string& task_id() const {
-      return task_->task_id();
-    }
-    int32_t partition() const {
-      return task_->partition();
-    }
+  // Topic, partition and offset of the record being processed; std::nullopt in a punctuator.
+  std::optional<RecordMetadata> record_metadata() const {
+    const RecordMetadata* m = task_->record_metadata();
+    return m ? std::optional<RecordMetadata>(*m) : std::nullopt;
+  }
+  int64_t current_stream_time() const { return task_->stream_time(); }
+  int64_t current_system_time() const { return task_->wall_clock_time(); }
+  const std::string& application_id() const { return task_->application_id(); }
+  const std::string& task_id() const { return task_->task_id(); }
+  int32_t partition() const { return task_->partition(); }
 
-    Cancellable schedule(std::chrono::milliseconds interval, PunctuationType type,
-                         Punctuator punctuator) const {
-      if (interval.count() <= 0) {
-        throw TopologyError("processor '" + node_ + "': punctuation interval must be positive");
-      }
-      return task_->schedule(interval.count(), type, std::move(punctuator));
+  Cancellable schedule(std::chrono::milliseconds interval, PunctuationType type,
+                       Punctuator punctuator) const {
+    if (interval.count() <= 0) {
+      throw TopologyError("processor '" + node_ + "': punctuation interval must be positive");
     }
+    return task_->schedule(interval.count(), type, std::move(punctuator));
+  }
 
-   private:
-    // Store `name` as a T, checked: connected to this processor, of that kind, serdes given.
-    template <typename T>
-    T* connected_store(const std::string& name, const char* kind, bool have_serdes) const {
-      if (std::find(stores_.begin(), stores_.end(), name) == stores_.end()) {
-        throw TopologyError("processor '" + node_ + "' is not connected to store '" + name +
-                            "'; list it in KStream::process(supplier, {\"" + name + "\"})");
-      }
-      auto* store = dynamic_cast<T*>(task_->store(name));
-      if (store == nullptr) {
-        throw TopologyError("processor '" + node_ + "': store '" + name + "' is not a " + kind +
-                            " store");
-      }
-      if (!have_serdes) {
-        throw TopologyError("processor '" + node_ + "': no serde for store '" + name +
-                            "'; pass key and value serdes to get_" + kind + "_store");
-      }
-      return store;
+ private:
+  // Store `name` as a T, checked: connected to this processor, of that kind, serdes given.
+  template <typename T>
+  T* connected_store(const std::string& name, const char* kind, bool have_serdes) const {
+    if (std::find(stores_.begin(), stores_.end(), name) == stores_.end()) {
+      throw TopologyError("processor '" + node_ + "' is not connected to store '" + name +
+                          "'; list it in KStream::process(supplier, {\"" + name + "\"})");
     }
+    auto* store = dynamic_cast<T*>(task_->store(name));
+    if (store == nullptr) {
+      throw TopologyError("processor '" + node_ + "': store '" + name + "' is not a " + kind +
+                          " store");
+    }
+    if (!have_serdes) {
+      throw TopologyError("processor '" + node_ + "': no serde for store '" + name +
+                          "'; pass key and value serdes to get_" + kind + "_store");
+    }
+    return store;
+  }
 
-    detail::TaskContext* task_;
-    const detail::Output<KOut, VOut>* out_;
-    std::string node_;
-    std::vector<std::string> stores_;
-  };
+  detail::TaskContext* task_;
+  const detail::Output<KOut, VOut>* out_;
+  std::string node_;
+  std::vector<std::string> stores_;
+};
 
 }  // namespace eddy
