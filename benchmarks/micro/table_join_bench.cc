@@ -41,11 +41,14 @@ class Router final : public processor::RecordCollector {
       tasks_.push_back(std::make_unique<processor::TaskCore>(plan_, sub.id, 0, env));
     }
   }
-  void send(const std::string& topic, std::optional<int32_t>, std::optional<std::string_view> key,
-            std::optional<std::string_view> value, int64_t timestamp, const Headers&) override {
+  std::optional<processor::SendRefusal> send(const std::string& topic, std::optional<int32_t>,
+                                             std::optional<std::string_view> key,
+                                             std::optional<std::string_view> value,
+                                             int64_t timestamp, const Headers&, processor::SendKind,
+                                             std::string_view) override {
     if (plan_->topic_to_subtopology.count(topic) == 0) {
       ++outputs;
-      return;
+      return std::nullopt;
     }
     pending_.push_back({topic,
                         0,
@@ -54,6 +57,7 @@ class Router final : public processor::RecordCollector {
                         key ? std::optional<Bytes>(Bytes(*key)) : std::nullopt,
                         value ? std::optional<Bytes>(Bytes(*value)) : std::nullopt,
                         {}});
+    return std::nullopt;
   }
   int32_t partition_count(const std::string&) override { return 1; }
 
