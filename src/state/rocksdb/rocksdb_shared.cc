@@ -61,6 +61,13 @@ class RocksDbLogForwarder final : public rocksdb::Logger {
     if (n < 0) return;
     std::string_view text(buffer, std::min<size_t>(static_cast<size_t>(n), sizeof buffer - 1));
     while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+    // Opening a new store, RocksDB looks for files that are not there yet and logs the miss
+    // ("Error when reading ... NotFound") at error level; it is how every fresh store starts.
+    if (level == spdlog::level::err && text.find("NotFound") != std::string_view::npos &&
+        text.find("Error when reading") != std::string_view::npos) {
+      level = spdlog::level::debug;
+      if (!log.should_log(level)) return;
+    }
     log.log(level, "store {}: {}", store_name_, text);
   }
 
