@@ -5,7 +5,7 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
-ALL_WORKLOADS=(W0 W1 W2 W2-nc W3 W7 W8)
+ALL_WORKLOADS=(W0 W1 W2 W2-nc W3 W4 W6 W7 W8)
 ALL_RUNNERS=(eddy kstreams raw)
 
 usage() {
@@ -19,12 +19,22 @@ Runs the end-to-end workloads against a running Kafka broker and writes the repo
   W2     tumbling 1 s count per key, record cache on, at-least-once
   W2-nc  W2 with caching off and commit.interval.ms=100
   W3     hopping 1 s / 500 ms count per key
+  W4     tumbling 60 s count per key, record cache on, under a 256 MiB memory budget
+         (Eddy: eddy.memory.budget.bytes); its own input: --w4-records events on --w4-keys
+         keys at --w4-rate events per event-time second; the RSS is sampled every second
+  W6     restore: a count store's changelog is pre-loaded with --w6-records records (on
+         --w6-keys keys, in the runner's changelog format) by eddy-bench-load; the runner restores it from the
+         broker into its RocksDB store, then processes --w6-process input records and closes
+         cleanly (a checkpoint). Then the same runner starts again on the same state dir
+         ("W6-restart"): the time from process start to the first record processed, with a
+         valid checkpoint. Reported: restore records/s (first task's restore start -> last
+         task's finish), restore CPU, first_record_s
   W7     latency (provisional definition): the W1 topology fed live at a fixed rate
          (--w7-rate for --w7-seconds, stamped with the wall clock); a latency consumer reads
          the output and reports p50/p90/p99/p99.9 of (now - record timestamp), skipping the
          first --w7-warmup seconds
   W8     W2 under exactly_once_v2
-Runners: raw (W0, W1, W7), kstreams (W1, W2, W2-nc, W3, W7, W8), eddy (all; "not built yet" until
+Runners: raw (W0, W1, W7), kstreams (W1, W2, W2-nc, W3, W6, W7, W8), eddy (all; "not built yet" until
 build/release/benchmarks/eddy-bench-streams exists). Each is benchmarks/runners/<name>.sh.
 
 For every run: a fresh input topic is pre-loaded by eddy-bench-load (before any measured
@@ -47,6 +57,12 @@ Options:
   --w7-rate R        W7 input records per second (default $W7_RATE)
   --w7-seconds S     W7 duration (default $W7_SECONDS)
   --w7-warmup S      W7 seconds not counted in the latency (default $W7_WARMUP)
+  --w4-records N     W4 input records (default $W4_RECORDS)
+  --w4-keys K        W4 distinct keys (default $W4_KEYS)
+  --w4-rate R        W4 events per event-time second (default $W4_RATE)
+  --w6-records N     W6 changelog records to restore (default $W6_RECORDS)
+  --w6-keys K        W6 distinct keys in the changelog (default $W6_KEYS)
+  --w6-process N     W6 input records processed after the restore (default $W6_PROCESS)
   --no-build         do not (re)build the binaries and the Java app
   --no-report        do not regenerate docs/benchmarks.md (the summary is still printed)
   --keep-topics      keep this session's topics (default: deleted after each run)
@@ -72,6 +88,12 @@ TIMEOUT=600
 W7_RATE=5000
 W7_SECONDS=40
 W7_WARMUP=10
+W6_RECORDS=10000000
+W4_RECORDS=10000000
+W4_KEYS=10000000
+W4_RATE=50000
+W6_KEYS=10000000
+W6_PROCESS=10000
 BOOTSTRAP=${EDDY_BENCH_BOOTSTRAP:-localhost:9092}
 RUNNERS=("${ALL_RUNNERS[@]}")
 BUILD=1
@@ -94,6 +116,12 @@ while (($#)); do
     --w7-rate) W7_RATE=${2:?--w7-rate needs a value}; shift 2 ;;
     --w7-seconds) W7_SECONDS=${2:?--w7-seconds needs a value}; shift 2 ;;
     --w7-warmup) W7_WARMUP=${2:?--w7-warmup needs a value}; shift 2 ;;
+    --w4-records) W4_RECORDS=${2:?--w4-records needs a value}; shift 2 ;;
+    --w4-keys) W4_KEYS=${2:?--w4-keys needs a value}; shift 2 ;;
+    --w4-rate) W4_RATE=${2:?--w4-rate needs a value}; shift 2 ;;
+    --w6-records) W6_RECORDS=${2:?--w6-records needs a value}; shift 2 ;;
+    --w6-keys) W6_KEYS=${2:?--w6-keys needs a value}; shift 2 ;;
+    --w6-process) W6_PROCESS=${2:?--w6-process needs a value}; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     --no-report) REPORT=0; shift ;;
     --keep-topics) KEEP_TOPICS=1; shift ;;
@@ -108,7 +136,8 @@ done
 for r in "${RUNNERS[@]}"; do
   [[ -f $REPO_ROOT/benchmarks/runners/$r.sh ]] || die "unknown runner '$r' (no benchmarks/runners/$r.sh)"
 done
-for n in RECORDS RUNS PARTITIONS KEYS RATE TIMEOUT W7_RATE W7_SECONDS W7_WARMUP; do
+for n in RECORDS RUNS PARTITIONS KEYS RATE TIMEOUT W7_RATE W7_SECONDS W7_WARMUP W6_RECORDS W6_KEYS \
+  W6_PROCESS W4_RECORDS W4_KEYS W4_RATE; do
   opt=${n,,}
   [[ ${!n} =~ ^[1-9][0-9]*$ ]] || die "--${opt//_/-} must be a positive integer, got '${!n}'"
 done
@@ -182,6 +211,8 @@ source "$REPO_ROOT/scripts/kafka/versions.env"
   --param "records=$RECORDS" --param "runs=$RUNS" --param "partitions=$PARTITIONS" \
   --param "keys=$KEYS" --param "rate=$RATE" --param "seed=$SEED" \
   --param "w7_rate=$W7_RATE" --param "w7_seconds=$W7_SECONDS" --param "w7_warmup=$W7_WARMUP" \
+  --param "w4_records=$W4_RECORDS" --param "w4_keys=$W4_KEYS" --param "w4_rate=$W4_RATE" \
+  --param "w6_records=$W6_RECORDS" --param "w6_keys=$W6_KEYS" --param "w6_process=$W6_PROCESS" \
   --param "kafka=$KAFKA_VERSION" --param "bootstrap=$BOOTSTRAP" \
   --param "java_opts=${EDDY_BENCH_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseG1GC}" >>"$RESULTS"
 
@@ -242,7 +273,53 @@ measure_one() {
     --log "$LOG_DIR/$w-$r-r$run.log" --timeout "$TIMEOUT"
     --meta "session=$SESSION" --meta "run=$run" --meta "workload=$w" --meta "runner=$r"
     --meta "output=$BENCH_OUTPUT" --meta "partitions=$PARTITIONS")
-  if [[ $w != W7 ]]; then
+  if [[ $w == W4 ]]; then
+    # Its own input, loaded once per run for every runner.
+    input=$run_prefix-w4-in
+    if [[ ! -f $LOG_DIR/load-w4-r$run.json ]]; then
+      log "run $run: loading $W4_RECORDS records on $W4_KEYS keys into $input..."
+      "$LOADER" --bootstrap "$BOOTSTRAP" produce --topic "$input" --partitions "$PARTITIONS" \
+        --records "$W4_RECORDS" --keys "$W4_KEYS" --rate "$W4_RATE" --seed "$SEED" \
+        >"$LOG_DIR/load-w4-r$run.json" 2>"$LOG_DIR/load-w4-r$run.log" ||
+        { cat "$LOG_DIR/load-w4-r$run.log" >&2; die "loading $input failed"; }
+    fi
+    export BENCH_INPUT=$input BENCH_RECORDS=$W4_RECORDS
+    set +e
+    "${measure[@]}" --meta "input=$input" --meta "keys=$W4_KEYS" \
+      -- "$REPO_ROOT/benchmarks/runners/$r.sh" run "$w"
+    rc=$?
+    set -e
+    ((rc == 0)) || failures=$((failures + 1))
+    finish_result "$("$LOADER" --bootstrap "$BOOTSTRAP" count --topic "$BENCH_OUTPUT" 2>/dev/null || echo null)"
+  elif [[ $w == W6 ]]; then
+    # The store's changelog (<application.id>-eddybench-w6-changelog, both runners' name for
+    # it), pre-loaded before the measured process starts.
+    # The store's changelog, <application.id>-eddybench-w6-changelog, in the runner's format:
+    # Kafka Streams logs a count as its 8 bytes, Eddy with the record's timestamp before it.
+    local changelog=$BENCH_APP_ID-eddybench-w6-changelog format=plain
+    [[ $r == eddy ]] && format=stamped
+    log "W6 $r run $run: loading $W6_RECORDS changelog records into $changelog..."
+    "$LOADER" --bootstrap "$BOOTSTRAP" produce --changelog "$format" --topic "$changelog" \
+      --partitions "$PARTITIONS" --records "$W6_RECORDS" --keys "$W6_KEYS" --rate 1000000 \
+      --seed "$SEED" >"$LOG_DIR/W6-$r-r$run.load.json" 2>"$LOG_DIR/W6-$r-r$run.load.log" ||
+      { cat "$LOG_DIR/W6-$r-r$run.load.log" >&2; die "loading $changelog failed"; }
+    export BENCH_RECORDS=$W6_PROCESS
+    local phase
+    for phase in W6 W6-restart; do
+      # The restart reads on from the committed offsets: it processes the next W6_PROCESS.
+      set +e
+      "$PYTHON" "$SCRIPT_DIR/bench/measure.py" --results "$LOG_DIR/partial.jsonl" \
+        --log "$LOG_DIR/$phase-$r-r$run.log" --timeout "$TIMEOUT" \
+        --meta "session=$SESSION" --meta "run=$run" --meta "workload=$phase" --meta "runner=$r" \
+        --meta "output=$BENCH_OUTPUT" --meta "partitions=$PARTITIONS" --meta "input=$input" \
+        --meta "changelog_records=$W6_RECORDS" --meta "changelog_keys=$W6_KEYS" \
+        -- "$REPO_ROOT/benchmarks/runners/$r.sh" run W6
+      rc=$?
+      set -e
+      ((rc == 0)) || failures=$((failures + 1))
+      finish_result null
+    done
+  elif [[ $w != W7 ]]; then
     set +e
     "${measure[@]}" --meta "input=$input" -- "$REPO_ROOT/benchmarks/runners/$r.sh" run "$w"
     rc=$?
@@ -285,7 +362,7 @@ measure_one() {
 }
 
 needs_preload=0
-for w in "${WORKLOADS[@]}"; do [[ $w == W7 ]] || needs_preload=1; done
+for w in "${WORKLOADS[@]}"; do [[ $w == W7 || $w == W4 ]] || needs_preload=1; done
 
 failures=0
 for ((run = 1; run <= RUNS; run++)); do

@@ -36,7 +36,10 @@ install_and_consume shared
 
 # The shared library's exports: demangled names of its dynamic symbol table.
 so=$(ls "$REPO_ROOT"/build/install-prefix-shared/lib/libeddy.so.*.*.* | head -1)
-ldd "$REPO_ROOT/build/install-consumer-shared/consumer" | grep -q "libeddy.so" ||
+# ldd's output is captured first: `ldd | grep -q` under pipefail fails at random when grep
+# exits on its first match and ldd, still writing, dies of SIGPIPE (CI of stop 26).
+consumer_libs=$(ldd "$REPO_ROOT/build/install-consumer-shared/consumer")
+grep -q "libeddy.so" <<<"$consumer_libs" ||
   { echo "check-install.sh: the shared consumer does not link libeddy.so" >&2; exit 1; }
 exports=$(nm -D --defined-only "$so" | awk '{ $1 = ""; $2 = ""; print substr($0, 3) }' | c++filt)
 leaks=$(grep -E '(^|[ :])(eddy::(kafka|runtime|state|metrics|processor|topology|dsl|sink|common)::|rocksdb::|spdlog::|fmt::|prometheus::|civetweb|mg_|rd_kafka|redis)' <<<"$exports" |

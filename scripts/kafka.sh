@@ -68,6 +68,12 @@ Commands:
                         Prints the client properties to use.
                         A no-op if the same cluster is already running.
   stop                  Stop all nodes (SIGTERM, SIGKILL after ${STOP_TIMEOUT_S}s).
+  kill-node N           SIGKILL node N of the running cluster by its pid (a crash, for
+                        fault tests: the others keep running).
+  start-node N          Start node N again on its data after kill-node and wait until
+                        it has rejoined the cluster.
+  leader TOPIC PARTITION
+                        Print the node id leading that partition.
   status                Show each node; exit 0 if all run, 3 otherwise.
   bootstrap             Print the bootstrap string of the running cluster.
   client-config ssl|sasl_ssl|sasl_ssl_scram [--java]
@@ -392,6 +398,19 @@ tail_logs() {
   done
 }
 
+# Starts node $1's JVM in the background on its config and data; records its pid.
+launch_node() {
+  local i=$1 dir
+  dir=$(node_dir "$i")
+  nohup java "${BROKER_HEAP_OPTS[@]}" "${BROKER_JVM_OPTS[@]}" \
+    -Dkafka.logs.dir="$dir/logs" \
+    -Dlog4j2.configurationFile="file:$KAFKA_CONF_DIR/log4j2.properties" \
+    -cp "$(classpath)" kafka.Kafka "$dir/server.properties" \
+    >>"$dir/console.log" 2>&1 </dev/null &
+  echo $! >"$(pid_file "$i")"
+  log "node $i: pid $!, localhost:$(broker_port "$i") (controller $(controller_port "$i"))"
+}
+
 # ----------------------------------------------------------------------------
 # Commands
 
@@ -481,17 +500,7 @@ cmd_start() {
   done
   fi
 
-  for ((i = 1; i <= n; i++)); do
-    local dir
-    dir=$(node_dir "$i")
-    nohup java "${BROKER_HEAP_OPTS[@]}" "${BROKER_JVM_OPTS[@]}" \
-      -Dkafka.logs.dir="$dir/logs" \
-      -Dlog4j2.configurationFile="file:$KAFKA_CONF_DIR/log4j2.properties" \
-      -cp "$(classpath)" kafka.Kafka "$dir/server.properties" \
-      >"$dir/console.log" 2>&1 </dev/null &
-    echo $! >"$(pid_file "$i")"
-    log "node $i: pid $!, localhost:$(broker_port "$i") (controller $(controller_port "$i"))"
-  done
+  for ((i = 1; i <= n; i++)); do launch_node "$i"; done
 
   # Ready = every node logged "Kafka Server started" (i.e. it is unfenced) and
   # TopicCommand --list answers through the bootstrap string.
@@ -605,6 +614,86 @@ running_bootstrap() {
   bootstrap_for "$n"
 }
 
+# A node id of the running cluster, checked.
+node_arg() {
+  local n
+  n=$(configured_nodes)
+  [[ ${1:-} =~ ^[1-3]$ ]] && (($1 <= n)) || die "node must be 1..$n (got '${1:-}')"
+  echo "$1"
+}
+
+cmd_kill_node() {
+  local id pid
+  id=$(node_arg "${1:-}")
+  pid=$(node_pid "$id") || die "node $id is not running"
+  kill -KILL "$pid"
+  # Gone, or a zombie its parent has not reaped yet (both mean the broker is dead).
+  local i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]] && break
+    sleep 0.1
+  done
+  log "node $id (pid $pid) killed with SIGKILL"
+}
+
+cmd_start_node() {
+  local id n log_file console deadline bootstrap attempt
+  id=$(node_arg "${1:-}")
+  n=$(configured_nodes)
+  if node_pid "$id" >/dev/null; then log "node $id is already running"; return 0; fi
+  log_file=$(node_dir "$id")/logs/server.log
+  console=$(node_dir "$id")/console.log
+  bootstrap=$(bootstrap_for "$n")
+  # The ports sit in Linux's ephemeral range (32768-60999): while the node was down, a client
+  # connection elsewhere may have taken its port as a source port for a while. Such a start
+  # ends in "Address already in use"; it is tried again, up to 5 times.
+  for ((attempt = 1; ; attempt++)); do
+    : >"$log_file"
+    local console_size
+    console_size=$(stat -c %s "$console" 2>/dev/null || echo 0)
+    launch_node "$id"
+    deadline=$((SECONDS + START_TIMEOUT_S))
+    until grep -qs 'Kafka Server started' "$log_file"; do
+      if ! kill -0 "$(<"$(pid_file "$id")")" 2>/dev/null; then break; fi
+      ((SECONDS < deadline)) || die "node $id did not start within ${START_TIMEOUT_S}s"
+      sleep 0.5
+    done
+    grep -qs 'Kafka Server started' "$log_file" && break
+    if ((attempt < 5)) && tail -c +$((console_size + 1)) "$console" | grep -q 'Address already in use'; then
+      log "node $id: port $(broker_port "$id") or $(controller_port "$id") is taken for now; trying again in 3 s"
+      sleep 3
+      continue
+    fi
+    tail_logs "$id"
+    die "node $id exited during startup"
+  done
+  log "node $id is back in the cluster ($bootstrap)"
+}
+
+# The node id leading partition $2 of topic $1 (TopicCommand --describe).
+cmd_leader() {
+  local topic=${1:-} partition=${2:-} bootstrap leader
+  [[ -n $topic && $partition =~ ^[0-9]+$ ]] || die "usage: scripts/kafka.sh leader TOPIC PARTITION"
+  bootstrap=$(running_any_bootstrap)
+  leader=$(run_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$bootstrap" \
+    --describe --topic "$topic" 2>/dev/null |
+    awk -v p="$partition" '$0 ~ "Partition: " p "\t" { for (i = 1; i < NF; ++i) if ($i == "Leader:") print $(i + 1) }') || true
+  [[ $leader =~ ^[0-9]+$ ]] || die "no leader found for $topic-$partition"
+  echo "$leader"
+}
+
+# The bootstrap string of the nodes that run now (a node may be down during a fault test).
+running_any_bootstrap() {
+  local n i out=""
+  n=$(configured_nodes)
+  for ((i = 1; i <= n; i++)); do
+    node_pid "$i" >/dev/null && out+="${out:+,}localhost:$(broker_port "$i")"
+  done
+  [[ -n $out ]] || die "no node is running"
+  echo "$out"
+}
+
 cmd_client_config() {
   local listener=${1:-} java=""
   [[ ${2:-} == --java ]] && java=-java
@@ -633,6 +722,9 @@ main() {
     fetch) cmd_fetch ;;
     start) cmd_start "$@" ;;
     stop) cmd_stop ;;
+    kill-node) cmd_kill_node "$@" ;;
+    start-node) cmd_start_node "$@" ;;
+    leader) cmd_leader "$@" ;;
     status) cmd_status ;;
     bootstrap) running_bootstrap ;;
     client-config) cmd_client_config "$@" ;;

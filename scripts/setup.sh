@@ -10,6 +10,7 @@ PACKAGES=(
   openjdk-17-jdk-headless maven
   redis-server kcat curl openssl
   clang-format clang-tidy
+  clang libclang-rt-14-dev
   python3 python3-matplotlib
 )
 

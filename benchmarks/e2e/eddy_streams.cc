@@ -11,6 +11,14 @@
 //   W2-nc  W2 with statestore.cache.max.bytes=0 and commit.interval.ms=100
 //   W3     W2 with hopping windows: 1 s advancing by 500 ms
 //   W8     W2 under exactly_once_v2
+//   W4     tumbling 60 s count per key (record cache on) under a 256 MiB memory budget
+//          (eddy.memory.budget.bytes); the harness feeds it 10 M keys and samples the RSS
+//   W6     group_by_key + count into the key-value store "eddybench-w6" (record cache on),
+//          whose changelog the harness pre-loaded (eddy-bench-load produce --changelog): the
+//          run restores it from the broker, then processes --records input records. Started
+//          again on the same state dir (the harness's W6-restart), it finds a valid
+//          checkpoint. Adds the restore figures (restore_*) and first_record_s (process start
+//          -> first input record processed) to the JSON line.
 // Windowed counts go out as key "<customer>@<window start ms>", value "<count>" (strings), the
 // format of the Kafka Streams peer. Runner defaults below can be overridden with --prop.
 //
@@ -24,6 +32,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +42,7 @@
 #include "eddy/dsl/streams_builder.h"
 #include "eddy/errors.h"
 #include "eddy/kafka_streams.h"
+#include "eddy/logging.h"
 
 namespace {
 
@@ -62,7 +72,9 @@ void log_error(const std::string& message) {
 // The workload's own settings, applied before the user's --prop overrides, as the Kafka
 // Streams peer sets them (EddyBench.java).
 void apply_workload_settings(const std::string& workload, eddy::Properties& props) {
-  if (workload == "W2-nc") {
+  if (workload == "W4") {
+    props["eddy.memory.budget.bytes"] = std::to_string(256LL << 20);
+  } else if (workload == "W2-nc") {
     props["statestore.cache.max.bytes"] = "0";
     props["commit.interval.ms"] = "100";
   } else if (workload == "W8") {
@@ -88,14 +100,65 @@ void windowed_count(const eddy::KStream<std::string, std::string>& stream,
       .to(output);
 }
 
+// W6's restore figures, from the runtime's own log lines ("task 0_1: restore started (...)",
+// "task 0_1: restore finished: N records in M ms"): the first start to the last finish, and
+// the process's CPU over that span. Every line still goes to stderr.
+struct RestoreWatch {
+  std::mutex mu;
+  int started = 0;
+  int finished = 0;
+  int64_t records = 0;
+  double t_first_start = 0;
+  double t_last_finish = 0;
+  eddy::bench::Usage u_first_start;
+  eddy::bench::Usage u_last_finish;
+
+  void on_line(std::string_view message) {
+    constexpr std::string_view kStarted = ": restore started";
+    constexpr std::string_view kFinished = ": restore finished: ";
+    if (message.find(kStarted) != std::string_view::npos) {
+      std::lock_guard lock(mu);
+      if (started++ == 0) {
+        t_first_start = now_s();
+        u_first_start = eddy::bench::self_usage();
+      }
+    } else if (const auto at = message.find(kFinished); at != std::string_view::npos) {
+      const long long n = std::atoll(std::string(message.substr(at + kFinished.size())).c_str());
+      std::lock_guard lock(mu);
+      ++finished;
+      records += n;
+      t_last_finish = now_s();
+      u_last_finish = eddy::bench::self_usage();
+    }
+  }
+  bool done() {
+    std::lock_guard lock(mu);
+    return started > 0 && finished == started;
+  }
+};
+
+RestoreWatch g_restore;
+
 eddy::Topology build_topology(const Options& opt, const eddy::StreamsConfig& config) {
   eddy::StreamsBuilder builder;
   auto source = builder.stream<std::string, std::string>(opt.input);
   if (opt.workload == "W0") {
     source.to(opt.output);
+  } else if (opt.workload == "W6") {
+    auto materialized = eddy::Materialized<std::string, int64_t>::as("eddybench-w6");
+    materialized.with_caching_enabled();
+    source.group_by_key()
+        .count(materialized)
+        .to_stream()
+        .map_values(
+            [](const std::optional<int64_t>& count) { return std::to_string(count.value_or(0)); })
+        .to(opt.output);
   } else if (opt.workload == "W2" || opt.workload == "W2-nc" || opt.workload == "W8") {
     windowed_count(source, eddy::TimeWindows::of_size_with_no_grace(1s),
                    /*caching=*/opt.workload != "W2-nc", opt.output);
+  } else if (opt.workload == "W4") {
+    windowed_count(source, eddy::TimeWindows::of_size_with_no_grace(60s), /*caching=*/true,
+                   opt.output);
   } else if (opt.workload == "W3") {
     windowed_count(source, eddy::TimeWindows::of_size_with_no_grace(1s).advance_by(500ms),
                    /*caching=*/true, opt.output);
@@ -123,7 +186,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Eddy runner of the end-to-end benchmarks (KafkaStreams + DSL topology)"};
   app.add_option("--workload", opt.workload, "workload id")
       ->required()
-      ->check(CLI::IsMember({"W0", "W1", "W2", "W2-nc", "W3", "W7", "W8"}));
+      ->check(CLI::IsMember({"W0", "W1", "W2", "W2-nc", "W3", "W4", "W6", "W7", "W8"}));
   app.add_option("--bootstrap", opt.bootstrap, "bootstrap.servers")->capture_default_str();
   app.add_option("--input", opt.input, "input topic")->required();
   app.add_option("--output", opt.output, "output topic (must exist)")->required();
@@ -158,6 +221,16 @@ int main(int argc, char** argv) {
     props[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
 
+  if (opt.workload == "W6") {
+    eddy::set_log_callback([](const eddy::LogRecord& r) {
+      if (r.source == "eddy") g_restore.on_line(r.message);
+      static constexpr const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+      std::fprintf(stderr, "[%s] [%.*s] %.*s\n", kLevels[static_cast<int>(r.level)],
+                   static_cast<int>(r.source.size()), r.source.data(),
+                   static_cast<int>(r.message.size()), r.message.data());
+    });
+  }
+
   std::unique_ptr<eddy::KafkaStreams> streams;
   try {
     const auto config = eddy::StreamsConfig::from_properties(props);
@@ -184,7 +257,11 @@ int main(int argc, char** argv) {
   eddy::bench::Usage u_first;
   double next_progress = now_s() + 5;
   int64_t processed = 0;
-  while ((processed = streams->records_processed()) < opt.records) {
+  double t_first_record = 0;
+  // W6 also waits until every task's restore finished (a task restored early processes
+  // while the others still restore).
+  while ((processed = streams->records_processed()) < opt.records ||
+         (opt.workload == "W6" && !g_restore.done())) {
     std::this_thread::sleep_for(t_first == 0 ? 1ms : 20ms);
     const auto state = streams->state();
     if (state == eddy::KafkaStreams::State::kError ||
@@ -198,6 +275,7 @@ int main(int argc, char** argv) {
     if (t_first == 0) {
       if (const int64_t n = streams->records_processed(); n > 0) {
         t_first = now;
+        t_first_record = now;
         at_first = n;
         u_first = eddy::bench::self_usage();
       }
@@ -218,6 +296,7 @@ int main(int argc, char** argv) {
   }
   if (t_first == 0) {  // everything arrived within the first poll
     t_first = now_s();
+    t_first_record = t_first;
     at_first = 0;
     u_first = eddy::bench::self_usage();
   }
@@ -243,10 +322,25 @@ int main(int argc, char** argv) {
       "{\"runner\":\"eddy\",\"workload\":\"%s\",\"records\":%lld,\"wall_s\":%.3f,"
       "\"cpu_s\":%.3f,\"cpu_user_s\":%.3f,\"cpu_sys_s\":%.3f,\"max_rss_kb\":%ld,"
       "\"records_per_cpu_s\":%.0f,\"proc_records\":%lld,\"proc_wall_s\":%.3f,"
-      "\"proc_cpu_s\":%.3f,\"proc_records_per_cpu_s\":%.0f,\"closed_cleanly\":%s}\n",
+      "\"proc_cpu_s\":%.3f,\"proc_records_per_cpu_s\":%.0f,\"closed_cleanly\":%s",
       opt.workload.c_str(), static_cast<long long>(records), wall, u.cpu_s(), u.user_s, u.sys_s,
       u.max_rss_kb, records / std::max(u.cpu_s(), 1e-9), static_cast<long long>(proc_records),
       proc_wall, proc_cpu, proc_records / std::max(proc_cpu, 1e-9), closed ? "true" : "false");
+  if (opt.workload == "W6") {  // the restore's figures, in the same (last) line
+    std::lock_guard lock(g_restore.mu);
+    const double restore_wall = g_restore.t_last_finish - g_restore.t_first_start;
+    const double restore_cpu = g_restore.u_last_finish.cpu_s() - g_restore.u_first_start.cpu_s();
+    std::printf(
+        ",\"restore_tasks\":%d,\"restore_records\":%lld,\"restore_wall_s\":%.3f,"
+        "\"restore_cpu_s\":%.3f,\"restore_records_per_s\":%.0f,"
+        "\"restore_records_per_cpu_s\":%.0f,\"restore_done_s\":%.3f,"
+        "\"first_record_s\":%.3f",
+        g_restore.finished, static_cast<long long>(g_restore.records), restore_wall, restore_cpu,
+        static_cast<double>(g_restore.records) / std::max(restore_wall, 1e-9),
+        static_cast<double>(g_restore.records) / std::max(restore_cpu, 1e-9),
+        g_restore.t_last_finish - t_start, t_first_record - t_start);
+  }
+  std::printf("}\n");
   std::fflush(stdout);
   return closed ? 0 : kExitNotClosed;
 }

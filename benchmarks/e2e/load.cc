@@ -4,6 +4,11 @@
 //       creates T (P partitions, retention.ms=-1) and pre-loads N retail-like JSON events:
 //       key = customer id drawn from K keys, event time = start + i * 1000 / R ms (so R events
 //       per event-time second, increasing), deterministic for a given --seed and --start-ms.
+//   eddy-bench-load produce --changelog plain|stamped --topic T ...  the same keys, each value
+//       a count store's changelog value: "plain", an 8-byte big-endian count (Java's
+//       LongSerializer: Kafka Streams' changelog); "stamped", the record's timestamp (8 bytes,
+//       big-endian) then that count (Eddy's changelog holds its stores' stamped values). The
+//       topic is created compacted. The changelog a restore benchmark (W6) replays
 //   eddy-bench-load live --topic T --rate R --seconds S  fixed-rate load stamped with the wall
 //       clock (for latency runs; runs beside the measured process)
 //   eddy-bench-load create --topic T --partitions P     create an (output) topic
@@ -56,8 +61,9 @@ eddy::Properties admin_props(const std::string& bootstrap) {
 
 // `log_append_time`: the broker stamps each record when it appends it (the events keep their
 // own time in the JSON field "ts"), so a reader can tell broker time from event time.
+// `compacted`: cleanup.policy=compact, as a store's changelog is created.
 void create_topic(const std::string& bootstrap, const std::string& topic, int partitions,
-                  bool log_append_time = false) {
+                  bool log_append_time = false, bool compacted = false) {
   eddy::kafka::Admin admin(admin_props(bootstrap));
   if (auto existing = admin.describe_topic(topic)) {
     if (existing->partitions != partitions) {
@@ -69,6 +75,7 @@ void create_topic(const std::string& bootstrap, const std::string& topic, int pa
   }
   eddy::Properties configs{{"retention.ms", "-1"}, {"retention.bytes", "-1"}};
   if (log_append_time) configs["message.timestamp.type"] = "LogAppendTime";
+  if (compacted) configs["cleanup.policy"] = "compact";
   admin.create_topics({{.name = topic, .partitions = partitions, .configs = std::move(configs)}});
 }
 
@@ -114,11 +121,12 @@ struct ProduceOptions {
   int64_t start_ms = -1;
   uint64_t seed = 42;
   bool create = true;
+  std::string changelog;  // "plain" / "stamped": count-store changelog values, not JSON events
 };
 
 int run_produce(const std::string& bootstrap, const ProduceOptions& opt) {
   const double t0 = now_s();
-  if (opt.create) create_topic(bootstrap, opt.topic, opt.partitions);
+  if (opt.create) create_topic(bootstrap, opt.topic, opt.partitions, false, !opt.changelog.empty());
   // Event time ends about now (so broker time-based policies never see ancient records)
   // unless --start-ms pins it; aligned to a whole second so windows line up across runs.
   const int64_t span_ms = opt.records * 1000 / opt.rate;
@@ -150,6 +158,17 @@ int run_produce(const std::string& bootstrap, const ProduceOptions& opt) {
   for (int64_t i = 0; i < opt.records; ++i) {
     const int64_t ts = start + i * 1000 / opt.rate;
     gen.next(i, ts, key, value);
+    if (!opt.changelog.empty()) {
+      // A count store's changelog: the key's running count (the event index + 1, so a later
+      // record of a key holds a larger value), as Java's LongSerializer writes it, after the
+      // record's timestamp when stamped.
+      value.clear();
+      const auto put_u64 = [&value](uint64_t v) {
+        for (int b = 0; b < 8; ++b) value.push_back(static_cast<char>(v >> (56 - 8 * b)));
+      };
+      if (opt.changelog == "stamped") put_u64(static_cast<uint64_t>(ts));
+      put_u64(static_cast<uint64_t>(i + 1));
+    }
     bytes += static_cast<int64_t>(key.size() + value.size());
     for (;;) {
       const rd_kafka_resp_err_t err = rd_kafka_producev(
@@ -199,7 +218,7 @@ int run_produce(const std::string& bootstrap, const ProduceOptions& opt) {
 // Fixed-rate live load: the same events, stamped with the wall clock when produced, paced in
 // 1 ms steps so the input arrives at --rate records per second for --seconds.
 int run_live(const std::string& bootstrap, const ProduceOptions& opt, double seconds) {
-  if (opt.create) create_topic(bootstrap, opt.topic, opt.partitions);
+  if (opt.create) create_topic(bootstrap, opt.topic, opt.partitions, false, !opt.changelog.empty());
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   set(conf, "bootstrap.servers", bootstrap);
@@ -327,6 +346,11 @@ int main(int argc, char** argv) {
                       "event time of the first event (default: so the last is about now)");
   produce->add_option("--seed", popt.seed, "random seed")->capture_default_str();
   produce->add_flag("!--no-create", popt.create, "do not create the topic");
+  produce
+      ->add_option("--changelog", popt.changelog,
+                   "a count store's changelog instead of events: plain (Kafka Streams: 8-byte "
+                   "count) or stamped (Eddy: 8-byte timestamp + 8-byte count)")
+      ->check(CLI::IsMember({"plain", "stamped"}));
 
   ProduceOptions lopt;
   double live_seconds = 40;

@@ -13,6 +13,12 @@
 //   W3     hopping 1 s / advance 500 ms count per key
 //   W7     the W1 topology; the harness feeds the input live at a fixed rate (latency)
 //   W8     W2 under exactly_once_v2
+//   W4     tumbling 60 s count per key (the harness feeds it 10 M keys; default cache)
+//   W6     groupByKey + count into the key-value store "eddybench-w6" (caching on), whose
+//          changelog the harness pre-loaded: restores it, processes --records input records,
+//          closes; started again on the same state dir it finds a valid checkpoint. Adds the
+//          restore figures (a global StateRestoreListener: first start -> last end) and
+//          first_record_s (main() -> first input record processed; JVM start-up not counted).
 // Windowed counts go out as key "<customer>@<window start ms>", value "<count>" (strings).
 // Timestamps are the record timestamps (set by the loader).
 //
@@ -29,6 +35,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -39,6 +46,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.processor.StateRestoreListener;
 
 public final class EddyBench {
   static final String W1_DROP_TYPE = "\"type\":\"page_view\"";
@@ -51,6 +59,22 @@ public final class EddyBench {
   static volatile long firstNanos = 0;
   static volatile long firstCpuNanos = 0;
   static long target = 0;
+
+  // W6: restore figures from the global restore listener (called on the restore thread).
+  static final Object restoreLock = new Object();
+  static int restoreStarts = 0;
+  static int restoreEnds = 0;
+  static long restoredRecords = 0;
+  static long restoreFirstNanos = 0;
+  static long restoreFirstCpuNanos = 0;
+  static long restoreLastNanos = 0;
+  static long restoreLastCpuNanos = 0;
+
+  static boolean restoresDone() {
+    synchronized (restoreLock) {
+      return restoreEnds == restoreStarts;
+    }
+  }
 
   static boolean w1Keep(String v) {
     return !(v.contains(W1_DROP_CATEGORY) && v.contains(W1_DROP_TYPE));
@@ -94,7 +118,7 @@ public final class EddyBench {
   static void usage(String error) {
     if (error != null) System.err.println("EddyBench: error: " + error);
     System.err.println(
-        "Usage: EddyBench --workload W1|W2|W2-nc|W3|W7|W8 --input T --output T --records N\n"
+        "Usage: EddyBench --workload W1|W2|W2-nc|W3|W4|W6|W7|W8 --input T --output T --records N\n"
             + "                 [--bootstrap localhost:9092] [--app-id ID] [--state-dir DIR]\n"
             + "                 [--timeout-s 600] [--prop key=value ...]");
     System.exit(error == null ? 0 : 64);
@@ -166,6 +190,17 @@ public final class EddyBench {
       case "W2":
         windowedCount(counted, TimeWindows.ofSizeWithNoGrace(size), output);
         break;
+      case "W4":
+        windowedCount(counted, TimeWindows.ofSizeWithNoGrace(Duration.ofSeconds(60)), output);
+        break;
+      case "W6":
+        counted
+            .groupByKey()
+            .count(Materialized.as("eddybench-w6"))
+            .toStream()
+            .mapValues(count -> String.valueOf(count))
+            .to(output, Produced.with(Serdes.String(), Serdes.String()));
+        break;
       case "W3":
         windowedCount(
             counted, TimeWindows.ofSizeWithNoGrace(size).advanceBy(Duration.ofMillis(500)), output);
@@ -176,6 +211,34 @@ public final class EddyBench {
     props.putAll(extra);
 
     KafkaStreams streams = new KafkaStreams(builder.build(), props);
+    final boolean w6 = workload.equals("W6");
+    if (w6) {
+      streams.setGlobalStateRestoreListener(
+          new StateRestoreListener() {
+            @Override
+            public void onRestoreStart(TopicPartition tp, String store, long start, long end) {
+              synchronized (restoreLock) {
+                if (restoreStarts++ == 0) {
+                  restoreFirstNanos = System.nanoTime();
+                  restoreFirstCpuNanos = processCpuNanos();
+                }
+              }
+            }
+
+            @Override
+            public void onBatchRestored(TopicPartition tp, String store, long end, long n) {}
+
+            @Override
+            public void onRestoreEnd(TopicPartition tp, String store, long total) {
+              synchronized (restoreLock) {
+                ++restoreEnds;
+                restoredRecords += total;
+                restoreLastNanos = System.nanoTime();
+                restoreLastCpuNanos = processCpuNanos();
+              }
+            }
+          });
+    }
     final int[] exitCode = {0};
     streams.setUncaughtExceptionHandler(
         e -> {
@@ -187,7 +250,7 @@ public final class EddyBench {
 
     final long deadline = tStart + (long) (timeoutS * 1e9);
     long nextProgress = System.nanoTime() + 5_000_000_000L;
-    while (processedPublished < target) {
+    while (processedPublished < target || (w6 && !restoresDone())) {
       Thread.sleep(20);
       KafkaStreams.State state = streams.state();
       if (state == KafkaStreams.State.ERROR
@@ -228,11 +291,28 @@ public final class EddyBench {
             "{\"runner\":\"kstreams\",\"workload\":\"%s\",\"records\":%d,\"wall_s\":%.3f,"
                 + "\"cpu_s\":%.3f,\"max_rss_kb\":%d,\"records_per_cpu_s\":%.0f,"
                 + "\"proc_wall_s\":%.3f,\"proc_cpu_s\":%.3f,\"proc_records_per_cpu_s\":%.0f,"
-                + "\"closed_cleanly\":%b}",
+                + "\"closed_cleanly\":%b%s}",
             workload, records, wall, cpu, maxRssKb(), records / Math.max(cpu, 1e-9), procWall,
-            procCpu, records / Math.max(procCpu, 1e-9), closed));
+            procCpu, records / Math.max(procCpu, 1e-9), closed, w6 ? restoreFields(tStart) : ""));
     System.out.flush();
     System.exit(closed ? exitCode[0] : 3);
+  }
+
+  static String restoreFields(long tStart) {
+    synchronized (restoreLock) {
+      double wall = (restoreLastNanos - restoreFirstNanos) / 1e9;
+      double cpu = (restoreLastCpuNanos - restoreFirstCpuNanos) / 1e9;
+      return String.format(
+          Locale.ROOT,
+          ",\"restore_tasks\":%d,\"restore_records\":%d,\"restore_wall_s\":%.3f,"
+              + "\"restore_cpu_s\":%.3f,\"restore_records_per_s\":%.0f,"
+              + "\"restore_records_per_cpu_s\":%.0f,\"restore_done_s\":%.3f,"
+              + "\"first_record_s\":%.3f",
+          restoreEnds, restoredRecords, wall, cpu, restoredRecords / Math.max(wall, 1e-9),
+          restoredRecords / Math.max(cpu, 1e-9),
+          restoreEnds > 0 ? (restoreLastNanos - tStart) / 1e9 : 0.0,
+          (firstNanos - tStart) / 1e9);
+    }
   }
 
   static void windowedCount(KStream<String, String> stream, TimeWindows windows, String output) {

@@ -13,7 +13,7 @@ workload=${2:?usage: eddy.sh check|run WORKLOAD}
 bin=${EDDY_BENCH_STREAMS_BIN:-${BENCH_BUILD_DIR:?}/benchmarks/eddy-bench-streams}
 
 case $workload in
-  W0 | W1 | W2 | W2-nc | W3 | W7 | W8) ;;
+  W0 | W1 | W2 | W2-nc | W3 | W4 | W6 | W7 | W8) ;;
   *) echo "n/a"; exit 4 ;;
 esac
 if [[ $cmd == check ]]; then
@@ -30,6 +30,8 @@ case $workload in
   W2) exec "$bin" --workload W2 "${common[@]}" ;;        # tumbling 1 s count, cache on, ALOS
   W2-nc) exec "$bin" --workload W2-nc "${common[@]}" ;;  # cache off, commit.interval.ms=100
   W3) exec "$bin" --workload W3 "${common[@]}" ;;        # hopping 1 s / 500 ms count
+  W4) exec "$bin" --workload W4 "${common[@]}" ;;        # tumbling 60 s count, 256 MiB budget
+  W6) exec "$bin" --workload W6 "${common[@]}" ;;        # count store restored, then processes
   W7) exec "$bin" --workload W7 "${common[@]}" ;;        # the W1 topology, input fed live
   W8) exec "$bin" --workload W8 "${common[@]}" ;;        # W2 under exactly_once_v2
 esac

@@ -1,5 +1,7 @@
 #include "common/app_options.h"
 
+#include <algorithm>
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -40,12 +42,24 @@ void add_app_options(CLI::App& cli, AppOptions& options) {
   cli.add_option("--guarantee", options.guarantee, "processing guarantee")
       ->check(CLI::IsMember({"at_least_once", "exactly_once_v2"}))
       ->capture_default_str();
-  cli.add_option("--redis", options.redis, "Redis host:port to serve features from (optional)")
+  cli.add_option("--client-id", options.client_id,
+                 "client.id prefix of every Kafka client: <id>-consumer, -producer, -admin "
+                 "(default: the application id)");
+  cli.add_option("--dead-letter-topic", options.dead_letter_topic,
+                 "topic for records the error handlers skip, with the error in headers "
+                 "(errors.dead.letter.queue.topic.name; created when missing; default: none)");
+  cli.add_option("--redis", options.redis,
+                 "Redis host:port or redis://[user[:password]@]host:port[/db] to serve features "
+                 "from (optional)")
       ->check([](const std::string& text) {
         parse_redis_endpoint(text);  // throws CLI::ValidationError with the reason
         return std::string();
       });
   cli.add_option("--redis-user", options.redis_user, "Redis ACL user (default: none)");
+  cli.add_option("--redis-password", options.redis_password,
+                 "Redis password (prefer the EDDY_REDIS_PASSWORD variable or "
+                 "--redis-password-file: a command line is visible to other users)")
+      ->envname("EDDY_REDIS_PASSWORD");
   cli.add_option("--redis-password-file", options.redis_password_file,
                  "file whose first line is the Redis password (kept off the command line)")
       ->check(CLI::ExistingFile);
@@ -68,24 +82,54 @@ void add_app_options(CLI::App& cli, AppOptions& options) {
   cli.add_option("--log-level", options.log_level,
                  "trace, debug, info, warn, error or off (default: EDDY_LOG_LEVEL or info)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  cli.add_option("--instance-id", options.instance_id,
+                 "static group membership: a stable name for this instance (group.instance.id); "
+                 "a restart within the session timeout moves no partition");
+  cli.add_flag("--until-end", options.until_end,
+               "bounded run: process the input up to its end offsets at start, commit, exit");
 }
 
 RedisEndpoint parse_redis_endpoint(const std::string& text) {
-  const auto colon = text.rfind(':');
   RedisEndpoint endpoint;
-  if (colon == std::string::npos || colon == 0) {
-    throw CLI::ValidationError("--redis", "'" + text + "' is not host:port");
+  std::string address = text;  // host:port once the URL's parts are taken off
+  std::string shown = text;    // what error messages quote: never the password
+  constexpr std::string_view kScheme = "redis://";
+  if (std::string_view(text).starts_with(kScheme)) {
+    address = text.substr(kScheme.size());
+    if (const auto at = address.rfind('@'); at != std::string::npos) {
+      const std::string credentials = address.substr(0, at);
+      address = address.substr(at + 1);
+      const auto colon = credentials.find(':');
+      endpoint.username = credentials.substr(0, colon);
+      if (colon != std::string::npos) endpoint.password = credentials.substr(colon + 1);
+      shown = std::string(kScheme) + endpoint.username +
+              (colon != std::string::npos ? ":[hidden]" : "") + "@" + address;
+    }
+    if (const auto slash = address.find('/'); slash != std::string::npos) {
+      const std::string db = address.substr(slash + 1);
+      address = address.substr(0, slash);
+      if (!db.empty()) {
+        const auto [end, ec] = std::from_chars(db.data(), db.data() + db.size(), endpoint.db);
+        if (ec != std::errc{} || end != db.data() + db.size() || endpoint.db < 0) {
+          throw CLI::ValidationError("--redis",
+                                     "database of '" + shown + "' is not a number 0 or more");
+        }
+      }
+    }
   }
-  endpoint.host = text.substr(0, colon);
-  try {
-    size_t used = 0;
-    endpoint.port = std::stoi(text.substr(colon + 1), &used);
-    if (used != text.size() - colon - 1) throw std::invalid_argument("trailing characters");
-  } catch (const std::exception&) {
-    throw CLI::ValidationError("--redis", "'" + text + "' has no numeric port");
+  const auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw CLI::ValidationError(
+        "--redis", "'" + shown + "' is not host:port or redis://[user[:password]@]host:port[/db]");
+  }
+  endpoint.host = address.substr(0, colon);
+  const std::string port = address.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), endpoint.port);
+  if (port.empty() || ec != std::errc{} || end != port.data() + port.size()) {
+    throw CLI::ValidationError("--redis", "'" + shown + "' has no numeric port");
   }
   if (endpoint.port < 1 || endpoint.port > 65535) {
-    throw CLI::ValidationError("--redis", "port of '" + text + "' is not in 1..65535");
+    throw CLI::ValidationError("--redis", "port of '" + shown + "' is not in 1..65535");
   }
   return endpoint;
 }
@@ -106,17 +150,33 @@ StreamsConfig AppOptions::streams_config() const {
   set("processing.guarantee", guarantee, defaults.guarantee);
   set("metrics.port", std::to_string(metrics_port), std::to_string(defaults.metrics_port));
   set("metrics.host", metrics_host, defaults.metrics_host);
+  // Optional keys: only when given (an empty client.id would be passed to librdkafka).
+  if (!client_id.empty()) properties["client.id"] = client_id;
+  if (!dead_letter_topic.empty()) {
+    properties["errors.dead.letter.queue.topic.name"] = dead_letter_topic;
+  }
   if (commit_interval) {
     properties["commit.interval.ms"] = std::to_string(commit_interval->count());
   }
+  if (until_end) properties["eddy.run.until.end"] = "true";
+  if (!instance_id.empty()) properties["group.instance.id"] = instance_id;
   return StreamsConfig::from_properties(properties);
 }
 
 std::optional<RedisEndpoint> AppOptions::redis_endpoint() const {
   if (redis.empty()) return std::nullopt;
   RedisEndpoint endpoint = parse_redis_endpoint(redis);
-  endpoint.username = redis_user;
-  endpoint.db = redis_db;
+  const int password_sources = static_cast<int>(!endpoint.password.empty()) +
+                               static_cast<int>(!redis_password.empty()) +
+                               static_cast<int>(!redis_password_file.empty());
+  if (password_sources > 1) {
+    throw ConfigError("--redis-password",
+                      "the Redis password is given more than once (in the --redis URL, "
+                      "--redis-password / EDDY_REDIS_PASSWORD, --redis-password-file); give one");
+  }
+  if (!redis_user.empty()) endpoint.username = redis_user;
+  if (redis_db != 0) endpoint.db = redis_db;
+  if (!redis_password.empty()) endpoint.password = redis_password;
   if (!redis_password_file.empty()) {
     std::ifstream in(redis_password_file);
     if (!in || !std::getline(in, endpoint.password)) {
@@ -129,8 +189,15 @@ std::optional<RedisEndpoint> AppOptions::redis_endpoint() const {
 void create_topics_if_missing(const StreamsConfig& config, const std::vector<TopicSpec>& topics) {
   kafka::Admin admin(kafka::client_properties(config, kafka::ClientKind::kAdmin),
                      std::chrono::seconds(15));
+  std::vector<TopicSpec> wanted = topics;
+  if (!config.dead_letter_topic.empty() &&
+      std::none_of(topics.begin(), topics.end(),
+                   [&](const TopicSpec& t) { return t.name == config.dead_letter_topic; })) {
+    wanted.push_back({.name = config.dead_letter_topic,
+                      .partitions = topics.empty() ? 1 : topics.front().partitions});
+  }
   std::vector<kafka::NewTopic> missing;
-  for (const auto& topic : topics) {
+  for (const auto& topic : wanted) {
     if (admin.describe_topic(topic.name)) continue;
     missing.push_back(
         {.name = topic.name, .partitions = topic.partitions, .configs = topic.configs});
@@ -159,8 +226,12 @@ int run_until_signal(KafkaStreams& streams, const RunOptions& options) {
   auto next_tick = std::chrono::steady_clock::now() + options.tick;
   bool failed = false;
   while (g_stop_signal == 0) {
-    if (streams.state() == KafkaStreams::State::kError ||
-        streams.state() == KafkaStreams::State::kNotRunning) {
+    if (streams.state() == KafkaStreams::State::kNotRunning) {
+      // Only a bounded run (--until-end) gets here without close(): its input read and committed.
+      std::fprintf(stderr, "bounded run finished: input read to its end offsets and committed\n");
+      break;
+    }
+    if (streams.state() == KafkaStreams::State::kError) {
       failed = true;
       std::fprintf(stderr, "stream processing stopped (state %s); see the log above\n",
                    KafkaStreams::state_name(streams.state()));

@@ -13,9 +13,12 @@
 //
 // Flags: --bootstrap-servers (empty: embedded broker), --kafka-config FILE (StreamsConfig
 // properties, e.g. TLS and SASL settings: docs/security.md), --application-id, --state-dir,
-// --guarantee at_least_once|exactly_once_v2, --redis host:port, --redis-user,
-// --redis-password-file, --redis-db, --grace, --metrics-port, --metrics-host,
-// --commit-interval, --log-level. Durations are written 500ms, 30s, 10m or 2h.
+// --guarantee at_least_once|exactly_once_v2, --client-id, --dead-letter-topic,
+// --redis host:port or redis://[user[:password]@]host:port[/db], --redis-user,
+// --redis-password (or EDDY_REDIS_PASSWORD), --redis-password-file, --redis-db, --grace,
+// --metrics-port, --metrics-host, --commit-interval, --log-level, --until-end, --instance-id.
+// Durations are written 500ms, 30s, 10m or 2h (at most 100 years). A Redis password is never
+// printed or logged.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -36,7 +39,9 @@ struct RedisEndpoint {
   std::string host = "127.0.0.1";
   int port = 6379;
   std::string username;  // ACL user; empty: default
-  std::string password;  // read from --redis-password-file, never from the command line
+  // From the URL, --redis-password / EDDY_REDIS_PASSWORD or --redis-password-file (one of
+  // them); never printed.
+  std::string password;
   int db = 0;
 };
 
@@ -52,10 +57,18 @@ struct AppOptions {
   std::string state_dir = "/tmp/eddy";
   // "at_least_once" or "exactly_once_v2".
   std::string guarantee = "at_least_once";
-  // "host:port"; empty: no Redis.
+  // The client.id prefix of every Kafka client (as Kafka Streams: <client.id>-consumer,
+  // -producer, -admin, shown in broker logs, quotas and metrics). Empty: the application id.
+  std::string client_id;
+  // errors.dead.letter.queue.topic.name: records the error handlers skip go there, with the
+  // error in their headers (created when missing). Empty: none.
+  std::string dead_letter_topic;
+  // "host:port" or "redis://[user[:password]@]host:port[/db]"; empty: no Redis.
   std::string redis;
-  // Redis ACL user, a file holding its password (first line), the database.
+  // Redis ACL user, its password (flag or EDDY_REDIS_PASSWORD), a file holding the password
+  // (first line), the database.
   std::string redis_user;
+  std::string redis_password;
   std::string redis_password_file;
   int redis_db = 0;
   // Grace of the app's windows: how long after a window ends late records still count.
@@ -68,6 +81,12 @@ struct AppOptions {
   std::optional<std::chrono::milliseconds> commit_interval;
   // trace, debug, info, warn, error, off; empty: EDDY_LOG_LEVEL or info.
   std::string log_level;
+  // A bounded run (eddy.run.until.end): read the input up to its end offsets at start, commit,
+  // exit 0.
+  bool until_end = false;
+  // Static membership (group.instance.id): a stable name per instance, e.g. the pod's name; a
+  // restart within session.timeout.ms moves no partition (docs/runtime.md). Empty: dynamic.
+  std::string instance_id;
   // The app's own application id (add_app_options() keeps it): a --kafka-config file's
   // application.id wins over it, an explicit --application-id over the file.
   std::string default_application_id;
@@ -84,7 +103,8 @@ struct AppOptions {
 // defaults shown by --help).
 void add_app_options(CLI::App& cli, AppOptions& options);
 
-// "host:port" -> RedisEndpoint; throws CLI::ValidationError when malformed.
+// "host:port" or "redis://[user[:password]@]host:port[/db]" -> RedisEndpoint; throws
+// CLI::ValidationError when malformed (its message never holds the password).
 RedisEndpoint parse_redis_endpoint(const std::string& text);
 
 struct TopicSpec {
@@ -93,8 +113,9 @@ struct TopicSpec {
   Properties configs;  // e.g. {{"cleanup.policy", "compact"}}
 };
 
-// Creates each topic that does not exist yet (existing ones are left as they are). On the
-// embedded broker this is the only way topics appear, so call it before KafkaStreams::start().
+// Creates each topic that does not exist yet (existing ones are left as they are), and the
+// config's dead-letter topic when one is set. On the embedded broker this is the only way
+// topics appear, so call it before KafkaStreams::start().
 void create_topics_if_missing(const StreamsConfig& config, const std::vector<TopicSpec>& topics);
 
 // The partitions of `topic`, or nullopt when it does not exist.
@@ -113,7 +134,8 @@ struct RunOptions {
   std::chrono::milliseconds tick{1000};
 };
 
-// Starts `streams` and blocks until SIGINT or SIGTERM (or the instance fails), then closes it.
+// Starts `streams` and blocks until SIGINT or SIGTERM (or the instance fails, or a bounded run
+// (--until-end) ends by itself), then closes it.
 // Returns the process exit code: 0 after a clean close, 1 when the instance went to ERROR or
 // close timed out. start() errors (bad config, missing topic, no broker) propagate.
 int run_until_signal(KafkaStreams& streams, const RunOptions& options = {});

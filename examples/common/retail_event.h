@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -78,6 +79,34 @@ inline void to_json(nlohmann::json& j, const RetailEvent& e) {
   }
 }
 
+// An integer field (`fallback` when absent): refused with SerdeError unless it is a whole number
+// within int64. nlohmann's get<int64_t>() converts a number too large for int64 (parsed as a
+// double, e.g. "ts":3.4e23) with an undefined float-to-integer cast; found by fuzzing
+// (tests/fuzz/fuzz_retail_event.cc).
+inline int64_t retail_integer_field(const nlohmann::json& j, const char* name,
+                                    std::optional<int64_t> fallback = std::nullopt) {
+  const auto it = j.find(name);
+  if (it == j.end()) {
+    if (fallback) return *fallback;
+    throw SerdeError(std::string("retail event: no '") + name + "'");
+  }
+  const nlohmann::json& v = *it;
+  if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) return v.get<int64_t>();
+  } else if (v.is_number_integer()) {
+    return v.get<int64_t>();
+  } else if (v.is_number_float()) {
+    const double d = v.get<double>();
+    // [-2^63, 2^63): the doubles that convert to int64 exactly when whole.
+    if (std::isfinite(d) && d == std::trunc(d) && d >= -9223372036854775808.0 &&
+        d < 9223372036854775808.0) {
+      return static_cast<int64_t>(d);
+    }
+  }
+  throw SerdeError(std::string("retail event: ") + name + " " + v.dump() +
+                   " is not a whole number within int64");
+}
+
 inline void from_json(const nlohmann::json& j, RetailEvent& e) {
   const std::string type = j.at("type").get<std::string>();
   e.type = nlohmann::json(type).get<EventType>();
@@ -86,12 +115,12 @@ inline void from_json(const nlohmann::json& j, RetailEvent& e) {
     throw SerdeError("retail event: unknown type '" + type + "'");
   }
   e.customer_id = j.at("customer_id").get<std::string>();
-  e.ts = j.at("ts").get<int64_t>();
+  e.ts = retail_integer_field(j, "ts");
   e.event_id = j.value("event_id", std::string());
   e.sku = j.value("sku", std::string());
   e.category = j.value("category", std::string());
   e.price = j.value("price", 0.0);
-  e.quantity = j.value("quantity", int64_t{1});
+  e.quantity = retail_integer_field(j, "quantity", int64_t{1});
   // Amounts are checked here, at the boundary: a non-finite or absurd price would otherwise
   // reach a session's cart value or revenue (JSON writes a non-finite double as null, and
   // the aggregate's own serde would then fail on every later event of the session).

@@ -10,6 +10,7 @@
 //
 //   eddy-session-scoring --bootstrap-servers localhost:9092 --redis 127.0.0.1:6379
 //   eddy-session-scoring --gap 5s --idle-close 2s --progress   # embedded broker, demo pace
+//   eddy-session-scoring ... --erasure-topic erasure.requests  # "forget this customer"
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
   cli.add_option("--events-topic", scoring.events_topic, "input topic")->capture_default_str();
   cli.add_option("--output-topic", scoring.output_topic, "closed sessions' topic")
       ->capture_default_str();
+  cli.add_option("--erasure-topic", scoring.erasure_topic,
+                 "erasure requests (key customer_id): forget the customer in every store and "
+                 "Redis hash (default: none; docs/operations.md \"Erasure\")");
   cli.add_option("--partitions", partitions, "partitions of topics this app creates")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -71,6 +75,11 @@ int main(int argc, char** argv) {
         ex::topic_partitions(config, scoring.events_topic).value_or(partitions);
     ex::create_topics_if_missing(config,
                                  {{.name = scoring.output_topic, .partitions = output_partitions}});
+    // Co-partitioned with the events, so a request reaches the task holding its customer.
+    if (!scoring.erasure_topic.empty()) {
+      ex::create_topics_if_missing(
+          config, {{.name = scoring.erasure_topic, .partitions = output_partitions}});
+    }
 
     // Hot path and final results: Redis when given, else this process's memory.
     if (const auto redis = app.redis_endpoint()) {

@@ -78,6 +78,14 @@ Topology session_scoring_topology(const StreamsConfig& config,
           on_closed(customer, s);
         });
   }
+  if (!options.erasure_topic.empty()) {
+    builder
+        .stream<std::string, std::optional<std::string>>(
+            options.erasure_topic, Consumed<std::string, std::optional<std::string>>::with(
+                                       serdes::string(), serdes::nullable(serdes::string())))
+        .erase(Erasure::of_stores({kSessionStore, kClosedSessionsStore}),
+               Named::as("forget-customers"));
+  }
   return builder.build(config);
 }
 

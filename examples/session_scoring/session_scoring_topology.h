@@ -7,6 +7,8 @@
 //   -> suppress until the session closes (stream time, or wall-clock idleness)
 //        -> topic session.features (key customer_id, JSON ClosedSession)
 //        -> final_sink (Redis hash session:<customer_id>)
+// erasure.requests (key customer_id; optional)
+//   -> erase: the customer's sessions, buffered results and both Redis hashes are forgotten
 //
 //   SessionScoringOptions options{.gap = std::chrono::minutes(30)};
 //   options.final_sink = redis_hash_sink(endpoint, "session:");
@@ -57,6 +59,11 @@ struct SessionScoringOptions {
   std::shared_ptr<FeatureSink> final_sink;
   // Features of the open session after every event, keyed by customer_id; null: none.
   std::shared_ptr<FeatureSink> live_sink;
+  // Erasure requests ("forget this customer"), keyed by customer_id like events_topic and
+  // with as many partitions; any value (or none). Empty: no erasure. Each request removes the
+  // customer from the session store and the closed-sessions buffer (changelog tombstones)
+  // and deletes both sinks' keys (docs/operations.md, "Erasure").
+  std::string erasure_topic;
   // Called for each closed session (on the stream thread), e.g. to count or rank them.
   std::function<void(const std::string& customer_id, const ClosedSession&)> on_closed;
 };
@@ -64,6 +71,8 @@ struct SessionScoringOptions {
 // Names of the stores, stable so a restart finds its state (<app>-<store>-changelog).
 inline constexpr const char* kSessionStore = "session-features";
 inline constexpr const char* kClosedSessionsBuffer = "closed-sessions";
+// The suppress buffer's store (Suppressed::with_name(n) names it n-store).
+inline constexpr const char* kClosedSessionsStore = "closed-sessions-store";
 
 Topology session_scoring_topology(const StreamsConfig& config,
                                   const SessionScoringOptions& options);

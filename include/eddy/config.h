@@ -42,6 +42,10 @@ enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
 // to `errors.dead.letter.queue.topic.name`, then continues.
 enum class ErrorHandling { kLogAndContinue, kLogAndFail, kDeadLetter };
 
+// What start() does when the topology differs from the one the application last ran with in
+// a way that orphans state (eddy.topology.change.check).
+enum class TopologyChangeCheck { kFail, kWarn, kOff };
+
 // How much the metrics record: kDebug adds per-operation store latencies.
 enum class MetricsRecordingLevel { kInfo, kDebug };
 
@@ -64,6 +68,13 @@ struct StreamsConfig {
   // Default: 1.
   int num_stream_threads = 1;
 
+  // num.standby.replicas — how many other instances keep a warm copy of each task's persistent
+  // stores from its changelogs (standby tasks: they never process or produce). When the
+  // active owner dies and the task lands on an instance holding a standby, only the tail of
+  // the changelog is restored. Placement rule: docs/runtime.md, "Standby replicas". Each
+  // standby reads its changelogs continuously (one more consumer per instance). Default: 0.
+  int num_standby_replicas = 0;
+
   // processing.guarantee — "at_least_once" (default) or "exactly_once_v2".
   ProcessingGuarantee processing_guarantee = ProcessingGuarantee::kAtLeastOnce;
 
@@ -74,11 +85,11 @@ struct StreamsConfig {
 
   // statestore.cache.max.bytes — total bytes of the record caches in front of stores; 0
   // turns caching off (every update goes downstream). Default: 10 MiB.
-  int64_t cache_max_bytes = 10 * 1024 * 1024;
+  int64_t cache_max_bytes = int64_t{10} * 1024 * 1024;
 
   // eddy.memory.budget.bytes — one budget for the process: RocksDB block cache and
   // memtables of all stores, record caches and suppress buffers. Default: 256 MiB.
-  int64_t memory_budget_bytes = 256 * 1024 * 1024;
+  int64_t memory_budget_bytes = int64_t{256} * 1024 * 1024;
 
   // rocksdb.config.setter — called once for every RocksDB store each task opens (and again
   // when a task moves here and reopens it), with the store's name and its rocksdb::Options,
@@ -174,6 +185,25 @@ struct StreamsConfig {
   // eddy.memory.budget.bytes. It changes the host process's allocator, so it is off unless you
   // opt in. Default: false.
   bool malloc_return_freed_memory = false;
+
+  // eddy.run.until.end — a bounded run (a backfill, a reconciliation): at start() the end
+  // offset of every partition of the source topics is taken, each task processes its
+  // partitions up to those offsets (never past them) and repartition topics to their end,
+  // everything is committed, and the instance shuts itself down: state PENDING_SHUTDOWN, then
+  // NOT_RUNNING (KafkaStreams::wait_until_stopped()). Final window results whose windows
+  // closed by then (stream time past end + grace) are emitted; later windows stay open in
+  // the stores, as after any stop. See docs/runtime.md, "Bounded runs". Default: false.
+  bool run_until_end = false;
+
+  // eddy.topology.change.check — start() compares the topology (its sub-topologies, stores
+  // and internal topics) with the one the application last started with, kept in the
+  // compacted internal topic <application.id>-eddy-topology-changelog. A change that would
+  // orphan state — a store or an internal topic gone or renamed, a store moved to another
+  // sub-topology — makes start() throw TopologyError naming them ("fail", the default), or
+  // log a warning ("warn"); "off" skips the check and the topic. An accepted topology
+  // becomes the new reference. Resetting the application (docs/operations.md) deletes the
+  // topic with the other internal topics. Not on the embedded broker. Default: fail.
+  TopologyChangeCheck topology_change_check = TopologyChangeCheck::kFail;
 
   // Everything else: passed to librdkafka. Keys prefixed `consumer.`, `producer.`, `admin.`
   // go to that client only (prefix stripped); others go to all clients.

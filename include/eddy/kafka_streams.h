@@ -52,7 +52,9 @@ class KafkaStreams {
   using UncaughtErrorHandler = std::function<bool(std::exception_ptr error)>;
 
   KafkaStreams(const Topology& topology, StreamsConfig config);
-  ~KafkaStreams();  // close() with a 30 s timeout if still running
+  // close() with a 30 s timeout if still running; threads still running after it are
+  // abandoned (with what they use, deliberately leaked) rather than waited for.
+  ~KafkaStreams();
   KafkaStreams(const KafkaStreams&) = delete;
   KafkaStreams& operator=(const KafkaStreams&) = delete;
 
@@ -63,10 +65,29 @@ class KafkaStreams {
   // config, a missing source topic or an unreachable broker.
   void start();
   // Commits in-flight work and releases everything; true when it finished within `timeout`.
+  // Returns by the deadline either way (as Kafka Streams): false leaves the threads that could
+  // not stop running, asked to stop, and the instance PENDING_SHUTDOWN; close() again waits
+  // for them once more.
   bool close(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
   State state() const;
   static const char* state_name(State state);
+
+  // As Kafka Streams' cleanUp(): deletes this application's local state — every task folder
+  // (stores, checkpoints) and the global tables' folder under <state.dir>/<application.id> —
+  // so the next start() rebuilds every store from its changelog, or from nothing after a
+  // reset (docs/operations.md). Only before start() or after close(): throws Error while the
+  // instance runs, and StateStoreError when a task folder is locked by another instance.
+  // Keeps the process-id file (the instance's transactional.id).
+  void clean_up();
+
+  // Blocks until the instance is NOT_RUNNING or ERROR, at most `timeout`; true when it is.
+  // For a bounded run (eddy.run.until.end), which stops by itself once its input is read to
+  // the end offsets of start() and committed:
+  //   streams.start();
+  //   streams.wait_until_stopped(std::chrono::hours(1));
+  //   streams.close();  // joins the ended threads; returns at once
+  bool wait_until_stopped(std::chrono::milliseconds timeout) const;
 
   // Records processed by all threads so far (after close(): the final total).
   int64_t records_processed() const;

@@ -8,7 +8,9 @@ child (runners `exec` the real binary, so the child *is* the measured process) a
 os.wait4(), whose rusage gives user and system CPU seconds and the peak RSS (KiB) of that
 process (plus any children it waited for). Wall time is measured here, from spawn to exit.
 The process must print one JSON object as its last stdout line (at least "records"); it is
-kept under "app". stdout+stderr of the process go to --log.
+kept under "app". stdout+stderr of the process go to --log. The process's resident set
+(VmRSS) is also sampled every --rss-every seconds: "rss_samples_kb" (the timeline) and
+"rss_sampled_max_kb" (its maximum) in the result, beside the OS's peak ("max_rss_kb").
 
 Prints one human-readable summary line; exits with the process's exit code (124 on timeout).
 """
@@ -45,12 +47,25 @@ def last_json_line(text):
     return None
 
 
+def rss_kb(pid):
+    """VmRSS of a live process in KiB, or None."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", required=True, help="JSON-lines file to append the result to")
     ap.add_argument("--log", required=True, help="file for the process's stdout and stderr")
     ap.add_argument("--timeout", type=float, default=900, help="kill the process after S seconds")
     ap.add_argument("--meta", action="append", default=[], help="key=value added to the result")
+    ap.add_argument("--rss-every", type=float, default=1.0, help="RSS sampling interval, seconds")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
@@ -63,7 +78,13 @@ def main():
         t0 = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         timed_out = False
+        rss_samples, next_rss = [], t0
         while True:
+            if time.monotonic() >= next_rss:
+                kb = rss_kb(proc.pid)
+                if kb is not None:
+                    rss_samples.append(kb)
+                next_rss += args.rss_every
             pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
             if pid == proc.pid:
                 break
@@ -97,6 +118,8 @@ def main():
         "cpu_sys_s": round(ru.ru_stime, 3),
         "cpu_s": round(cpu, 3),
         "max_rss_kb": ru.ru_maxrss,
+        "rss_samples_kb": rss_samples,
+        "rss_sampled_max_kb": max(rss_samples) if rss_samples else None,
         "records_per_cpu_s": round(records / cpu, 1) if cpu > 0 and records else None,
         "wall_records_per_s": round(records / wall, 1) if wall > 0 and records else None,
         "measured_by": "wait4 rusage of the process",

@@ -21,7 +21,9 @@ import sys
 RUNNER_ORDER = ["eddy", "kstreams", "raw"]
 RUNNER_LABEL = {"eddy": "Eddy", "kstreams": "Kafka Streams", "raw": "raw librdkafka pipe"}
 RUNNER_COLOR = {"eddy": "#1f77b4", "kstreams": "#ff7f0e", "raw": "#7f7f7f"}
-WORKLOAD_ORDER = ["W0", "W1", "W2", "W2-nc", "W3", "W7", "W8"]
+WORKLOAD_ORDER = ["W0", "W1", "W2", "W2-nc", "W3", "W4", "W6", "W6-restart", "W7", "W8"]
+# Restore workloads: their own table (restore rate, time to processing), not in the throughput plots.
+RESTORE_WORKLOADS = ["W6", "W6-restart"]
 WORKLOAD_TEXT = {
     "W0": "pass-through pipe: consume, produce the same key, value and timestamp (at-least-once)",
     "W1": "stateless: filter (drop page_view of category \"books\", ~8.75% of the input) + "
@@ -33,6 +35,16 @@ WORKLOAD_TEXT = {
           "stamped with the wall clock; latency = now - record timestamp when the output is consumed, "
           "warm-up excluded. Wall rate = the input rate, so only records / CPU-s and the latency compare",
     "W8": "W2 under exactly_once_v2",
+    "W4": "tumbling 60 s count per key over a large key space (its own input: see the session's w4_* "
+          "parameters), record cache on; Eddy under a 256 MiB memory budget (eddy.memory.budget.bytes), "
+          "its RSS sampled every second; Kafka Streams with its defaults",
+    "W6": "restore from the broker: a count store's changelog (pre-loaded, 8-byte values) restored into "
+          "the runner's RocksDB store, then a few input records processed and a clean close. Restore = "
+          "first task's restore start -> last task's restore end, as the runtime reports it (Eddy: its "
+          "log lines; Kafka Streams: a global StateRestoreListener); CPU over the same span",
+    "W6-restart": "W6's runner started again on the same state dir (a valid checkpoint): first record "
+                  "= process start (Kafka Streams: main(), JVM start-up not counted) -> first input "
+                  "record processed",
 }
 
 
@@ -178,6 +190,70 @@ def workload_table(s, w):
     return lines
 
 
+def app_field(key):
+    return lambda r: (r.get("app") or {}).get(key)
+
+
+def restore_table(s, w):
+    """Markdown lines of W6 / W6-restart: restore rate and time to processing."""
+    lines = [
+        "| runner | restored records | restore s | restore records / s | restore CPU-s | restore records / CPU-s "
+        "| first record processed, s after start | peak RSS MiB | runs |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for runner in RUNNER_ORDER:
+        if runner == "raw":
+            continue
+        st = s.cell_status(w, runner)
+        if st is not None:
+            lines.append(f"| {RUNNER_LABEL[runner]} | {st} | | | | | | | 0 |")
+            continue
+        f2 = lambda x: f"{x:.2f}"  # noqa: E731
+        lines.append(
+            f"| {RUNNER_LABEL[runner]}"
+            f" | {fmt_spread(s.metric(w, runner, app_field('restore_records')))}"
+            f" | {fmt_spread(s.metric(w, runner, app_field('restore_wall_s')), f2)}"
+            f" | {fmt_spread(s.metric(w, runner, app_field('restore_records_per_s')))}"
+            f" | {fmt_spread(s.metric(w, runner, app_field('restore_cpu_s')), f2)}"
+            f" | {fmt_spread(s.metric(w, runner, app_field('restore_records_per_cpu_s')))}"
+            f" | {fmt_spread(s.metric(w, runner, app_field('first_record_s')), f2)}"
+            f" | {fmt_spread(s.metric(w, runner, rss_mib), lambda x: f'{x:.0f}')}"
+            f" | {len(s.runs(w, runner))} |")
+    return lines
+
+
+def restore_ratio_lines(s, w):
+    if w != "W6":
+        return []
+    out = []
+    for key, label in [("restore_records_per_s", "restore records/s"),
+                       ("restore_records_per_cpu_s", "restore records/CPU-s")]:
+        by_run = {r["run"]: app_field(key)(r) for r in s.runs(w, "kstreams")}
+        vals = [app_field(key)(r) / by_run[r["run"]] for r in s.runs(w, "eddy")
+                if by_run.get(r["run"]) and app_field(key)(r)]
+        if vals:
+            out.append(f"- Eddy / Kafka Streams, {label}: **{fmt_spread(spread(vals), fmt_ratio)}**")
+    return out
+
+
+W4_BUDGET_MIB = 256
+
+
+def budget_lines(s, w):
+    """W4: Eddy's sampled RSS against its memory budget + 10 %."""
+    if w != "W4" or not s.runs(w, "eddy"):
+        return []
+    limit = W4_BUDGET_MIB * 1.1
+    peaks = [r.get("rss_sampled_max_kb") or r.get("max_rss_kb") for r in s.runs(w, "eddy")]
+    peaks = [p / 1024 for p in peaks if p]
+    if not peaks:
+        return []
+    verdict = "within" if max(peaks) <= limit else "OVER"
+    return [f"- Eddy RSS (sampled every second, max per run): "
+            f"{', '.join(f'{p:.0f}' for p in peaks)} MiB against a budget of {W4_BUDGET_MIB} MiB + 10 % = "
+            f"{limit:.0f} MiB: **{verdict}**"]
+
+
 def ratio_lines(s, w):
     out = []
     pairs = [("eddy", "kstreams", "Eddy / Kafka Streams"), ("eddy", "raw", "Eddy / raw"),
@@ -210,11 +286,14 @@ def plot(s, folder, md_dir):
         ("records_per_cpu_s", "records per CPU-second of the process (higher is better)", "throughput-cpu.png"),
         ("wall_records_per_s", "wall-clock records per second (higher is better)", "throughput-wall.png"),
     ]:
-        fig, ax = plt.subplots(figsize=(max(6, 1.8 * len(s.workloads) + 2), 4.2))
+        workloads = [w for w in s.workloads if w not in RESTORE_WORKLOADS]
+        if not workloads:
+            break
+        fig, ax = plt.subplots(figsize=(max(6, 1.8 * len(workloads) + 2), 4.2))
         width = 0.8 / len(RUNNER_ORDER)
         for i, runner in enumerate(RUNNER_ORDER):
             xs, meds, los, his = [], [], [], []
-            for j, w in enumerate(s.workloads):
+            for j, w in enumerate(workloads):
                 sp = s.metric(w, runner, lambda r, k=key: r.get(k))
                 if sp is None:
                     continue
@@ -232,13 +311,13 @@ def plot(s, folder, md_dir):
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: fmt_num(v)))
         lo_y, hi_y = ax.get_ylim()
         ax.set_ylim(lo_y, hi_y * 2.5)
-        for j, w in enumerate(s.workloads):
+        for j, w in enumerate(workloads):
             if s.cell_status(w, "eddy") == "not built yet":
                 ax.text(j - width, lo_y * 1.3, "Eddy:\nnot built\nyet", ha="center", va="bottom",
                         fontsize=7, color=RUNNER_COLOR["eddy"])
-        ax.set_xticks(range(len(s.workloads)))
-        ax.set_xticklabels(s.workloads)
-        ax.set_xlim(-0.6, len(s.workloads) - 0.4)
+        ax.set_xticks(range(len(workloads)))
+        ax.set_xticklabels(workloads)
+        ax.set_xlim(-0.6, len(workloads) - 0.4)
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=8, loc="upper right")
         ax.grid(axis="y", alpha=0.3, which="both")
@@ -328,9 +407,16 @@ def markdown(info, s, plots):
     ]
     for w in s.workloads:
         out += [f"### {w}", "", WORKLOAD_TEXT.get(w, ""), ""]
+        if w in RESTORE_WORKLOADS:
+            out += restore_table(s, w)
+            out += [""]
+            out += restore_ratio_lines(s, w)
+            out += [""]
+            continue
         out += workload_table(s, w)
         out += [""]
         out += ratio_lines(s, w)
+        out += budget_lines(s, w)
         out += [""]
     if plots:
         out += ["## Plots", ""]
@@ -350,6 +436,10 @@ def print_summary(info, s):
           f"{info.get('params', {}).get('records')} records x {info.get('params', {}).get('runs')} runs) ===")
     for w in s.workloads:
         print(f"\n{w}: {WORKLOAD_TEXT.get(w, '')}")
+        if w in RESTORE_WORKLOADS:
+            for line in restore_table(s, w) + restore_ratio_lines(s, w):
+                print("  " + line.replace("**", ""))
+            continue
         print(f"  {'runner':<22} {'records/CPU-s':>26} {'wall rec/s':>26} {'RSS MiB':>10}")
         for runner in RUNNER_ORDER:
             st = s.cell_status(w, runner)
@@ -363,7 +453,7 @@ def print_summary(info, s):
                   + (f"   latency p50 {fmt_spread(s.metric(w, runner, lambda r: latency(r, 'p50')), lambda x: f'{x:.0f}')} ms,"
                      f" p99 {fmt_spread(s.metric(w, runner, lambda r: latency(r, 'p99')), lambda x: f'{x:.0f}')} ms"
                      if has_latency(s, w) else ""))
-        for line in ratio_lines(s, w):
+        for line in ratio_lines(s, w) + budget_lines(s, w):
             print("  " + line.replace("**", ""))
 
 

@@ -82,7 +82,7 @@ Admin::Admin(Properties properties, std::chrono::milliseconds timeout) : timeout
   if (rk == nullptr) {
     throw KafkaError("cannot create admin client: " + redact_secrets(errstr, properties));
   }
-  conf.release();
+  static_cast<void>(conf.release());
   handle_.reset(rk);
 }
 
@@ -153,6 +153,7 @@ void Admin::delete_topics(const std::vector<std::string>& names) {
   if (embedded_) throw KafkaError("the embedded broker cannot delete topics");
   rd_kafka_t* rk = handle_.get();
   std::vector<rd_kafka_DeleteTopic_t*> specs;
+  specs.reserve(names.size());
   for (const auto& name : names) specs.push_back(rd_kafka_DeleteTopic_new(name.c_str()));
   QueuePtr queue(rd_kafka_queue_new(rk), &rd_kafka_queue_destroy);
   OptionsPtr options = make_options(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS, timeout_);

@@ -78,6 +78,17 @@ Properties client_properties(const StreamsConfig& config, ClientKind kind) {
   for (const auto& [key, value] : config.client_properties) {
     if (std::string_view(key).starts_with(prefix)) out[key.substr(prefix.size())] = value;
   }
+  // Each client is named as in Kafka Streams, <client.id>-consumer / -producer / -admin, with
+  // client.id defaulting to the application id (librdkafka would call them all "rdkafka"). A
+  // client.id given for one kind (consumer.client.id) is taken as it is.
+  if (!config.client_properties.contains(std::string(prefix) + "client.id")) {
+    const auto common = config.client_properties.find("client.id");
+    const std::string base =
+        common != config.client_properties.end() ? common->second : config.application_id;
+    if (!base.empty()) {
+      out["client.id"] = base + "-" + std::string(prefix.substr(0, prefix.size() - 1));
+    }
+  }
   return out;
 }
 

@@ -30,7 +30,8 @@ void check_client_property(const std::string& key, const std::string& value);
 
 // Properties for one client of a StreamsConfig: the resolved bootstrap servers (starting
 // the embedded broker when selected), the pass-through keys without prefix and the ones
-// prefixed for `kind` (`consumer.`, `producer.`, `admin.`) with the prefix stripped.
+// prefixed for `kind` (`consumer.`, `producer.`, `admin.`) with the prefix stripped, and a
+// client.id of <client.id or application.id>-<kind> unless one is given for `kind`.
 Properties client_properties(const StreamsConfig& config, ClientKind kind);
 
 // Checks a bootstrap.servers list: comma-separated host:port, port 1..65535.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <string_view>
 
 #include "common/log.h"
@@ -71,7 +72,7 @@ Consumer::Consumer(ConsumerOptions options)
   char errstr[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), errstr, sizeof errstr);
   if (rk == nullptr) throw KafkaError(std::string("cannot create consumer: ") + errstr);
-  conf.release();
+  static_cast<void>(conf.release());
   handle_.reset(rk);
   rd_kafka_poll_set_consumer(rk);  // route all events to the consumer queue
   queue_ = rd_kafka_queue_get_consumer(rk);
@@ -173,6 +174,7 @@ std::vector<TopicPartitionOffset> Consumer::committed(const std::vector<TopicPar
   throw_if_error(rd_kafka_committed(handle_.get(), list.get(), static_cast<int>(timeout.count())),
                  "fetch committed offsets");
   std::vector<TopicPartitionOffset> out;
+  out.reserve(static_cast<size_t>(list->cnt));
   for (int i = 0; i < list->cnt; ++i) {
     out.push_back({list->elems[i].topic, list->elems[i].partition, list->elems[i].offset});
   }
@@ -293,7 +295,10 @@ void Consumer::rethrow_callback_error() {
 
 void Consumer::handle_rebalance(int err, rd_kafka_topic_partition_list_s* partitions) {
   rd_kafka_t* rk = handle_.get();
-  const bool incremental = std::string_view(rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE";
+  // NULL while the consumer is in no group generation (e.g. a rejoin after lost partitions
+  // that completes during rd_kafka_consumer_close()).
+  const char* protocol = rd_kafka_rebalance_protocol(rk);
+  const bool incremental = protocol != nullptr && std::string_view(protocol) == "COOPERATIVE";
   const std::vector<TopicPartition> changed = from_list(partitions);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     if (incremental) {
@@ -306,12 +311,20 @@ void Consumer::handle_rebalance(int err, rd_kafka_topic_partition_list_s* partit
     return;
   }
   // Revoke (or lose): tell the listener first so it can commit while it still owns them.
+  // The unassign happens whatever the listener does: a rebalance left half done (partitions
+  // still assigned) makes the group wait for this member and rd_kafka_consumer_close() block
+  // for ever. The listener's error is raised after it, from the next poll.
   const bool lost = rd_kafka_assignment_lost(rk) != 0;
+  std::exception_ptr listener_error;
   if (listener_ != nullptr) {
-    if (lost) {
-      listener_->on_partitions_lost(changed);
-    } else {
-      listener_->on_partitions_revoked(changed);
+    try {
+      if (lost) {
+        listener_->on_partitions_lost(changed);
+      } else {
+        listener_->on_partitions_revoked(changed);
+      }
+    } catch (...) {
+      listener_error = std::current_exception();
     }
   }
   EDDY_LOG_DEBUG("consumer: {} partition(s) {}", changed.size(), lost ? "lost" : "revoked");
@@ -320,6 +333,7 @@ void Consumer::handle_rebalance(int err, rd_kafka_topic_partition_list_s* partit
   } else {
     throw_if_error(rd_kafka_assign(rk, nullptr), "unassign");
   }
+  if (listener_error) std::rethrow_exception(listener_error);
 }
 
 }  // namespace eddy::kafka

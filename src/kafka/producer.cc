@@ -51,7 +51,7 @@ Producer::Producer(ProducerOptions options) : on_delivery_(std::move(options.on_
   char errstr[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), errstr, sizeof errstr);
   if (rk == nullptr) throw KafkaError(std::string("cannot create producer: ") + errstr);
-  conf.release();  // rd_kafka_new took ownership
+  static_cast<void>(conf.release());  // rd_kafka_new took ownership
   handle_.reset(rk);
 }
 
@@ -102,7 +102,9 @@ int Producer::try_send(const OutgoingRecord& record, std::string* reason) {
   const size_t value_size = record.value ? record.value->size() : 0;
   void* opaque = record.opaque;
   if (record.failure_tag != nullptr) {
-    opaque = reinterpret_cast<void*>(reinterpret_cast<uintptr_t>(record.failure_tag) | 1U);
+    // The low bit tags a failure tag (pointers are aligned): one opaque carries either.
+    opaque = reinterpret_cast<void*>(  // NOLINT(performance-no-int-to-ptr)
+        reinterpret_cast<uintptr_t>(record.failure_tag) | 1U);
   }
   for (;;) {
     rd_kafka_headers_t* headers = record.headers != nullptr && !record.headers->empty()
@@ -192,7 +194,9 @@ void Producer::on_delivery_report(rd_kafka_s* /*rk*/, const rd_kafka_message_s* 
   // only. An untagged opaque is reported either way.
   const auto bits = reinterpret_cast<uintptr_t>(message->_private);
   const void* failure_tag =
-      (bits & 1U) != 0 ? reinterpret_cast<const void*>(bits & ~uintptr_t{1}) : nullptr;
+      (bits & 1U) != 0 ? reinterpret_cast<const void*>(  // NOLINT(performance-no-int-to-ptr)
+                             bits & ~uintptr_t{1})
+                       : nullptr;
   void* sender_opaque = failure_tag != nullptr ? nullptr : message->_private;
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR)
     self->record_failure(message, failure_tag, sender_opaque != nullptr);

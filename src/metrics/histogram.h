@@ -36,7 +36,9 @@ class Histogram {
   uint64_t clamped() const { return clamped_; }
   int64_t min() const { return total_ == 0 ? 0 : min_; }
   int64_t max() const { return total_ == 0 ? 0 : max_; }
-  double mean() const { return total_ == 0 ? 0.0 : static_cast<double>(sum_) / total_; }
+  double mean() const {
+    return total_ == 0 ? 0.0 : static_cast<double>(sum_) / static_cast<double>(total_);
+  }
   int64_t max_trackable() const { return max_trackable_; }
 
   // The smallest value v such that at least `percentile` % of the recorded values are <= v,

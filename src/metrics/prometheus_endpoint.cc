@@ -9,7 +9,8 @@ namespace eddy::metrics {
 
 PrometheusEndpoint::PrometheusEndpoint(std::shared_ptr<Registry> registry, const std::string& host,
                                        int port)
-    : collectable_(prometheus_collectable([registry] { return registry->samples(); })) {
+    : collectable_(prometheus_collectable(
+          [registry = std::move(registry)] { return registry->samples(); })) {
   const std::string address = host + ":" + std::to_string(port);
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(address);

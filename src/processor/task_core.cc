@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "eddy/sink/feature_sink.h"
 #include "state/decorators/ttl_key_value_store.h"
+#include "state/erasure.h"
 #include "state/key_schema.h"
 #include "state/layered_store.h"
 #include "state/store_factory.h"
@@ -88,6 +89,7 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
     context->task_dir = env_.state_dir / plan_->application_id / task_id_;
     context->changelog = entry.spec.logging ? env_.changelog : nullptr;
     context->record_timestamp = [this] { return current_timestamp(); };
+    context->record_context = [this](state::RecordContext& into) { capture_record_context(into); };
     context->memory_budget = budget_;
     context->wall_clock_ms = [this] { return wall_clock_; };
     context->expired_put = [this](const std::string& store) { record_expired_put(store); };
@@ -491,6 +493,46 @@ int32_t TaskCore::partition_count(const std::string& topic) {
   return env_.collector->partition_count(topic);
 }
 
+int64_t TaskCore::erase_key(std::string_view key, const std::vector<std::string>& stores,
+                            bool sinks) {
+  int64_t erased = 0;
+  for (const auto& name : stores) {
+    auto it = stores_.find(name);
+    if (it == stores_.end()) {
+      throw StateStoreError("erasure: store '" + name + "' is not a store of task " + task_id_);
+    }
+    // A suppress buffer holds its entries in memory too: its node erases both.
+    bool by_node = false;
+    for (int id : node_ids_) {
+      const int64_t n = nodes_[id]->erase_key(name, key);
+      if (n >= 0) {
+        erased += n;
+        by_node = true;
+      }
+    }
+    if (!by_node) erased += state::erase_key(*it->second, key);
+  }
+  if (sinks) {
+    SourcePosition position;
+    int64_t append_time_ms = -1;
+    if (const RecordMetadata* meta = record_metadata()) {
+      position = {meta->topic, meta->partition, meta->offset};
+      append_time_ms = meta->append_time_ms;
+    }
+    std::vector<const FeatureSink*> done;
+    for (int id : node_ids_) {
+      const auto& sink = plan_->nodes[id].node.feature_sink;
+      if (!sink || std::find(done.begin(), done.end(), sink.get()) != done.end()) continue;
+      done.push_back(sink.get());
+      submit_feature(*sink, FeatureUpdate::erase(std::string(key), current_timestamp(), position,
+                                                 append_time_ms));
+    }
+  }
+  ++metrics_.erasures;
+  metrics_.erased_entries += erased;
+  return erased;
+}
+
 void TaskCore::submit_feature(FeatureSink& sink, FeatureUpdate update) {
   const uint64_t seq = sink.submit(std::move(update));
   for (auto& progress : sinks_) {
@@ -584,6 +626,13 @@ ErrorContext TaskCore::context_for_current(ErrorKind kind, std::string_view node
     context.raw_value = current_->value;
     // The source record's own headers (processors may have changed the task's copy).
     if (current_->read_headers(error_headers_)) context.headers = &error_headers_;
+  } else if (in_record_ && metadata_ != nullptr) {
+    // A cache flush forwarding an entry in the context of the record that wrote it.
+    context.topic = metadata_->topic;
+    context.partition = metadata_->partition;
+    context.offset = metadata_->offset;
+    context.timestamp = current_timestamp();
+    context.headers = &headers_;
   }
   return context;
 }
@@ -661,14 +710,67 @@ void TaskCore::send_dead_letter(const DeadLetterRecord& record) {
   ++metrics_.dead_lettered;
 }
 
+void TaskCore::capture_record_context(state::RecordContext& into) {
+  into.from_record = in_record_ && metadata_ != nullptr;
+  if (into.from_record) {
+    into.topic = metadata_->topic;  // assigns: a hot entry reuses its buffers
+    into.partition = metadata_->partition;
+    into.offset = metadata_->offset;
+    into.append_time_ms = metadata_->append_time_ms;
+  } else {
+    into.topic.clear();
+    into.partition = -1;
+    into.offset = -1;
+    into.append_time_ms = -1;
+  }
+  into.headers = headers();
+}
+
+void TaskCore::in_record_context(const state::RecordContext& context, int64_t timestamp,
+                                 const std::function<void()>& fn) {
+  RecordMetadata metadata;
+  if (context.from_record) {
+    metadata.topic = context.topic;
+    metadata.partition = context.partition;
+    metadata.offset = context.offset;
+    metadata.append_time_ms = context.append_time_ms;
+  }
+  struct Restore {
+    TaskCore* task;
+    bool in_record;
+    const RecordMetadata* metadata;
+    const ConsumedRecord* current;
+    Headers headers;
+    bool headers_unread;
+    int64_t timestamp;
+    ~Restore() {
+      task->in_record_ = in_record;
+      task->metadata_ = metadata;
+      task->current_ = current;
+      task->headers_ = std::move(headers);
+      task->headers_unread_ = headers_unread;
+      task->current_timestamp_.store(timestamp, std::memory_order_relaxed);
+    }
+  } restore{this,
+            std::exchange(in_record_, context.from_record),
+            std::exchange(metadata_, context.from_record ? &metadata : nullptr),
+            std::exchange(current_, nullptr),
+            std::exchange(headers_, context.headers),
+            std::exchange(headers_unread_, false),
+            current_timestamp_.exchange(timestamp, std::memory_order_relaxed)};
+  fn();
+}
+
 bool TaskCore::set_cache_flush_listener(const std::string& name, CacheFlushFn fn) {
   StateStore* target = store(name);
   if (target == nullptr) return false;
   return state::set_cache_flush_listener(
       *target,
-      [fn = std::move(fn)](std::string_view key, std::optional<std::string_view> new_value,
-                           std::optional<std::string_view> /*old_value*/,
-                           int64_t timestamp) { fn(key, new_value, timestamp); },
+      [this, fn = std::move(fn)](std::string_view key, std::optional<std::string_view> new_value,
+                                 std::optional<std::string_view> /*old_value*/, int64_t timestamp,
+                                 const state::RecordContext& context) {
+        in_record_context(context, timestamp, [&] { fn(key, new_value, timestamp); });
+      },
       /*send_old_values=*/false);
 }
 
@@ -676,7 +778,14 @@ bool TaskCore::set_cache_flush_listener_with_old_values(const std::string& name,
                                                         CacheFlushWithOldFn fn) {
   StateStore* target = store(name);
   if (target == nullptr) return false;
-  return state::set_cache_flush_listener(*target, std::move(fn), /*send_old_values=*/true);
+  return state::set_cache_flush_listener(
+      *target,
+      [this, fn = std::move(fn)](std::string_view key, std::optional<std::string_view> new_value,
+                                 std::optional<std::string_view> old_value, int64_t timestamp,
+                                 const state::RecordContext& context) {
+        in_record_context(context, timestamp, [&] { fn(key, new_value, old_value, timestamp); });
+      },
+      /*send_old_values=*/true);
 }
 
 bool TaskCore::set_window_cache_flush_listener(const std::string& name, WindowCacheFlushFn fn) {
@@ -684,10 +793,13 @@ bool TaskCore::set_window_cache_flush_listener(const std::string& name, WindowCa
   if (target == nullptr) return false;
   return state::set_cache_flush_listener(
       *target,
-      [fn = std::move(fn)](std::string_view key, std::optional<std::string_view> new_value,
-                           std::optional<std::string_view> /*old_value*/, int64_t timestamp) {
-        fn(state::WindowKeySchema::key(key), state::WindowKeySchema::window_start(key), new_value,
-           timestamp);
+      [this, fn = std::move(fn)](std::string_view key, std::optional<std::string_view> new_value,
+                                 std::optional<std::string_view> /*old_value*/, int64_t timestamp,
+                                 const state::RecordContext& context) {
+        in_record_context(context, timestamp, [&] {
+          fn(state::WindowKeySchema::key(key), state::WindowKeySchema::window_start(key), new_value,
+             timestamp);
+        });
       },
       /*send_old_values=*/false);
 }
@@ -697,10 +809,13 @@ bool TaskCore::set_session_cache_flush_listener(const std::string& name, Session
   if (target == nullptr) return false;
   return state::set_cache_flush_listener(
       *target,
-      [fn = std::move(fn)](std::string_view key, std::optional<std::string_view> new_value,
-                           std::optional<std::string_view> /*old_value*/, int64_t timestamp) {
-        fn(state::SessionKeySchema::key(key), state::SessionKeySchema::window(key), new_value,
-           timestamp);
+      [this, fn = std::move(fn)](std::string_view key, std::optional<std::string_view> new_value,
+                                 std::optional<std::string_view> /*old_value*/, int64_t timestamp,
+                                 const state::RecordContext& context) {
+        in_record_context(context, timestamp, [&] {
+          fn(state::SessionKeySchema::key(key), state::SessionKeySchema::window(key), new_value,
+             timestamp);
+        });
       },
       /*send_old_values=*/false);
 }

@@ -27,7 +27,7 @@
 
 #include "common/log_throttle.h"
 #include "eddy/config.h"
-#include "eddy/detail/node.h"
+#include "eddy/detail/nodes/node.h"
 #include "eddy/error_handlers.h"
 #include "processor/consumed_record.h"
 #include "processor/partition_group.h"
@@ -115,6 +115,9 @@ struct TaskMetrics {
   // record and window, as Kafka Streams' dropped-records sensor), in total and per node.
   int64_t late_dropped = 0;
   std::map<std::string, int64_t> late_dropped_by_node;
+  // Erasure requests applied (KStream::erase) and the store entries they removed.
+  int64_t erasures = 0;
+  int64_t erased_entries = 0;
 };
 
 // The next offset to read of one input partition (what a commit stores).
@@ -199,6 +202,10 @@ class TaskCore final : public detail::TaskContext {
   // Timestamp of the record being processed (or of the punctuation running). Any thread:
   // an event-time TTL store reads it to hide due keys, also for interactive queries.
   int64_t current_timestamp() const { return current_timestamp_.load(std::memory_order_relaxed); }
+  // Fills `into` with the context of the record being processed (its headers, as processors
+  // left them, and its topic, partition and offset; none in a punctuator): a record cache
+  // keeps it beside a write, and its flush forwards the entry in it.
+  void capture_record_context(state::RecordContext& into);
   int subtopology() const { return subtopology_; }
 
   // detail::TaskContext
@@ -239,6 +246,8 @@ class TaskCore final : public detail::TaskContext {
                             std::optional<std::string_view> value, int64_t timestamp,
                             const SerdeError& error) override;
   void submit_feature(FeatureSink& sink, FeatureUpdate update) override;
+  int64_t erase_key(std::string_view key, const std::vector<std::string>& stores,
+                    bool sinks) override;
   bool set_cache_flush_listener(const std::string& name, CacheFlushFn fn) override;
   bool set_cache_flush_listener_with_old_values(const std::string& name,
                                                 CacheFlushWithOldFn fn) override;
@@ -275,6 +284,11 @@ class TaskCore final : public detail::TaskContext {
   size_t sweep_wall_clock_ttl();
   void dispatch_expiry(const std::string& store, std::string_view key, std::string_view old_value,
                        int64_t expiry_time);
+  // Runs `fn` as if the record of `context` (stamped `timestamp`) were being processed, then
+  // puts back the task's current record: what a cache flush forwards carries the context of
+  // the write that made the entry, as Kafka Streams' caching stores set it.
+  void in_record_context(const state::RecordContext& context, int64_t timestamp,
+                         const std::function<void()>& fn);
   // Runs `handler` for a failure of `kind` (context filled from the current record), sends its
   // dead-letter records and counts; throws (after logging) when it answers fail.
   void handle_error(ErrorKind kind, ErrorContext& context, const std::exception& error);

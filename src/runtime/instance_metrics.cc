@@ -58,7 +58,7 @@ void register_memory_metrics(metrics::Registry& registry, const state::MemoryBud
   used("rocksdb", [b] { return static_cast<double>(b->rocksdb_usage()); });
 }
 
-void register_sink_metrics(metrics::Registry& registry, std::shared_ptr<FeatureSink> sink) {
+void register_sink_metrics(metrics::Registry& registry, const std::shared_ptr<FeatureSink>& sink) {
   const std::string name = sink->name();
   const metrics::Labels labels{{"sink", name}};
   FeatureSink* s = sink.get();
@@ -106,12 +106,12 @@ void register_sink_metrics(metrics::Registry& registry, std::shared_ptr<FeatureS
       registry.gauge_fn("eddy_sink_freshness_seconds",
                         "Event (or append) time to acknowledged in the sink, over the SLO window",
                         {{"sink", name}, {"clock", clock}, {"quantile", quantile}},
-                        [s, window, field] { return (s->freshness().*window).*field * 1e-3; });
+                        [s, w = window, f = field] { return (s->freshness().*w).*f * 1e-3; });
     }
     registry.gauge_fn("eddy_sink_freshness_window_count",
                       "Updates the freshness quantiles cover (the SLO window)",
                       {{"sink", name}, {"clock", clock}},
-                      [s, window] { return static_cast<double>((s->freshness().*window).count); });
+                      [s, w = window] { return static_cast<double>((s->freshness().*w).count); });
   }
   registry.counter_fn("eddy_sink_freshness_updates_total",
                       "Updates whose freshness was measured since the sink started", labels,

@@ -34,6 +34,6 @@ void register_memory_metrics(metrics::Registry& registry, const state::MemoryBud
 
 // Sink labels are the sink's name (SinkOptions::name). `sink` must outlive the registry's
 // scrapes; the topology plan keeps it alive as long as the KafkaStreams.
-void register_sink_metrics(metrics::Registry& registry, std::shared_ptr<FeatureSink> sink);
+void register_sink_metrics(metrics::Registry& registry, const std::shared_ptr<FeatureSink>& sink);
 
 }  // namespace eddy::runtime

@@ -90,10 +90,15 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   context.partition = id_.partition;
   context.changelog = changelog_.get();
   context.record_timestamp = [this] { return core_ ? core_->current_timestamp() : 0; };
+  context.record_context = [this](state::RecordContext& into) {
+    if (core_) core_->capture_record_context(into);
+  };
   context.expired_put = [this](const std::string& store) {
     if (core_) core_->record_expired_put(store);
   };
   context.memory_budget = services_.memory_budget;
+  context.time_operations =
+      services_.config->metrics_recording_level == MetricsRecordingLevel::kDebug;
   context.rocksdb_config_setter = services_.config->rocksdb_config_setter;
   context.store_registry = services_.store_registry;
   state_ = std::make_unique<state::TaskStateManager>(services_.state_dir, std::move(context));

@@ -7,6 +7,8 @@
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
 #include "kafka/error.h"
+#include "runtime/standby_placement.h"
+#include "runtime/standby_tasks.h"
 
 namespace eddy::runtime {
 namespace {
@@ -17,8 +19,15 @@ constexpr size_t kMaxPollRecords = 2000;
 constexpr size_t kProcessBatchPerTask = 1000;
 constexpr auto kProcessTimeBudget = 50ms;  // per loop turn, before polling again
 constexpr auto kClientTimeout = 30s;
-constexpr int kMaxRecoveries = 10;    // client re-creations before the thread gives up
-constexpr auto kMetricsTick = 100ms;  // lag and CPU gauges refresh, summary log check
+// Bounds on the exactly-once recovery path, which must never hold the poll loop for long:
+// an abort, and a re-created producer's init_transactions() (retried a second later while
+// the broker is away).
+constexpr auto kAbortTimeout = 5s;
+constexpr auto kProducerInitTimeout = 10s;
+constexpr auto kRewindRetryDelay = 1s;
+constexpr int kMaxRecoveries = 10;        // client re-creations before the thread gives up
+constexpr auto kMetricsTick = 100ms;      // lag and CPU gauges refresh, summary log check
+constexpr auto kEndCheckInterval = 50ms;  // bounded runs: how often an idle thread looks
 
 // "orders-0, orders-1" for rebalance log lines.
 std::string partition_list(const std::vector<kafka::TopicPartition>& partitions) {
@@ -64,6 +73,8 @@ StreamThread::StreamThread(StreamThreadOptions options) : options_(std::move(opt
                                                options_.config.metrics_log_interval,
                                                options_.instance_records);
   }
+  tasks_ = std::make_unique<TaskManager>(*options_.factory, services_, metrics_.get(),
+                                         options_.standbys);
 }
 
 StreamThread::~StreamThread() {
@@ -81,6 +92,27 @@ void StreamThread::join() {
 }
 
 void StreamThread::create_clients() {
+  create_producer();
+  const StreamsConfig& config = options_.config;
+  kafka::ConsumerOptions consumer_options{
+      .properties = kafka::client_properties(config, kafka::ClientKind::kConsumer),
+      .group_id = config.application_id,
+      .cooperative = false,
+      .read_committed = config.exactly_once(),
+      .listener = this};
+  // The process id in the member's client id tells the standby placement which members are
+  // threads of one instance (standby_placement.h).
+  consumer_options.properties["client.id"] =
+      member_client_id(config, options_.process_id, options_.index);
+  if (!config.group_instance_id.empty()) {
+    consumer_options.properties["group.instance.id"] =
+        config.group_instance_id + "-" + std::to_string(options_.index);
+  }
+  consumer_ = std::make_unique<kafka::Consumer>(std::move(consumer_options));
+  if (config.exactly_once()) producer_->init_transactions(kClientTimeout);
+}
+
+void StreamThread::create_producer() {
   const StreamsConfig& config = options_.config;
   kafka::ProducerOptions producer_options{
       .properties = kafka::client_properties(config, kafka::ClientKind::kProducer),
@@ -107,19 +139,6 @@ void StreamThread::create_clients() {
   }
   producer_ = std::make_unique<kafka::Producer>(std::move(producer_options));
   services_.producer = producer_.get();
-
-  kafka::ConsumerOptions consumer_options{
-      .properties = kafka::client_properties(config, kafka::ClientKind::kConsumer),
-      .group_id = config.application_id,
-      .cooperative = false,
-      .read_committed = config.exactly_once(),
-      .listener = this};
-  if (!config.group_instance_id.empty()) {
-    consumer_options.properties["group.instance.id"] =
-        config.group_instance_id + "-" + std::to_string(options_.index);
-  }
-  consumer_ = std::make_unique<kafka::Consumer>(std::move(consumer_options));
-  if (config.exactly_once()) producer_->init_transactions(kClientTimeout);
 }
 
 void StreamThread::run() {
@@ -148,7 +167,7 @@ void StreamThread::run() {
                       options_.factory->source_topics().size());
       }
       while (!shutdown_requested_) run_once();
-      EDDY_LOG_INFO("{}: shutting down: committing {} task(s)", name, tasks_.size());
+      EDDY_LOG_INFO("{}: shutting down: committing {} task(s)", name, tasks_->size());
       commit_all(/*force=*/true, /*releasing=*/true);
       close_all(/*clean=*/true);
       consumer_->close();
@@ -156,6 +175,7 @@ void StreamThread::run() {
       EDDY_LOG_INFO("{}: stopped after {} records, {} commits", name,
                     stats_.records_processed.load(), stats_.commits.load());
       alive_ = false;
+      if (options_.on_stopped) options_.on_stopped(options_.index);
       return;
     } catch (const KafkaError& e) {
       // A fenced or fatally failed client (e.g. a static member fenced after a broker outage
@@ -187,7 +207,7 @@ void StreamThread::fail(const std::string& name) {
 
 void StreamThread::discard_clients() {
   try {
-    if (in_transaction_ && producer_) producer_->abort_transaction(kClientTimeout);
+    if (in_transaction_ && producer_) producer_->abort_transaction(kAbortTimeout);
   } catch (const std::exception& e) {
     EDDY_LOG_DEBUG("abort_transaction while discarding clients: {}", e.what());
   }
@@ -200,6 +220,7 @@ void StreamThread::discard_clients() {
   consumer_.reset();
   producer_.reset();
   services_.producer = nullptr;
+  assigned_ = false;
 }
 
 const void* StreamThread::delivery_tag(const TaskId& task, const std::string* node) {
@@ -218,15 +239,25 @@ void StreamThread::handle_delivery_failures() {
     const auto* tag = static_cast<const DeliveryTag*>(failure.failure_tag);
     const std::string where = "topic " + failure.topic + " partition " +
                               std::to_string(failure.partition) + ": " + failure.error;
+    // Under exactly-once a failed delivery leaves the transaction abortable; when the cause
+    // may pass (a timeout, the broker away, a fenced producer) the thread aborts it and redoes
+    // its work (retriable), otherwise it fails.
+    const bool transient =
+        options_.config.exactly_once() && kafka::delivery_error_is_transient(failure.error_code);
     if (tag == nullptr) {
       // A changelog record (or another the runtime wrote itself): the state would diverge
       // from its changelog, so no handler may skip it.
-      throw KafkaError("a record failed delivery; " + where, failure.error_code);
+      throw KafkaError("a record failed delivery; " + where, failure.error_code, transient);
     }
     if (tag->dead_letter) {
       throw KafkaError(
           "task " + tag->task.str() + ": a dead-letter record failed delivery; " + where,
-          failure.error_code);
+          failure.error_code, transient);
+    }
+    if (transient) {
+      throw KafkaError("task " + tag->task.str() + ": sink '" + tag->node +
+                           "': a record failed delivery; " + where,
+                       failure.error_code, /*retriable=*/true);
     }
     if (options_.config.exactly_once()) {
       // librdkafka made the open transaction abortable: nothing of it can commit, whatever a
@@ -238,57 +269,131 @@ void StreamThread::handle_delivery_failures() {
                            "topic's max.message.bytes) so the production handler can skip them",
                        failure.error_code);
     }
-    auto it = tasks_.find(tag->task);
-    if (it == tasks_.end()) {
+    Task* task = tasks_->find(tag->task);
+    if (task == nullptr) {
       // Closed dirty since (its offsets were not committed): the record is produced again
       // when its input is re-processed.
       EDDY_LOG_WARN("stream-thread-{}: task {} (closed since) had a record refused: {}",
                     options_.index, tag->task.str(), where);
       continue;
     }
-    it->second->delivery_failed(failure, tag->node);
+    task->delivery_failed(failure, tag->node);
   }
 }
 
 void StreamThread::run_once() {
-  bool any_buffered = false;
-  for (const auto& [tp, task] : task_by_partition_)
-    any_buffered = any_buffered || (task->buffered(tp) > 0 && !task->blocked());
   // Restoring tasks need the loop to come round again at once, as do buffered records.
   const auto poll_timeout =
-      any_buffered || !uninitialized_.empty() ? 0ms : options_.config.poll_interval;
+      tasks_->has_work() || tasks_->restoring() ? 0ms : options_.config.poll_interval;
   const auto poll_start = Clock::now();
   consumer_->poll_batch(kMaxPollRecords, poll_timeout, poll_buffer_);
   if (metrics_) metrics_->poll_took(Clock::now() - poll_start);
+  if (rewind_pending_) finish_rewind();
   route(poll_buffer_);
   if (global_tables_) global_tables_->poll();
-  initialize_new_tasks();
-  begin_transaction_if_needed();
-  const auto processed = static_cast<int64_t>(process_tasks());
-  handle_delivery_failures();
-  stats_.records_processed += processed;
-  processed_since_commit_ += processed;
-  if (metrics_) metrics_->records_processed(processed);
-  const auto punctuate_start = Clock::now();
-  const int64_t now_ms = wall_clock_ms();
-  for (auto& [id, task] : tasks_) {
+  try {
+    tasks_->restore_step();
+    begin_transaction_if_needed();
+    const auto processed =
+        static_cast<int64_t>(tasks_->process(kProcessBatchPerTask, kProcessTimeBudget));
+    stats_.records_processed += processed;
+    processed_since_commit_ += processed;
+    if (metrics_) metrics_->records_processed(processed);
+    handle_delivery_failures();
+    const auto punctuate_start = Clock::now();
+    const int64_t now_ms = wall_clock_ms();
     // Work done without records (a punctuator's output, a TTL expiry on an idle partition)
     // must not wait for the next record to be committed: a cached expiry leaves its cache
     // only at a commit, and under exactly-once its tombstones sit in an open transaction.
-    if (!uninitialized_.contains(id) && task->punctuate_wall_clock(now_ms))
+    if (tasks_->punctuate_wall_clock(now_ms)) {
       processed_since_commit_ = std::max<int64_t>(processed_since_commit_, 1);
+    }
+    if (metrics_) metrics_->punctuate_took(Clock::now() - punctuate_start);
+    update_pauses();
+    maybe_commit();
+    check_bounded_end(processed);
+  } catch (const KafkaError& e) {
+    // Exactly-once: a send refused because the transaction became abortable (a delivery
+    // timed out in an outage) or the producer was fenced: redo the work in a new one.
+    if (!recoverable_transaction_error(e)) throw;
+    abandon_transaction(e.what(), e.fatal());
   }
-  if (metrics_) metrics_->punctuate_took(Clock::now() - punctuate_start);
-  update_pauses();
-  maybe_commit();
   tick_metrics(Clock::now());
+}
+
+void StreamThread::drop_past_end(const kafka::TopicPartition& partition,
+                                 std::span<kafka::Message>& run) {
+  const auto end = options_.bounded->end_of(partition);
+  if (!end) return;  // a repartition topic: read to its end, whenever that is
+  size_t keep = 0;
+  while (keep < run.size() && run[keep].offset() < *end) ++keep;
+  // The last record before the end (or one past it) was fetched: nothing more is wanted.
+  if (keep < run.size() || (keep > 0 && run[keep - 1].offset() + 1 >= *end)) {
+    at_end_.insert(partition);
+  }
+  run = run.first(keep);
+}
+
+int64_t StreamThread::position_of(const kafka::TopicPartition& partition) {
+  if (const int64_t position = consumer_->position(partition); position >= 0) return position;
+  // Nothing fetched yet (e.g. the committed offset is the end already): where it starts.
+  auto it = start_positions_.find(partition);
+  if (it != start_positions_.end()) return it->second;
+  int64_t start = -1;
+  for (const auto& committed : consumer_->committed({partition}, kClientTimeout)) {
+    start = committed.offset;
+  }
+  if (start < 0) {
+    const auto props = kafka::client_properties(options_.config, kafka::ClientKind::kConsumer);
+    const auto reset = props.find("auto.offset.reset");
+    const bool latest =
+        reset != props.end() && (reset->second == "latest" || reset->second == "largest");
+    const auto [low, high] = consumer_->watermarks(partition, kClientTimeout);
+    start = latest ? high : low;
+  }
+  start_positions_.emplace(partition, start);
+  return start;
+}
+
+bool StreamThread::read_to_end() {
+  // Mid-rewind (exactly-once recovery) the thread holds no tasks for a while: not at its end.
+  if (!assigned_ || rewind_pending_ || tasks_->restoring()) return false;
+  for (const auto& [tp, task] : tasks_->by_partition()) {
+    if (task->buffered(tp) > 0) return false;
+    const auto end = options_.bounded->end_of(tp);
+    // A repartition partition's end is where it is now: every thread committed (so flushed)
+    // its output before it reported, and BoundedRun ends the run only if nobody processed or
+    // committed anything since this look.
+    const int64_t target = end ? *end : consumer_->watermarks(tp, kClientTimeout).second;
+    if (position_of(tp) < target) return false;
+  }
+  return true;
+}
+
+void StreamThread::check_bounded_end(int64_t processed) {
+  BoundedRun* run = options_.bounded;
+  if (run == nullptr || shutdown_requested_) return;
+  if (processed > 0) {
+    run->touched();
+    return;
+  }
+  const auto now = Clock::now();
+  if (now - last_end_check_ < kEndCheckInterval) return;
+  last_end_check_ = now;
+  const int64_t seen = run->activity();
+  const bool at_end = read_to_end();
+  if (at_end && processed_since_commit_ > 0) {
+    commit_all(/*force=*/true);  // touches the run: every thread looks again after it
+    return;
+  }
+  run->report(options_.index, at_end, seen);
 }
 
 void StreamThread::tick_metrics(Clock::time_point now) {
   if (!metrics_ || now - last_metrics_tick_ < kMetricsTick) return;
   last_metrics_tick_ = now;
   // Lag from the consumer's cached watermarks: no broker round trip.
-  for (const auto& [tp, task] : task_by_partition_) metrics_->lag(tp, consumer_->lag(tp));
+  for (const auto& [tp, task] : tasks_->by_partition()) metrics_->lag(tp, consumer_->lag(tp));
   metrics_->group_generation(consumer_->group_generation());
   metrics_->tick(now);
 }
@@ -307,8 +412,10 @@ void StreamThread::route(std::vector<kafka::Message>& records) {
     }
     const std::string_view topic = records[start].topic();
     kafka::TopicPartition tp{std::string(topic), partition};
-    if (auto it = task_by_partition_.find(tp); it != task_by_partition_.end()) {
-      it->second->add_records(tp, std::span<kafka::Message>(records.data() + start, end - start));
+    if (Task* task = tasks_->task_of(tp)) {
+      std::span<kafka::Message> run(records.data() + start, end - start);
+      if (options_.bounded != nullptr) drop_past_end(tp, run);
+      if (!run.empty()) task->add_records(tp, run);
     }
     // Else a record of a partition no longer assigned (fetched before a revoke): dropped;
     // it is re-read by whoever owns the partition now, from the committed offset.
@@ -317,101 +424,17 @@ void StreamThread::route(std::vector<kafka::Message>& records) {
   records.clear();
 }
 
-void StreamThread::initialize_new_tasks() {
-  // One restore step (about one changelog batch) per restoring task per loop: the thread's
-  // other tasks keep processing, and a shutdown or rebalance is noticed between batches.
-  for (auto it = uninitialized_.begin(); it != uninitialized_.end();) {
-    Task& task = *tasks_.at(*it);
-    auto started = restore_started_.find(*it);
-    if (started == restore_started_.end()) {
-      started = restore_started_.emplace(*it, Clock::now()).first;
-      task.initialize();
-    }
-    if (!task.restore_step()) {
-      ++it;
-      continue;
-    }
-    EDDY_LOG_INFO(
-        "task {} initialized in {} ms", task.id().str(),
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started->second)
-            .count());
-    restore_started_.erase(started);
-    it = uninitialized_.erase(it);
-  }
-}
-
-size_t StreamThread::process_tasks() {
-  // Drain what the last poll brought (round-robin over tasks, in slices so one task cannot
-  // starve the others), within a time budget so commits and polls stay timely. Draining
-  // before the next poll keeps buffers below the pause limit, so partitions are paused
-  // only when a task really cannot keep up — pausing and resuming on every poll makes
-  // librdkafka drop and re-fetch its prefetched data.
-  size_t total = 0;
-  const auto start = Clock::now();
-  for (;;) {
-    size_t round = 0;
-    const auto now = Clock::now();
-    for (auto& [id, task] : tasks_) {
-      if (uninitialized_.contains(id)) continue;
-      if (!metrics_) {
-        round += task->process(kProcessBatchPerTask, now);
-        continue;
-      }
-      const auto task_start = Clock::now();
-      const size_t n = task->process(kProcessBatchPerTask, now);
-      metrics_->process_took(Clock::now() - task_start, n);
-      round += n;
-    }
-    total += round;
-    if (round == 0 || Clock::now() - start > kProcessTimeBudget) return total;
-  }
-}
-
 void StreamThread::update_pauses() {
   const auto limit = static_cast<size_t>(options_.config.buffered_records_per_partition);
-  std::vector<kafka::TopicPartition> to_pause;
-  std::vector<kafka::TopicPartition> to_resume;
-  for (const auto& [tp, task] : task_by_partition_) {
-    // Backpressure: a task whose feature sink pushes back takes no input, so its partitions
-    // stay paused until the sink drains; the consumer keeps polling (the member stays in the
-    // group) and the other tasks keep going.
-    const bool blocked = task->blocked();
-    if (blocked != blocked_.contains(task->id())) {
-      if (blocked) {
-        blocked_.insert(task->id());
-        if (detail::log_due(++backpressure_pauses_, backpressure_log_ms_)) {
-          EDDY_LOG_WARN(
-              "stream-thread-{}: task {} paused: its feature sink pushes back ({} "
-              "task pauses so far)",
-              options_.index, task->id().str(), backpressure_pauses_);
-        }
-      } else {
-        blocked_.erase(task->id());
-        EDDY_LOG_DEBUG("stream-thread-{}: task {} resumed: its feature sink drained",
-                       options_.index, task->id().str());
-      }
-    }
-    const size_t buffered = task->buffered(tp);
-    const bool paused = paused_.contains(tp);
-    const bool want = blocked || (paused ? buffered > limit / 2 : buffered >= limit);
-    if (want && !paused) {
-      to_pause.push_back(tp);
-    } else if (!want && paused) {
-      to_resume.push_back(tp);
-    }
-  }
-  if (!to_pause.empty()) {
-    consumer_->pause(to_pause);
-    paused_.insert(to_pause.begin(), to_pause.end());
-  }
-  if (!to_resume.empty()) {
-    consumer_->resume(to_resume);
-    for (const auto& tp : to_resume) paused_.erase(tp);
-  }
+  // A bounded run's partition read to its end offset stays paused: nothing past it is wanted.
+  const auto change = tasks_->update_pauses(
+      limit, [this](const kafka::TopicPartition& tp) { return at_end_.contains(tp); });
+  if (!change.pause.empty()) consumer_->pause(change.pause);
+  if (!change.resume.empty()) consumer_->resume(change.resume);
 }
 
 void StreamThread::begin_transaction_if_needed() {
-  if (!options_.config.exactly_once() || in_transaction_ || tasks_.empty()) return;
+  if (!options_.config.exactly_once() || in_transaction_ || tasks_->empty()) return;
   producer_->begin_transaction();
   in_transaction_ = true;
   transaction_started_ = Clock::now();
@@ -427,28 +450,16 @@ void StreamThread::commit_all(bool force, bool releasing) {
   const auto start = Clock::now();
   last_commit_ = start;
   commit_requested_ = false;
-  if (tasks_.empty() || (!force && processed_since_commit_ == 0)) return;
+  if (tasks_->empty() || (!force && processed_since_commit_ == 0)) return;
   const int64_t processed = std::exchange(processed_since_commit_, 0);
-  for (auto& [id, task] : tasks_) {
-    if (uninitialized_.contains(id)) continue;
-    task->prepare_commit();
-  }
+  tasks_->prepare_commit();
   // A task's feature-sink updates must be acknowledged before its offsets commit. Wait a
   // little for a healthy sink; one that is down answers at once (and the task keeps its
   // last committed offsets, so nothing is lost: its records are re-read after a crash).
   const auto sink_wait =
       std::clamp<std::chrono::milliseconds>(options_.config.effective_commit_interval() / 2,
                                             std::chrono::milliseconds(10), std::chrono::seconds(5));
-  std::vector<kafka::TopicPartitionOffset> offsets;
-  std::vector<TaskId> held_back;
-  for (auto& [id, task] : tasks_) {
-    if (uninitialized_.contains(id)) continue;
-    if (!task->effects_durable(sink_wait)) {
-      held_back.push_back(id);
-      continue;
-    }
-    for (auto& offset : task->committable_offsets()) offsets.push_back(std::move(offset));
-  }
+  auto [offsets, held_back] = tasks_->committable(sink_wait);
   if (!held_back.empty()) {
     commits_postponed_ += static_cast<int64_t>(held_back.size());
     if (detail::log_due(commits_postponed_, postponed_log_ms_)) {
@@ -482,11 +493,21 @@ void StreamThread::commit_all(bool force, bool releasing) {
                                                kClientTimeout);
       }
       producer_->commit_transaction(kClientTimeout);
-    } catch (const KafkaError&) {
+    } catch (const KafkaError& e) {
       // A clearer error when a record Kafka refused is why (its report may still be queued).
       producer_->poll(std::chrono::milliseconds(200));
-      handle_delivery_failures();
-      throw;
+      try {
+        handle_delivery_failures();
+      } catch (const KafkaError& refused) {
+        if (!recoverable_transaction_error(refused)) throw;
+      }
+      // An abortable error (a delivery timed out, the group generation moved on), a fenced
+      // producer, an outage: nothing of this transaction commits; abort it and redo its work
+      // from the last commit (Kafka Streams: a TaskMigratedException or a
+      // TransactionAbortableException, handled the same way), instead of failing.
+      if (!recoverable_transaction_error(e)) throw;
+      abandon_transaction(std::string("commit failed: ") + e.what(), e.fatal());
+      return;
     }
     in_transaction_ = false;
   } else {
@@ -510,7 +531,7 @@ void StreamThread::commit_all(bool force, bool releasing) {
         EDDY_LOG_WARN(
             "stream-thread-{}: commit refused ({}): membership lost; {} task(s) closed "
             "dirty, rejoining",
-            options_.index, e.what(), tasks_.size());
+            options_.index, e.what(), tasks_->size());
         close_all(/*clean=*/false);
         processed_since_commit_ = 0;
         return;
@@ -522,10 +543,10 @@ void StreamThread::commit_all(bool force, bool releasing) {
       return;
     }
   }
-  for (auto& [id, task] : tasks_) {
-    if (!uninitialized_.contains(id)) task->post_commit();
-  }
+  tasks_->post_commit();
   purger_->committed(offsets);
+  // What was committed may be another thread's input (a repartition topic): it looks again.
+  if (options_.bounded != nullptr && processed > 0) options_.bounded->touched();
   ++stats_.commits;
   const auto took = Clock::now() - start;
   stats_.last_commit_latency_us =
@@ -534,65 +555,46 @@ void StreamThread::commit_all(bool force, bool releasing) {
 }
 
 void StreamThread::close_tasks(const std::vector<kafka::TopicPartition>& partitions, bool clean) {
-  std::set<TaskId> ids;
-  for (const auto& tp : partitions) {
-    if (auto task_id = options_.factory->task_for(tp)) ids.insert(*task_id);
-  }
-  for (const auto& id : ids) {
-    auto it = tasks_.find(id);
-    if (it == tasks_.end()) continue;
-    for (const auto& tp : it->second->input_partitions()) {
-      task_by_partition_.erase(tp);
-      paused_.erase(tp);
-    }
-    forget_partitions(it->second->input_partitions());
-    it->second->close(clean);
-    uninitialized_.erase(id);
-    restore_started_.erase(id);
-    tasks_.erase(it);
-  }
-  stats_.tasks = static_cast<int64_t>(tasks_.size());
-}
-
-void StreamThread::forget_partitions(const std::vector<kafka::TopicPartition>& partitions) {
-  if (!metrics_) return;
-  for (const auto& tp : partitions) metrics_->forget_partition(tp);
+  forget_partitions(tasks_->close(partitions, clean));
+  stats_.tasks = static_cast<int64_t>(tasks_->size());
 }
 
 void StreamThread::close_all(bool clean) {
-  for (auto& [id, task] : tasks_) {
-    forget_partitions(task->input_partitions());
-    task->close(clean);
-  }
-  tasks_.clear();
-  uninitialized_.clear();
-  restore_started_.clear();
-  task_by_partition_.clear();
-  paused_.clear();
+  forget_partitions(tasks_->close_all(clean));
+  at_end_.clear();
+  start_positions_.clear();
   stats_.tasks = 0;
+}
+
+void StreamThread::forget_partitions(const std::vector<kafka::TopicPartition>& partitions) {
+  for (const auto& tp : partitions) {
+    at_end_.erase(tp);
+    start_positions_.erase(tp);
+    if (metrics_) metrics_->forget_partition(tp);
+  }
 }
 
 void StreamThread::abort_and_rewind(const std::string& why) {
   EDDY_LOG_WARN(
       "stream-thread-{}: {}: aborting the transaction and rewinding {} task(s) to their "
       "last commit",
-      options_.index, why, tasks_.size());
+      options_.index, why, tasks_->size());
   if (in_transaction_) {
     producer_->abort_transaction(kClientTimeout);
     in_transaction_ = false;
   }
   producer_->take_failures();  // of the aborted transaction
-  std::map<TaskId, std::vector<kafka::TopicPartition>> by_task;
-  std::vector<kafka::TopicPartition> partitions;
-  for (const auto& [id, task] : tasks_) {
-    by_task[id] = task->input_partitions();
-    partitions.insert(partitions.end(), task->input_partitions().begin(),
-                      task->input_partitions().end());
-  }
-  const std::vector<kafka::TopicPartition> paused(paused_.begin(), paused_.end());
+  const std::vector<kafka::TopicPartition> partitions = tasks_->input_partitions();
+  const std::vector<kafka::TopicPartition> paused = tasks_->clear_pauses();
   close_all(/*clean=*/false);  // stores rebuilt from their changelogs
   if (!paused.empty()) consumer_->resume(paused);
-  blocked_.clear();
+  seek_to_committed(partitions);
+  create_tasks(partitions);
+  processed_since_commit_ = 0;
+}
+
+void StreamThread::seek_to_committed(const std::vector<kafka::TopicPartition>& partitions) {
+  if (partitions.empty()) return;
   // Re-read every input from its last committed offset (none: where auto.offset.reset says).
   const auto props = kafka::client_properties(options_.config, kafka::ClientKind::kConsumer);
   const auto reset = props.find("auto.offset.reset");
@@ -604,17 +606,80 @@ void StreamThread::abort_and_rewind(const std::string& why) {
                                : (latest ? kafka::kOffsetEnd : kafka::kOffsetBeginning);
     consumer_->seek({committed.topic, committed.partition}, offset, kClientTimeout);
   }
-  for (auto& [id, tps] : by_task) {
-    auto task = options_.factory->create(id, tps, services_);
-    for (const auto& tp : task->input_partitions()) task_by_partition_[tp] = task.get();
-    uninitialized_.insert(id);
-    tasks_.emplace(id, std::move(task));
+}
+
+bool StreamThread::recoverable_transaction_error(const KafkaError& error) const {
+  if (!options_.config.exactly_once()) return false;
+  return dynamic_cast<const kafka::TransactionAbortableError*>(&error) != nullptr ||
+         error.fatal() || error.retriable() || kafka::group_membership_lost(error) ||
+         kafka::delivery_error_is_transient(error.code());
+}
+
+void StreamThread::abandon_transaction(const std::string& why, bool producer_broken) {
+  EDDY_LOG_WARN(
+      "stream-thread-{}: {}: the open transaction cannot commit; aborting it{} and rewinding {} "
+      "task(s) to their last commit",
+      options_.index, why, producer_broken ? " (the producer is recreated)" : "", tasks_->size());
+  if (in_transaction_ && !producer_broken && producer_) {
+    try {
+      producer_->abort_transaction(kAbortTimeout);
+    } catch (const KafkaError& e) {
+      // Fenced, fatal, or the broker away: a new producer's init_transactions() aborts it.
+      EDDY_LOG_WARN("stream-thread-{}: abort failed ({}); recreating the producer", options_.index,
+                    e.what());
+      producer_broken = true;
+    }
   }
-  stats_.tasks = static_cast<int64_t>(tasks_.size());
+  in_transaction_ = false;
+  if (producer_) producer_->take_failures();  // of the abandoned transaction
+  if (const auto paused = tasks_->clear_pauses(); !paused.empty()) {
+    try {
+      consumer_->resume(paused);
+    } catch (const KafkaError& e) {
+      EDDY_LOG_DEBUG("resume while rewinding: {}", e.what());
+    }
+  }
+  close_all(/*clean=*/false);  // stores rebuilt from their changelogs
   processed_since_commit_ = 0;
+  rewind_pending_ = true;
+  producer_reset_pending_ = producer_reset_pending_ || producer_broken;
+  next_rewind_attempt_ = Clock::now();
+}
+
+void StreamThread::finish_rewind() {
+  if (Clock::now() < next_rewind_attempt_) return;
+  try {
+    if (producer_reset_pending_) {
+      services_.producer = nullptr;
+      producer_.reset();
+      create_producer();
+      // Bumps the epoch of this transactional.id: fences what is left of the old producer
+      // and aborts its open transaction, if the coordinator has not yet.
+      producer_->init_transactions(kProducerInitTimeout);
+      producer_reset_pending_ = false;
+    }
+    const std::vector<kafka::TopicPartition> assigned = consumer_->assignment();
+    seek_to_committed(assigned);
+    create_tasks(assigned);
+  } catch (const KafkaError& e) {
+    if (!e.retriable()) throw;  // e.g. not authorized: the thread cannot go on
+    next_rewind_attempt_ = Clock::now() + kRewindRetryDelay;
+    if (detail::log_due(++rewind_retries_, rewind_log_ms_)) {
+      EDDY_LOG_WARN("stream-thread-{}: cannot resume yet ({}); retrying ({} attempts so far)",
+                    options_.index, e.what(), rewind_retries_);
+    }
+    return;
+  }
+  rewind_pending_ = false;
+  EDDY_LOG_INFO("stream-thread-{}: resumed {} task(s) from their last commit{}", options_.index,
+                tasks_->size(),
+                rewind_retries_ > 0 ? " after " + std::to_string(rewind_retries_) + " retries"
+                                    : std::string());
+  rewind_retries_ = 0;
 }
 
 void StreamThread::on_partitions_revoked(const std::vector<kafka::TopicPartition>& partitions) {
+  assigned_ = false;
   if (options_.on_rebalance) options_.on_rebalance(options_.index, true);
   if (partitions.empty()) return;
   // The revoked tasks' work must be committed while this member still owns them. Under
@@ -622,36 +687,40 @@ void StreamThread::on_partitions_revoked(const std::vector<kafka::TopicPartition
   commit_all(/*force=*/true, /*releasing=*/true);
   close_tasks(partitions, /*clean=*/true);
   EDDY_LOG_INFO("stream-thread-{}: rebalance: revoked [{}], {} task(s) remain", options_.index,
-                partition_list(partitions), tasks_.size());
+                partition_list(partitions), tasks_->size());
 }
 
 void StreamThread::on_partitions_lost(const std::vector<kafka::TopicPartition>& partitions) {
+  assigned_ = false;
   if (options_.on_rebalance) options_.on_rebalance(options_.index, true);
-  // Another member may own them already: nothing may be committed; state is dirty.
-  if (in_transaction_) {
-    producer_->abort_transaction(kClientTimeout);
-    in_transaction_ = false;
-  }
-  close_tasks(partitions, /*clean=*/false);
   EDDY_LOG_WARN("stream-thread-{}: rebalance: lost [{}]", options_.index,
                 partition_list(partitions));
+  // Another member may own them already: nothing may be committed; state is dirty.
+  if (options_.config.exactly_once()) {
+    // The open transaction spans every task and its producer may be fenced already (the
+    // coordinator aborted the transaction when it timed out, say while this process was
+    // stopped): nothing here waits on it. As Kafka Streams does for exactly_once_v2, the
+    // producer is recreated (its init_transactions() aborts whatever was open), every task
+    // is closed dirty and the thread rejoins with what it is assigned next.
+    abandon_transaction("partitions lost", /*producer_broken=*/true);
+    return;
+  }
+  close_tasks(partitions, /*clean=*/false);
+}
+
+void StreamThread::create_tasks(const std::vector<kafka::TopicPartition>& partitions) {
+  tasks_->create(partitions);
+  stats_.tasks = static_cast<int64_t>(tasks_->size());
 }
 
 void StreamThread::on_partitions_assigned(const std::vector<kafka::TopicPartition>& partitions) {
-  std::map<TaskId, std::vector<kafka::TopicPartition>> by_task;
-  for (const auto& tp : partitions) {
-    if (auto id = options_.factory->task_for(tp)) by_task[*id].push_back(tp);
-  }
-  for (auto& [id, tps] : by_task) {
-    if (tasks_.contains(id)) continue;
-    auto task = options_.factory->create(id, tps, services_);
-    for (const auto& tp : task->input_partitions()) task_by_partition_[tp] = task.get();
-    uninitialized_.insert(id);
-    tasks_.emplace(id, std::move(task));
-  }
-  stats_.tasks = static_cast<int64_t>(tasks_.size());
+  // During a rewind the tasks are created by finish_rewind(), once the producer is back, for
+  // the whole assignment (this poll's included).
+  if (!rewind_pending_) create_tasks(partitions);
   EDDY_LOG_INFO("stream-thread-{}: rebalance: assigned [{}], {} task(s)", options_.index,
-                partition_list(partitions), tasks_.size());
+                partition_list(partitions), tasks_->size());
+  assigned_ = true;
+  if (options_.standbys != nullptr) options_.standbys->membership_changed();
   if (options_.on_rebalance) options_.on_rebalance(options_.index, false);
 }
 

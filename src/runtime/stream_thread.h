@@ -7,7 +7,8 @@
 //   checkpoints exactly-once:  tasks flush -> offsets sent to the open transaction -> commit it ->
 //   checkpoints
 // A revoked task is committed before it is released; an assigned task is initialized
-// (restored) before it processes.
+// (restored) before it processes. The tasks themselves (by id and partition, their restore,
+// pauses and closing) are its TaskManager's.
 #pragma once
 
 #include <atomic>
@@ -25,12 +26,16 @@
 #include "eddy/config.h"
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
+#include "runtime/bounded_run.h"
 #include "runtime/global_tables.h"
 #include "runtime/repartition_purger.h"
 #include "runtime/task_factory.h"
+#include "runtime/task_manager.h"
 #include "runtime/thread_metrics.h"
 
 namespace eddy::runtime {
+
+class StandbyTasks;
 
 struct StreamThreadOptions {
   StreamsConfig config;
@@ -48,6 +53,15 @@ struct StreamThreadOptions {
   state::MemoryBudget* memory_budget = nullptr;
   // The instance's interactive-query registry, handed to every task (null: not queryable).
   state::StoreRegistry* store_registry = nullptr;
+  // A bounded run (eddy.run.until.end): the instance's end offsets and end rule (null: the
+  // thread runs until it is shut down).
+  BoundedRun* bounded = nullptr;
+  // The instance's standby tasks (num.standby.replicas > 0; null: none): told before a task
+  // becomes active here (its standby closes, checkpointed), after it closed, and after each
+  // rebalance.
+  StandbyTasks* standbys = nullptr;
+  // The thread ended (after a clean shutdown or a failure), called on it as its last act.
+  std::function<void(int index)> on_stopped;
 };
 
 struct StreamThreadStats {
@@ -81,13 +95,11 @@ class StreamThread final : private kafka::RebalanceListener {
   void discard_clients();              // abort, close tasks dirty, drop consumer and producer
   void create_clients();
   void run_once();
-  void initialize_new_tasks();
   void route(std::vector<kafka::Message>& records);
   // Hands failed deliveries to their tasks' production handlers (throws when one fails, or
   // when a record that no handler may skip failed).
   void handle_delivery_failures();
   const void* delivery_tag(const TaskId& task, const std::string* node);
-  size_t process_tasks();
   void update_pauses();
   void maybe_commit();
   // Commits every initialized task. `force` commits even when nothing was processed.
@@ -95,14 +107,38 @@ class StreamThread final : private kafka::RebalanceListener {
   // exactly-once a commit a feature sink holds back is aborted and rewound at once.
   void commit_all(bool force = true, bool releasing = false);
   void begin_transaction_if_needed();
+  // Closes the tasks of `partitions` (all of them: close_all) and forgets what the thread
+  // kept about their partitions.
   void close_tasks(const std::vector<kafka::TopicPartition>& partitions, bool clean);
   void close_all(bool clean);
+  void forget_partitions(const std::vector<kafka::TopicPartition>& partitions);
   // Exactly-once: aborts the open transaction and rewinds every task to its last commit (closed
   // dirty, recreated, so its stores restore from their changelogs, and its partitions sought
   // back to their committed offsets), without leaving the group.
   void abort_and_rewind(const std::string& why);
-  void forget_partitions(const std::vector<kafka::TopicPartition>& partitions);
+  // Exactly-once: the open transaction cannot commit (an abortable error, a fenced or
+  // fatally failed producer, an outage that outlived it, partitions lost). Never blocks for
+  // long: aborts it (unless `producer_broken`; a failed abort makes it so), closes every task
+  // dirty and leaves a rewind for finish_rewind(); the thread stays in the group.
+  void abandon_transaction(const std::string& why, bool producer_broken);
+  // Completes a rewind from the poll loop: recreates the producer if it is broken (its
+  // init_transactions() fences the old one and aborts its transaction), seeks the assigned
+  // partitions to their committed offsets and recreates their tasks. While the broker is
+  // away it tries again a second later; the thread keeps polling meanwhile.
+  void finish_rewind();
+  // Exactly-once: true for an error after which a new transaction can go on (see
+  // abandon_transaction); anything else ends the thread.
+  bool recoverable_transaction_error(const KafkaError& error) const;
+  void create_producer();
+  void create_tasks(const std::vector<kafka::TopicPartition>& partitions);
+  void seek_to_committed(const std::vector<kafka::TopicPartition>& partitions);
   void tick_metrics(std::chrono::steady_clock::time_point now);
+  // Bounded runs: drops records at or past a partition's end offset (pausing it), and tells
+  // the BoundedRun whether every partition of the thread is read to its end.
+  void drop_past_end(const kafka::TopicPartition& partition, std::span<kafka::Message>& run);
+  void check_bounded_end(int64_t processed);
+  bool read_to_end();
+  int64_t position_of(const kafka::TopicPartition& partition);
 
   void on_partitions_revoked(const std::vector<kafka::TopicPartition>& partitions) override;
   void on_partitions_assigned(const std::vector<kafka::TopicPartition>& partitions) override;
@@ -114,13 +150,15 @@ class StreamThread final : private kafka::RebalanceListener {
   std::unique_ptr<GlobalTables> global_tables_;  // when the topology has global tables
   std::unique_ptr<RepartitionPurger> purger_;    // deletes committed repartition records
   TaskServices services_;
-  std::map<TaskId, std::unique_ptr<Task>> tasks_;
-  std::set<TaskId> uninitialized_;  // restoring: not processing yet
-  std::map<TaskId, std::chrono::steady_clock::time_point> restore_started_;
-  std::map<kafka::TopicPartition, Task*> task_by_partition_;
+  std::unique_ptr<TaskManager> tasks_;
   std::map<std::pair<std::string, int32_t>, int64_t> acknowledged_;  // see TaskServices
-  std::set<kafka::TopicPartition> paused_;
-  std::set<TaskId> blocked_;  // tasks whose feature sink pushes back (logged once per episode)
+  // Bounded runs: external partitions read to their end offset (kept paused), where a
+  // partition without a consumer position yet starts, whether the thread holds its
+  // assignment (false from a revocation to the next assignment), when it last looked.
+  std::set<kafka::TopicPartition> at_end_;
+  std::map<kafka::TopicPartition, int64_t> start_positions_;
+  bool assigned_ = false;
+  std::chrono::steady_clock::time_point last_end_check_{};
   // Delivery tags (TaskServices::delivery_tag): one per task and sink node, for the thread's
   // lifetime (a deque: they never move).
   struct DeliveryTag {
@@ -132,10 +170,13 @@ class StreamThread final : private kafka::RebalanceListener {
   std::map<std::pair<TaskId, std::string>, const DeliveryTag*> delivery_tag_index_;
   std::vector<kafka::Message> poll_buffer_;  // reused by every poll
   int64_t commits_postponed_ = 0;            // task commits held back by a feature sink
-  int64_t backpressure_pauses_ = 0;          // tasks paused because their sink pushed back
-  int64_t backpressure_log_ms_ = 0;
   int64_t postponed_log_ms_ = 0;
   bool in_transaction_ = false;
+  bool rewind_pending_ = false;          // abandon_transaction() ran; finish_rewind() to do
+  bool producer_reset_pending_ = false;  // the producer must be recreated before the rewind
+  std::chrono::steady_clock::time_point next_rewind_attempt_{};
+  int64_t rewind_retries_ = 0;
+  int64_t rewind_log_ms_ = 0;
   std::chrono::steady_clock::time_point transaction_started_{};
   std::chrono::milliseconds transaction_timeout_{10'000};  // the producer's transaction.timeout.ms
   // Records processed since the last commit (at least 1 after a wall-clock punctuation or TTL

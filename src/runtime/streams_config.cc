@@ -58,6 +58,10 @@ const std::unordered_map<std::string, Setter>& setters() {
        [](StreamsConfig& c, auto& k, auto& v) {
          c.num_stream_threads = static_cast<int>(parse_int(k, v, 1, 256));
        }},
+      {"num.standby.replicas",
+       [](StreamsConfig& c, auto& k, auto& v) {
+         c.num_standby_replicas = static_cast<int>(parse_int(k, v, 0, 16));
+       }},
       {"processing.guarantee",
        [](StreamsConfig& c, auto& k, auto& v) {
          if (v == "at_least_once") {
@@ -125,6 +129,20 @@ const std::unordered_map<std::string, Setter>& setters() {
       {"metrics.host", [](StreamsConfig& c, auto&, auto& v) { c.metrics_host = v; }},
       {"eddy.malloc.return.freed.memory",
        [](StreamsConfig& c, auto& k, auto& v) { c.malloc_return_freed_memory = parse_bool(k, v); }},
+      {"eddy.run.until.end",
+       [](StreamsConfig& c, auto& k, auto& v) { c.run_until_end = parse_bool(k, v); }},
+      {"eddy.topology.change.check",
+       [](StreamsConfig& c, auto& k, auto& v) {
+         if (v == "fail") {
+           c.topology_change_check = TopologyChangeCheck::kFail;
+         } else if (v == "warn") {
+           c.topology_change_check = TopologyChangeCheck::kWarn;
+         } else if (v == "off") {
+           c.topology_change_check = TopologyChangeCheck::kOff;
+         } else {
+           throw ConfigError(k, "must be fail, warn or off, not '" + v + "'");
+         }
+       }},
       {"metrics.recording.level",
        [](StreamsConfig& c, auto& k, auto& v) {
          if (v == "info" || v == "INFO") {
@@ -216,6 +234,11 @@ void StreamsConfig::validate() const {
   kafka::check_bootstrap_servers(bootstrap_servers);
   if (state_dir.empty()) throw ConfigError("state.dir", "must not be empty");
   if (num_stream_threads < 1) throw ConfigError("num.stream.threads", "must be at least 1");
+  if (num_standby_replicas < 0 || num_standby_replicas > 16) {
+    throw ConfigError("num.standby.replicas",
+                      "must be between 0 and 16 (each standby is one more copy of every task's "
+                      "state on another instance)");
+  }
   if (commit_interval && commit_interval->count() <= 0) {
     throw ConfigError("commit.interval.ms", "must be positive");
   }
@@ -326,6 +349,7 @@ Properties StreamsConfig::redacted_properties() const {
       {"bootstrap.servers", bootstrap_servers.empty() ? "embedded" : bootstrap_servers},
       {"state.dir", state_dir},
       {"num.stream.threads", std::to_string(num_stream_threads)},
+      {"num.standby.replicas", std::to_string(num_standby_replicas)},
       {"processing.guarantee", exactly_once() ? "exactly_once_v2" : "at_least_once"},
       {"commit.interval.ms", std::to_string(effective_commit_interval().count())},
       {"statestore.cache.max.bytes", std::to_string(cache_max_bytes)},
@@ -344,6 +368,11 @@ Properties StreamsConfig::redacted_properties() const {
        metrics_recording_level == MetricsRecordingLevel::kDebug ? "debug" : "info"},
       {"metrics.log.interval.ms", std::to_string(metrics_log_interval.count())},
       {"eddy.malloc.return.freed.memory", malloc_return_freed_memory ? "true" : "false"},
+      {"eddy.run.until.end", run_until_end ? "true" : "false"},
+      {"eddy.topology.change.check",
+       topology_change_check == TopologyChangeCheck::kFail
+           ? "fail"
+           : (topology_change_check == TopologyChangeCheck::kWarn ? "warn" : "off")},
   };
   if (!dead_letter_topic.empty()) out["errors.dead.letter.queue.topic.name"] = dead_letter_topic;
   if (!group_instance_id.empty()) out["group.instance.id"] = group_instance_id;

@@ -8,8 +8,11 @@
 #include "common/log.h"
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
+#include "kafka/consumer.h"
 #include "runtime/instance_metrics.h"
+#include "runtime/state_dir_lock.h"
 #include "state/memory_budget.h"
+#include "state/restore/state_directory.h"
 
 namespace eddy::runtime {
 namespace {
@@ -27,20 +30,15 @@ std::string random_process_id() {
 // instance reuses its transactional.id: its first init_transactions() then fences the dead
 // instance's producer and aborts its open transaction at once, instead of read_committed
 // consumers waiting for transaction.timeout.ms.
-std::string persistent_process_id(const StreamsConfig& config) {
+// The caller holds the folder's instance lock, so no other instance reads or writes the file.
+std::string persistent_process_id(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::path(config.state_dir) / config.application_id;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    throw StateStoreError("cannot create state directory " + dir.string() + ": " + ec.message());
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   const fs::path file = dir / "process-id";
   if (std::ifstream in(file); in) {
     std::string id;
     if (std::getline(in, id) && id.size() == 16) return id;
   }
-  const std::string id = random_process_id();
+  std::string id = random_process_id();
   std::ofstream out(file, std::ios::trunc);
   out << id << "\n";
   if (!out) throw StateStoreError("cannot write " + file.string());
@@ -79,7 +77,7 @@ StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory, TopicPlanne
                                  .record_cache_bytes = config_.cache_max_bytes,
                                  .return_freed_memory_to_os = config_.malloc_return_freed_memory});
   register_memory_metrics(*registry_, *budget_);
-  for (auto& sink : factory_->feature_sinks()) register_sink_metrics(*registry_, std::move(sink));
+  for (const auto& sink : factory_->feature_sinks()) register_sink_metrics(*registry_, sink);
   factory_->declare_stores(stores_);
   // As Kafka Streams: only a RUNNING instance answers; while partitions move (REBALANCING)
   // a task's store may be half-restored or about to be closed, so the caller retries.
@@ -97,6 +95,8 @@ StreamsRuntime::StreamsRuntime(std::shared_ptr<TaskFactory> factory, TopicPlanne
 }
 
 StreamsRuntime::~StreamsRuntime() {
+  // KafkaStreams does not destroy a runtime whose threads are still running (it abandons
+  // it); a thread that ended meanwhile is joined here.
   close(std::chrono::seconds(30));
   // Some metrics read this object when collected: a host that keeps metrics_source() (or the
   // collectable made from it) past this point collects nothing, rather than a dead instance.
@@ -123,6 +123,7 @@ void StreamsRuntime::transition(State to) {
     state_ = to;
     listener = listener_;
   }
+  state_changed_.notify_all();
   EDDY_LOG_INFO("state {} -> {}", KafkaStreams::state_name(from), KafkaStreams::state_name(to));
   if (listener) listener(from, to);
 }
@@ -140,7 +141,22 @@ void StreamsRuntime::start() {
   }
   // The state folder first: an instance that cannot keep state must not create the internal
   // topics of an application that will not run.
-  const std::string process_id = persistent_process_id(config_);
+  const std::filesystem::path state_folder =
+      std::filesystem::path(config_.state_dir) / config_.application_id;
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(state_folder, ec);
+    if (ec) {
+      throw StateStoreError("cannot create state directory " + state_folder.string() + ": " +
+                            ec.message());
+    }
+    std::filesystem::permissions(state_folder, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
+  // Locked before the process-id is read: two instances on one folder would share it, so a
+  // transactional.id, and fence each other. Held until close().
+  state_dir_lock_ = std::make_unique<StateDirLock>(state_folder.string());
+  const std::string process_id = persistent_process_id(state_folder);
   {
     kafka::Admin admin(kafka::client_properties(config_, kafka::ClientKind::kAdmin),
                        std::chrono::seconds(10));
@@ -154,6 +170,25 @@ void StreamsRuntime::start() {
     EDDY_LOG_INFO("metrics: serving Prometheus text on http://{}:{}/metrics", config_.metrics_host,
                   config_.metrics_port);
   }
+  if (config_.run_until_end) {
+    auto ends = source_end_offsets();
+    int64_t records = 0;
+    for (const auto& [tp, end] : ends) records += end;
+    EDDY_LOG_INFO(
+        "bounded run: reading {} source partition(s) up to their end offsets now ({} "
+        "offsets in all), then stopping",
+        ends.size(), records);
+    bounded_ = std::make_unique<BoundedRun>(std::move(ends), config_.num_stream_threads,
+                                            [this] { on_bounded_end(); });
+  }
+  if (const int replicas = config_.num_standby_replicas; replicas > 0) {
+    standbys_ = std::make_unique<StandbyTasks>(StandbyTasksOptions{.config = config_,
+                                                                   .process_id = process_id,
+                                                                   .replicas = replicas,
+                                                                   .factory = factory_.get(),
+                                                                   .metrics = registry_.get(),
+                                                                   .memory_budget = budget_.get()});
+  }
   thread_rebalancing_.assign(static_cast<size_t>(config_.num_stream_threads), true);
   transition(State::kRebalancing);
   std::lock_guard threads_lock(threads_mutex_);
@@ -163,15 +198,106 @@ void StreamsRuntime::start() {
         .index = i,
         .process_id = process_id,
         .factory = factory_.get(),
-        .on_error = [this](int index, std::exception_ptr error) { on_thread_error(index, error); },
+        .on_error = [this](int index,
+                           const std::exception_ptr& error) { on_thread_error(index, error); },
         .on_rebalance = [this](int index,
                                bool rebalancing) { on_thread_rebalance(index, rebalancing); },
         .metrics = registry_.get(),
         .instance_records = &records_total_,
         .memory_budget = budget_.get(),
-        .store_registry = &stores_}));
+        .store_registry = &stores_,
+        .bounded = bounded_.get(),
+        .standbys = standbys_.get(),
+        .on_stopped = [this](int index) { on_thread_stopped(index); }}));
   }
   for (auto& thread : threads_) thread->start();
+  if (standbys_) standbys_->start();
+}
+
+std::map<kafka::TopicPartition, int64_t> StreamsRuntime::source_end_offsets() {
+  // A consumer that never subscribes joins no group: it only asks for watermarks.
+  kafka::Consumer consumer(kafka::ConsumerOptions{
+      .properties = kafka::client_properties(config_, kafka::ClientKind::kConsumer),
+      .group_id = config_.application_id,
+      .cooperative = false,
+      .read_committed = config_.exactly_once(),
+      .listener = nullptr});
+  const auto counts = consumer.topic_partitions(std::chrono::seconds(10));
+  std::map<kafka::TopicPartition, int64_t> ends;
+  for (const auto& topic : factory_->source_topics()) {
+    if (factory_->is_repartition_topic(topic)) continue;
+    auto it = counts.find(topic);
+    if (it == counts.end()) continue;  // start() checked the source topics already
+    for (int32_t p = 0; p < it->second; ++p) {
+      kafka::TopicPartition tp{topic, p};
+      ends[tp] = consumer.watermarks(tp, std::chrono::seconds(10)).second;
+    }
+  }
+  consumer.close();
+  return ends;
+}
+
+void StreamsRuntime::on_bounded_end() {
+  EDDY_LOG_INFO(
+      "bounded run: every source partition read to its end offset and committed; "
+      "shutting down");
+  transition(State::kPendingShutdown);
+  std::lock_guard threads_lock(threads_mutex_);
+  for (auto& thread : threads_) thread->request_shutdown();
+}
+
+void StreamsRuntime::on_thread_stopped(int /*index*/) {
+  // A bounded run ends on its own: NOT_RUNNING once every thread stopped (close() still joins
+  // them). A thread stopped by close() leaves the transition to close().
+  if (!bounded_ || !bounded_->ended()) return;
+  {
+    std::lock_guard threads_lock(threads_mutex_);
+    for (const auto& thread : threads_)
+      if (thread->alive()) return;
+  }
+  transition(State::kNotRunning);
+}
+
+void StreamsRuntime::clean_up() {
+  const State now = state();
+  if (now != State::kCreated && now != State::kNotRunning) {
+    throw Error(std::string("KafkaStreams::clean_up() may be called only before start() or after "
+                            "close(); the instance is ") +
+                KafkaStreams::state_name(now));
+  }
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(config_.state_dir) / config_.application_id;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return;
+  // Another instance running on this folder (another process) is refused, naming its pid.
+  const StateDirLock instance_lock(dir.string());
+  int removed = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    // Kept, as Kafka Streams keeps its process file: the transactional.id, and instance locks.
+    if (name == "process-id" || name.ends_with(".lock")) continue;
+    if (entry.is_directory()) {
+      // A task folder another instance on this state.dir holds is refused (StateStoreError),
+      // not deleted under it; the lock is held while the folder goes.
+      auto lock =
+          state::TaskDirectoryLock::acquire(config_.state_dir, config_.application_id, name);
+      fs::remove_all(entry.path(), ec);
+    } else {
+      fs::remove(entry.path(), ec);
+    }
+    if (ec)
+      throw StateStoreError("clean_up: cannot delete " + entry.path().string() + ": " +
+                            ec.message());
+    ++removed;
+  }
+  EDDY_LOG_INFO("clean_up: deleted {} local state folder(s) and file(s) of '{}' under {}", removed,
+                config_.application_id, dir.string());
+}
+
+bool StreamsRuntime::wait_until_stopped(std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return state_changed_.wait_for(
+      lock, timeout, [this] { return state_ == State::kNotRunning || state_ == State::kError; });
 }
 
 void StreamsRuntime::on_thread_rebalance(int index, bool rebalancing) {
@@ -184,7 +310,7 @@ void StreamsRuntime::on_thread_rebalance(int index, bool rebalancing) {
   transition(all_running ? State::kRunning : State::kRebalancing);
 }
 
-void StreamsRuntime::on_thread_error(int index, std::exception_ptr error) {
+void StreamsRuntime::on_thread_error(int index, const std::exception_ptr& error) {
   std::string what = "unknown error";
   try {
     std::rethrow_exception(error);
@@ -205,20 +331,34 @@ void StreamsRuntime::on_thread_error(int index, std::exception_ptr error) {
 }
 
 bool StreamsRuntime::close(std::chrono::milliseconds timeout) {
-  const State current = state();
-  if (current == State::kNotRunning) return true;
+  std::lock_guard close_lock(close_mutex_);
+  {
+    // A bounded run may be NOT_RUNNING with its (ended) threads still to be joined.
+    std::lock_guard threads_lock(threads_mutex_);
+    if (state() == State::kNotRunning && threads_.empty()) return true;
+  }
   transition(State::kPendingShutdown);
   for (auto& thread : threads_) thread->request_shutdown();
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool finished = true;
-  for (auto& thread : threads_) {
-    while (thread->alive() && std::chrono::steady_clock::now() < deadline) {
+  std::vector<int> stuck;
+  for (size_t i = 0; i < threads_.size(); ++i) {
+    while (threads_[i]->alive() && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    finished = finished && !thread->alive();
+    if (threads_[i]->alive()) stuck.push_back(static_cast<int>(i));
   }
-  if (!finished) {
-    EDDY_LOG_WARN("close: threads still running after {} ms; waiting for them", timeout.count());
+  if (!stuck.empty()) {
+    // As Kafka Streams: close(timeout) returns by its deadline. The threads that could not
+    // stop (e.g. a call into Kafka that waits for a broker) are left running and asked to
+    // stop; the instance stays PENDING_SHUTDOWN, and a later close() waits for them again.
+    std::string names;
+    for (int i : stuck)
+      names += (names.empty() ? "" : ", ") + ("stream-thread-" + std::to_string(i));
+    EDDY_LOG_ERROR(
+        "close: {} still running after {} ms; returning without them (they stop on their own "
+        "or are abandoned with the process)",
+        names, timeout.count());
+    return false;
   }
   for (auto& thread : threads_) thread->join();
   {
@@ -229,9 +369,11 @@ bool StreamsRuntime::close(std::chrono::milliseconds timeout) {
     }
     threads_.clear();
   }
+  if (standbys_) standbys_->stop();  // closes the standbys with their checkpoints
   endpoint_.reset();
+  state_dir_lock_.reset();  // after the threads: their stores and checkpoints are closed
   transition(State::kNotRunning);
-  return finished;
+  return true;
 }
 
 QueryableStores& StreamsRuntime::queryable_stores(const std::string& name, StoreKind kind) {

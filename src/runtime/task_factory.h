@@ -75,6 +75,9 @@ class TaskFactory {
   virtual std::unique_ptr<Task> create(const TaskId& id,
                                        std::vector<kafka::TopicPartition> partitions,
                                        const TaskServices& services) = 0;
+  // The stores a standby of a task of `subtopology` keeps warm: its persistent stores that
+  // have a changelog (an in-memory store could not be handed to the active task).
+  virtual std::vector<StoreSpec> standby_stores(int /*subtopology*/) const { return {}; }
   // Every feature sink the tasks write to, once each, so the runtime can export its metrics.
   virtual std::vector<std::shared_ptr<FeatureSink>> feature_sinks() const { return {}; }
   // The compiled topology when it has global tables (each thread then keeps them, see

@@ -71,7 +71,7 @@ void TaskMetrics::add_store(const std::string& name, state::StoreMetrics& m, Sta
   for (const auto& [op, count] : ops) {
     registry_.counter_fn(
         "eddy_store_operations_total", ops_help, store_labels({{"op", op}}),
-        [count] { return load(*count); }, owner_);
+        [c = count] { return load(*c); }, owner_);
   }
   if (debug_level_) {
     const std::pair<const char*, const std::atomic<uint64_t>*> latencies[] = {
@@ -84,7 +84,7 @@ void TaskMetrics::add_store(const std::string& name, state::StoreMetrics& m, Sta
       registry_.counter_fn(
           "eddy_store_operation_seconds_total",
           "Time spent in store operations (recording level debug)", store_labels({{"op", op}}),
-          [ns] { return load(*ns) * 1e-9; }, owner_);
+          [n = ns] { return load(*n) * 1e-9; }, owner_);
     }
   }
   registry_.counter_fn(

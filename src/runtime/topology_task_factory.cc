@@ -30,6 +30,17 @@ std::unique_ptr<Task> TopologyTaskFactory::create(const TaskId& id,
   return std::make_unique<StreamTask>(id, std::move(partitions), plan_, services);
 }
 
+std::vector<StoreSpec> TopologyTaskFactory::standby_stores(int subtopology) const {
+  std::vector<StoreSpec> out;
+  if (subtopology < 0 || static_cast<size_t>(subtopology) >= plan_->subtopologies.size())
+    return out;
+  for (const auto& name : plan_->subtopologies[static_cast<size_t>(subtopology)].stores) {
+    const auto& spec = plan_->stores.at(name).spec;
+    if (spec.persistent && plan_->changelogs.contains(name)) out.push_back(spec);
+  }
+  return out;
+}
+
 void TopologyTaskFactory::declare_stores(state::StoreRegistry& registry) const {
   for (const auto& [name, entry] : plan_->stores) {
     registry.declare(name, entry.spec.kind, entry.timestamped);

@@ -23,6 +23,7 @@ class TopologyTaskFactory final : public TaskFactory {
   std::optional<TaskId> task_for(const kafka::TopicPartition& partition) const override;
   std::unique_ptr<Task> create(const TaskId& id, std::vector<kafka::TopicPartition> partitions,
                                const TaskServices& services) override;
+  std::vector<StoreSpec> standby_stores(int subtopology) const override;
   std::vector<std::shared_ptr<FeatureSink>> feature_sinks() const override;
   std::shared_ptr<const detail::TopologyPlan> global_tables_plan() const override {
     return plan_->global_topics.empty() ? nullptr : plan_;

@@ -10,18 +10,42 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
+#include "eddy/headers.h"
 #include "eddy/state/state_store.h"
 
 namespace eddy::state {
 
+// What a record cache keeps of the record whose write made an entry (Kafka Streams'
+// LRUCacheEntry keeps its ProcessorRecordContext), so that what the entry's flush forwards
+// carries that record's headers and coordinates, not those of whatever runs the flush.
+struct RecordContext {
+  bool from_record = false;  // false: written outside an input record (a punctuator, a flush)
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  int64_t append_time_ms = -1;
+  Headers headers;
+
+  // Heap bytes beyond sizeof (what a cache counts against its memory budget).
+  int64_t heap_bytes() const {
+    int64_t n = topic.size() > 15 ? static_cast<int64_t>(topic.capacity()) : 0;
+    for (const auto& h : headers) {
+      n += static_cast<int64_t>(64 + h.key.size() + (h.value ? h.value->size() : 0));
+    }
+    return n;
+  }
+};
+
 // Called for each dirty entry a record cache flushes, after the write reached the layer
 // below. Key and values are the store's bytes (window and session stores: the binary keys of
 // key_schema.h). `old_value` is the value before the flushed writes (only when asked for).
-using CacheFlushListener =
-    std::function<void(std::string_view key, std::optional<std::string_view> new_value,
-                       std::optional<std::string_view> old_value, int64_t timestamp)>;
+// `timestamp` and `context` are those of the record whose write the entry holds (its last).
+using CacheFlushListener = std::function<void(
+    std::string_view key, std::optional<std::string_view> new_value,
+    std::optional<std::string_view> old_value, int64_t timestamp, const RecordContext& context)>;
 
 // Called when TTL expires a key, after its deletion went through the store (and so to the
 // changelog). `expiry_time` is when it became due (event or wall-clock time, per the TTL).
@@ -42,6 +66,13 @@ class LayeredStore {
   virtual bool set_expiry_listener(ExpiryListener listener) {
     auto* below = dynamic_cast<LayeredStore*>(wrapped());
     return below != nullptr && below->set_expiry_listener(std::move(listener));
+  }
+  // Erasure (state/erasure.h): while on, the deletions written through the stack are
+  // erasures. A record cache writes them down (store and changelog) at its next flush like
+  // any deletion but hands them to no flush listener, so nothing is forwarded downstream; a
+  // window store that retains duplicates deletes every duplicate of the window.
+  virtual void set_erasing(bool on) {
+    if (auto* below = dynamic_cast<LayeredStore*>(wrapped())) below->set_erasing(on);
   }
 };
 

@@ -53,8 +53,9 @@ std::optional<Bytes> SegmentedSessionStore::fetch_session(std::string_view key,
 
 std::unique_ptr<SessionIterator> SegmentedSessionStore::find_sessions(
     std::string_view key, int64_t earliest_session_end, int64_t latest_session_start) {
-  const int64_t min_end = std::max(
-      {earliest_session_end, int64_t{0}, inner_->segments().min_live_timestamp(stream_time())});
+  const int64_t min_end =
+      std::max({earliest_session_end, int64_t{0},
+                erasing_ ? int64_t{0} : inner_->segments().min_live_timestamp(stream_time())});
   std::vector<SessionEntry> entries;
   const Bytes lower = SessionKeySchema::encode(key, {.start = 0, .end = min_end});
   const Bytes upper = max_suffixed(key, SessionKeySchema::kSuffixSize);

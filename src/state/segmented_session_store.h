@@ -22,6 +22,12 @@ class SegmentedSessionStore final : public BytesSessionStore, public LayeredStor
   void flush() override { inner_->flush(); }
   void close() override { inner_->close(); }
   StateStore* wrapped() const override { return inner_.get(); }
+  // Erasing: reads are not clamped to the retention period, so an erasure also removes the
+  // sessions past it that a live segment still holds (and the changelog still has).
+  void set_erasing(bool on) override {
+    erasing_ = on;
+    LayeredStore::set_erasing(on);
+  }
 
   std::unique_ptr<SessionIterator> find_sessions(std::string_view key, int64_t earliest_session_end,
                                                  int64_t latest_session_start) override;
@@ -38,6 +44,7 @@ class SegmentedSessionStore final : public BytesSessionStore, public LayeredStor
 
   std::unique_ptr<SegmentedBytesStore> inner_;
   int64_t put_stream_time_ = kNoStreamTime;
+  bool erasing_ = false;
 };
 
 }  // namespace eddy::state

@@ -60,8 +60,20 @@ void SegmentedWindowStore::seed_seqnum() {
 void SegmentedWindowStore::put(std::string_view key, std::optional<std::string_view> value,
                                int64_t window_start) {
   // A store that retains duplicates (stream-stream joins) keeps every put under a new
-  // sequence number and has nothing to delete.
-  if (retain_duplicates_ && !value) return;
+  // sequence number and has nothing to delete, except for an erasure: every duplicate of
+  // the window goes.
+  if (retain_duplicates_ && !value) {
+    if (!erasing_) return;
+    for (const auto& kv :
+         inner_->range(WindowKeySchema::lower(key, window_start),
+                       WindowKeySchema::upper(key, window_start), window_start, window_start)) {
+      if (WindowKeySchema::valid(kv.key) && WindowKeySchema::key(kv.key) == key &&
+          WindowKeySchema::window_start(kv.key) == window_start) {
+        inner_->put(kv.key, std::nullopt, window_start);
+      }
+    }
+    return;
+  }
   if (retain_duplicates_ && !seqnum_seeded_) seed_seqnum();
   const uint32_t seqnum = retain_duplicates_ ? ++seqnum_ : 0;
   put_stream_time_ = std::max(put_stream_time_, window_start);
@@ -84,6 +96,7 @@ std::optional<Bytes> SegmentedWindowStore::fetch(std::string_view key, int64_t w
 }
 
 int64_t SegmentedWindowStore::min_visible_start() const {
+  if (erasing_) return 0;
   const int64_t bound = inner_->segments().min_live_timestamp(stream_time());
   return time_ordered_reads_ && stream_time() != kNoStreamTime ? bound - 1 : bound;
 }

@@ -28,6 +28,13 @@ class SegmentedWindowStore final : public BytesWindowStore, public LayeredStore 
   void flush() override { inner_->flush(); }
   void close() override { inner_->close(); }
   StateStore* wrapped() const override { return inner_.get(); }
+  // Erasing: reads are not clamped to the retention period (an erasure also removes the
+  // windows past it that a live segment still holds), and a store that retains duplicates
+  // deletes every duplicate of a window.
+  void set_erasing(bool on) override {
+    erasing_ = on;
+    LayeredStore::set_erasing(on);
+  }
 
   void put(std::string_view key, std::optional<std::string_view> value,
            int64_t window_start) override;
@@ -65,6 +72,7 @@ class SegmentedWindowStore final : public BytesWindowStore, public LayeredStore 
   bool time_ordered_reads_;
   uint32_t seqnum_ = 0;
   bool seqnum_seeded_ = false;
+  bool erasing_ = false;
   StoreMetrics* metrics_ = nullptr;
   std::function<void(const std::string& store)> dropped_;
   int64_t put_stream_time_ = kNoStreamTime;

@@ -106,8 +106,8 @@ std::unique_ptr<SegmentedBytesStore> decorate_segmented(std::unique_ptr<Segmente
   }
   // Stores that retain duplicates never combine writes, so a cache would only add copies.
   if (spec.caching && !spec.retain_duplicates) {
-    store = std::make_unique<CachingSegmentedStore>(std::move(store), budget_of(context),
-                                                    context.record_timestamp);
+    store = std::make_unique<CachingSegmentedStore>(
+        std::move(store), budget_of(context), context.record_timestamp, context.record_context);
   }
   return store;
 }
@@ -174,8 +174,19 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
             std::move(inner), changelog_target(spec, context, timestamp_below));
       }
       if (spec.caching) {
+        // A TTL expiry's deletion is the store's own change: it keeps no record's context.
+        std::function<void(RecordContext&)> context_below = context.record_context;
+        if (spec.ttl && context_below) {
+          context_below = [fill = std::move(context_below), expiring_at](RecordContext& into) {
+            if (expiring_at->has_value()) {
+              into = RecordContext{};
+            } else {
+              fill(into);
+            }
+          };
+        }
         inner = std::make_unique<CachingKeyValueStore>(std::move(inner), budget_of(context),
-                                                       timestamp_below);
+                                                       timestamp_below, std::move(context_below));
       }
       if (spec.ttl) {
         std::function<int64_t()> wall_clock = context.wall_clock_ms;
@@ -185,6 +196,7 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
                                                    std::move(expiring_at));
       }
       auto metered = std::make_unique<MeteredKeyValueStore>(std::move(inner));
+      metered->time_calls(context.time_operations);
       built.metrics = &metered->metrics();
       if (auto* ttl = find_layer<TtlKeyValueStore>(*metered)) ttl->count_expiries_in(built.metrics);
       if (auto* cache = find_layer<CachingKeyValueStore>(*metered))
@@ -205,6 +217,7 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
       auto metered = std::make_unique<MeteredWindowStore>(std::make_unique<SegmentedWindowStore>(
           decorate_segmented(std::move(inner.store), spec, context), spec.retain_duplicates,
           spec.time_ordered_reads));
+      metered->time_calls(context.time_operations);
       built.metrics = &metered->metrics();
       if (auto* facade = find_layer<SegmentedWindowStore>(*metered)) {
         facade->count_expired_in(built.metrics, context.expired_put);
@@ -226,6 +239,7 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
       built.restore = inner.restore;
       auto metered = std::make_unique<MeteredSessionStore>(std::make_unique<SegmentedSessionStore>(
           decorate_segmented(std::move(inner.store), spec, context)));
+      metered->time_calls(context.time_operations);
       built.metrics = &metered->metrics();
       if (auto* cache = find_layer<CachingSegmentedStore>(*metered))
         cache->count_reads_in(built.metrics);

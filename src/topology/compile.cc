@@ -168,6 +168,33 @@ TopologyPlan compile(const LogicalGraph& graph, const std::string& application_i
       plan.changelogs[name] = full_topic(application_id, name + "-changelog");
     }
   }
+  // Erasure (KStream::erase): its stores must be erasable, and its requests must reach the
+  // task that owns each key, so its sub-topology's inputs must be co-partitioned.
+  for (const auto& node : graph.nodes) {
+    if (node.operator_kind != "erase") continue;
+    for (const auto& s : node.stores) {
+      const auto& entry = graph.stores.at(s);
+      if (entry.global) {
+        throw TopologyError("erase '" + node.name + "': store '" + s +
+                            "' is a global table's; every instance loads it from its topic, so "
+                            "erase the key there with a tombstone");
+      }
+      if (entry.spec.history_retention_ms) {
+        throw TopologyError("erase '" + node.name + "': store '" + s +
+                            "' is versioned, which erasure does not support (its changelog "
+                            "keeps older versions of a key, which a restore would replay)");
+      }
+    }
+    const auto& sub = plan.subtopologies[static_cast<size_t>(plan.nodes[node.id].subtopology)];
+    if (sub.source_topics.size() < 2) continue;
+    CopartitionGroup group;
+    group.operator_name = "erase '" + node.name + "'";
+    for (const auto& t : sub.source_topics) {
+      group.topics.push_back(t);
+      group.internal.push_back(plan.repartition_topics.count(t) != 0);
+    }
+    plan.copartition_groups.push_back(std::move(group));
+  }
   for (auto group : graph.copartition_groups) {
     for (size_t i = 0; i < group.topics.size(); ++i) {
       if (group.internal[i]) group.topics[i] = full_topic(application_id, group.topics[i]);

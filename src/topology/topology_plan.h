@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "eddy/detail/graph.h"
+#include "eddy/detail/dsl/graph.h"
 
 namespace eddy::detail {
 

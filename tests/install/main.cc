@@ -7,11 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "eddy/config.h"
-#include "eddy/dsl/streams_builder.h"
-#include "eddy/errors.h"
-#include "eddy/kafka_streams.h"
-#include "eddy/logging.h"
+#include "eddy/eddy.h"  // the umbrella: every public header compiles on its own tree
 #include "eddy/testing/topology_test_driver.h"
 
 namespace {

@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace eddy::testing_support {
@@ -37,6 +39,29 @@ class ChildProcess {
   void kill_hard() { signal_and_wait(SIGKILL); }
   // SIGTERM and wait; the exit status (or -1 when killed by a signal).
   int terminate() { return signal_and_wait(SIGTERM); }
+  // SIGTERM and wait at most `timeout`: the exit status, or kTimedOut (the process is then
+  // SIGKILLed) when it did not end in time.
+  static constexpr int kTimedOut = -2;
+  int terminate_within(std::chrono::milliseconds timeout) {
+    if (!running()) return status_;
+    ::kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        kill_hard();
+        status_ = kTimedOut;
+        return status_;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    exited_ = true;
+    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return status_;
+  }
+  // SIGSTOP / SIGCONT: a process that stops answering (a long GC pause, a frozen VM).
+  void pause() { ::kill(pid_, SIGSTOP); }
+  void resume() { ::kill(pid_, SIGCONT); }
 
  private:
   int signal_and_wait(int sig) {

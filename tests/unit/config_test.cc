@@ -206,5 +206,18 @@ TEST(StreamsConfig, BadMetricsValuesAreNamed) {
       "metrics.port", "127.0.0.1");
 }
 
+TEST(StreamsConfig, StandbyReplicasDefaultToZeroAndAreValidated) {
+  EXPECT_EQ(StreamsConfig::from_properties({{"application.id", "a"}}).num_standby_replicas, 0);
+  EXPECT_EQ(StreamsConfig::from_properties({{"application.id", "a"}, {"num.standby.replicas", "2"}})
+                .num_standby_replicas,
+            2);
+  EXPECT_THROW(
+      StreamsConfig::from_properties({{"application.id", "a"}, {"num.standby.replicas", "-1"}}),
+      ConfigError);
+  StreamsConfig config = StreamsConfig::from_properties({{"application.id", "a"}});
+  config.num_standby_replicas = 17;
+  EXPECT_THROW(config.validate(), ConfigError);
+}
+
 }  // namespace
 }  // namespace eddy

@@ -100,7 +100,7 @@ TEST_F(DriverQueries, UnknownStoreNamesTheStoreAndListsTheKnownOnes) {
   expect_error<UnknownStateStoreError>(
       [&] { driver_.key_value_store<std::string, int64_t>("count"); },
       "cannot query store 'count': the topology has no store of that name (its stores: counts, "
-      "per-50ms, sessions)");
+      "per-50ms, per-50ms-stream-time, sessions, sessions-stream-time)");
   expect_error<UnknownStateStoreError>(
       [&] { driver_.window_store<std::string, int64_t>("counts"); },
       "cannot query store 'counts' as a window store: it is a key-value store");

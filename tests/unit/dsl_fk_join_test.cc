@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "dsl_test_support.h"
-#include "eddy/detail/foreign_key_join_nodes.h"
+#include "eddy/detail/nodes/foreign_key_join_nodes.h"
 
 namespace eddy {
 namespace {

@@ -135,7 +135,13 @@ TEST(SessionScoringFeatures, MalformedEventsAreSerdeErrors) {
                           R"({"type":"add_to_cart","customer_id":"c","ts":1,"price":1e7})",
                           R"({"type":"purchase","customer_id":"c","ts":1,"price":"9.99"})",
                           R"({"type":"purchase","customer_id":"c","ts":1,"quantity":-2})",
-                          R"({"type":"purchase","customer_id":"c","ts":1,"quantity":10000000})"}) {
+                          R"({"type":"purchase","customer_id":"c","ts":1,"quantity":10000000})",
+                          // Beyond int64 (parsed as doubles): an undefined cast before the
+                          // fuzzer found it (tests/fuzz/corpus/retail_event/*_beyond_int64).
+                          R"({"type":"page_view","customer_id":"c","ts":340007777777777700000000})",
+                          R"({"type":"page_view","customer_id":"c","ts":18446744073709551615})",
+                          R"({"type":"purchase","customer_id":"c","ts":1,"quantity":1e30})",
+                          R"({"type":"purchase","customer_id":"c","ts":1.5})"}) {
     SCOPED_TRACE(bad);
     EXPECT_THROW(serde.deserialize(bad), eddy::SerdeError);
   }
@@ -146,6 +152,8 @@ TEST(SessionScoringFeatures, MalformedEventsAreSerdeErrors) {
   EXPECT_EQ(e.type, EventType::kCheckoutFailed);
   EXPECT_EQ(e.customer_id, "c");
   EXPECT_EQ(e.ts, 7);
+  EXPECT_EQ(serde.deserialize(R"({"type":"page_view","customer_id":"c","ts":1.7e12})").ts,
+            1'700'000'000'000);
 }
 
 TEST(SessionScoringTopology, ScriptGivesEveryClosedSessionAndServedValue) {

@@ -17,6 +17,7 @@
 #include "kafka/admin.h"
 #include "kafka/client_config.h"
 #include "kafka/producer.h"
+#include "runtime/task_factory.h"
 #include "support/pipe_task.h"
 #include "support/wait_until.h"
 
@@ -72,8 +73,12 @@ TEST(KafkaStreamsLifecycle, CloseDuringARebalanceFinishesCleanly) {
   first.start();
   ASSERT_TRUE(wait_until([&] { return first.state() == State::kRunning; }, 20s));
 
-  // A second instance joins: the group rebalances, and it closes while that is under way.
-  KafkaStreams second(factory, embedded_config("lifecycle-rebalance"));
+  // A second instance joins: the group rebalances, and it closes while that is under way. It
+  // has a state folder of its own, as every instance must.
+  StreamsConfig second_config = embedded_config("lifecycle-rebalance");
+  second_config.state_dir =
+      (std::filesystem::temp_directory_path() / "eddy-lifecycle-rebalance-second").string();
+  KafkaStreams second(factory, second_config);
   second.start();
   ASSERT_TRUE(wait_until(
       [&] { return second.state() == State::kRebalancing || first.state() == State::kRebalancing; },
@@ -85,6 +90,130 @@ TEST(KafkaStreamsLifecycle, CloseDuringARebalanceFinishesCleanly) {
   EXPECT_TRUE(wait_until([&] { return first.state() == State::kRunning; }, 30s));
   EXPECT_TRUE(first.close(20s));
   EXPECT_EQ(first.state(), State::kNotRunning);
+}
+
+TEST(KafkaStreamsLifecycle, SecondInstanceOnOneStateDirFailsStartUntilTheFirstCloses) {
+  const std::string topic = "lifecycle.locked";
+  kafka::Admin admin({{"bootstrap.servers", kafka::resolve_bootstrap_servers("")}});
+  admin.create_topics(
+      {{.name = topic, .partitions = 2}, {.name = topic + ".out", .partitions = 2}});
+  auto factory = std::make_shared<testing_support::PipeTaskFactory>(topic);
+  StreamsConfig config = embedded_config("lifecycle-locked");
+  config.state_dir = (std::filesystem::temp_directory_path() /
+                      ("eddy-lifecycle-locked-" + std::to_string(::getpid())))
+                         .string();
+  const std::string folder = config.state_dir + "/lifecycle-locked";
+  KafkaStreams first(factory, config);
+  first.start();
+  ASSERT_TRUE(wait_until([&] { return first.state() == State::kRunning; }, 20s));
+
+  // Same application, same folder: refused before it touches the process-id or any topic.
+  KafkaStreams second(factory, config);
+  try {
+    second.start();
+    FAIL() << "a second instance started on a locked state directory";
+  } catch (const StateStoreError& e) {
+    EXPECT_NE(std::string(e.what()).find(folder), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("pid " + std::to_string(::getpid())), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(first.state(), State::kRunning);
+  EXPECT_TRUE(second.close(5s));
+
+  // close() releases the folder: the next instance on it starts.
+  EXPECT_TRUE(first.close(10s));
+  KafkaStreams third(factory, config);
+  third.start();
+  EXPECT_TRUE(wait_until([&] { return third.state() == State::kRunning; }, 30s));
+  EXPECT_TRUE(third.close(10s));
+  std::filesystem::remove_all(config.state_dir);
+}
+
+// A pipe task whose process() does not return while `hold` is set: a thread stuck in a call
+// (as one waiting on a broker that does not answer).
+class StuckTaskFactory final : public runtime::TaskFactory {
+ public:
+  explicit StuckTaskFactory(std::string topic) : pipe_(std::move(topic)) {}
+  std::vector<std::string> source_topics() const override { return pipe_.source_topics(); }
+  std::optional<runtime::TaskId> task_for(const kafka::TopicPartition& tp) const override {
+    return pipe_.task_for(tp);
+  }
+  std::unique_ptr<runtime::Task> create(const runtime::TaskId& id,
+                                        std::vector<kafka::TopicPartition> partitions,
+                                        const runtime::TaskServices& services) override {
+    class Stuck final : public runtime::Task {
+     public:
+      Stuck(std::unique_ptr<runtime::Task> inner, StuckTaskFactory* owner)
+          : inner_(std::move(inner)), owner_(owner) {}
+      const runtime::TaskId& id() const override { return inner_->id(); }
+      const std::vector<kafka::TopicPartition>& input_partitions() const override {
+        return inner_->input_partitions();
+      }
+      void initialize() override { inner_->initialize(); }
+      void add_records(const kafka::TopicPartition& tp,
+                       std::span<kafka::Message> records) override {
+        inner_->add_records(tp, records);
+      }
+      size_t buffered(const kafka::TopicPartition& tp) const override {
+        return inner_->buffered(tp);
+      }
+      size_t process(size_t max, std::chrono::steady_clock::time_point now) override {
+        if (inner_->buffered(inner_->input_partitions().front()) > 0) {
+          owner_->stuck = true;
+          while (owner_->hold) std::this_thread::sleep_for(5ms);
+        }
+        return inner_->process(max, now);
+      }
+      bool punctuate_wall_clock(int64_t ms) override { return inner_->punctuate_wall_clock(ms); }
+      void prepare_commit() override { inner_->prepare_commit(); }
+      std::vector<kafka::TopicPartitionOffset> committable_offsets() const override {
+        return inner_->committable_offsets();
+      }
+      void post_commit() override { inner_->post_commit(); }
+      void close(bool clean) override { inner_->close(clean); }
+
+     private:
+      std::unique_ptr<runtime::Task> inner_;
+      StuckTaskFactory* owner_;
+    };
+    return std::make_unique<Stuck>(pipe_.create(id, std::move(partitions), services), this);
+  }
+  std::atomic<bool> hold{true};
+  std::atomic<bool> stuck{false};
+
+ private:
+  testing_support::PipeTaskFactory pipe_;
+};
+
+TEST(KafkaStreamsLifecycle, CloseReturnsByItsDeadlineWhenAThreadCannotStop) {
+  const std::string topic = "lifecycle.stuck";
+  const std::string bootstrap = kafka::resolve_bootstrap_servers("");
+  kafka::Admin admin({{"bootstrap.servers", bootstrap}});
+  admin.create_topics(
+      {{.name = topic, .partitions = 1}, {.name = topic + ".out", .partitions = 1}});
+  {
+    kafka::Producer producer({.properties = {{"bootstrap.servers", bootstrap}}});
+    producer.send({.topic = topic, .key = std::string_view("k"), .value = std::string_view("v")});
+    producer.flush(10s);
+  }
+  auto factory = std::make_shared<StuckTaskFactory>(topic);
+  KafkaStreams streams(factory, embedded_config("lifecycle-stuck"));
+  streams.start();
+  ASSERT_TRUE(wait_until([&] { return factory->stuck.load(); }, 20s));
+
+  // As Kafka Streams: close(timeout) returns false by its deadline, the instance stays
+  // PENDING_SHUTDOWN, and the thread is left to stop on its own.
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(streams.close(500ms));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 500ms);
+  EXPECT_LT(took, 3s);
+  EXPECT_EQ(streams.state(), State::kPendingShutdown);
+
+  // Once the thread can stop, a second close() completes the shutdown.
+  factory->hold = false;
+  EXPECT_TRUE(streams.close(20s));
+  EXPECT_EQ(streams.state(), State::kNotRunning);
 }
 
 TEST(KafkaStreamsLifecycle, UnreachableBrokerFailsStartWithinBoundedTime) {

@@ -48,8 +48,10 @@ class CacheTest : public ::testing::TestWithParam<bool> {  // param: persistent
     EXPECT_TRUE(set_cache_flush_listener(
         *built.store,
         [this](std::string_view key, std::optional<std::string_view> new_value,
-               std::optional<std::string_view> old_value, int64_t timestamp) {
+               std::optional<std::string_view> old_value, int64_t timestamp,
+               const RecordContext& context) {
           flushed_.push_back({std::string(key), copy(new_value), copy(old_value), timestamp});
+          contexts_.push_back(context);
         },
         /*send_old_values=*/true));
     return built;
@@ -61,6 +63,7 @@ class CacheTest : public ::testing::TestWithParam<bool> {  // param: persistent
   int64_t record_time_ = 0;
   StoreContext context_;
   std::vector<Flushed> flushed_;
+  std::vector<RecordContext> contexts_;  // beside flushed_
 };
 
 TEST_P(CacheTest, OnlyTheLastValuePerKeyGoesDownstreamOnFlush) {
@@ -78,14 +81,15 @@ TEST_P(CacheTest, OnlyTheLastValuePerKeyGoesDownstreamOnFlush) {
   EXPECT_TRUE(changelog_.entries("app-counts-changelog", 2).empty());
 
   store.flush();  // commit
+  // In the order of the keys' last writes ("a" was rewritten after "b"), as Kafka Streams.
   EXPECT_EQ(flushed_,
-            (std::vector<Flushed>{{"a", "3", std::nullopt, 12}, {"b", "1", std::nullopt, 11}}));
+            (std::vector<Flushed>{{"b", "1", std::nullopt, 11}, {"a", "3", std::nullopt, 12}}));
   const auto& log = changelog_.entries("app-counts-changelog", 2);
   ASSERT_EQ(log.size(), 2u);
-  EXPECT_EQ(log[0].key, "a");
-  EXPECT_EQ(log[0].value, "3");
-  EXPECT_EQ(log[0].timestamp, 12);
-  EXPECT_EQ(log[1].key, "b");
+  EXPECT_EQ(log[0].key, "b");
+  EXPECT_EQ(log[1].key, "a");
+  EXPECT_EQ(log[1].value, "3");
+  EXPECT_EQ(log[1].timestamp, 12);
 
   flushed_.clear();
   record_time_ = 20;
@@ -99,13 +103,111 @@ TEST_P(CacheTest, OnlyTheLastValuePerKeyGoesDownstreamOnFlush) {
   EXPECT_EQ(flushed_.size(), 2u);
 }
 
+// Kafka Streams' NamedCache keeps its dirty keys in a LinkedHashSet that moves a key to the
+// end at each write, and flushes them in that order: b, c, a here (key order would be a, b, c;
+// first-write order a, b, c too).
+TEST_P(CacheTest, KeyValueCacheFlushesInTheOrderOfTheLastWrites) {
+  auto built = build(Stores::persistent_key_value("counts"));
+  auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  store.put("a", "1");
+  store.put("b", "1");
+  store.put("c", "1");
+  store.put("a", "2");
+  store.put("b", "2");
+  store.put("c", "2");
+  store.put("b", "3");
+  store.put("c", "3");
+  store.put("a", "3");
+  store.flush();
+  std::vector<std::string> keys;
+  for (const auto& f : flushed_) keys.push_back(f.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"b", "c", "a"}));
+  const auto& log = changelog_.entries("app-counts-changelog", 2);
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].key, "b");
+  EXPECT_EQ(log[2].key, "a");
+  EXPECT_EQ(log[2].value, "3");
+}
+
+TEST_P(CacheTest, ADeletionOfAKeyTheStoreNeverHeldIsNeitherWrittenNorForwarded) {
+  auto built = build(Stores::persistent_key_value("counts"));
+  auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  store.put("new", "1");
+  store.put("new", std::nullopt);
+  store.put("gone", std::nullopt);
+  store.flush();
+  EXPECT_TRUE(flushed_.empty());
+  EXPECT_TRUE(changelog_.entries("app-counts-changelog", 2).empty());
+}
+
+// Kafka Streams' LRUCacheEntry keeps the record context of the write it holds: what a flush
+// forwards carries that record's headers and coordinates, whoever runs the flush.
+TEST_P(CacheTest, AFlushedEntryCarriesTheContextOfTheRecordThatWroteItLast) {
+  RecordContext current;
+  context_.record_context = [&current](RecordContext& into) { into = current; };
+  auto built = build(Stores::persistent_key_value("counts"));
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(*built.store);
+  auto window_built =
+      build(Stores::persistent_window("w", milliseconds(600'000), milliseconds(10'000)));
+  auto& window = dynamic_cast<BytesWindowStore&>(*window_built.store);
+  auto record = [&current](int64_t offset, std::string trace) {
+    current = RecordContext{.from_record = true,
+                            .topic = "clicks",
+                            .partition = 2,
+                            .offset = offset,
+                            .append_time_ms = -1,
+                            .headers = {{"trace-id", std::move(trace)}}};
+  };
+  record(7, "t7");
+  kv.put("a", "1");
+  window.put("a", "1", 0);
+  record(8, "t8");
+  kv.put("b", "1");
+  record(9, "t9");
+  kv.put("a", "2");
+  window.put("a", "2", 0);
+  current = RecordContext{};  // a punctuator, or the commit, runs the flush
+  current.headers = {{"trace-id", "commit"}};
+  kv.flush();
+  window.flush();
+  ASSERT_EQ(contexts_.size(), 3u);
+  EXPECT_EQ(flushed_[0].key, "b");
+  EXPECT_TRUE(contexts_[0].from_record);
+  EXPECT_EQ(contexts_[0].offset, 8);
+  EXPECT_EQ(contexts_[0].headers, (Headers{{"trace-id", "t8"}}));
+  EXPECT_EQ(flushed_[1].key, "a");
+  EXPECT_EQ(contexts_[1].topic, "clicks");
+  EXPECT_EQ(contexts_[1].partition, 2);
+  EXPECT_EQ(contexts_[1].offset, 9);
+  EXPECT_EQ(contexts_[1].headers, (Headers{{"trace-id", "t9"}}));
+  EXPECT_EQ(WindowKeySchema::key(flushed_[2].key), "a");
+  EXPECT_EQ(contexts_[2].offset, 9);
+  EXPECT_EQ(contexts_[2].headers, (Headers{{"trace-id", "t9"}}));
+
+  // A write outside a record (a punctuator's) keeps that: no coordinates.
+  contexts_.clear();
+  flushed_.clear();
+  current = RecordContext{};
+  kv.put("a", "3");
+  kv.flush();
+  ASSERT_EQ(contexts_.size(), 1u);
+  EXPECT_FALSE(contexts_[0].from_record);
+  EXPECT_EQ(contexts_[0].offset, -1);
+  EXPECT_TRUE(contexts_[0].headers.empty());
+}
+
 TEST_P(CacheTest, FlushesWhenTheCacheIsFull) {
   auto built = build(Stores::persistent_key_value("counts"));
   auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
   const std::string value(1000, 'x');
-  for (int i = 0; i < 200; ++i) store.put("key-" + std::to_string(i), value);  // ~200 KB > 64 KB
+  int flushes = 0;  // puts that ran a flush: the cache flushes batches, not every put
+  for (int i = 0; i < 200; ++i) {
+    const size_t before = flushed_.size();
+    store.put("key-" + std::to_string(i), value);  // ~200 KB > 64 KB
+    if (flushed_.size() > before) ++flushes;
+  }
   EXPECT_FALSE(flushed_.empty());
-  EXPECT_LT(flushed_.size(), 200u);
+  EXPECT_LT(flushes, 100);
   EXPECT_LE(budget_.record_cache_usage(), budget_.record_cache_bytes() + 2000);
   store.flush();
   EXPECT_EQ(flushed_.size(), 200u);  // each key once: it was written once
@@ -238,7 +340,13 @@ TEST_P(CacheTest, CleanWindowsAreEvictedWhenTheCachesAreFull) {
   for (int i = 0; i < 200; ++i) EXPECT_EQ(store.fetch("k" + std::to_string(i), 0), value);
 }
 
-TEST_P(CacheTest, MeteredLayerCountsOperations) {
+TEST_P(CacheTest, MeteredLayerCountsOperationsAndTimesThemOnlyWhenAsked) {
+  auto untimed = build(Stores::persistent_key_value("untimed"));
+  dynamic_cast<BytesKeyValueStore&>(*untimed.store).put("a", "1");
+  EXPECT_EQ(untimed.metrics->puts.load(), 1u);
+  EXPECT_EQ(untimed.metrics->put_latency_ns.load(), 0u);  // recording level INFO
+
+  context_.time_operations = true;  // DEBUG
   auto built = build(Stores::persistent_key_value("counts"));
   auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
   store.put("a", "1");
@@ -261,7 +369,7 @@ TEST_P(CacheTest, LoggingWithoutCacheWritesEveryChange) {
   BuiltStore built = build_store(spec, context_);
   auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
   EXPECT_FALSE(set_cache_flush_listener(
-      store, [](auto, auto, auto, auto) {}, false));
+      store, [](auto, auto, auto, auto, const auto&) {}, false));
   record_time_ = 3;
   store.put("a", "1");
   store.put("a", "2");

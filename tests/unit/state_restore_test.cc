@@ -99,6 +99,45 @@ TEST_P(RestoreTest, RebuildsEveryStoreKindExactly) {
   EXPECT_EQ(kv.get("k5"), std::nullopt);
 }
 
+// The bulk path spots a key's older records on its first 16 bytes and size alone when the
+// key is that short, and reads the arena only for longer keys: keys that share their first
+// 16 bytes, or are a prefix of each other, must still keep their own latest values.
+TEST_P(RestoreTest, RebuildsKeysSharingLongPrefixesExactly) {
+  testing::KeyValues before;
+  const std::string prefix = "customer-0000000000000";  // 22 bytes: longer than the sort words
+  {
+    TaskStateManager state(dir_.path(), context());
+    auto& kv = dynamic_cast<BytesKeyValueStore&>(
+        state.register_store(spec(Stores::persistent_key_value("kv"))));
+    state.restore(changelog_);
+    for (int i = 0; i < 3'000; ++i) {
+      const int n = i % 120;
+      // "customer-0000000000000" + n: a prefix of the 16 first bytes shared by all, and keys
+      // 1 and 10..19 prefixes of each other; also 16-byte keys that differ only in size.
+      kv.put(prefix + std::to_string(n), "v" + std::to_string(i));
+      kv.put(std::string(16, 'a') + std::string(static_cast<size_t>(n % 3), 'b'),
+             "w" + std::to_string(i));
+      kv.put(std::string(static_cast<size_t>(1 + n % 16), 'c'), "x" + std::to_string(i));
+    }
+    for (int n = 0; n < 120; n += 7) kv.put(prefix + std::to_string(n), std::nullopt);
+    kv.put(std::string(16, 'a'), std::nullopt);
+    state.flush();
+    before = testing::drain(kv.all());
+    state.close({});
+  }
+  std::filesystem::remove_all(task_dir());
+
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  state.restore(changelog_);
+  EXPECT_EQ(testing::drain(kv.all()), before);
+  EXPECT_EQ(kv.get(prefix + "7"), std::nullopt);
+  EXPECT_EQ(kv.get(std::string(16, 'a')), std::nullopt);
+  EXPECT_EQ(kv.get(std::string(16, 'a') + "b"), std::optional<Bytes>("w2998"));
+  EXPECT_EQ(kv.get(prefix + "1"), std::optional<Bytes>("v2881"));
+}
+
 TEST_P(RestoreTest, RestoredWindowStoreDropsWhatRetentionExpired) {
   // A changelog spanning 10 minutes of windows for a store with 2 minutes of retention.
   for (int64_t minute = 0; minute < 10; ++minute) {
@@ -171,6 +210,37 @@ TEST_P(RestoreTest, ValidCheckpointReplaysOnlyTheTail) {
   }
   EXPECT_EQ(testing::drain(kv.all()).size(), 1025u);
   EXPECT_EQ(kv.get("t24"), "tail");
+}
+
+TEST_P(RestoreTest, CheckpointAheadOfARecreatedChangelogWipesTheStore) {
+  {
+    TaskStateManager state(dir_.path(), context());
+    auto& kv = dynamic_cast<BytesKeyValueStore&>(
+        state.register_store(spec(Stores::persistent_key_value("kv"))));
+    state.restore(changelog_);
+    for (int i = 0; i < 1000; ++i) kv.put("old" + std::to_string(i), "v");
+    state.close({{{"app-kv-changelog", 0}, changelog_.end_offset("app-kv-changelog", 0)}});
+  }
+  if (GetParam()) {
+    ASSERT_EQ(offset_on_disk(), 1000);  // in-memory stores keep no checkpoint
+  }
+  // The changelog was deleted and recreated (e.g. by an application reset) and holds 10
+  // records of the new history: the checkpoint (1000) vouches for a history that is gone.
+  MemoryChangelog recreated;
+  for (int i = 0; i < 10; ++i)
+    recreated.log("app-kv-changelog", 0, "new" + std::to_string(i), "w", 0);
+  StoreContext c = context();
+  c.changelog = &recreated;
+  TaskStateManager state(dir_.path(), c);
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  const auto progress = state.restore(recreated);
+  EXPECT_EQ(progress.at(0).start_offset, 0);
+  EXPECT_EQ(progress.at(0).records_restored, 10);
+  const auto all = testing::drain(kv.all());
+  EXPECT_EQ(all.size(), 10u);
+  EXPECT_EQ(kv.get("old0"), std::nullopt);
+  EXPECT_EQ(kv.get("new9"), "w");
 }
 
 TEST_P(RestoreTest, CloseDuringAStepwiseRestoreResumesWhereItStopped) {

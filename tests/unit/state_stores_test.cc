@@ -222,7 +222,8 @@ TEST_P(StoreTest, CacheForwardsOnlyTheLastValuePerKeyOnCommit) {
   std::vector<std::pair<std::string, std::optional<std::string>>> forwarded;
   const bool cached = set_cache_flush_listener(
       store,
-      [&](std::string_view key, std::optional<std::string_view> value, auto, int64_t) {
+      [&](std::string_view key, std::optional<std::string_view> value, auto, int64_t,
+          const RecordContext&) {
         forwarded.emplace_back(key, value ? std::optional<std::string>(*value) : std::nullopt);
       },
       false);
@@ -240,10 +241,12 @@ TEST_P(StoreTest, CacheForwardsOnlyTheLastValuePerKeyOnCommit) {
   EXPECT_TRUE(forwarded.empty());
   EXPECT_EQ(logged, 0u);
   store.flush();  // commit
-  EXPECT_EQ(forwarded, (std::vector<std::pair<std::string, std::optional<std::string>>>{
-                           {"a", "4"}, {"b", std::nullopt}}));
+  // "b" was created and deleted since the last flush: as Kafka Streams' CachingKeyValueStore,
+  // the deletion of a key the store never held is neither written nor forwarded.
+  EXPECT_EQ(forwarded,
+            (std::vector<std::pair<std::string, std::optional<std::string>>>{{"a", "4"}}));
   const size_t logged_after = changelog_.entries("app-kv-changelog", 0).size() - logged_before;
-  EXPECT_EQ(logged_after, GetParam().logging ? 2u : 0u);
+  EXPECT_EQ(logged_after, GetParam().logging ? 1u : 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStacks, StoreTest,

@@ -48,6 +48,37 @@ TEST(WindowCache, AHotWindowSendsItsLastCountOncePerCommit) {
   EXPECT_TRUE(out.is_empty());
 }
 
+// As Kafka Streams' LRUCacheEntry: what a flush sends carries the headers of the record whose
+// write the window holds (for hopping windows, one record's headers on each of its windows),
+// not the commit's (none).
+TEST(WindowCache, AFlushedWindowCarriesTheHeadersOfItsLastRecord) {
+  StreamsBuilder builder;
+  builder.stream<std::string, int64_t>("in")
+      .group_by_key()
+      .windowed_by(TimeWindows::of_size_with_no_grace(100ms).advance_by(50ms))
+      .count(cached_store())
+      .to_stream()
+      .to("out");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto in = driver.create_input_topic<std::string, int64_t>("in");
+  auto out = driver.create_output_topic<Windowed<std::string>, int64_t>(
+      "out", serdes::time_windowed(serdes::string(), 100), serdes::int64());
+  in.pipe_input("a", 1, 60, {{"trace", "first"}});  // windows [0,100) and [50,150)
+  in.pipe_input("b", 1, 70, {{"trace", "b"}});      // windows [0,100) and [50,150)
+  in.pipe_input("a", 1, 110, {{"trace", "last"}});  // windows [50,150) and [100,200)
+  driver.commit();
+  std::vector<std::tuple<std::string, int64_t, int64_t, Headers>> got;
+  for (const auto& r : out.read_records_to_list())
+    got.emplace_back(r.key.key, r.key.start, r.value.value_or(-1), r.headers);
+  using H = Headers;
+  EXPECT_EQ(got, (std::vector<std::tuple<std::string, int64_t, int64_t, Headers>>{
+                     {"a", 0, 1, H{{"trace", "first"}}},
+                     {"b", 0, 1, H{{"trace", "b"}}},
+                     {"b", 50, 1, H{{"trace", "b"}}},
+                     {"a", 50, 2, H{{"trace", "last"}}},
+                     {"a", 100, 1, H{{"trace", "last"}}}}));
+}
+
 TEST(WindowCache, HoppingWindowsEachSendTheirLastValue) {
   StreamsBuilder builder;
   builder.stream<std::string, int64_t>("in")

@@ -119,7 +119,8 @@ TEST(EmitOnWindowClose, DeclaresAProgressStoreWithAChangelog) {
   const auto changelogs = topology.changelog_topics();
   EXPECT_EQ(changelogs, (std::set<std::string>{
                             test_config().application_id + "-counts-changelog",
-                            test_config().application_id + "-counts-emit-progress-changelog"}));
+                            test_config().application_id + "-counts-emit-progress-changelog",
+                            test_config().application_id + "-counts-stream-time-changelog"}));
 }
 
 TEST(EmitOnWindowClose, SuppressUntilWindowClosesAfterItIsRefused) {

@@ -200,7 +200,8 @@ TEST(SessionEmitOnClose, DeclaresAProgressStoreWithAChangelog) {
   EXPECT_EQ(
       topology.changelog_topics(),
       (std::set<std::string>{test_config().application_id + "-sessions-changelog",
-                             test_config().application_id + "-sessions-emit-progress-changelog"}));
+                             test_config().application_id + "-sessions-emit-progress-changelog",
+                             test_config().application_id + "-sessions-stream-time-changelog"}));
 }
 
 TEST(SessionEmitOnClose, SuppressUntilWindowClosesAfterItIsRefused) {

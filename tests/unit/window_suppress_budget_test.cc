@@ -3,7 +3,7 @@
 // buffers alone exceed half the budget the buffer applies its full behaviour.
 #include <gtest/gtest.h>
 
-#include "eddy/detail/suppress_node.h"
+#include "eddy/detail/nodes/suppress_node.h"
 #include "window_test_support.h"
 
 namespace eddy {

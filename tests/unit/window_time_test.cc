@@ -219,7 +219,9 @@ TEST(TimeWindowStore, KeepsWindowsForSizePlusGraceAndReadsThroughTheWindowStore)
       .windowed_by(TimeWindows::of_size_and_grace(10ms, 5ms))
       .count(Materialized<std::string, int64_t>::as("counts"));
   const auto topology = builder.build(test_config("w"));
-  EXPECT_EQ(topology.changelog_topics(), std::set<std::string>{"w-counts-changelog"});
+  // The window store's changelog, and its stream time's (persisted_stream_time.h).
+  EXPECT_EQ(topology.changelog_topics(),
+            (std::set<std::string>{"w-counts-changelog", "w-counts-stream-time-changelog"}));
   TopologyTestDriver driver(topology, test_config("w"));
   auto in = driver.create_input_topic<std::string, int64_t>("in");
   in.pipe_input("a", 1, 3);

@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-#include "eddy/detail/stateful_nodes.h"
+#include "eddy/detail/nodes/stateful_nodes.h"
 #include "eddy/dsl/kstream.h"
 #include "eddy/dsl/materialized.h"
 #include "eddy/dsl/session_windowed_kstream.h"
@@ -23,6 +23,14 @@
 #include "eddy/dsl/time_windowed_kstream.h"
 
 namespace eddy {
+
+// Declared here too: a windowed header included first reaches this one before its own class.
+template <typename K, typename V>
+class TimeWindowedKStream;
+template <typename K, typename V>
+class SlidingWindowedKStream;
+template <typename K, typename V>
+class SessionWindowedKStream;
 
 template <typename K, typename V>
 class KGroupedStream {

@@ -23,8 +23,8 @@
 #include <string>
 #include <type_traits>
 
-#include "eddy/detail/table_aggregate_nodes.h"
-#include "eddy/detail/table_old_values.h"
+#include "eddy/detail/dsl/table_old_values.h"
+#include "eddy/detail/nodes/table_aggregate_nodes.h"
 #include "eddy/dsl/grouped.h"
 #include "eddy/dsl/materialized.h"
 #include "eddy/dsl/named.h"

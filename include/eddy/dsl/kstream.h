@@ -16,7 +16,7 @@
 //           .count(eddy::Materialized<std::string, int64_t>::as("per-customer"));
 #pragma once
 
-#include "eddy/detail/feature_sink_node.h"
+#include "eddy/detail/nodes/feature_sink_node.h"
 
 #include <map>
 #include <memory>
@@ -25,12 +25,14 @@
 #include <utility>
 #include <vector>
 
-#include "eddy/detail/dsl_support.h"
-#include "eddy/detail/join_nodes.h"
-#include "eddy/detail/processor_node.h"
-#include "eddy/detail/stream_join_traits.h"
-#include "eddy/detail/table_old_values.h"
+#include "eddy/detail/dsl/dsl_support.h"
+#include "eddy/detail/dsl/table_old_values.h"
+#include "eddy/detail/nodes/erasure_node.h"
+#include "eddy/detail/nodes/join_nodes.h"
+#include "eddy/detail/nodes/processor_node.h"
+#include "eddy/detail/nodes/stream_join_traits.h"
 #include "eddy/dsl/branched.h"
+#include "eddy/dsl/erasure.h"
 #include "eddy/dsl/grouped.h"
 #include "eddy/dsl/join_windows.h"
 #include "eddy/dsl/joined.h"
@@ -157,6 +159,31 @@ class KStream {
   template <typename Fn>
   void foreach (Fn fn, const Named& named = {}) const {
     add_peek(std::move(fn), named, "KSTREAM-FOREACH-");
+  }
+
+  // Erasure ("forget this customer"; eddy/dsl/erasure.h, docs/operations.md "Erasure"):
+  // each record of this stream is a request to forget its key. The task owning the key's
+  // partition removes it from the stores named in `erasure` (their changelogs get a
+  // tombstone per removal) and from the feature sinks of its sub-topology, then passes the
+  // request on (to tombstone an output topic, say). The requests are co-partitioned with the
+  // stores' inputs (checked at start); after a key change they are repartitioned first.
+  KStream erase(const Erasure& erasure, const Named& named = {}) const {
+    const std::string name = detail::pick_name(*graph_, named.name, "KSTREAM-ERASE-");
+    if (erasure.stores.empty()) {
+      graph_->error("erase '" + name +
+                    "': name the stores to forget the key in, Erasure::of_stores({...})");
+    }
+    if (!key_serde_) {
+      graph_->error("erase '" + name + "': the key type has no serde; pass one to the source");
+    }
+    const KStream in = ensure_partitioned(name);
+    const int id = detail::add_processor(
+        *graph_, name, "erase", {in.node_},
+        [name, erasure, ks = key_serde_](const detail::ResolvedNode&) {
+          return std::make_unique<detail::ErasureNode<K, V>>(name, erasure, ks);
+        },
+        erasure.stores);
+    return KStream(graph_, id, key_serde_, value_serde_, false, in.topics_);
   }
 
   // Routes each record to the first branch whose predicate holds; see BranchedKStream.
@@ -443,7 +470,7 @@ class KStream {
     return KStream<K, VR>(graph_, id, key_serde_, default_serde<VR>(), false, input.topics_);
   }
 
-  // Builds the nodes of a stream-stream join (eddy/detail/stream_join_dsl.h).
+  // Builds the nodes of a stream-stream join (eddy/detail/dsl/stream_join_dsl.h).
   template <typename VO, typename VR>
   KStream<K, VR> stream_stream_join(const KStream<K, VO>& other,
                                     std::function<VR(const K&, const V*, const VO*)> joiner,
@@ -494,7 +521,7 @@ class KStream {
 
 }  // namespace eddy
 
-#include "eddy/detail/stream_join_dsl.h"
+#include "eddy/detail/dsl/stream_join_dsl.h"
 #include "eddy/dsl/branched_kstream.h"
 #include "eddy/dsl/global_ktable.h"
 #include "eddy/dsl/kgrouped_stream.h"

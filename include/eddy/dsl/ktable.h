@@ -18,12 +18,12 @@
 #include <string>
 #include <vector>
 
-#include "eddy/detail/foreign_key_join_nodes.h"
-#include "eddy/detail/join_nodes.h"
-#include "eddy/detail/stateful_nodes.h"
-#include "eddy/detail/suppress_node.h"
-#include "eddy/detail/table_aggregate_nodes.h"
-#include "eddy/detail/table_old_values.h"
+#include "eddy/detail/dsl/table_old_values.h"
+#include "eddy/detail/nodes/foreign_key_join_nodes.h"
+#include "eddy/detail/nodes/join_nodes.h"
+#include "eddy/detail/nodes/stateful_nodes.h"
+#include "eddy/detail/nodes/suppress_node.h"
+#include "eddy/detail/nodes/table_aggregate_nodes.h"
 #include "eddy/dsl/kstream.h"
 #include "eddy/dsl/materialized.h"
 #include "eddy/dsl/suppressed.h"

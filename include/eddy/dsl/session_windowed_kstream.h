@@ -18,12 +18,15 @@
 //                           [](auto&, int64_t a, int64_t b) { return a + b; });   // merger
 #pragma once
 
+// First, and alone: kstream.h includes the windowed headers back at its end, after KStream.
+#include "eddy/dsl/kstream.h"
+
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "eddy/detail/window_nodes.h"
-#include "eddy/detail/windowed_dsl.h"
+#include "eddy/detail/dsl/windowed_dsl.h"
+#include "eddy/detail/nodes/window_nodes.h"
 #include "eddy/dsl/emit_strategy.h"
 #include "eddy/dsl/late_records.h"
 #include "eddy/dsl/materialized.h"
@@ -125,14 +128,17 @@ class SessionWindowedKStream {
           detail::declare_emit_progress_store(graph, store, m.persistent, m.logging, name));
       emitter = detail::SessionCloseEmitter(stores.back());
     }
+    stores.push_back(
+        detail::declare_stream_time_store(graph, store, m.persistent, m.logging, name));
+    const detail::PersistedStreamTime stream_time(stores.back());
     const SessionWindows windows = windows_;
     auto ks = in.key_serde;
     const int id = detail::add_processor(
         graph, name, "session aggregation", {in.node},
-        [name, store, windows, ks, as, init, agg, merger, late,
-         emitter](const detail::ResolvedNode&) {
+        [name, store, windows, ks, as, init, agg, merger, late, emitter,
+         stream_time](const detail::ResolvedNode&) {
           return std::make_unique<detail::SessionWindowAggregateNode<K, V, VA>>(
-              name, store, windows, ks, as, init, agg, merger, late, emitter);
+              name, store, windows, ks, as, init, agg, merger, late, emitter, stream_time);
         },
         stores);
     graph.window_close_ms[id] = windows_.gap_ms() + windows_.grace_ms();

@@ -12,18 +12,24 @@
 //       .count();
 #pragma once
 
-#include "eddy/detail/fixed_windowed_kstream.h"
+// First, and alone: kstream.h includes the windowed headers back at its end, after KStream.
+#include "eddy/dsl/kstream.h"
+
+#include "eddy/dsl/fixed_windowed_kstream.h"
 
 namespace eddy {
 
-// with_late_records, emit_strategy, count, reduce, aggregate, windows():
-// eddy/detail/fixed_windowed_kstream.h.
+template <typename Self, typename K, typename V, typename Windows>
+class FixedWindowedKStream;  // fixed_windowed_kstream.h (declared here for include cycles)
+
+// with_late_records, emit_strategy, count, reduce, aggregate and windows() are declared and
+// documented in fixed_windowed_kstream.h, beside this file.
 template <typename K, typename V>
 class SlidingWindowedKStream
-    : public detail::FixedWindowedKStream<SlidingWindowedKStream<K, V>, K, V, SlidingWindows> {
+    : public FixedWindowedKStream<SlidingWindowedKStream<K, V>, K, V, SlidingWindows> {
  public:
-  using detail::FixedWindowedKStream<SlidingWindowedKStream<K, V>, K, V,
-                                     SlidingWindows>::FixedWindowedKStream;
+  using FixedWindowedKStream<SlidingWindowedKStream<K, V>, K, V,
+                             SlidingWindows>::FixedWindowedKStream;
 };
 
 }  // namespace eddy

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "eddy/config.h"
-#include "eddy/detail/table_old_values.h"
-#include "eddy/detail/versioned_table_nodes.h"
+#include "eddy/detail/dsl/table_old_values.h"
+#include "eddy/detail/nodes/versioned_table_nodes.h"
 #include "eddy/dsl/consumed.h"
 #include "eddy/dsl/kstream.h"
 #include "eddy/dsl/materialized.h"
@@ -45,6 +45,7 @@ class StreamsBuilder {
         detail::add_source<K, V>(*graph_, name, topics, false, consumed.key_serde,
                                  consumed.value_serde, false, consumed.timestamp_extractor);
     std::vector<detail::TopicRef> refs;
+    refs.reserve(topics.size());
     for (const auto& t : topics) refs.push_back({t, false});
     return KStream<K, V>(graph_, id, consumed.key_serde, consumed.value_serde, false,
                          std::move(refs));

@@ -13,18 +13,23 @@
 //       eddy::serdes::time_windowed(eddy::serdes::string(), 60'000), ...));
 #pragma once
 
-#include "eddy/detail/fixed_windowed_kstream.h"
+// First, and alone: kstream.h includes the windowed headers back at its end, after KStream.
+#include "eddy/dsl/kstream.h"
+
+#include "eddy/dsl/fixed_windowed_kstream.h"
 
 namespace eddy {
 
-// with_late_records, emit_strategy, count, reduce, aggregate, windows():
-// eddy/detail/fixed_windowed_kstream.h.
+template <typename Self, typename K, typename V, typename Windows>
+class FixedWindowedKStream;  // fixed_windowed_kstream.h (declared here for include cycles)
+
+// with_late_records, emit_strategy, count, reduce, aggregate and windows() are declared and
+// documented in fixed_windowed_kstream.h, beside this file.
 template <typename K, typename V>
 class TimeWindowedKStream
-    : public detail::FixedWindowedKStream<TimeWindowedKStream<K, V>, K, V, TimeWindows> {
+    : public FixedWindowedKStream<TimeWindowedKStream<K, V>, K, V, TimeWindows> {
  public:
-  using detail::FixedWindowedKStream<TimeWindowedKStream<K, V>, K, V,
-                                     TimeWindows>::FixedWindowedKStream;
+  using FixedWindowedKStream<TimeWindowedKStream<K, V>, K, V, TimeWindows>::FixedWindowedKStream;
 };
 
 }  // namespace eddy

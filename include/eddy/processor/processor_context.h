@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "eddy/detail/node.h"
+#include "eddy/detail/nodes/node.h"
 #include "eddy/errors.h"
 #include "eddy/processor/punctuation.h"
 #include "eddy/processor/record.h"

@@ -96,7 +96,7 @@ inline Serde<int64_t> int64() {
 }
 
 // IEEE-754 binary64, big-endian: what Java's DoubleSerializer writes.
-inline Serde<double> double_() {
+inline Serde<double> double_() {  // NOLINT(readability-identifier-naming): `double` is taken
   return Serde<double>(
       [](const double& v, std::string& out) {
         detail::append_big_endian_u64(std::bit_cast<uint64_t>(v), out);

@@ -195,4 +195,4 @@ class TopologyTestDriver {
 
 }  // namespace eddy
 
-#include "eddy/detail/test_topics_impl.h"
+#include "eddy/detail/dsl/test_topics_impl.h"

@@ -1,5 +1,6 @@
 #include "state/decorators/caching_key_value_store.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace eddy::state {
@@ -64,18 +65,21 @@ class MergedIterator final : public KeyValueIterator {
 // What an entry costs beyond its key and value bytes: the hash node (~130 bytes with the key
 // string and the entry), its bucket, the LRU list node, the dirty-map node while dirty, and
 // two heap blocks' malloc headers and rounding — so the record cache's share of the memory
-// budget is real memory.
-constexpr int64_t kEntryOverhead = 240;
+// budget is real memory. The record context an entry keeps adds its own size (and its heap
+// bytes, counted per entry).
+constexpr int64_t kEntryOverhead = 240 + sizeof(RecordContext);
 
 }  // namespace
 
 CachingKeyValueStore::CachingKeyValueStore(std::unique_ptr<BytesKeyValueStore> inner,
                                            MemoryBudget& budget,
-                                           std::function<int64_t()> record_timestamp)
+                                           std::function<int64_t()> record_timestamp,
+                                           std::function<void(RecordContext&)> record_context)
     : inner_(std::move(inner)),
       timestamped_inner_(dynamic_cast<TimestampedBatchWriter*>(inner_.get())),
       budget_(budget),
-      record_timestamp_(std::move(record_timestamp)) {}
+      record_timestamp_(std::move(record_timestamp)),
+      record_context_(std::move(record_context)) {}
 
 CachingKeyValueStore::~CachingKeyValueStore() {
   budget_.add_record_cache_usage(-bytes_);
@@ -83,7 +87,7 @@ CachingKeyValueStore::~CachingKeyValueStore() {
 
 int64_t CachingKeyValueStore::entry_bytes(std::string_view key, const Entry& entry) {
   return static_cast<int64_t>(key.size() + (entry.value ? entry.value->size() : 0)) +
-         kEntryOverhead;
+         kEntryOverhead + entry.context.heap_bytes();
 }
 
 void CachingKeyValueStore::account(int64_t delta) {
@@ -134,6 +138,9 @@ void CachingKeyValueStore::put(std::string_view key, std::optional<std::string_v
   entry.value = value ? std::optional<Bytes>(Bytes(*value)) : std::nullopt;
   entry.timestamp = timestamp;
   entry.dirty = true;
+  entry.erased = erasing_ && !value;
+  entry.write_seq = ++writes_;
+  if (record_context_) record_context_(entry.context);  // assigns: reuses a hot key's buffers
   account(entry_bytes(key, entry));
   evict_if_full();
 }
@@ -152,17 +159,43 @@ std::unique_ptr<KeyValueIterator> CachingKeyValueStore::range(std::optional<std:
 void CachingKeyValueStore::flush_cache() {
   if (dirty_.empty() || flushing_) return;
   flushing_ = true;
+  // Kafka Streams flushes the dirty keys in the order of their last write.
+  std::vector<Entry*> order;
+  order.reserve(dirty_.size());
+  for (auto& [key, entry] : dirty_) order.push_back(entry);
+  std::sort(order.begin(), order.end(),
+            [](const Entry* a, const Entry* b) { return a->write_seq < b->write_seq; });
+  std::vector<std::string_view> keys;  // beside order (dirty_ holds them until cleared)
+  keys.reserve(order.size());
+  for (const Entry* entry : order) keys.push_back(*entry->lru);
   std::vector<TimestampedWrite> writes;
-  writes.reserve(dirty_.size());
-  for (auto& [key, entry] : dirty_) {
-    writes.push_back({Bytes(key), entry->value, entry->timestamp});
+  // Beside `writes`: the record contexts (copied: the listener's downstream work may evict
+  // an entry).
+  std::vector<RecordContext> contexts;
+  std::vector<std::optional<Bytes>> old_values;
+  std::vector<bool> erased;  // beside `writes` when a listener is set
+  writes.reserve(order.size());
+  if (listener_) contexts.reserve(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    Entry* entry = order[i];
     entry->dirty = false;
+    std::optional<Bytes> old_value;
+    if (listener_ && (send_old_values_ || !entry->value)) {
+      old_value = inner_->get(keys[i]);
+      // As Kafka Streams: deleting what the store below does not hold writes and forwards
+      // nothing.
+      if (!entry->value && !old_value) continue;
+    }
+    writes.push_back({Bytes(keys[i]), entry->value, entry->timestamp});
+    if (listener_) contexts.push_back(entry->context);
+    if (listener_) erased.push_back(entry->erased);
+    entry->erased = false;
+    if (listener_ && send_old_values_) old_values.push_back(std::move(old_value));
   }
   dirty_.clear();
-  std::vector<std::optional<Bytes>> old_values;
-  if (listener_ && send_old_values_) {
-    old_values.reserve(writes.size());
-    for (const auto& w : writes) old_values.push_back(inner_->get(w.key));
+  if (writes.empty()) {
+    flushing_ = false;
+    return;
   }
   if (timestamped_inner_ != nullptr) {
     timestamped_inner_->write_batch(writes);
@@ -175,11 +208,12 @@ void CachingKeyValueStore::flush_cache() {
   flushing_ = false;
   if (listener_) {
     for (size_t i = 0; i < writes.size(); ++i) {
+      if (erased[i]) continue;  // an erasure forwards nothing (state/erasure.h)
       const auto& w = writes[i];
       std::optional<std::string_view> old_value;
       if (!old_values.empty() && old_values[i]) old_value = *old_values[i];
       listener_(w.key, w.value ? std::optional<std::string_view>(*w.value) : std::nullopt,
-                old_value, w.timestamp);
+                old_value, w.timestamp, contexts[i]);
     }
   }
 }

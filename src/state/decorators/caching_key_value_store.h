@@ -1,10 +1,17 @@
 // The record cache in front of a key-value store: write-combining, byte-bounded, flushed on
 // commit (flush()) or when the process's record caches exceed their share of the memory
 // budget. A flush writes only the latest value per key, in one batch, and tells the flush
-// listener (key, new value, old value, timestamp) so an aggregation forwards one update per
-// key per flush. Reads hit the cache first; misses are cached too (clean entries). When the
-// record caches are over budget, this cache flushes its dirty entries (one batch) and then
-// evicts clean entries, least recently used first, until the caches are back under 90 %.
+// listener (key, new value, old value, timestamp, record context) so an aggregation forwards
+// one update per key per flush, as Kafka Streams' CachingKeyValueStore:
+// - in the order the keys were last written (its NamedCache keeps the dirty keys so);
+// - each with the timestamp, headers and coordinates of the record whose write it holds
+//   (its LRUCacheEntry keeps the record context), not those of the record or commit that
+//   happens to run the flush;
+// - with a listener, a deletion of a key the store below does not hold is neither written
+//   nor forwarded (a key created and deleted since the last flush).
+// Reads hit the cache first; misses are cached too (clean entries). When the record caches
+// are over budget, this cache flushes its dirty entries (one batch) and then evicts clean
+// entries, least recently used first, until the caches are back under 90 %.
 #pragma once
 
 #include <functional>
@@ -24,8 +31,10 @@ namespace eddy::state {
 
 class CachingKeyValueStore final : public BytesKeyValueStore, public LayeredStore {
  public:
+  // `record_context` (may be unset) fills in the context of the record being processed.
   CachingKeyValueStore(std::unique_ptr<BytesKeyValueStore> inner, MemoryBudget& budget,
-                       std::function<int64_t()> record_timestamp);
+                       std::function<int64_t()> record_timestamp,
+                       std::function<void(RecordContext&)> record_context = {});
   ~CachingKeyValueStore() override;
 
   const std::string& name() const override { return inner_->name(); }
@@ -34,6 +43,10 @@ class CachingKeyValueStore final : public BytesKeyValueStore, public LayeredStor
   void close() override;
   StateStore* wrapped() const override { return inner_.get(); }
   bool set_cache_flush_listener(CacheFlushListener listener, bool send_old_values) override;
+  void set_erasing(bool on) override {
+    erasing_ = on;
+    LayeredStore::set_erasing(on);
+  }
 
   std::optional<Bytes> get(std::string_view key) override;
   void put(std::string_view key, std::optional<std::string_view> value) override;
@@ -53,6 +66,9 @@ class CachingKeyValueStore final : public BytesKeyValueStore, public LayeredStor
     std::optional<Bytes> value;  // nullopt: deleted (dirty) or known absent (clean)
     int64_t timestamp = 0;
     bool dirty = false;
+    bool erased = false;     // a deletion by erasure: written down, never handed to the listener
+    uint64_t write_seq = 0;  // when it was last written: the flush order
+    RecordContext context;   // of the record that wrote it (dirty entries)
     std::list<std::string_view>::iterator lru;  // position in lru_ (front = most recent)
   };
   struct Hash {
@@ -73,13 +89,16 @@ class CachingKeyValueStore final : public BytesKeyValueStore, public LayeredStor
   TimestampedBatchWriter* timestamped_inner_;
   MemoryBudget& budget_;
   std::function<int64_t()> record_timestamp_;
+  std::function<void(RecordContext&)> record_context_;
   Map cache_;
   std::list<std::string_view> lru_;  // views of cache_'s keys (map nodes never move)
   int64_t bytes_ = 0;
   std::map<std::string_view, Entry*> dirty_;  // views of cache_'s keys (nodes never move)
+  uint64_t writes_ = 0;
   CacheFlushListener listener_;
   bool send_old_values_ = false;
   bool flushing_ = false;
+  bool erasing_ = false;
   StoreMetrics* metrics_ = nullptr;
 };
 

@@ -7,14 +7,19 @@ namespace eddy::state {
 namespace {
 // What an entry costs beyond its key and value bytes: the hash node with the key string and
 // the entry, its bucket, the LRU list node, the dirty-map node while dirty, and the heap
-// blocks' malloc headers and rounding (measured as for caching_key_value_store.cc).
-constexpr int64_t kEntryOverhead = 256;
+// blocks' malloc headers and rounding (measured as for caching_key_value_store.cc), and the
+// record context the entry keeps (its heap bytes are counted per entry).
+constexpr int64_t kEntryOverhead = 256 + sizeof(RecordContext);
 }  // namespace
 
 CachingSegmentedStore::CachingSegmentedStore(std::unique_ptr<SegmentedBytesStore> inner,
                                              MemoryBudget& budget,
-                                             std::function<int64_t()> record_timestamp)
-    : inner_(std::move(inner)), budget_(budget), record_timestamp_(std::move(record_timestamp)) {}
+                                             std::function<int64_t()> record_timestamp,
+                                             std::function<void(RecordContext&)> record_context)
+    : inner_(std::move(inner)),
+      budget_(budget),
+      record_timestamp_(std::move(record_timestamp)),
+      record_context_(std::move(record_context)) {}
 
 CachingSegmentedStore::~CachingSegmentedStore() {
   budget_.add_record_cache_usage(-bytes_);
@@ -22,7 +27,7 @@ CachingSegmentedStore::~CachingSegmentedStore() {
 
 int64_t CachingSegmentedStore::entry_bytes(std::string_view key, const Entry& entry) {
   return static_cast<int64_t>(key.size() + (entry.value ? entry.value->size() : 0)) +
-         kEntryOverhead;
+         kEntryOverhead + entry.context.heap_bytes();
 }
 
 void CachingSegmentedStore::account(int64_t delta) {
@@ -97,7 +102,9 @@ void CachingSegmentedStore::put(std::string_view key, std::optional<std::string_
   entry.timestamp = timestamp;
   entry.record_timestamp = record_timestamp_ ? record_timestamp_() : timestamp;
   entry.dirty = true;
+  entry.erased = erasing_ && !value;
   entry.write_seq = ++writes_;
+  if (record_context_) record_context_(entry.context);  // assigns: reuses a hot window's buffers
   account(entry_bytes(key, entry));
   evict_if_full();
 }
@@ -135,7 +142,12 @@ void CachingSegmentedStore::flush_cache() {
             [](const auto& a, const auto& b) { return a.second->write_seq < b.second->write_seq; });
   std::vector<SegmentedWrite> writes;
   std::vector<std::optional<Bytes>> old_values;  // beside `writes`, when there is a listener
+  // Beside `writes` too: the record contexts (copied: the listener's downstream work may evict
+  // an entry).
+  std::vector<RecordContext> contexts;
+  std::vector<bool> erased;
   writes.reserve(order.size());
+  if (listener_) contexts.reserve(order.size());
   for (auto& [key, entry] : order) {
     entry->dirty = false;
     std::optional<Bytes> old_value;
@@ -146,18 +158,24 @@ void CachingSegmentedStore::flush_cache() {
       if (!entry->value && !old_value) continue;
     }
     writes.push_back({Bytes(key), entry->value, entry->timestamp, entry->record_timestamp});
-    if (listener_) old_values.push_back(std::move(old_value));
+    if (listener_) {
+      old_values.push_back(std::move(old_value));
+      contexts.push_back(entry->context);
+      erased.push_back(entry->erased);
+    }
+    entry->erased = false;
   }
   dirty_.clear();
   inner_->put_all(writes);
   flushing_ = false;
   if (!listener_) return;
   for (size_t i = 0; i < writes.size(); ++i) {
+    if (erased[i]) continue;  // an erasure forwards nothing (state/erasure.h)
     const auto& w = writes[i];
     std::optional<std::string_view> old_value;
     if (send_old_values_ && old_values[i]) old_value = *old_values[i];
     listener_(w.key, w.value ? std::optional<std::string_view>(*w.value) : std::nullopt, old_value,
-              w.record_timestamp);
+              w.record_timestamp, contexts[i]);
   }
 }
 

@@ -7,8 +7,10 @@
 // - a flush (commit, or the caches over budget) writes only that latest value, in one batch,
 //   and tells the flush listener once per entry, so a windowed aggregation forwards one
 //   update per window per flush, in the order the entries were last written (Kafka Streams'
-//   NamedCache keeps its dirty keys in that order). A deletion of a window the store below never
-//   held is neither written nor forwarded (a session created and merged away between two flushes).
+//   NamedCache keeps its dirty keys in that order), each with the timestamp, headers and
+//   coordinates of the record whose write it holds (its LRUCacheEntry keeps the record
+//   context). A deletion of a window the store below never held is neither written nor
+//   forwarded (a session created and merged away between two flushes).
 // A clean entry whose segment the store below has dropped reads as absent, as the store would.
 #pragma once
 
@@ -28,8 +30,10 @@ namespace eddy::state {
 
 class CachingSegmentedStore final : public SegmentedBytesStore, public LayeredStore {
  public:
+  // `record_context` (may be unset) fills in the context of the record being processed.
   CachingSegmentedStore(std::unique_ptr<SegmentedBytesStore> inner, MemoryBudget& budget,
-                        std::function<int64_t()> record_timestamp);
+                        std::function<int64_t()> record_timestamp,
+                        std::function<void(RecordContext&)> record_context = {});
   ~CachingSegmentedStore() override;
 
   const std::string& name() const override { return inner_->name(); }
@@ -38,6 +42,10 @@ class CachingSegmentedStore final : public SegmentedBytesStore, public LayeredSt
   void close() override;
   StateStore* wrapped() const override { return inner_.get(); }
   bool set_cache_flush_listener(CacheFlushListener listener, bool send_old_values) override;
+  void set_erasing(bool on) override {
+    erasing_ = on;
+    LayeredStore::set_erasing(on);
+  }
 
   void put(std::string_view key, std::optional<std::string_view> value, int64_t timestamp) override;
   std::optional<Bytes> get(std::string_view key, int64_t timestamp) override;
@@ -62,7 +70,9 @@ class CachingSegmentedStore final : public SegmentedBytesStore, public LayeredSt
     int64_t timestamp = 0;         // segment timestamp (window start / session end)
     int64_t record_timestamp = 0;  // of the record that wrote it: for the changelog, listener
     bool dirty = false;
-    uint64_t write_seq = 0;                     // when it was last written: the flush order
+    bool erased = false;     // a deletion by erasure: written down, never handed to the listener
+    uint64_t write_seq = 0;  // when it was last written: the flush order
+    RecordContext context;   // of the record that wrote it (dirty entries)
     std::list<std::string_view>::iterator lru;  // position in lru_ (front = most recent)
   };
   struct Hash {
@@ -84,6 +94,7 @@ class CachingSegmentedStore final : public SegmentedBytesStore, public LayeredSt
   std::unique_ptr<SegmentedBytesStore> inner_;
   MemoryBudget& budget_;
   std::function<int64_t()> record_timestamp_;
+  std::function<void(RecordContext&)> record_context_;
   Map cache_;
   std::list<std::string_view> lru_;           // views of cache_'s keys (nodes never move)
   std::map<std::string_view, Entry*> dirty_;  // the dirty entries in key order
@@ -93,6 +104,7 @@ class CachingSegmentedStore final : public SegmentedBytesStore, public LayeredSt
   CacheFlushListener listener_;
   bool send_old_values_ = false;
   bool flushing_ = false;
+  bool erasing_ = false;
   StoreMetrics* metrics_ = nullptr;
 };
 

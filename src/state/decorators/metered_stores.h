@@ -1,26 +1,26 @@
 // The metered layers: the outermost layer of every store, counting operations and summing
-// their latency into a StoreMetrics the metrics layer reads. One per store kind.
+// their latency into a StoreMetrics the metrics layer reads. One guard (guarded_stores.h)
+// for every store kind.
 #pragma once
 
+#include <atomic>
 #include <chrono>
-#include <memory>
-#include <string>
+#include <cstdint>
 
-#include "eddy/state/bytes_stores.h"
-#include "state/layered_store.h"
+#include "state/decorators/guarded_stores.h"
 #include "state/store_metrics.h"
 
 namespace eddy::state {
 namespace detail {
 
-// Adds the elapsed time to `sum` and bumps `count` when it goes out of scope.
+// Adds the elapsed time to `sum` and `n` to `count` when it goes out of scope.
 class ScopedTimer {
  public:
-  ScopedTimer(std::atomic<uint64_t>& count, std::atomic<uint64_t>& sum)
-      : count_(count), sum_(sum), start_(std::chrono::steady_clock::now()) {}
+  ScopedTimer(std::atomic<uint64_t>& count, std::atomic<uint64_t>& sum, uint64_t n = 1)
+      : count_(count), sum_(sum), n_(n), start_(std::chrono::steady_clock::now()) {}
   ~ScopedTimer() {
     const auto elapsed = std::chrono::steady_clock::now() - start_;
-    count_.fetch_add(1, std::memory_order_relaxed);
+    count_.fetch_add(n_, std::memory_order_relaxed);
     sum_.fetch_add(static_cast<uint64_t>(
                        std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count()),
                    std::memory_order_relaxed);
@@ -31,146 +31,53 @@ class ScopedTimer {
  private:
   std::atomic<uint64_t>& count_;
   std::atomic<uint64_t>& sum_;
+  uint64_t n_;
   std::chrono::steady_clock::time_point start_;
 };
 
 }  // namespace detail
 
-class MeteredKeyValueStore final : public BytesKeyValueStore, public LayeredStore {
+// Counts every call but close and the entry count into the counter of its kind, and with
+// time_calls(true) (recording level DEBUG) sums its latency too.
+class Metering {
  public:
-  explicit MeteredKeyValueStore(std::unique_ptr<BytesKeyValueStore> inner)
-      : inner_(std::move(inner)) {}
-
   StoreMetrics& metrics() { return metrics_; }
-  const std::string& name() const override { return inner_->name(); }
-  bool persistent() const override { return inner_->persistent(); }
-  void flush() override {
-    detail::ScopedTimer t(metrics_.flushes, metrics_.flush_latency_ns);
-    inner_->flush();
-  }
-  void close() override { inner_->close(); }
-  StateStore* wrapped() const override { return inner_.get(); }
+  void time_calls(bool on) { timed_ = on; }
 
-  std::optional<Bytes> get(std::string_view key) override {
-    detail::ScopedTimer t(metrics_.gets, metrics_.get_latency_ns);
-    return inner_->get(key);
+  template <typename Call>
+  decltype(auto) around(StoreOp op, Call&& call, uint64_t n = 1) {
+    if (op == StoreOp::kClose || op == StoreOp::kCount) return call();
+    auto [count, sum] = counters(op);
+    if (!timed_) {
+      count.fetch_add(n, std::memory_order_relaxed);
+      return call();
+    }
+    detail::ScopedTimer timer(count, sum, n);
+    return call();
   }
-  void put(std::string_view key, std::optional<std::string_view> value) override {
-    if (value) {
-      detail::ScopedTimer t(metrics_.puts, metrics_.put_latency_ns);
-      inner_->put(key, value);
-    } else {
-      detail::ScopedTimer t(metrics_.deletes, metrics_.delete_latency_ns);
-      inner_->put(key, value);
+
+ private:
+  std::pair<std::atomic<uint64_t>&, std::atomic<uint64_t>&> counters(StoreOp op) {
+    switch (op) {
+      case StoreOp::kGet:
+        return {metrics_.gets, metrics_.get_latency_ns};
+      case StoreOp::kPut:
+        return {metrics_.puts, metrics_.put_latency_ns};
+      case StoreOp::kDelete:
+        return {metrics_.deletes, metrics_.delete_latency_ns};
+      case StoreOp::kRange:
+        return {metrics_.range_scans, metrics_.range_latency_ns};
+      default:
+        return {metrics_.flushes, metrics_.flush_latency_ns};
     }
   }
-  void put_all(const std::vector<std::pair<Bytes, std::optional<Bytes>>>& entries) override {
-    detail::ScopedTimer t(metrics_.puts, metrics_.put_latency_ns);
-    metrics_.puts.fetch_add(entries.empty() ? 0 : entries.size() - 1, std::memory_order_relaxed);
-    inner_->put_all(entries);
-  }
-  std::unique_ptr<KeyValueIterator> range(std::optional<std::string_view> from,
-                                          std::optional<std::string_view> to) override {
-    detail::ScopedTimer t(metrics_.range_scans, metrics_.range_latency_ns);
-    return inner_->range(from, to);
-  }
-  uint64_t approximate_num_entries() override { return inner_->approximate_num_entries(); }
 
- private:
-  std::unique_ptr<BytesKeyValueStore> inner_;
   StoreMetrics metrics_;
+  bool timed_ = false;
 };
 
-class MeteredWindowStore final : public BytesWindowStore, public LayeredStore {
- public:
-  explicit MeteredWindowStore(std::unique_ptr<BytesWindowStore> inner) : inner_(std::move(inner)) {}
-
-  StoreMetrics& metrics() { return metrics_; }
-  const std::string& name() const override { return inner_->name(); }
-  bool persistent() const override { return inner_->persistent(); }
-  void flush() override {
-    detail::ScopedTimer t(metrics_.flushes, metrics_.flush_latency_ns);
-    inner_->flush();
-  }
-  void close() override { inner_->close(); }
-  StateStore* wrapped() const override { return inner_.get(); }
-
-  void put(std::string_view key, std::optional<std::string_view> value,
-           int64_t window_start) override {
-    detail::ScopedTimer t(value ? metrics_.puts : metrics_.deletes,
-                          value ? metrics_.put_latency_ns : metrics_.delete_latency_ns);
-    inner_->put(key, value, window_start);
-  }
-  std::optional<Bytes> fetch(std::string_view key, int64_t window_start) override {
-    detail::ScopedTimer t(metrics_.gets, metrics_.get_latency_ns);
-    return inner_->fetch(key, window_start);
-  }
-  std::unique_ptr<WindowIterator> fetch(std::string_view key, int64_t time_from,
-                                        int64_t time_to) override {
-    detail::ScopedTimer t(metrics_.range_scans, metrics_.range_latency_ns);
-    return inner_->fetch(key, time_from, time_to);
-  }
-  std::unique_ptr<WindowIterator> fetch_range(std::optional<std::string_view> key_from,
-                                              std::optional<std::string_view> key_to,
-                                              int64_t time_from, int64_t time_to) override {
-    detail::ScopedTimer t(metrics_.range_scans, metrics_.range_latency_ns);
-    return inner_->fetch_range(key_from, key_to, time_from, time_to);
-  }
-  std::unique_ptr<WindowIterator> fetch_all(int64_t time_from, int64_t time_to) override {
-    detail::ScopedTimer t(metrics_.range_scans, metrics_.range_latency_ns);
-    return inner_->fetch_all(time_from, time_to);
-  }
-  int64_t retention_period() const override { return inner_->retention_period(); }
-
- private:
-  std::unique_ptr<BytesWindowStore> inner_;
-  StoreMetrics metrics_;
-};
-
-class MeteredSessionStore final : public BytesSessionStore, public LayeredStore {
- public:
-  explicit MeteredSessionStore(std::unique_ptr<BytesSessionStore> inner)
-      : inner_(std::move(inner)) {}
-
-  StoreMetrics& metrics() { return metrics_; }
-  const std::string& name() const override { return inner_->name(); }
-  bool persistent() const override { return inner_->persistent(); }
-  void flush() override {
-    detail::ScopedTimer t(metrics_.flushes, metrics_.flush_latency_ns);
-    inner_->flush();
-  }
-  void close() override { inner_->close(); }
-  StateStore* wrapped() const override { return inner_.get(); }
-
-  std::unique_ptr<SessionIterator> find_sessions(std::string_view key, int64_t earliest_session_end,
-                                                 int64_t latest_session_start) override {
-    detail::ScopedTimer t(metrics_.range_scans, metrics_.range_latency_ns);
-    return inner_->find_sessions(key, earliest_session_end, latest_session_start);
-  }
-  std::optional<Bytes> fetch_session(std::string_view key, SessionWindow window) override {
-    detail::ScopedTimer t(metrics_.gets, metrics_.get_latency_ns);
-    return inner_->fetch_session(key, window);
-  }
-  void put(std::string_view key, SessionWindow window,
-           std::optional<std::string_view> value) override {
-    detail::ScopedTimer t(value ? metrics_.puts : metrics_.deletes,
-                          value ? metrics_.put_latency_ns : metrics_.delete_latency_ns);
-    inner_->put(key, window, value);
-  }
-  std::unique_ptr<SessionIterator> fetch(std::string_view key) override {
-    detail::ScopedTimer t(metrics_.range_scans, metrics_.range_latency_ns);
-    return inner_->fetch(key);
-  }
-  std::unique_ptr<SessionIterator> fetch_all(int64_t earliest_session_end,
-                                             int64_t latest_session_end) override {
-    detail::ScopedTimer t(metrics_.range_scans, metrics_.range_latency_ns);
-    return inner_->fetch_all(earliest_session_end, latest_session_end);
-  }
-  int64_t retention_period() const override { return inner_->retention_period(); }
-
- private:
-  std::unique_ptr<BytesSessionStore> inner_;
-  StoreMetrics metrics_;
-};
+using MeteredKeyValueStore = GuardedKeyValueStore<Metering>;
+using MeteredWindowStore = GuardedWindowStore<Metering>;
+using MeteredSessionStore = GuardedSessionStore<Metering>;
 
 }  // namespace eddy::state

@@ -94,12 +94,13 @@ bool TtlKeyValueStore::set_cache_flush_listener(CacheFlushListener listener, boo
   if (below == nullptr) return false;
   // The layers below see prefixed values; the listener gets the user's bytes.
   return below->set_cache_flush_listener(
-      [listener = std::move(listener)](
-          std::string_view key, std::optional<std::string_view> new_value,
-          std::optional<std::string_view> old_value, int64_t timestamp) {
+      [listener = std::move(listener)](std::string_view key,
+                                       std::optional<std::string_view> new_value,
+                                       std::optional<std::string_view> old_value, int64_t timestamp,
+                                       const RecordContext& context) {
         if (new_value) new_value = new_value->substr(kPrefix);
         if (old_value) old_value = old_value->substr(kPrefix);
-        listener(key, new_value, old_value, timestamp);
+        listener(key, new_value, old_value, timestamp, context);
       },
       send_old_values);
 }

@@ -68,7 +68,8 @@ bool ChangelogRestoration::step() {
 
 void ChangelogRestoration::finish() {
   done_ = true;
-  target_.restore_done();
+  if (options_.finish_target) target_.restore_done();
+  if (!options_.log_done) return;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started_)
                       .count();

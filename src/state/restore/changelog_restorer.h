@@ -31,6 +31,11 @@ struct RestoreOptions {
   // that lost the partition's tail, or a reader that never delivers). Throws StateStoreError.
   std::chrono::milliseconds idle_timeout{30'000};
   std::function<void(const RestoreProgress&)> on_progress;  // after each batch
+  // Standby catch-up rounds set both false: no INFO line per round, and no restore_done()
+  // (a memtable flush per round would leave a tiny SST file each time; the standby's
+  // checkpoint persists the store instead).
+  bool log_done = true;
+  bool finish_target = true;
 };
 
 // One store's restore, done a batch at a time so a stream thread can keep processing its

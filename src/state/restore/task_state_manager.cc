@@ -59,13 +59,17 @@ std::vector<RestoreProgress> TaskStateManager::restore(ChangelogReader& reader,
   return restore_progress();
 }
 
-void TaskStateManager::begin_restore(ChangelogReader& reader, const RestoreOptions& options) {
+void TaskStateManager::start_round(ChangelogReader& reader, const RestoreOptions& options) {
   restore_reader_ = &reader;
   restore_options_ = options;
   pending_restores_.clear();
   restorations_.clear();
   next_pending_ = 0;
   restore_complete_ = false;
+}
+
+void TaskStateManager::begin_restore(ChangelogReader& reader, const RestoreOptions& options) {
+  start_round(reader, options);
   for (auto& s : stores_) {
     BuiltStore& built = s->built;
     if (built.changelog_topic.empty() || built.restore == nullptr) continue;
@@ -77,14 +81,38 @@ void TaskStateManager::begin_restore(ChangelogReader& reader, const RestoreOptio
       }
     }
     int64_t from = 0;
-    if (checkpointed && built.restore->local_state_valid()) {
+    const bool local = checkpointed && built.restore->local_state_valid();
+    // A checkpoint beyond the changelog's end vouches for changes the changelog no longer
+    // has: it was deleted and recreated, or rewound (an application reset). The local state
+    // belongs to that old history; keeping it would make the re-read input look stale.
+    const int64_t end = local ? reader.end_offset(built.changelog_topic, context_.partition) : 0;
+    if (local && *checkpointed <= end) {
       from = *checkpointed;
     } else {
+      if (local) {
+        EDDY_LOG_WARN(
+            "task {}: store '{}': the checkpoint says its changelog {}-{} was read up to offset "
+            "{}, but the changelog ends at {} (deleted and recreated, or reset): wiping the "
+            "local state and restoring it from the changelog",
+            context_.task_id, s->spec.name, built.changelog_topic, context_.partition,
+            *checkpointed, end);
+      }
       // Whatever is on disk is not vouched for by a checkpoint: never use it.
       built.restore->wipe_local_state();
       offsets_.erase(partition);
     }
     pending_restores_.push_back({s.get(), from});
+  }
+}
+
+void TaskStateManager::begin_catch_up(ChangelogReader& reader, const RestoreOptions& options) {
+  if (!restore_complete_) throw StateStoreError("begin_catch_up() before the restore completed");
+  start_round(reader, options);
+  for (auto& s : stores_) {
+    BuiltStore& built = s->built;
+    if (built.changelog_topic.empty() || built.restore == nullptr) continue;
+    auto it = offsets_.find({built.changelog_topic, context_.partition});
+    pending_restores_.push_back({s.get(), it != offsets_.end() ? it->second : 0});
   }
 }
 

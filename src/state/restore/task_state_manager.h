@@ -9,7 +9,9 @@
 // Restore rule: a persistent store whose files opened cleanly AND whose changelog partition
 // has an offset in the checkpoint replays only from that offset; every other store (missing
 // or corrupt files, no checkpoint entry, in-memory) is wiped and rebuilt from offset 0, so
-// local data that no checkpoint vouches for is never used.
+// local data that no checkpoint vouches for is never used. A checkpoint ahead of its
+// changelog's end (the changelog was deleted and recreated, or the application reset) vouches
+// for a history that is gone: the store is wiped and rebuilt too, with a WARN.
 #pragma once
 
 #include <filesystem>
@@ -56,6 +58,10 @@ class TaskStateManager {
   // then records how far each store got, and a replay from there is idempotent.
   void begin_restore(ChangelogReader& reader, const RestoreOptions& options = {});
   bool restore_step();
+  // Standby tasks: once a restore completed, another round that brings every logged store
+  // from the offset it holds to its changelog's current end, through restore_step() as
+  // before. Nothing is wiped: each store holds exactly its changelog up to that offset.
+  void begin_catch_up(ChangelogReader& reader, const RestoreOptions& options = {});
   // One progress per logged store whose restore began (final once restore_step() is true).
   std::vector<RestoreProgress> restore_progress() const;
 
@@ -106,6 +112,9 @@ class TaskStateManager {
     return !checkpoint_on_disk_ || advanced >= kCheckpointDeltaRecords;
   }
   void write_checkpoint(const ChangelogOffsets& offsets);
+  // Forgets the last restore round's progress and reads `reader` next (begin_restore and
+  // begin_catch_up then say where each store starts).
+  void start_round(ChangelogReader& reader, const RestoreOptions& options);
   // Takes the stores out of interactive queries (which then wait for no closed store).
   void unregister_from_queries();
 

@@ -74,6 +74,7 @@ void RocksDbSegmentedStore::open() {
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.reserve(families.size());
   for (const auto& family : families) descriptors.emplace_back(family, *options_);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;

@@ -148,7 +148,7 @@ rocksdb::Options make_rocksdb_options(const MemoryBudget& budget, const std::str
   table.cache_index_and_filter_blocks_with_high_priority = true;
   table.pin_top_level_index_and_filter = true;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.block_size = 16 * 1024;
+  table.block_size = size_t{16} * 1024;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 
   if (setter) setter(store_name, options);

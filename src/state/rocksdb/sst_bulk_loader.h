@@ -32,8 +32,13 @@ struct SegmentRouting {
 class SstBulkLoader {
  public:
   // Without `routing` everything goes to the default column family.
+  // `max_buffer_bytes` is the process's allowance for restore buffers: the loaders alive at
+  // the same time (tasks restoring side by side) share it, none below 4 MiB.
   SstBulkLoader(rocksdb::DB& db, const rocksdb::Options& options, std::filesystem::path temp_dir,
                 int64_t max_buffer_bytes, std::string store_name, SegmentRouting routing = {});
+  ~SstBulkLoader();
+  SstBulkLoader(const SstBulkLoader&) = delete;
+  SstBulkLoader& operator=(const SstBulkLoader&) = delete;
 
   void add(std::span<const ChangelogRecord> records);
   // Ingests whatever is buffered. Call once at the end.
@@ -48,8 +53,19 @@ class SstBulkLoader {
     uint32_t value_size;  // value follows the key in the arena
     bool tombstone;
   };
+  // A slot's sort key: its segment, its key's first 16 bytes as two big-endian words (the
+  // whole key for short keys, so comparing and spotting equal keys needs no arena read), its
+  // key's size and the slot's index (changelog order: the later record wins).
+  struct SortKey {
+    int64_t segment;
+    uint64_t hi;
+    uint64_t lo;
+    uint32_t slot;
+    uint32_t key_size;
+  };
   void ingest_buffer();
-  void ingest_run(const std::vector<uint32_t>& run, int64_t segment);
+  void ingest_run(std::span<const SortKey> run);
+  bool same_key(const SortKey& a, const SortKey& b) const;
 
   rocksdb::DB& db_;
   const rocksdb::Options& options_;
