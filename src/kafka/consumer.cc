@@ -306,6 +306,11 @@ void Consumer::handle_rebalance(int err, rd_kafka_topic_partition_list_s* partit
     } else {
       throw_if_error(rd_kafka_assign(rk, partitions), "assign");
     }
+    // librdkafka keeps a partition's pause across unassign and assign (librdkafka#1849); the
+    // Java consumer does not, and the owner (a stream thread) forgets a revoked partition's
+    // pause with its task. A partition paused when it was revoked and handed back would
+    // never be fetched again: every newly assigned partition starts resumed.
+    throw_if_error(rd_kafka_resume_partitions(rk, partitions), "resume assigned partitions");
     EDDY_LOG_DEBUG("consumer: {} partition(s) assigned", changed.size());
     if (listener_ != nullptr) listener_->on_partitions_assigned(changed);
     return;

@@ -161,6 +161,55 @@ TEST(RealKafka, Murmur2PartitioningMatchesTheJavaProducer) {
   EXPECT_EQ(used.size(), static_cast<size_t>(kPartitions));  // keys really spread out
 }
 
+// A partition paused when an eager rebalance revokes it and hands it back is fetched again,
+// as with the Java consumer (librdkafka alone keeps the pause: librdkafka#1849). A stream
+// thread pauses a partition whose buffer is full and forgets that when its task closes; the
+// partition then stalled for good after the rebalance a second thread's join caused.
+TEST(RealKafka, PartitionPausedAcrossAnEagerRebalanceIsFetchedAgain) {
+  const std::string topic = unique_name("it.paused");
+  const std::string other = topic + ".other";
+  const std::string group = unique_name("it.paused-group");
+  Admin admin(real_props());
+  admin.create_topics({{.name = topic, .partitions = 1}, {.name = other, .partitions = 1}});
+  Producer producer({.properties = real_props()});
+  producer.send({.topic = topic, .key = std::string_view("k"), .value = std::string_view("1")});
+  producer.flush(15s);
+
+  struct Assignments : RebalanceListener {
+    int assigned = 0;
+    void on_partitions_revoked(const std::vector<TopicPartition>&) override {}
+    void on_partitions_assigned(const std::vector<TopicPartition>&) override { ++assigned; }
+  } assignments;
+  Consumer first({.properties = real_props(), .group_id = group, .listener = &assignments});
+  first.subscribe({topic});
+  ASSERT_EQ(consume_until(first, 1, false).records, 1);
+  first.pause({{topic, 0}});
+
+  // A second member subscribed to another topic: everyone rejoins, `first` gives its
+  // partition up and gets it back (range assignment, eager).
+  Consumer second({.properties = real_props(), .group_id = group});
+  second.subscribe({other});
+  const int before = assignments.assigned;
+  const auto rebalanced_by = std::chrono::steady_clock::now() + 60s;
+  while (assignments.assigned == before && std::chrono::steady_clock::now() < rebalanced_by) {
+    first.poll_batch(100, 100ms);
+    second.poll_batch(100, 100ms);
+  }
+  ASSERT_GT(assignments.assigned, before) << "no rebalance within 60 s";
+
+  producer.send({.topic = topic, .key = std::string_view("k"), .value = std::string_view("2")});
+  producer.flush(15s);
+  int64_t received = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (received == 0 && std::chrono::steady_clock::now() < deadline) {
+    received += static_cast<int64_t>(first.poll_batch(100, 200ms).size());
+    second.poll_batch(100, 0ms);
+  }
+  EXPECT_GT(received, 0) << "the partition stayed paused after it was assigned again";
+  second.close();
+  first.close();
+}
+
 TEST(RealKafka, DeliveryFailureNamesTopicAndPartition) {
   const std::string topic = unique_name("it.fail");
   Admin admin(real_props());
