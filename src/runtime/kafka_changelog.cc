@@ -8,7 +8,8 @@ using namespace std::chrono_literals;
 KafkaChangelogReader::KafkaChangelogReader(Properties properties, bool read_committed)
     : consumer_({.properties = std::move(properties),
                  .group_id = "eddy-restore",  // never joins: partitions are assigned, no commits
-                 .read_committed = read_committed}) {}
+                 .read_committed = read_committed}),
+      read_committed_(read_committed) {}
 
 void KafkaChangelogReader::seek(const std::string& topic, int32_t partition, int64_t offset) {
   consumer_.assign({{topic, partition, offset}});

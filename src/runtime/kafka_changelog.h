@@ -61,9 +61,11 @@ class KafkaChangelogReader final : public state::ChangelogReader {
                                                std::chrono::milliseconds timeout) override;
   // The consumer's position: past transaction markers at the end of a transactional changelog.
   int64_t position(const std::string& topic, int32_t partition) override;
+  bool reads_committed() const override { return read_committed_; }
 
  private:
   kafka::Consumer consumer_;
+  bool read_committed_;
   std::vector<kafka::Message> messages_;  // keep the records the views point into
   std::vector<state::ChangelogRecord> records_;
 };

@@ -68,12 +68,20 @@ std::vector<kafka::TopicPartition> TaskManager::close(
     if (auto id = factory_.task_for(tp)) ids.insert(*id);
   }
   std::vector<kafka::TopicPartition> released;
+  // As close_all(): one task's failing close must not leave the others open (holding their
+  // folders' locks, which the member that gets them next would wait on).
+  std::exception_ptr first_error;
   for (const auto& id : ids) {
     auto it = tasks_.find(id);
     if (it == tasks_.end()) continue;
-    auto tps = release(it, clean);
-    released.insert(released.end(), tps.begin(), tps.end());
+    try {
+      auto tps = release(it, clean);
+      released.insert(released.end(), tps.begin(), tps.end());
+    } catch (...) {
+      if (!first_error) first_error = std::current_exception();
+    }
   }
+  if (first_error) std::rethrow_exception(first_error);
   return released;
 }
 

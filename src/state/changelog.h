@@ -47,6 +47,10 @@ class ChangelogReader {
   // that it reached the end when the partition ends in records it never returns (transaction
   // markers, aborted records).
   virtual int64_t position(const std::string& /*topic*/, int32_t /*partition*/) { return -1; }
+  // True when end_offset() is the last stable offset (a read_committed reader under
+  // exactly-once): it trails the last committed records until the broker has written the
+  // transaction's markers, a few milliseconds after the commit returned.
+  virtual bool reads_committed() const { return false; }
 };
 
 // The part of an inner store that restore writes to: in bulk, bypassing caches and logging.

@@ -243,6 +243,58 @@ TEST_P(RestoreTest, CheckpointAheadOfARecreatedChangelogWipesTheStore) {
   EXPECT_EQ(kv.get("new9"), "w");
 }
 
+// A read_committed reader's end offset is the last stable offset: right after a commit it
+// can trail the committed records until the broker writes the transaction's markers. A task
+// reopened in that moment (an eager rebalance handing it straight back) keeps its local
+// state: wiping it would restore the changelog without the last transaction's changes.
+class MarkersPendingReader final : public ChangelogReader {
+ public:
+  MarkersPendingReader(MemoryChangelog& log, int64_t stable_end, int lagging_queries)
+      : log_(log), stable_end_(stable_end), lagging_queries_(lagging_queries) {}
+  void seek(const std::string& topic, int32_t partition, int64_t offset) override {
+    log_.seek(topic, partition, offset);
+  }
+  int64_t end_offset(const std::string& topic, int32_t partition) override {
+    ++queries_;
+    return queries_ <= lagging_queries_ ? stable_end_ : log_.end_offset(topic, partition);
+  }
+  std::span<const ChangelogRecord> poll(size_t max, std::chrono::milliseconds timeout) override {
+    return log_.poll(max, timeout);
+  }
+  bool reads_committed() const override { return true; }
+  int queries() const { return queries_; }
+
+ private:
+  MemoryChangelog& log_;
+  int64_t stable_end_;
+  int lagging_queries_;
+  int queries_ = 0;
+};
+
+TEST_P(RestoreTest, CheckpointAheadOfAStableOffsetAwaitingMarkersKeepsTheStore) {
+  if (!GetParam()) GTEST_SKIP() << "in-memory stores keep no checkpoint";
+  {
+    TaskStateManager state(dir_.path(), context());
+    auto& kv = dynamic_cast<BytesKeyValueStore&>(
+        state.register_store(spec(Stores::persistent_key_value("kv"))));
+    state.restore(changelog_);
+    for (int i = 0; i < 1000; ++i) kv.put("k" + std::to_string(i), "v");
+    state.close({{{"app-kv-changelog", 0}, changelog_.end_offset("app-kv-changelog", 0)}});
+  }
+  // The last transaction (the 200 changes from offset 800) is committed, its markers not yet
+  // written: the first three end-offset queries answer 800.
+  MarkersPendingReader reader(changelog_, 800, 3);
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  const auto progress = state.restore(reader);
+  EXPECT_GT(reader.queries(), 3);
+  EXPECT_EQ(progress.at(0).start_offset, 1000);  // kept, not wiped
+  EXPECT_EQ(progress.at(0).records_restored, 0);
+  EXPECT_EQ(testing::drain(kv.all()).size(), 1000u);
+  EXPECT_EQ(kv.get("k999"), "v");
+}
+
 TEST_P(RestoreTest, CloseDuringAStepwiseRestoreResumesWhereItStopped) {
   for (int i = 0; i < 5000; ++i) {
     changelog_.log("app-kv-changelog", 0, "k" + std::to_string(i % 700), "v" + std::to_string(i),

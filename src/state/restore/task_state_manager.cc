@@ -1,5 +1,8 @@
 #include "state/restore/task_state_manager.h"
 
+#include <chrono>
+#include <thread>
+
 #include "common/log.h"
 #include "eddy/errors.h"
 #include "state/store_registry.h"
@@ -59,6 +62,30 @@ std::vector<RestoreProgress> TaskStateManager::restore(ChangelogReader& reader,
   return restore_progress();
 }
 
+namespace {
+// Under exactly-once the end offset is the last stable offset, which passes the records of
+// the last committed transaction only once the broker has written its markers, shortly after
+// the commit returned. A task closed clean and opened again at once (an eager rebalance that
+// hands it back) can see a checkpoint past that end for a moment: waiting for the markers
+// tells that apart from a changelog that really ends before the checkpoint (deleted and
+// recreated, or reset), which would otherwise wipe the store and restore it without that
+// transaction. Kafka Streams never wipes here: its restore is done once the position
+// reaches the end offset.
+constexpr auto kMarkerWait = std::chrono::seconds(5);
+constexpr auto kMarkerPoll = std::chrono::milliseconds(20);
+
+int64_t await_stable_end(ChangelogReader& reader, const std::string& topic, int32_t partition,
+                         int64_t checkpointed) {
+  const auto deadline = std::chrono::steady_clock::now() + kMarkerWait;
+  int64_t end = reader.end_offset(topic, partition);
+  while (end < checkpointed && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(kMarkerPoll);
+    end = reader.end_offset(topic, partition);
+  }
+  return end;
+}
+}  // namespace
+
 void TaskStateManager::start_round(ChangelogReader& reader, const RestoreOptions& options) {
   restore_reader_ = &reader;
   restore_options_ = options;
@@ -85,7 +112,10 @@ void TaskStateManager::begin_restore(ChangelogReader& reader, const RestoreOptio
     // A checkpoint beyond the changelog's end vouches for changes the changelog no longer
     // has: it was deleted and recreated, or rewound (an application reset). The local state
     // belongs to that old history; keeping it would make the re-read input look stale.
-    const int64_t end = local ? reader.end_offset(built.changelog_topic, context_.partition) : 0;
+    int64_t end = local ? reader.end_offset(built.changelog_topic, context_.partition) : 0;
+    if (local && *checkpointed > end && reader.reads_committed()) {
+      end = await_stable_end(reader, built.changelog_topic, context_.partition, *checkpointed);
+    }
     if (local && *checkpointed <= end) {
       from = *checkpointed;
     } else {
