@@ -3,10 +3,23 @@
 namespace eddy::runtime {
 namespace {
 using namespace std::chrono_literals;
+
+// librdkafka prefetches up to queued.max.messages.kbytes (64 MiB by default) per consumer,
+// outside the memory budget. A stream thread runs one restore consumer per restoring task and
+// each instance one standby consumer, so a restore of grown changelogs could hold hundreds of
+// MiB in fetch queues, which glibc then keeps in its arenas after the restore (the soak's
+// restarted instances came back larger the later they restarted). A restore applies a batch
+// in milliseconds, so a smaller queue does not slow it; a user's consumer.* value wins.
+constexpr std::string_view kRestoreQueueKbytes = "8192";
+
+Properties bounded_prefetch(Properties properties) {
+  properties.try_emplace("queued.max.messages.kbytes", kRestoreQueueKbytes);
+  return properties;
 }
+}  // namespace
 
 KafkaChangelogReader::KafkaChangelogReader(Properties properties, bool read_committed)
-    : consumer_({.properties = std::move(properties),
+    : consumer_({.properties = bounded_prefetch(std::move(properties)),
                  .group_id = "eddy-restore",  // never joins: partitions are assigned, no commits
                  .read_committed = read_committed}),
       read_committed_(read_committed) {}
