@@ -3,11 +3,6 @@
 // freshness) and KafkaStreams::metrics() returns the same as JSON.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <regex>
 #include <sstream>
@@ -19,6 +14,7 @@
 #include "eddy/sink/redis_sink.h"
 #include "kafka/admin.h"
 #include "kafka/producer.h"
+#include "support/loopback.h"
 #include "support/real_kafka.h"
 #include "support/redis_client.h"
 
@@ -30,26 +26,6 @@ using testing_support::real_props;
 using testing_support::unique_name;
 
 using testing_support::redis_port;
-
-// A loopback port nothing listens on right now (the kernel picks it).
-int free_loopback_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  close(fd);
-  return ok ? ntohs(addr.sin_port) : 0;
-}
-
-std::string scrape(int port) {
-  auto [status, body] = testing_support::run_command(
-      "curl -sS --max-time 5 http://127.0.0.1:" + std::to_string(port) + "/metrics");
-  return status == 0 ? body : "";
-}
 
 // Sums the samples of `name` whose label text contains every string of `having`; nullopt
 // when no sample matches.
@@ -92,7 +68,7 @@ TEST(Metrics, PrometheusEndpointServesLiveRuntimeAndSinkMetrics) {
   options.key_prefix = app + ":";
   auto redis_sink = std::make_shared<RedisSink>(options);
 
-  const int port = free_loopback_port();
+  const int port = testing_support::free_port();
   ASSERT_GT(port, 0);
   auto config = StreamsConfig::from_properties(
       {{"application.id", app},
@@ -146,7 +122,7 @@ TEST(Metrics, PrometheusEndpointServesLiveRuntimeAndSinkMetrics) {
   std::string text;
   const auto deadline = std::chrono::steady_clock::now() + 90s;
   while (std::chrono::steady_clock::now() < deadline) {
-    text = scrape(port);
+    text = testing_support::scrape_metrics(port);
     const bool done = sum_of(text, "eddy_records_in_total").value_or(0) == kTotal &&
                       sum_of(text, "eddy_record_e2e_latency_seconds_count").value_or(0) == kTotal &&
                       sum_of(text, "eddy_consumer_lag_records", {"partition=\"0\""}) == 0 &&
@@ -199,7 +175,7 @@ TEST(Metrics, PrometheusEndpointServesLiveRuntimeAndSinkMetrics) {
 
   EXPECT_TRUE(streams.close(30s));
   // The endpoint stops with the instance.
-  EXPECT_TRUE(scrape(port).empty());
+  EXPECT_TRUE(testing_support::scrape_metrics(port).empty());
   redis_sink->close();
   admin.delete_topics({input, output});
 }

@@ -4,11 +4,7 @@
 // the dead-letter records' headers and the counts; and a feature sink whose Redis is down
 // for twice max.poll.interval.ms while records flow: the member stays in the group (same
 // generation), nothing is lost, every feature lands once Redis is back.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -29,6 +25,7 @@
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
 #include "support/child_process.h"
+#include "support/loopback.h"
 #include "support/real_kafka.h"
 #include "support/redis_client.h"
 #include "support/wait_until.h"
@@ -468,19 +465,6 @@ TEST(ErrorHandlersOnKafka, ExactlyOnceFailsWhenKafkaRefusesARecordAfterItWasSent
 
 // --- backpressure ---------------------------------------------------------------------------
 
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  close(fd);
-  return ok ? ntohs(addr.sin_port) : 0;
-}
-
 // A redis-server of this test's own (the shared one stays up for the other tests). With an
 // append-only file, so what was written before it stopped is there again when it restarts.
 std::unique_ptr<testing_support::ChildProcess> start_redis(int port, const std::string& dir) {
@@ -504,7 +488,7 @@ TEST(BackpressureOnKafka, RedisDownForTwiceMaxPollIntervalKeepsTheGroupAndLosesN
   const std::string dir = state_dir_for(app);
   std::filesystem::create_directories(dir);
   kafka::Admin(real_props()).create_topics({{.name = input, .partitions = 2}});
-  const int port = free_port();
+  const int port = testing_support::free_port();
   ASSERT_GT(port, 0);
   auto redis = start_redis(port, dir);
   ASSERT_TRUE(wait_until([&] { return redis_answers(port); }, 10s));

@@ -7,10 +7,6 @@
 // StandbyOnKafka.WarmStandbyTakesOverWithTheTailOnly is in the default suite (~25 s).
 // StandbyFailoverLong.* (>= 1 M state entries, with and without a standby) runs only with
 // EDDY_STANDBY_LONG=1: scripts/standby-failover.sh.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -27,6 +23,7 @@
 #include "kafka/consumer.h"
 #include "kafka/producer.h"
 #include "support/child_process.h"
+#include "support/loopback.h"
 #include "support/real_kafka.h"
 
 namespace eddy {
@@ -38,24 +35,10 @@ using testing_support::real_bootstrap;
 using testing_support::real_props;
 using testing_support::unique_name;
 
-int free_loopback_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  close(fd);
-  return ok ? ntohs(addr.sin_port) : 0;
-}
-
 // The value of the first sample of `name` whose line contains `having`.
 std::optional<double> metric(int port, const std::string& name, const std::string& having) {
-  auto [status, body] = testing_support::run_command(
-      "curl -sS --max-time 5 http://127.0.0.1:" + std::to_string(port) + "/metrics");
-  if (status != 0) return std::nullopt;
+  const std::string body = testing_support::scrape_metrics(port);
+  if (body.empty()) return std::nullopt;
   std::istringstream lines(body);
   std::string line;
   while (std::getline(lines, line)) {
@@ -238,7 +221,8 @@ Failover run_failover(const std::string& guarantee, int values, int tail, int st
 TEST(StandbyOnKafka, WarmStandbyTakesOverWithTheTailOnly) {
   constexpr int kValues = 20'000;
   constexpr int kTail = 500;
-  const Failover f = run_failover("exactly_once_v2", kValues, kTail, 1, free_loopback_port());
+  const Failover f =
+      run_failover("exactly_once_v2", kValues, kTail, 1, testing_support::free_port());
   std::printf(
       "standby failover (exactly_once_v2): %lld of %lld changelog records restored, "
       "processing again %.1f s after SIGKILL (session timeout 6 s)\n",

@@ -3,12 +3,8 @@
 // Eddy's metrics; the endpoint binds metrics.host; the metrics source outlives the instance.
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <prometheus/exposer.h>
 #include <spdlog/sinks/ostream_sink.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <memory>
 #include <mutex>
@@ -22,6 +18,7 @@
 #include "kafka/admin.h"
 #include "kafka/client_config.h"
 #include "kafka/producer.h"
+#include "support/loopback.h"
 #include "support/real_kafka.h"
 #include "support/wait_until.h"
 
@@ -72,24 +69,6 @@ struct CountingApp {
     std::filesystem::remove_all(config.state_dir);
   }
 };
-
-std::string scrape(const std::string& host, int port) {
-  auto [status, body] = testing_support::run_command("curl -sS --max-time 5 http://" + host + ":" +
-                                                     std::to_string(port) + "/metrics 2>&1");
-  return status == 0 ? body : "";
-}
-
-int free_port(const char* address) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  inet_pton(AF_INET, address, &addr.sin_addr);
-  socklen_t len = sizeof addr;
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  close(fd);
-  return ok ? ntohs(addr.sin_port) : 0;
-}
 
 TEST(GoodGuest, TheHostsSpdlogLoggerGetsEddysLibrdkafkasAndRocksdbsLines) {
   std::ostringstream captured;
@@ -142,7 +121,7 @@ TEST(GoodGuest, TheHostsOwnExposerServesEddysMetrics) {
   std::string text;
   ASSERT_TRUE(wait_until(
       [&] {
-        text = scrape("127.0.0.1", port);
+        text = testing_support::scrape_metrics(port, "127.0.0.1");
         return text.find("eddy_records_processed_total") != std::string::npos;
       },
       20s))
@@ -168,13 +147,15 @@ TEST(GoodGuest, TheMetricsSourceOutlivesTheInstanceAndThenReturnsNothing) {
 }
 
 TEST(GoodGuest, TheEndpointBindsMetricsHost) {
-  const int port = free_port("127.0.0.2");
+  const int port = testing_support::free_port("127.0.0.2");
   ASSERT_GT(port, 0);
   CountingApp app("guest-host",
                   {{"metrics.host", "127.0.0.2"}, {"metrics.port", std::to_string(port)}});
   app.run_until_processed();
-  EXPECT_NE(scrape("127.0.0.2", port).find("eddy_records_processed_total"), std::string::npos);
-  EXPECT_EQ(scrape("127.0.0.1", port).find("eddy_records_processed_total"), std::string::npos);
+  EXPECT_NE(testing_support::scrape_metrics(port, "127.0.0.2").find("eddy_records_processed_total"),
+            std::string::npos);
+  EXPECT_EQ(testing_support::scrape_metrics(port, "127.0.0.1").find("eddy_records_processed_total"),
+            std::string::npos);
 }
 
 }  // namespace
