@@ -300,6 +300,38 @@ TEST_P(VersionedStoreTest, ErasureRemovesEveryVersionOfTheKeyAndSoDoesItsRestore
   EXPECT_EQ(again.bytes_store().observed_stream_time(), 70);
 }
 
+// A standby replica follows the changelog in rounds (restore_batch on its own store): the
+// versions it applied in one round go when a later round brings the erasure marker.
+TEST_P(VersionedStoreTest, AStandbyDropsVersionsItAlreadyHeldWhenTheMarkerArrives) {
+  TaskStateManager active(dir_.path(), context());
+  StateStore& raw = active.register_store(spec(1'000));
+  auto store = typed(raw);
+  active.restore(changelog_);
+  store.put("a", "1", 10);
+  store.put("a", "2", 20);
+  store.put("b", "x", 15);
+
+  testing::TempDir standby_dir;
+  MemoryChangelog unused;
+  StoreContext standby_context = context();
+  standby_context.changelog = &unused;  // a standby never logs
+  TaskStateManager standby(standby_dir.path(), standby_context);
+  StateStore& replica_raw = standby.register_store(spec(1'000));
+  auto replica = typed(replica_raw);
+  auto& target = dynamic_cast<RestoreTarget&>(replica_raw);
+  changelog_.seek("app-prices-changelog", 0, 0);
+  target.restore_batch(changelog_.poll(100, milliseconds(0)));  // round 1: the versions
+  ASSERT_EQ(replica.get("a", 15), (Record{"1", 10, 20}));
+
+  record_time_ = 30;
+  EXPECT_EQ(erase_key(raw, "a"), 2);
+  target.restore_batch(changelog_.poll(100, milliseconds(0)));  // round 2: the marker
+  EXPECT_EQ(replica.get("a"), std::nullopt);
+  for (int64_t t : {10, 15, 20, 25}) EXPECT_EQ(replica.get("a", t), std::nullopt) << t;
+  EXPECT_EQ(replica.get("b"), (Record{"x", 15, std::nullopt}));
+  EXPECT_EQ(unused.entries("app-prices-changelog", 0).size(), 0u);
+}
+
 TEST_P(VersionedStoreTest, ErasedKeyGetsNoTtlDeleteLater) {
   StoreSpec s = spec(1'000);
   s.ttl = TtlOptions{.ttl = milliseconds(100), .clock = TtlClock::kEventTime};
