@@ -16,6 +16,16 @@ Properties bounded_prefetch(Properties properties) {
   properties.try_emplace("queued.max.messages.kbytes", kRestoreQueueKbytes);
   return properties;
 }
+
+// Whether a consumed changelog record is an erasure marker (ChangelogWriter::log_erasure).
+// Only tombstones are looked at: reading a record's headers costs an allocation.
+bool is_erasure_marker(const kafka::Message& m) {
+  if (m.value()) return false;
+  for (const auto& header : m.headers()) {
+    if (header.key == state::kErasureHeader) return true;
+  }
+  return false;
+}
 }  // namespace
 
 KafkaChangelogReader::KafkaChangelogReader(Properties properties, bool read_committed)
@@ -41,7 +51,8 @@ std::span<const state::ChangelogRecord> KafkaChangelogReader::poll(
     records_.push_back({.key = m.key().value_or(std::string_view{}),
                         .value = m.value(),
                         .timestamp = m.timestamp(),
-                        .offset = m.offset()});
+                        .offset = m.offset(),
+                        .erasure = is_erasure_marker(m)});
   }
   return records_;
 }

@@ -34,6 +34,20 @@ class KafkaChangelogWriter final : public state::ChangelogWriter {
                     .timestamp = timestamp,
                     .opaque = slot});
   }
+  void log_erasure(const std::string& topic, int32_t partition, std::string_view key,
+                   int64_t timestamp) override {
+    static const Headers marker{
+        {std::string(state::kErasureHeader), std::string(state::kErasureHeaderValue)}};
+    int64_t*& slot = slots_[{topic, partition}];
+    if (slot == nullptr && slot_) slot = slot_(topic, partition);
+    producer_.send({.topic = topic,
+                    .partition = partition,
+                    .key = key,
+                    .value = std::nullopt,
+                    .timestamp = timestamp,
+                    .headers = &marker,
+                    .opaque = slot});
+  }
 
   // Next offset after the last acknowledged change, per changelog partition written.
   state::ChangelogOffsets acknowledged() const {

@@ -34,6 +34,10 @@ class NoChangelogWrites final : public state::ChangelogWriter {
            std::optional<std::string_view> /*value*/, int64_t /*timestamp*/) override {
     throw StateStoreError("a standby task tried to write changelog " + topic);
   }
+  void log_erasure(const std::string& topic, int32_t /*partition*/, std::string_view /*key*/,
+                   int64_t /*timestamp*/) override {
+    throw StateStoreError("a standby task tried to write changelog " + topic);
+  }
 };
 
 }  // namespace

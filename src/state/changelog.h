@@ -21,7 +21,19 @@ class ChangelogWriter {
   // `value` nullopt is a tombstone. `timestamp` is the record timestamp of the change.
   virtual void log(const std::string& topic, int32_t partition, std::string_view key,
                    std::optional<std::string_view> value, int64_t timestamp) = 0;
+  // An erasure marker: a tombstone for `key` carrying the header kErasureHeader (value "1").
+  // A versioned store logs it when a key is erased: its changelog holds every version of a
+  // key, and a plain tombstone there is only a delete version from `timestamp` on (older
+  // versions stay readable as of earlier times), while the marker makes its restore drop
+  // every version. Every other reader (other stores' restores, Kafka Streams, compaction)
+  // sees a tombstone, which compaction uses to remove all earlier records of the key.
+  virtual void log_erasure(const std::string& topic, int32_t partition, std::string_view key,
+                           int64_t timestamp) = 0;
 };
+
+// The header that marks a changelog tombstone as an erasure (ChangelogWriter::log_erasure).
+inline constexpr std::string_view kErasureHeader = "eddy.erasure";
+inline constexpr std::string_view kErasureHeaderValue = "1";
 
 // One changelog record as read back; the views live until the reader's next poll().
 struct ChangelogRecord {
@@ -29,6 +41,9 @@ struct ChangelogRecord {
   std::optional<std::string_view> value;  // nullopt: tombstone
   int64_t timestamp = 0;
   int64_t offset = 0;
+  // A tombstone with the kErasureHeader header (ChangelogWriter::log_erasure). Only a
+  // versioned store's restore reads it; to every other store it is the tombstone it is.
+  bool erasure = false;
 };
 
 // Reads one changelog partition from a given offset (the runtime: a kafka::Consumer with

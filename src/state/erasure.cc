@@ -9,6 +9,7 @@
 #include "eddy/state/bytes_stores.h"
 #include "eddy/state/versioned_key_value_store.h"
 #include "state/layered_store.h"
+#include "state/versioned_store.h"
 
 namespace eddy::state {
 namespace {
@@ -32,11 +33,13 @@ class ErasingScope {
 }  // namespace
 
 int64_t erase_key(StateStore& store, std::string_view key) {
+  // Before the key-value case: a versioned store is one too (its latest versions), where a
+  // tombstone would only be a delete version, leaving the older versions readable.
+  if (auto* versioned = dynamic_cast<VersionedStore*>(&store)) return versioned->erase(key);
   if (dynamic_cast<BytesVersionedKeyValueStore*>(&store) != nullptr) {
     throw StateStoreError("store '" + store.name() +
-                          "' is a versioned key-value store, which erasure does not support: its "
-                          "changelog keeps the older versions of a key, which a restore would "
-                          "bring back");
+                          "' is a versioned key-value store that erasure does not know (not "
+                          "Eddy's VersionedStore), so it cannot remove its versions");
   }
   ErasingScope erasing(store);
   int64_t erased = 0;

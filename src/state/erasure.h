@@ -7,13 +7,15 @@
 // - key-value stores: the key;
 // - window stores: every window of the key that reads can still see (a store that retains
 //   duplicates, as a stream-stream join's: every duplicate of each window);
-// - session stores: every session of the key.
+// - session stores: every session of the key;
+// - versioned key-value stores: every version of the key (latest and history), logged as one
+//   erasure marker (a tombstone with the header "eddy.erasure", ChangelogWriter::log_erasure)
+//   that makes a restore drop every version; the count is the versions removed.
 // Each deletion is a changelog tombstone (stamped with the timestamp of the record being
 // processed: the erasure request), so a restore does not bring the key back. A record cache
 // takes the deletions as erasures: they reach the store below and the changelog at its next
 // flush (the commit) but are handed to no flush listener, so no processor forwards anything
-// for them. Versioned stores are refused (their changelog keeps older versions that a
-// restore would replay). Called on the thread of the task owning the store.
+// for them. Called on the thread of the task owning the store.
 #pragma once
 
 #include <cstdint>
@@ -23,8 +25,8 @@
 
 namespace eddy::state {
 
-// Returns how many entries (keys, windows, sessions) were removed. Throws StateStoreError
-// for a store kind that cannot be erased (versioned key-value stores).
+// Returns how many entries (keys, windows, sessions, versions) were removed. Throws
+// StateStoreError for a store kind that cannot be erased.
 int64_t erase_key(StateStore& store, std::string_view key);
 
 }  // namespace eddy::state

@@ -19,12 +19,17 @@ class MemoryChangelog final : public ChangelogWriter, public ChangelogReader {
     Bytes key;
     std::optional<Bytes> value;
     int64_t timestamp = 0;
+    bool erasure = false;  // an erasure marker (ChangelogWriter::log_erasure)
   };
 
   void log(const std::string& topic, int32_t partition, std::string_view key,
            std::optional<std::string_view> value, int64_t timestamp) override {
     partitions_[{topic, partition}].push_back(
         {Bytes(key), value ? std::optional<Bytes>(Bytes(*value)) : std::nullopt, timestamp});
+  }
+  void log_erasure(const std::string& topic, int32_t partition, std::string_view key,
+                   int64_t timestamp) override {
+    partitions_[{topic, partition}].push_back({Bytes(key), std::nullopt, timestamp, true});
   }
 
   void seek(const std::string& topic, int32_t partition, int64_t offset) override {
@@ -46,7 +51,8 @@ class MemoryChangelog final : public ChangelogWriter, public ChangelogReader {
       batch_.push_back({.key = e.key,
                         .value = e.value ? std::optional<std::string_view>(*e.value) : std::nullopt,
                         .timestamp = e.timestamp,
-                        .offset = position_});
+                        .offset = position_,
+                        .erasure = e.erasure});
       ++position_;
       ++records_read_;
     }

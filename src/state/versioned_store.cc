@@ -355,6 +355,46 @@ int64_t VersionedStore::do_put(std::string_view key, std::optional<std::string_v
   return result;
 }
 
+int64_t VersionedStore::erase(std::string_view key) {
+  auto lock = guard();
+  detail::ScopedTimer t(metrics_.deletes, metrics_.delete_latency_ns);
+  const int64_t erased = erase_versions(key);
+  if (changelog_) {
+    changelog_->log_erasure(
+        key, record_timestamp_ ? record_timestamp_() : std::max<int64_t>(observed_, 0));
+  }
+  return erased;
+}
+
+int64_t VersionedStore::erase_versions(std::string_view key) {
+  ensure_ttl_index();
+  Batch batch;
+  int64_t erased = 0;
+  const Bytes lkey = latest_key(key);
+  if (inner_->get(lkey)) {
+    batch.emplace_back(lkey, std::nullopt);
+    ++erased;
+  }
+  ttl_removed(key, batch);
+  // Collected first: no writes under an open iterator.
+  std::vector<History> entries;
+  for (auto it = inner_->range(history_key(key, 0), history_key(key, kForever)); it->valid();
+       it->next()) {
+    const std::string_view v = it->value();
+    if (v.size() < 9) throw StateStoreError("store '" + name() + "': history entry too short");
+    const std::string_view k = it->key();
+    History h;
+    h.key = Bytes(k);
+    h.valid_to = read_i64(k.substr(k.size() - 8), "valid-to");
+    h.valid_from = read_i64(v, "valid-from");
+    entries.push_back(std::move(h));
+  }
+  for (const auto& entry : entries) delete_history(batch, key, entry);
+  erased += static_cast<int64_t>(entries.size());
+  inner_->put_all(batch);
+  return erased;
+}
+
 int64_t VersionedStore::ttl_now() const {
   return ttl_->clock == TtlClock::kWallClock ? wall_clock_() : observed_;
 }
@@ -468,7 +508,11 @@ void VersionedStore::restore_batch(std::span<const ChangelogRecord> records) {
   const bool was_expiring = std::exchange(expiring_, true);
   try {
     for (const auto& r : records) {
-      do_put(r.key, r.value, r.timestamp, /*log=*/false);
+      if (r.erasure) {
+        erase_versions(r.key);
+      } else {
+        do_put(r.key, r.value, r.timestamp, /*log=*/false);
+      }
       metrics_.restored_records.fetch_add(1, std::memory_order_relaxed);
     }
   } catch (...) {

@@ -98,7 +98,16 @@ class VersionedStore final : public BytesVersionedKeyValueStore,
     return ttl_.has_value();
   }
 
-  // RestoreTarget: each changelog record is a version written again, in order.
+  // Erasure (state/erasure.h): removes every version of `key` (its latest value, its
+  // history, deletes included, and their index and TTL entries) and logs an erasure marker
+  // (ChangelogWriter::log_erasure) stamped with the record timestamp, so that a restore drops
+  // every version too; logged even when nothing is left here, since the changelog may still
+  // hold versions the history retention has dropped locally. Stream time does not move.
+  // Returns how many versions went (the latest value and each history entry).
+  int64_t erase(std::string_view key);
+
+  // RestoreTarget: each changelog record is a version written again, in order; an erasure
+  // marker (ChangelogRecord::erasure) removes every version of its key, as erase() did.
   void restore_batch(std::span<const ChangelogRecord> records) override;
   void restore_done() override;
   bool local_state_valid() const override;
@@ -124,6 +133,8 @@ class VersionedStore final : public BytesVersionedKeyValueStore,
   void put_history(Batch& batch, std::string_view key, int64_t valid_from, int64_t valid_to,
                    const std::optional<std::string_view>& value);
   void delete_history(Batch& batch, std::string_view key, const History& entry);
+  // Removes every version of `key` (erase() without the logging); returns how many.
+  int64_t erase_versions(std::string_view key);
   void sweep(Batch& batch);
   void load_stream_time();
   // TTL bookkeeping: when each key's latest value is due (in memory, built from the store on

@@ -75,6 +75,17 @@ struct TopologyTestDriver::Impl final : processor::RecordCollector, state::Chang
                                     timestamp,
                                     {}});
   }
+  void log_erasure(const std::string& topic, int32_t partition, std::string_view key,
+                   int64_t timestamp) override {
+    auto& log = logs[topic];
+    log.next_offset[partition]++;
+    log.records.push_back(
+        RawRecord{partition,
+                  Bytes(key),
+                  std::nullopt,
+                  timestamp,
+                  {{std::string(state::kErasureHeader), std::string(state::kErasureHeaderValue)}}});
+  }
 
   // Hands a record of `topic` to the task that reads that partition, if any: into its input
   // queues, from which the task picks records as the runtime does (PartitionGroup).

@@ -179,11 +179,6 @@ TopologyPlan compile(const LogicalGraph& graph, const std::string& application_i
                             "' is a global table's; every instance loads it from its topic, so "
                             "erase the key there with a tombstone");
       }
-      if (entry.spec.history_retention_ms) {
-        throw TopologyError("erase '" + node.name + "': store '" + s +
-                            "' is versioned, which erasure does not support (its changelog "
-                            "keeps older versions of a key, which a restore would replay)");
-      }
     }
     const auto& sub = plan.subtopologies[static_cast<size_t>(plan.nodes[node.id].subtopology)];
     if (sub.source_topics.size() < 2) continue;

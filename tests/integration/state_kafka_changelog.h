@@ -39,6 +39,17 @@ class KafkaChangelogWriter final : public ChangelogWriter {
                     .timestamp = timestamp > 0 ? timestamp : 0,
                     .opaque = this});  // reports come back only for records with an opaque
   }
+  void log_erasure(const std::string& topic, int32_t partition, std::string_view key,
+                   int64_t timestamp) override {
+    static const Headers marker{{std::string(kErasureHeader), std::string(kErasureHeaderValue)}};
+    producer_.send({.topic = topic,
+                    .partition = partition,
+                    .key = key,
+                    .value = std::nullopt,
+                    .timestamp = timestamp > 0 ? timestamp : 0,
+                    .headers = &marker,
+                    .opaque = this});
+  }
 
   // Waits for every record; returns the next offset per changelog partition (for checkpoint).
   ChangelogOffsets flush() {
@@ -70,10 +81,12 @@ class KafkaChangelogReader final : public ChangelogReader {
     messages_ = consumer_.poll_batch(max, timeout);
     for (const auto& m : messages_) {
       if (m.error_code() != 0) continue;
-      records_.push_back({.key = m.key().value_or(std::string_view()),
-                          .value = m.value(),
-                          .timestamp = m.timestamp(),
-                          .offset = m.offset()});
+      records_.push_back(
+          {.key = m.key().value_or(std::string_view()),
+           .value = m.value(),
+           .timestamp = m.timestamp(),
+           .offset = m.offset(),
+           .erasure = !m.value() && eddy::header_value(m.headers(), kErasureHeader).has_value()});
     }
     records_read_ += static_cast<int64_t>(records_.size());
     return records_;

@@ -2,6 +2,7 @@
 // RocksDB: every entry of the key goes (its neighbours stay, including longer keys it
 // prefixes), the changelog ends with a tombstone for each, a cache's flush listener is told
 // nothing, and a rebuild from the changelog into an empty folder does not bring the key back.
+// Versioned stores (every version, the erasure marker): state_versioned_test.cc.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -245,20 +246,6 @@ TEST_P(ErasureTest, EntriesPastRetentionThatALiveSegmentHoldsGoToo) {
     for (const auto& e : changelog_.entries(topic, 0)) last_is_tombstone[e.key] = !e.value;
     ASSERT_EQ(last_is_tombstone.size(), 2u) << topic;
     for (const auto& [key, tombstone] : last_is_tombstone) EXPECT_TRUE(tombstone) << topic;
-  }
-  state->close({});
-}
-
-TEST_P(ErasureTest, VersionedStoreIsRefusedByName) {
-  StoreSpec s = Stores::persistent_versioned_key_value_store("ver", milliseconds(60'000)).spec();
-  s.persistent = std::get<0>(GetParam());
-  std::unique_ptr<TaskStateManager> state;
-  auto& ver = rebuild(state, dir_, s);
-  try {
-    erase_key(ver, "cust1");
-    FAIL() << "expected StateStoreError";
-  } catch (const StateStoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("'ver'"), std::string::npos) << e.what();
   }
   state->close({});
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -15,6 +16,7 @@
 #include "eddy/state/stores.h"
 #include "eddy/state/versioned_key_value_store.h"
 #include "state/decorators/ttl_key_value_store.h"
+#include "state/erasure.h"
 #include "state/layered_store.h"
 #include "state/memory_changelog.h"
 #include "state/restore/task_state_manager.h"
@@ -198,6 +200,157 @@ TEST_P(VersionedStoreTest, ChangelogRebuildsEveryVersion) {
   EXPECT_EQ(store.get("b", 10), (Record{"early", 0, 25}));
   EXPECT_EQ(store.get("b"), (Record{"x", 25, std::nullopt}));
   EXPECT_EQ(store.bytes_store().observed_stream_time(), 40);
+}
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+// The inner store's entries that are not the stream time (0x03), as raw keys.
+std::vector<std::string> inner_keys(StateStore& versioned) {
+  auto* inner = dynamic_cast<BytesKeyValueStore*>(dynamic_cast<LayeredStore&>(versioned).wrapped());
+  std::vector<std::string> out;
+  for (const auto& [k, v] : testing::drain(inner->all())) {
+    if (!k.empty() && k[0] != 0x03) out.push_back(k);
+  }
+  return out;
+}
+
+TEST_P(VersionedStoreTest, ErasureRemovesEveryVersionOfTheKeyAndSoDoesItsRestore) {
+  std::optional<TaskStateManager> state(std::in_place, dir_.path(), context());
+  StateStore& raw = state->register_store(spec(1'000));
+  auto store = typed(raw);
+  state->restore(changelog_);
+  store.put("a", "1", 10);
+  store.put("a", "3", 30);
+  store.put("a", "2", 20);  // out of order
+  store.remove("a", 40);
+  store.put("a", "5", 50);
+  store.put("b", "x", 15);
+  store.put("b", "y", 35);
+  store.put("ab", "longer", 25);  // prefixed by "a": must stay
+  state->flush();
+
+  record_time_ = 60;  // the erasure request's timestamp
+  // a: the latest value and four history entries (1, 2, 3 and the delete at 40).
+  EXPECT_EQ(erase_key(raw, "a"), 5);
+  EXPECT_EQ(store.get("a"), std::nullopt);
+  for (int64_t t : {0, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 1'000}) {
+    EXPECT_EQ(store.get("a", t), std::nullopt) << "as of " << t;
+  }
+  EXPECT_EQ(store.get("b", 20), (Record{"x", 15, 35}));
+  EXPECT_EQ(store.get("b"), (Record{"y", 35, std::nullopt}));
+  EXPECT_EQ(store.get("ab", 30), (Record{"longer", 25, std::nullopt}));
+  // Nothing of "a" is left inside: no latest, history or index entry.
+  for (const auto& k : inner_keys(raw)) {
+    EXPECT_TRUE(k.ends_with("b")  // latest "b"/"ab" (0x00 key)
+                || k.find(std::string("\0\0\0\x01"
+                                      "b",
+                                      5)) != std::string::npos ||
+                k.find(std::string("\0\0\0\x02"
+                                   "ab",
+                                   6)) != std::string::npos)
+        << "an entry of the erased key is left: " << hex(k);
+  }
+  // The changelog ends with one erasure marker: a tombstone flagged as one, at the request's time.
+  {
+    const auto& log = changelog_.entries("app-prices-changelog", 0);
+    ASSERT_FALSE(log.empty());
+    EXPECT_EQ(log.back().key, "a");
+    EXPECT_EQ(log.back().value, std::nullopt);
+    EXPECT_TRUE(log.back().erasure);
+    EXPECT_EQ(log.back().timestamp, 60);
+    EXPECT_EQ(std::count_if(log.begin(), log.end(), [](const auto& e) { return e.erasure; }), 1);
+  }
+  // A key with nothing left still gets a marker (the changelog may hold versions the
+  // retention dropped here).
+  EXPECT_EQ(erase_key(raw, "nobody"), 0);
+  EXPECT_TRUE(changelog_.entries("app-prices-changelog", 0).back().erasure);
+  EXPECT_EQ(changelog_.entries("app-prices-changelog", 0).back().key, "nobody");
+
+  // The key comes back normally afterwards (a customer who returns), out of order too.
+  EXPECT_EQ(store.put("a", "6", 70), kLatest);
+  EXPECT_EQ(store.put("a", "late", 45), 70);
+  EXPECT_EQ(store.get("a"), (Record{"6", 70, std::nullopt}));
+  EXPECT_EQ(store.get("a", 50), (Record{"late", 45, 70}));
+  EXPECT_EQ(store.get("a", 30), std::nullopt);
+  state->flush();
+  state->close({});
+  state.reset();
+
+  // A restore into an empty folder replays the changelog: the marker drops what came before it.
+  std::filesystem::remove_all(dir_.path() / "app" / "1_0");
+  TaskStateManager restored(dir_.path(), context());
+  auto again = typed(restored.register_store(spec(1'000)));
+  restored.restore(changelog_);
+  EXPECT_EQ(again.get("a"), (Record{"6", 70, std::nullopt}));
+  EXPECT_EQ(again.get("a", 50), (Record{"late", 45, 70}));
+  for (int64_t t : {10, 20, 30, 40, 44}) {
+    EXPECT_EQ(again.get("a", t), std::nullopt) << "as of " << t;
+  }
+  EXPECT_EQ(again.get("b", 20), (Record{"x", 15, 35}));
+  EXPECT_EQ(again.get("b"), (Record{"y", 35, std::nullopt}));
+  EXPECT_EQ(again.get("ab", 30), (Record{"longer", 25, std::nullopt}));
+  EXPECT_EQ(again.bytes_store().observed_stream_time(), 70);
+}
+
+// A standby replica follows the changelog in rounds (restore_batch on its own store): the
+// versions it applied in one round go when a later round brings the erasure marker.
+TEST_P(VersionedStoreTest, AStandbyDropsVersionsItAlreadyHeldWhenTheMarkerArrives) {
+  TaskStateManager active(dir_.path(), context());
+  StateStore& raw = active.register_store(spec(1'000));
+  auto store = typed(raw);
+  active.restore(changelog_);
+  store.put("a", "1", 10);
+  store.put("a", "2", 20);
+  store.put("b", "x", 15);
+
+  testing::TempDir standby_dir;
+  MemoryChangelog unused;
+  StoreContext standby_context = context();
+  standby_context.changelog = &unused;  // a standby never logs
+  TaskStateManager standby(standby_dir.path(), standby_context);
+  StateStore& replica_raw = standby.register_store(spec(1'000));
+  auto replica = typed(replica_raw);
+  auto& target = dynamic_cast<RestoreTarget&>(replica_raw);
+  changelog_.seek("app-prices-changelog", 0, 0);
+  target.restore_batch(changelog_.poll(100, milliseconds(0)));  // round 1: the versions
+  ASSERT_EQ(replica.get("a", 15), (Record{"1", 10, 20}));
+
+  record_time_ = 30;
+  EXPECT_EQ(erase_key(raw, "a"), 2);
+  target.restore_batch(changelog_.poll(100, milliseconds(0)));  // round 2: the marker
+  EXPECT_EQ(replica.get("a"), std::nullopt);
+  for (int64_t t : {10, 15, 20, 25}) EXPECT_EQ(replica.get("a", t), std::nullopt) << t;
+  EXPECT_EQ(replica.get("b"), (Record{"x", 15, std::nullopt}));
+  EXPECT_EQ(unused.entries("app-prices-changelog", 0).size(), 0u);
+}
+
+TEST_P(VersionedStoreTest, ErasedKeyGetsNoTtlDeleteLater) {
+  StoreSpec s = spec(1'000);
+  s.ttl = TtlOptions{.ttl = milliseconds(100), .clock = TtlClock::kEventTime};
+  TaskStateManager state(dir_.path(), context());
+  StateStore& raw = state.register_store(s);
+  auto store = typed(raw);
+  state.restore(changelog_);
+  store.put("a", "1", 10);
+  store.put("b", "1", 10);
+  EXPECT_EQ(erase_key(raw, "a"), 1);
+  const size_t before = changelog_.entries("app-prices-changelog", 0).size();
+  store.put("c", "1", 500);  // stream time passes both keys' due time (110)
+  const auto& log = changelog_.entries("app-prices-changelog", 0);
+  std::vector<std::string> deleted;
+  for (size_t i = before; i < log.size(); ++i) {
+    if (!log[i].value) deleted.push_back(log[i].key);
+  }
+  EXPECT_EQ(deleted, std::vector<std::string>{"b"});
+  EXPECT_EQ(store.get("a", 200), std::nullopt);
 }
 
 TEST(VersionedStoreSpec, ChangelogKeepsTheHistoryFromCompaction) {

@@ -8,9 +8,11 @@
 // Each request is processed by the task that owns its key's partition, on its thread, like
 // any record: the key is removed from every named store of that task (key-value: the key;
 // window: every window of it; session: every session of it; a suppress buffer: every
-// buffered result of it), each removal written to the store's changelog as a tombstone, and
-// deleted from every feature sink (to_sink) of the same sub-topology. Under exactly-once the
-// tombstones commit in the same transaction as the request's offset.
+// buffered result of it; versioned key-value: every version of it), each removal written to
+// the store's changelog as a tombstone (a versioned store's: one tombstone with the header
+// "eddy.erasure", which its restore reads as "drop every version" and Kafka Streams as a
+// delete), and deleted from every feature sink (to_sink) of the same sub-topology. Under
+// exactly-once the tombstones commit in the same transaction as the request's offset.
 #pragma once
 
 #include <string>
@@ -23,7 +25,7 @@ struct Erasure {
   // The stores to forget the key in, by name (Materialized::as; a suppress buffer named
   // with Suppressed::with_name(n): "n-store"; add_state_store). They must be stores of the
   // sub-topology the requests reach, keyed by the same bytes as the requests (the same key serde);
-  // versioned and global stores are refused at build().
+  // global stores are refused at build().
   std::vector<std::string> stores;
   // Also delete the key (the request's key bytes, as a string) in every feature sink that
   // this sub-topology writes with to_sink(). Default: on.

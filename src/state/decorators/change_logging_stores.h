@@ -25,6 +25,9 @@ struct ChangelogTarget {
   void log(std::string_view key, std::optional<std::string_view> value, int64_t timestamp) const {
     writer->log(topic, partition, key, value, timestamp);
   }
+  void log_erasure(std::string_view key, int64_t timestamp) const {
+    writer->log_erasure(topic, partition, key, timestamp);
+  }
 };
 
 class ChangeLoggingKeyValueStore final : public BytesKeyValueStore,
