@@ -1,5 +1,6 @@
 #include "runtime/task_manager.h"
 
+#include "common/heap.h"
 #include "common/log.h"
 #include "common/log_throttle.h"
 #include "runtime/thread_metrics.h"
@@ -121,6 +122,7 @@ std::vector<kafka::TopicPartition> TaskManager::input_partitions() const {
 }
 
 void TaskManager::restore_step() {
+  if (restoring_.empty()) return;
   for (auto it = restoring_.begin(); it != restoring_.end();) {
     Task& task = *tasks_.at(it->first);
     if (!it->second) {
@@ -136,6 +138,8 @@ void TaskManager::restore_step() {
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *it->second).count());
     it = restoring_.erase(it);
   }
+  // What the restores read is freed now; hand it back (common/heap.h says why).
+  if (restoring_.empty()) common::return_free_heap_memory();
 }
 
 bool TaskManager::has_work() const {
