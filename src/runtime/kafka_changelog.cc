@@ -8,8 +8,9 @@ using namespace std::chrono_literals;
 // outside the memory budget. A stream thread runs one restore consumer per restoring task and
 // each instance one standby consumer, so a restore of grown changelogs could hold hundreds of
 // MiB in fetch queues, which glibc then keeps in its arenas after the restore (the soak's
-// restarted instances came back larger the later they restarted). A restore applies a batch
-// in milliseconds, so a smaller queue does not slow it; a user's consumer.* value wins.
+// restarted instances came back larger the later they restarted). 8 MiB still holds a few
+// fetches of 1 MiB per partition (W6's restore speed under it is not yet measured); a user's
+// consumer.* value wins.
 constexpr std::string_view kRestoreQueueKbytes = "8192";
 
 Properties bounded_prefetch(Properties properties) {

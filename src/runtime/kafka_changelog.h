@@ -25,28 +25,24 @@ class KafkaChangelogWriter final : public state::ChangelogWriter {
 
   void log(const std::string& topic, int32_t partition, std::string_view key,
            std::optional<std::string_view> value, int64_t timestamp) override {
-    int64_t*& slot = slots_[{topic, partition}];
-    if (slot == nullptr && slot_) slot = slot_(topic, partition);
     producer_.send({.topic = topic,
                     .partition = partition,
                     .key = key,
                     .value = value,
                     .timestamp = timestamp,
-                    .opaque = slot});
+                    .opaque = slot_for(topic, partition)});
   }
   void log_erasure(const std::string& topic, int32_t partition, std::string_view key,
                    int64_t timestamp) override {
     static const Headers marker{
         {std::string(state::kErasureHeader), std::string(state::kErasureHeaderValue)}};
-    int64_t*& slot = slots_[{topic, partition}];
-    if (slot == nullptr && slot_) slot = slot_(topic, partition);
     producer_.send({.topic = topic,
                     .partition = partition,
                     .key = key,
                     .value = std::nullopt,
                     .timestamp = timestamp,
                     .headers = &marker,
-                    .opaque = slot});
+                    .opaque = slot_for(topic, partition)});
   }
 
   // Next offset after the last acknowledged change, per changelog partition written.
@@ -62,6 +58,13 @@ class KafkaChangelogWriter final : public state::ChangelogWriter {
   kafka::Producer& producer_;
   SlotFn slot_;
   std::map<std::pair<std::string, int32_t>, int64_t*> slots_;
+
+  // The partition's acknowledged-offset slot, asked of `slot_` on its first change.
+  int64_t* slot_for(const std::string& topic, int32_t partition) {
+    int64_t*& slot = slots_[{topic, partition}];
+    if (slot == nullptr && slot_) slot = slot_(topic, partition);
+    return slot;
+  }
 };
 
 class KafkaChangelogReader final : public state::ChangelogReader {
