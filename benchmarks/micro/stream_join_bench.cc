@@ -59,8 +59,9 @@ void BM_StreamJoin(benchmark::State& state) {
   eddy::bench::NullCollector collector;
   int64_t emitted = 0;
   {
+    eddy::processor::LocalTaskStores stores({.state_dir = dir});
     eddy::processor::TaskCore task(topology.shared_plan(), 0, 0,
-                                   {.collector = &collector, .state_dir = dir});
+                                   {.collector = &collector, .store_provider = stores.provider()});
     std::vector<S> keys;
     std::vector<S> right_keys;
     for (int k = 0; k < 1000; ++k) {

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "eddy/dsl/streams_builder.h"
+#include "processor/local_task_stores.h"
 #include "processor/task_core.h"
 #include "state_bench_support.h"
 #include "topology/topology_plan.h"
@@ -35,9 +36,12 @@ class Router final : public processor::RecordCollector {
   explicit Router(const Topology& topology) : plan_(topology.shared_plan()) {
     processor::TaskEnvironment env;
     env.collector = this;
-    env.state_dir = dir_.path();
     env.memory_budget = &budget_;
     for (const auto& sub : plan_->subtopologies) {
+      stores_.push_back(
+          std::make_unique<processor::LocalTaskStores>(processor::LocalTaskStores::Options{
+              .state_dir = dir_.path(), .memory_budget = &budget_}));
+      env.store_provider = stores_.back()->provider();
       tasks_.push_back(std::make_unique<processor::TaskCore>(plan_, sub.id, 0, env));
     }
   }
@@ -75,6 +79,7 @@ class Router final : public processor::RecordCollector {
   state::bench::BenchDir dir_;
   state::MemoryBudget budget_{{.total_bytes = 512LL << 20, .record_cache_bytes = 0}};
   std::shared_ptr<const detail::TopologyPlan> plan_;
+  std::vector<std::unique_ptr<processor::LocalTaskStores>> stores_;  // outlive tasks_
   std::vector<std::unique_ptr<processor::TaskCore>> tasks_;
   std::deque<processor::IncomingRecord> pending_;
 };

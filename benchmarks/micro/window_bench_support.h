@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "eddy/dsl/streams_builder.h"
+#include "processor/local_task_stores.h"
 #include "processor/task_core.h"
 
 namespace eddy::bench {
@@ -45,8 +46,9 @@ void run_window_benchmark(benchmark::State& state, AddWindow add_window, int64_t
   NullCollector collector;
   int64_t emitted = 0;
   {
+    processor::LocalTaskStores stores({.state_dir = dir});
     processor::TaskCore task(topology.shared_plan(), 0, 0,
-                             {.collector = &collector, .state_dir = dir});
+                             {.collector = &collector, .store_provider = stores.provider()});
     std::vector<std::string> keys;
     for (int k = 0; k < 1000; ++k) keys.push_back("customer-" + std::to_string(k));
     const auto value = serdes::int64().to_bytes(1);

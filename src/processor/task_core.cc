@@ -76,29 +76,12 @@ TaskCore::TaskCore(std::shared_ptr<const detail::TopologyPlan> plan, int subtopo
     store_names.assign(sub.stores.begin(), sub.stores.end());
   }
 
+  if (!store_names.empty() && !env_.store_provider) {
+    throw TopologyError("task " + task_id_ +
+                        " has stores and its TaskEnvironment no store_provider");
+  }
   for (const auto& name : store_names) {
-    const auto& entry = plan_->stores.at(name);
-    if (env_.store_provider) {
-      stores_.emplace(name, env_.store_provider(entry.spec));
-      continue;
-    }
-    auto context = std::make_unique<state::StoreContext>();
-    context->application_id = plan_->application_id;
-    context->task_id = task_id_;
-    context->partition = partition_;
-    context->task_dir = env_.state_dir / plan_->application_id / task_id_;
-    context->changelog = entry.spec.logging ? env_.changelog : nullptr;
-    context->record_timestamp = [this] { return current_timestamp(); };
-    context->record_context = [this](state::RecordContext& into) { capture_record_context(into); };
-    context->memory_budget = budget_;
-    context->wall_clock_ms = [this] { return wall_clock_; };
-    context->expired_put = [this](const std::string& store) { record_expired_put(store); };
-    context->rocksdb_config_setter = env_.rocksdb_config_setter;
-    context->store_registry = env_.store_registry;
-    auto store = state::create_store(entry.spec, *context);
-    stores_.emplace(name, store.get());
-    owned_stores_.emplace(name, std::move(store));
-    store_contexts_.push_back(std::move(context));
+    stores_.emplace(name, env_.store_provider(plan_->stores.at(name).spec, *this));
   }
 
   for (const auto& [name, store] : stores_) {
@@ -880,8 +863,7 @@ void TaskCore::close() {
   for (auto& node : nodes_) {
     if (node && processors_initialized_) node->close();
   }
-  // Stores from a store_provider are closed by their owner (after the final checkpoint).
-  for (auto& [name, store] : owned_stores_) store->close();
+  // The stores are closed by their provider (the runtime's after the final checkpoint).
   group_.clear();
 }
 

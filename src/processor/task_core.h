@@ -3,7 +3,8 @@
 // Broker-free: records are handed in by the caller (the runtime's StreamTask or the test
 // driver, the same way) and come out through a RecordCollector.
 //
-//   TaskEnvironment env{.collector = &collector, .changelog = &changelog,
+//   LocalTaskStores stores({.changelog = &changelog});  // or a TaskStateManager's
+//   TaskEnvironment env{.collector = &collector, .store_provider = stores.provider(),
 //                       .input_partitions = {{"clicks", 3}}};
 //   TaskCore task(topology.shared_plan(), /*subtopology=*/0, /*partition=*/3, env);
 //   task.add_record(ConsumedRecord::owned("clicks", 3, offset, ts, key, value));
@@ -54,10 +55,15 @@ struct IncomingRecord {
   int64_t append_time_ms = -1;  // the record's timestamp when it is a LogAppendTime one
 };
 
+class TaskCore;
+
+// Gives the task its store `spec` names (built, and owned, by the provider): a
+// TaskStateManager's on Kafka (restored, checkpointed), a LocalTaskStores' in the test driver.
+using StoreProvider = std::function<StateStore*(const StoreSpec& spec, TaskCore& task)>;
+
 struct TaskEnvironment {
-  RecordCollector* collector = nullptr;         // required when the task has sinks
-  state::ChangelogWriter* changelog = nullptr;  // null: stores do not log
-  std::filesystem::path state_dir = "/tmp/eddy";
+  RecordCollector* collector = nullptr;  // required when the task has sinks
+  StoreProvider store_provider;          // required when the task has stores
   // The task's input partitions (topic, partition), in the order ties are broken. Empty: a
   // partition is added when its first record arrives (then max.task.idle.ms cannot wait for
   // a partition that never had one).
@@ -72,20 +78,11 @@ struct TaskEnvironment {
   int64_t wall_clock_ms = 0;  // initial wall-clock time
   // StreamsConfig::outer_join_emit_interval (left/outer stream-stream joins).
   int64_t outer_join_emit_interval_ms = 1000;
-  // The process memory budget (stores built here and suppress buffers count against it).
-  // Null: state::default_memory_budget(), as stores given no budget.
+  // The process memory budget (suppress buffers count against it). Null:
+  // state::default_memory_budget(), as stores given no budget.
   state::MemoryBudget* memory_budget = nullptr;
-  // StreamsConfig::rocksdb_config_setter, for the RocksDB stores the task builds itself.
-  RocksDbConfigSetter rocksdb_config_setter;
   // Global stores (by name), owned by the global task; looked up when a node asks for one.
   std::map<std::string, StateStore*> global_stores;
-  // The stores this task builds itself get a locking layer, so another thread may query
-  // them once the owner adds them to this registry (the runtime's global tables). Null: the
-  // stores are used by the task's thread only.
-  state::StoreRegistry* store_registry = nullptr;
-  // Set by the runtime: builds (and owns) the task's stores, so it can restore and
-  // checkpoint them. Unset: the task builds and owns them itself (test driver).
-  std::function<StateStore*(const StoreSpec& spec)> store_provider;
   // Set by the runtime: the processors' init() waits for init_processors(), which it calls
   // once the stores are restored, as Kafka Streams initializes a task's topology only after
   // restoration (a processor reading its store in init(), like a suppress buffer or an
@@ -303,9 +300,7 @@ class TaskCore final : public detail::TaskContext {
   std::string task_id_;
   std::vector<std::unique_ptr<detail::NodeInstance>> nodes_;  // by plan node id (null: not ours)
   std::map<std::string, detail::SourceInstance*> sources_;    // by topic
-  std::map<std::string, std::unique_ptr<StateStore>> owned_stores_;  // without a store_provider
   std::map<std::string, StateStore*> stores_;
-  std::vector<std::unique_ptr<state::StoreContext>> store_contexts_;
   std::vector<StateStore*> wall_clock_ttl_stores_;
   std::map<std::string, std::vector<ExpiryFn>> expiry_listeners_;  // by store
   PartitionGroup group_;

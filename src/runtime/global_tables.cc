@@ -31,13 +31,16 @@ GlobalTables::GlobalTables(std::shared_ptr<const detail::TopologyPlan> plan,
       // Assigned partitions only: the group is never joined and nothing is committed.
       .group_id = config.application_id + "-global",
       .read_committed = config.exactly_once()});
+  stores_ = std::make_unique<processor::LocalTaskStores>(
+      processor::LocalTaskStores::Options{.state_dir = state_dir_,
+                                          .memory_budget = memory_budget,
+                                          .rocksdb_config_setter = config.rocksdb_config_setter,
+                                          .store_registry = queries_});
   processor::TaskEnvironment env;
-  env.state_dir = state_dir_;
+  env.store_provider = stores_->provider();
   env.deserialization_handler = config.error_handler(ErrorKind::kDeserialization);
   env.processing_handler = config.error_handler(ErrorKind::kProcessing);
-  env.rocksdb_config_setter = config.rocksdb_config_setter;
   env.memory_budget = memory_budget;
-  env.store_registry = queries_;
   env.wall_clock_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
@@ -109,6 +112,7 @@ void GlobalTables::close() {
     for (const auto& [name, store] : core_->stores()) queries_->remove(name, 0);
   }
   core_->close();
+  stores_->close();
   consumer_->close();
 }
 

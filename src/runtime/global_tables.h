@@ -27,6 +27,7 @@
 
 #include "eddy/config.h"
 #include "kafka/consumer.h"
+#include "processor/local_task_stores.h"
 #include "processor/task_core.h"
 #include "topology/topology_plan.h"
 
@@ -58,6 +59,7 @@ class GlobalTables {
   std::shared_ptr<const detail::TopologyPlan> plan_;
   std::filesystem::path state_dir_;
   std::unique_ptr<kafka::Consumer> consumer_;
+  std::unique_ptr<processor::LocalTaskStores> stores_;  // outlives core_
   std::unique_ptr<processor::TaskCore> core_;
   state::StoreRegistry* queries_ = nullptr;
   bool queryable_ = false;  // added to queries_

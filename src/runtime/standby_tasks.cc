@@ -5,6 +5,7 @@
 #include "kafka/client_config.h"
 #include "kafka/group_description.h"
 #include "metrics/registry.h"
+#include "processor/task_store_context.h"
 #include "runtime/kafka_changelog.h"
 #include "runtime/standby_placement.h"
 #include "state/restore/task_state_manager.h"
@@ -49,13 +50,15 @@ class StandbyTask {
   StandbyTask(const TaskId& id, const std::vector<StoreSpec>& specs,
               const StandbyTasksOptions& options)
       : id_(id), registry_(options.metrics) {
-    state::StoreContext context;
-    context.application_id = options.config.application_id;
-    context.task_id = id.str();
-    context.partition = id.partition;
-    context.changelog = &no_writes_;
-    context.memory_budget = options.memory_budget;
-    context.rocksdb_config_setter = options.config.rocksdb_config_setter;
+    // No record is processed here: the stores' record hooks stay unset.
+    state::StoreContext context = processor::task_store_context(
+        {.application_id = options.config.application_id,
+         .task_id = id.str(),
+         .partition = id.partition,
+         .changelog = &no_writes_,
+         .memory_budget = options.memory_budget,
+         .rocksdb_config_setter = options.config.rocksdb_config_setter},
+        nullptr);
     // Throws StateStoreError while an active task of this instance holds the folder.
     state_ =
         std::make_unique<state::TaskStateManager>(options.config.state_dir, std::move(context));

@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "eddy/errors.h"
 #include "kafka/client_config.h"
+#include "processor/task_store_context.h"
 #include "runtime/incoming_record.h"
 #include "state/store_factory.h"
 
@@ -84,30 +85,22 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   changelog_ =
       std::make_unique<KafkaChangelogWriter>(*services_.producer, services_.acknowledged_slot);
 
-  state::StoreContext context;
-  context.application_id = plan_->application_id;
-  context.task_id = id_.str();
-  context.partition = id_.partition;
-  context.changelog = changelog_.get();
-  context.record_timestamp = [this] { return core_ ? core_->current_timestamp() : 0; };
-  context.record_context = [this](state::RecordContext& into) {
-    if (core_) core_->capture_record_context(into);
-  };
-  context.expired_put = [this](const std::string& store) {
-    if (core_) core_->record_expired_put(store);
-  };
-  context.memory_budget = services_.memory_budget;
-  context.time_operations =
-      services_.config->metrics_recording_level == MetricsRecordingLevel::kDebug;
-  context.rocksdb_config_setter = services_.config->rocksdb_config_setter;
-  context.store_registry = services_.store_registry;
+  state::StoreContext context = processor::task_store_context(
+      {.application_id = plan_->application_id,
+       .task_id = id_.str(),
+       .partition = id_.partition,
+       .changelog = changelog_.get(),
+       .memory_budget = services_.memory_budget,
+       .rocksdb_config_setter = services_.config->rocksdb_config_setter,
+       .store_registry = services_.store_registry,
+       .time_operations =
+           services_.config->metrics_recording_level == MetricsRecordingLevel::kDebug},
+      [this] { return core_.get(); });
   state_ = std::make_unique<state::TaskStateManager>(services_.state_dir, std::move(context));
 
   processor::TaskEnvironment env;
   env.collector = &collector_;
   env.memory_budget = services_.memory_budget;
-  env.changelog = changelog_.get();
-  env.state_dir = services_.state_dir;
   for (const auto& tp : partitions_) env.input_partitions.emplace_back(tp.topic, tp.partition);
   env.max_task_idle_ms = services_.config->max_task_idle.count();
   env.deserialization_handler = services_.deserialization_handler;
@@ -117,7 +110,7 @@ StreamTask::StreamTask(TaskId id, std::vector<kafka::TopicPartition> partitions,
   env.wall_clock_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
-  env.store_provider = [this](const StoreSpec& spec) {
+  env.store_provider = [this](const StoreSpec& spec, processor::TaskCore&) {
     StateStore& store = state_->register_store(spec);
     const state::BuiltStore* built = state_->built_store(spec.name);
     if (metrics_ && built != nullptr && built->metrics != nullptr)

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "kafka/partitioner.h"
+#include "processor/local_task_stores.h"
 #include "processor/task_core.h"
 #include "state/store_registry.h"
 #include "topology/topology_plan.h"
@@ -26,6 +27,8 @@ struct TopologyTestDriver::Impl final : processor::RecordCollector, state::Chang
   std::filesystem::path state_dir;
   bool keep_state_dir = false;
   int64_t wall_clock = 0;
+  // Each task's stores (the global task's first), outliving the tasks.
+  std::vector<std::unique_ptr<processor::LocalTaskStores>> task_stores;
   std::unique_ptr<processor::TaskCore> global_task;
   std::map<std::pair<int, int32_t>, std::unique_ptr<processor::TaskCore>> tasks;
   std::map<int, int32_t> task_counts;  // sub-topology -> partitions
@@ -150,10 +153,19 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
   }
   topology.validate_partitions(counts);
 
+  // A task's own stores, logging to the driver's topics.
+  const auto stores_for_a_task = [&] {
+    return impl_->task_stores
+        .emplace_back(
+            std::make_unique<processor::LocalTaskStores>(processor::LocalTaskStores::Options{
+                .state_dir = impl_->state_dir,
+                .changelog = impl_.get(),
+                .memory_budget = impl_->budget.get(),
+                .rocksdb_config_setter = impl_->config.rocksdb_config_setter}))
+        ->provider();
+  };
   processor::TaskEnvironment env;
   env.collector = impl_.get();
-  env.changelog = impl_.get();
-  env.state_dir = impl_->state_dir;
   env.deserialization_handler = impl_->config.error_handler(ErrorKind::kDeserialization);
   env.processing_handler = impl_->config.error_handler(ErrorKind::kProcessing);
   env.production_handler = impl_->config.error_handler(ErrorKind::kProduction);
@@ -161,9 +173,11 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
   env.outer_join_emit_interval_ms = impl_->config.outer_join_emit_interval.count();
   env.wall_clock_ms = impl_->wall_clock;
   env.memory_budget = impl_->budget.get();
-  env.rocksdb_config_setter = impl_->config.rocksdb_config_setter;
   if (!plan.global_nodes.empty()) {
-    impl_->global_task = std::make_unique<processor::TaskCore>(impl_->plan, -1, 0, env);
+    processor::TaskEnvironment global_env = env;
+    global_env.store_provider = stores_for_a_task();
+    impl_->global_task =
+        std::make_unique<processor::TaskCore>(impl_->plan, -1, 0, std::move(global_env));
     for (const auto& [name, store] : impl_->global_task->stores()) {
       env.global_stores[name] = store;
     }
@@ -175,6 +189,7 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
     for (int32_t p = 0; p < n; ++p) {
       // The task's input partitions, as the runtime's assignment gives them.
       processor::TaskEnvironment task_env = env;
+      task_env.store_provider = stores_for_a_task();
       for (const auto& t : sub.source_topics) {
         if (p < impl_->partitions(t)) task_env.input_partitions.emplace_back(t, p);
       }
@@ -198,6 +213,7 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
 TopologyTestDriver::~TopologyTestDriver() {
   impl_->tasks.clear();
   impl_->global_task.reset();
+  impl_->task_stores.clear();
   if (impl_->keep_state_dir) return;
   std::error_code ec;
   std::filesystem::remove_all(impl_->state_dir, ec);

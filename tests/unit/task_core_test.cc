@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "dsl_test_support.h"
+#include "processor/local_task_stores.h"
 #include "processor/task_core.h"
 
 namespace eddy {
@@ -67,6 +68,53 @@ TEST(TaskCore, UnknownTopicIsAnError) {
   processor::TaskCore task(topology.shared_plan(), 0, 0, {.collector = &collector});
   test::expect_error<TopologyError>([&] { task.process(record("zzz", 0, 1, "k", "v")); },
                                     "no source for topic 'zzz'");
+}
+
+Topology counting_topology() {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("a").group_by_key().count().to_stream().to("out");
+  return builder.build(test::test_config());
+}
+
+TEST(TaskCore, TaskWithStoresAndNoStoreProviderFailsAtConstruction) {
+  const auto topology = counting_topology();
+  MemoryCollector collector;
+  test::expect_error<TopologyError>(
+      [&] { processor::TaskCore task(topology.shared_plan(), 0, 0, {.collector = &collector}); },
+      "task 0_0 has stores and its TaskEnvironment no store_provider");
+}
+
+// Records the changelog writes it is given: topic, partition and timestamp.
+class ChangelogTimestamps final : public state::ChangelogWriter {
+ public:
+  void log(const std::string& topic, int32_t partition, std::string_view,
+           std::optional<std::string_view>, int64_t timestamp) override {
+    logged.push_back(topic + "-" + std::to_string(partition) + "@" + std::to_string(timestamp));
+  }
+  void log_erasure(const std::string&, int32_t, std::string_view, int64_t) override {}
+  std::vector<std::string> logged;
+};
+
+TEST(TaskCore, LocalStoresLogWithTheTaskRecordTimestampAndServeOneTaskOnly) {
+  const auto topology = counting_topology();
+  MemoryCollector collector;
+  ChangelogTimestamps changelog;
+  processor::LocalTaskStores stores({.state_dir = "", .changelog = &changelog});
+  processor::TaskCore task(topology.shared_plan(), 0, 2,
+                           {.collector = &collector, .store_provider = stores.provider()});
+  task.process(record("a", 0, 70, "k", "v"));
+  task.process(record("a", 1, 90, "j", "v"));
+  task.flush();
+  const std::string changelog_topic = std::string(test::test_config().application_id) + "-" +
+                                      task.stores().begin()->first + "-changelog";
+  EXPECT_EQ(changelog.logged,
+            (std::vector<std::string>{changelog_topic + "-2@70", changelog_topic + "-2@90"}));
+  // The same stores cannot serve a second task.
+  const auto stateless = merged_topology();
+  processor::TaskCore other(stateless.shared_plan(), 0, 1, {.collector = &collector});
+  const StoreSpec& spec = topology.shared_plan()->stores.begin()->second.spec;
+  test::expect_error<StateStoreError>([&] { stores.provider()(spec, other); },
+                                      "serve one task, not two");
 }
 
 TEST(TestDriver, PipingIntoATopicTheTopologyDoesNotReadFails) {
