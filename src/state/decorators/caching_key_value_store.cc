@@ -159,62 +159,26 @@ std::unique_ptr<KeyValueIterator> CachingKeyValueStore::range(std::optional<std:
 void CachingKeyValueStore::flush_cache() {
   if (dirty_.empty() || flushing_) return;
   flushing_ = true;
-  // Kafka Streams flushes the dirty keys in the order of their last write.
-  std::vector<Entry*> order;
-  order.reserve(dirty_.size());
-  for (auto& [key, entry] : dirty_) order.push_back(entry);
-  std::sort(order.begin(), order.end(),
-            [](const Entry* a, const Entry* b) { return a->write_seq < b->write_seq; });
-  std::vector<std::string_view> keys;  // beside order (dirty_ holds them until cleared)
-  keys.reserve(order.size());
-  for (const Entry* entry : order) keys.push_back(*entry->lru);
-  std::vector<TimestampedWrite> writes;
-  // Beside `writes`: the record contexts (copied: the listener's downstream work may evict
-  // an entry).
-  std::vector<RecordContext> contexts;
-  std::vector<std::optional<Bytes>> old_values;
-  std::vector<bool> erased;  // beside `writes` when a listener is set
-  writes.reserve(order.size());
-  if (listener_) contexts.reserve(order.size());
-  for (size_t i = 0; i < order.size(); ++i) {
-    Entry* entry = order[i];
-    entry->dirty = false;
-    std::optional<Bytes> old_value;
-    if (listener_ && (send_old_values_ || !entry->value)) {
-      old_value = inner_->get(keys[i]);
-      // As Kafka Streams: deleting what the store below does not hold writes and forwards
-      // nothing.
-      if (!entry->value && !old_value) continue;
-    }
-    writes.push_back({Bytes(keys[i]), entry->value, entry->timestamp});
-    if (listener_) contexts.push_back(entry->context);
-    if (listener_) erased.push_back(entry->erased);
-    entry->erased = false;
-    if (listener_ && send_old_values_) old_values.push_back(std::move(old_value));
-  }
+  const auto flushed = take_dirty_entries<TimestampedWrite>(
+      dirty_, listener_ != nullptr, send_old_values_,
+      [&](std::string_view key, const Entry&) { return inner_->get(key); },
+      [](std::string_view key, const Entry& entry) {
+        return TimestampedWrite{Bytes(key), entry.value, entry.timestamp};
+      });
   dirty_.clear();
-  if (writes.empty()) {
-    flushing_ = false;
-    return;
-  }
-  if (timestamped_inner_ != nullptr) {
-    timestamped_inner_->write_batch(writes);
-  } else {
-    std::vector<std::pair<Bytes, std::optional<Bytes>>> batch;
-    batch.reserve(writes.size());
-    for (const auto& w : writes) batch.emplace_back(w.key, w.value);
-    inner_->put_all(batch);
+  if (!flushed.writes.empty()) {
+    if (timestamped_inner_ != nullptr) {
+      timestamped_inner_->write_batch(flushed.writes);
+    } else {
+      std::vector<std::pair<Bytes, std::optional<Bytes>>> batch;
+      batch.reserve(flushed.writes.size());
+      for (const auto& w : flushed.writes) batch.emplace_back(w.key, w.value);
+      inner_->put_all(batch);
+    }
   }
   flushing_ = false;
   if (listener_) {
-    for (size_t i = 0; i < writes.size(); ++i) {
-      if (erased[i]) continue;  // an erasure forwards nothing (state/erasure.h)
-      const auto& w = writes[i];
-      std::optional<std::string_view> old_value;
-      if (!old_values.empty() && old_values[i]) old_value = *old_values[i];
-      listener_(w.key, w.value ? std::optional<std::string_view>(*w.value) : std::nullopt,
-                old_value, w.timestamp, contexts[i]);
-    }
+    forward_flushed(flushed, listener_, [](const TimestampedWrite& w) { return w.timestamp; });
   }
 }
 

@@ -22,6 +22,7 @@
 #include <unordered_map>
 
 #include "eddy/state/bytes_stores.h"
+#include "state/decorators/cache_flush.h"
 #include "state/decorators/timestamped_batch.h"
 #include "state/layered_store.h"
 #include "state/memory_budget.h"

@@ -137,45 +137,17 @@ std::vector<KeyValueBytes> CachingSegmentedStore::range(std::string_view from,
 void CachingSegmentedStore::flush_cache() {
   if (dirty_.empty() || flushing_) return;
   flushing_ = true;
-  std::vector<std::pair<std::string_view, Entry*>> order(dirty_.begin(), dirty_.end());
-  std::sort(order.begin(), order.end(),
-            [](const auto& a, const auto& b) { return a.second->write_seq < b.second->write_seq; });
-  std::vector<SegmentedWrite> writes;
-  std::vector<std::optional<Bytes>> old_values;  // beside `writes`, when there is a listener
-  // Beside `writes` too: the record contexts (copied: the listener's downstream work may evict
-  // an entry).
-  std::vector<RecordContext> contexts;
-  std::vector<bool> erased;
-  writes.reserve(order.size());
-  if (listener_) contexts.reserve(order.size());
-  for (auto& [key, entry] : order) {
-    entry->dirty = false;
-    std::optional<Bytes> old_value;
-    if (listener_ && (send_old_values_ || !entry->value)) {
-      old_value = inner_->get(key, entry->timestamp);
-      // Kafka Streams' flush skips deleting what the store below never held: nothing to write,
-      // nothing to forward (a window or session created and removed since the last flush).
-      if (!entry->value && !old_value) continue;
-    }
-    writes.push_back({Bytes(key), entry->value, entry->timestamp, entry->record_timestamp});
-    if (listener_) {
-      old_values.push_back(std::move(old_value));
-      contexts.push_back(entry->context);
-      erased.push_back(entry->erased);
-    }
-    entry->erased = false;
-  }
+  const auto flushed = take_dirty_entries<SegmentedWrite>(
+      dirty_, listener_ != nullptr, send_old_values_,
+      [&](std::string_view key, const Entry& entry) { return inner_->get(key, entry.timestamp); },
+      [](std::string_view key, const Entry& entry) {
+        return SegmentedWrite{Bytes(key), entry.value, entry.timestamp, entry.record_timestamp};
+      });
   dirty_.clear();
-  inner_->put_all(writes);
+  inner_->put_all(flushed.writes);
   flushing_ = false;
-  if (!listener_) return;
-  for (size_t i = 0; i < writes.size(); ++i) {
-    if (erased[i]) continue;  // an erasure forwards nothing (state/erasure.h)
-    const auto& w = writes[i];
-    std::optional<std::string_view> old_value;
-    if (send_old_values_ && old_values[i]) old_value = *old_values[i];
-    listener_(w.key, w.value ? std::optional<std::string_view>(*w.value) : std::nullopt, old_value,
-              w.record_timestamp, contexts[i]);
+  if (listener_) {
+    forward_flushed(flushed, listener_, [](const SegmentedWrite& w) { return w.record_timestamp; });
   }
 }
 

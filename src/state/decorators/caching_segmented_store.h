@@ -21,6 +21,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "state/decorators/cache_flush.h"
 #include "state/layered_store.h"
 #include "state/memory_budget.h"
 #include "state/segmented_store.h"
