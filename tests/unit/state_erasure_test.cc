@@ -26,18 +26,11 @@ namespace {
 using std::chrono::milliseconds;
 
 // Param: (persistent, caching).
-class ErasureTest : public ::testing::TestWithParam<std::tuple<bool, bool>> {
+class ErasureTest : public ::testing::TestWithParam<std::tuple<bool, bool>>,
+                    protected testing::LoggedTaskFixture {
  protected:
-  StoreContext context() {
-    StoreContext c;
-    c.application_id = "app";
-    c.task_id = "1_0";
-    c.partition = 0;
-    c.changelog = &changelog_;
-    c.record_timestamp = [this] { return record_time_; };
-    c.memory_budget = &budget_;
-    return c;
-  }
+  ErasureTest() { record_time_ = 1'000; }
+
   StoreSpec spec(StoreBuilder builder) {
     if (std::get<1>(GetParam())) builder.with_caching();
     StoreSpec s = builder.with_logging().spec();
@@ -65,11 +58,7 @@ class ErasureTest : public ::testing::TestWithParam<std::tuple<bool, bool>> {
     return out;
   }
 
-  testing::TempDir dir_;
   testing::TempDir fresh_dir_;
-  MemoryBudget budget_{{.total_bytes = 32 << 20, .record_cache_bytes = 1 << 20}};
-  MemoryChangelog changelog_;
-  int64_t record_time_ = 1'000;
 };
 
 TEST_P(ErasureTest, KeyValueStoreForgetsTheKeyAndItsChangelogEndsWithATombstone) {

@@ -22,18 +22,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
-class RestoreTest : public ::testing::TestWithParam<bool> {  // param: persistent
+class RestoreTest : public ::testing::TestWithParam<bool>,  // param: persistent
+                    protected testing::LoggedTaskFixture {
  protected:
-  StoreContext context() {
-    StoreContext c;
-    c.application_id = "app";
-    c.task_id = "1_0";
-    c.partition = 0;
-    c.changelog = &changelog_;
-    c.record_timestamp = [this] { return record_time_; };
-    c.memory_budget = &budget_;
-    return c;
-  }
   StoreSpec spec(StoreBuilder builder) {
     StoreSpec s = builder.with_logging().spec();
     s.persistent = GetParam();
@@ -45,11 +36,6 @@ class RestoreTest : public ::testing::TestWithParam<bool> {  // param: persisten
     auto read = CheckpointFile(task_dir() / ".checkpoint").read();
     return read && read->contains({"app-kv-changelog", 0}) ? read->at({"app-kv-changelog", 0}) : -1;
   }
-
-  testing::TempDir dir_;
-  MemoryBudget budget_{{.total_bytes = 32 << 20, .record_cache_bytes = 1 << 20}};
-  MemoryChangelog changelog_;
-  int64_t record_time_ = 0;
 };
 
 TEST_P(RestoreTest, RebuildsEveryStoreKindExactly) {

@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "eddy/state/bytes_stores.h"
+#include "state/memory_budget.h"
+#include "state/memory_changelog.h"
+#include "state/store_context.h"
 
 namespace eddy::state::testing {
 
@@ -31,6 +34,28 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// The task whose stores a restore-style test builds and rebuilds: task 1_0 of "app", logging
+// to a changelog in memory, its record time set by the test, a 32 MiB budget with a 1 MiB
+// record cache, and a folder for the persistent stores.
+class LoggedTaskFixture {
+ protected:
+  StoreContext context() {
+    StoreContext c;
+    c.application_id = "app";
+    c.task_id = "1_0";
+    c.partition = 0;
+    c.changelog = &changelog_;
+    c.record_timestamp = [this] { return record_time_; };
+    c.memory_budget = &budget_;
+    return c;
+  }
+
+  TempDir dir_;
+  MemoryBudget budget_{{.total_bytes = 32 << 20, .record_cache_bytes = 1 << 20}};
+  MemoryChangelog changelog_;
+  int64_t record_time_ = 0;
 };
 
 using KeyValues = std::vector<std::pair<std::string, std::string>>;

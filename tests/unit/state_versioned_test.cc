@@ -31,18 +31,9 @@ using Record = VersionedRecord<std::string>;
 constexpr int64_t kLatest = BytesVersionedKeyValueStore::kPutIsLatest;
 constexpr int64_t kNotPut = BytesVersionedKeyValueStore::kPutNotPut;
 
-class VersionedStoreTest : public ::testing::TestWithParam<bool> {  // param: persistent
+class VersionedStoreTest : public ::testing::TestWithParam<bool>,  // param: persistent
+                           protected testing::LoggedTaskFixture {
  protected:
-  StoreContext context() {
-    StoreContext c;
-    c.application_id = "app";
-    c.task_id = "1_0";
-    c.partition = 0;
-    c.changelog = &changelog_;
-    c.record_timestamp = [this] { return record_time_; };
-    c.memory_budget = &budget_;
-    return c;
-  }
   StoreSpec spec(int64_t retention_ms) {
     StoreSpec s = Stores::persistent_versioned_key_value_store("prices", milliseconds(retention_ms))
                       .with_logging()
@@ -54,11 +45,6 @@ class VersionedStoreTest : public ::testing::TestWithParam<bool> {  // param: pe
     return VersionedKeyValueStore<std::string, std::string>(
         dynamic_cast<BytesVersionedKeyValueStore&>(store), serdes::string(), serdes::string());
   }
-
-  testing::TempDir dir_;
-  MemoryBudget budget_{{.total_bytes = 32 << 20, .record_cache_bytes = 1 << 20}};
-  MemoryChangelog changelog_;
-  int64_t record_time_ = 0;
 };
 
 TEST_P(VersionedStoreTest, ReadsAsOfATimeAndAnswersPutsLikeKafkaStreams) {
