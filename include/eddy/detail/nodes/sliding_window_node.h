@@ -19,49 +19,25 @@
 #include <string>
 #include <vector>
 
-#include "eddy/detail/nodes/window_nodes.h"
+#include "eddy/detail/nodes/window_aggregate_base.h"
+#include "eddy/dsl/windows.h"
 
 namespace eddy::detail {
 
 template <typename K, typename V, typename VA>
-class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<VA>> {
+class SlidingWindowAggregateNode final : public WindowAggregateBase<K, V, VA> {
+  using Base = WindowAggregateBase<K, V, VA>;
+
  public:
-  using Init = std::function<VA()>;  // empty: reduce
-  using Agg = std::function<VA(const K&, const V&, const VA&)>;
+  using typename Base::Agg;
+  using typename Base::Init;
   SlidingWindowAggregateNode(std::string name, std::string store, SlidingWindows windows,
                              Serde<K> ks, Serde<VA> as, Init init, Agg agg, LateReporter<K, V> late,
                              WindowCloseEmitter emitter = {}, PersistedStreamTime stream_time = {})
-      : Node<K, V, Windowed<K>, Change<VA>>(std::move(name)),
-        store_name_(std::move(store)),
-        diff_(windows.time_difference_ms()),
-        grace_(windows.grace_ms()),
-        key_serde_(std::move(ks)),
-        codec_(std::move(as)),
-        init_(std::move(init)),
-        agg_(std::move(agg)),
-        late_(std::move(late)),
-        emitter_(std::move(emitter)),
-        stream_time_(std::move(stream_time)) {}
-
-  void init(TaskContext& context) override {
-    NodeInstance::init(context);
-    store_ = lookup_store_as<BytesWindowStore*>(context, store_name_, this->name(), "window");
-    emitter_.init(context, store_, this->name());
-    stream_time_.init(context, this->name());
-    observed_ = stream_time_.get();
-    // With a record cache, the latest aggregate per window goes downstream when it flushes
-    // (as for time windows, window_nodes.h).
-    if (!emitter_.enabled()) {
-      caching_ = context.set_window_cache_flush_listener(
-          store_name_, [this](std::string_view key, int64_t start,
-                              std::optional<std::string_view> value, int64_t /*record_ts*/) {
-            if (!value) return;  // the aggregation never deletes a window
-            auto [agg, agg_ts] = codec_.decode(*value, store_name_);
-            this->out_.forward(Windowed<K>{key_serde_.deserialize(key), start, start + diff_},
-                               Change<VA>{std::move(agg), std::nullopt}, Stamp{agg_ts, false});
-          });
-    }
-  }
+      : Base(std::move(name), std::move(store), windows.time_difference_ms(), windows.grace_ms(),
+             std::move(ks), std::move(as), std::move(init), std::move(agg), std::move(late),
+             std::move(emitter), std::move(stream_time)),
+        diff_(windows.time_difference_ms()) {}
 
   void process(const K& key, const V& value, Stamp stamp) override {
     if (stamp.null_key) {
@@ -69,21 +45,14 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<V
       return;
     }
     const int64_t ts = stamp.timestamp;
-    observed_ = stream_time_.advance(ts);
-    close_ = observed_ - grace_;
     // Only a record that advances stream time closes windows; it is neither late nor early
     // for windows that exist, so emitting first gives Kafka Streams' output.
-    emitter_.emit_closed(close_, [this](const WindowCloseEmitter::Closed& c) {
-      auto [agg, agg_ts] = codec_.decode(c.value, store_name_);
-      this->out_.forward(Windowed<K>{key_serde_.deserialize(c.key), c.start, c.start + diff_},
-                         Change<VA>{std::move(agg), std::nullopt}, Stamp{agg_ts, false});
-    });
+    close_ = this->advance_stream_time(ts);
     key_ = &key;
     value_ = &value;
     ts_ = ts;
     late_offered_ = false;
-    key_buf_.clear();
-    key_serde_.serialize(key, key_buf_);
+    this->serialize_key(key);
     if (ts + 1 + diff_ <= close_) {
       report_late(ts - diff_, ts);
       return;
@@ -101,12 +70,12 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<V
     VA agg;
     int64_t max_ts;
   };
-  using Stamped = std::optional<std::pair<VA, int64_t>>;  // aggregate and its timestamp
+  using Stamped = std::optional<typename Base::Stamped>;  // aggregate and its timestamp
 
   std::vector<Found> fetch(int64_t from, int64_t to) {
     std::vector<Found> out;
-    for (auto it = store_->fetch(key_buf_, from, to); it->valid(); it->next()) {
-      auto [agg, max_ts] = codec_.decode(it->value(), store_name_);
+    for (auto it = this->store_->fetch(this->key_buf_, from, to); it->valid(); it->next()) {
+      auto [agg, max_ts] = this->codec_.decode(it->value(), this->store_name_);
       out.push_back({it->window_start(), std::move(agg), max_ts});
     }
     return out;
@@ -184,61 +153,31 @@ class SlidingWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<V
       report_late(start, end);
       return;
     }
-    std::optional<VA> next;
-    int64_t out_ts = ts_;
-    if (existing) {
-      next = agg_(*key_, *value_, existing->first);
-      out_ts = std::max(ts_, existing->second);
-    } else if (init_) {
-      next = agg_(*key_, *value_, init_());
-    } else if constexpr (std::is_convertible_v<const V&, VA>) {
-      next = VA(*value_);
-    }
-    store_->put(key_buf_, codec_.encode(*next, out_ts), start);
-    if (emitter_.enabled() || caching_) return;
-    this->out_.forward(Windowed<K>{*key_, start, end}, Change<VA>{std::move(next), std::nullopt},
-                       Stamp{out_ts, false});
+    this->add_to_window(*key_, *value_, ts_, start, existing);
   }
 
   // The current record's right window starts as a copy of the later records' aggregate.
-  void create_right(const std::pair<VA, int64_t>& agg) {
-    const int64_t start = ts_ + 1;
-    store_->put(key_buf_, codec_.encode(agg.first, agg.second), start);
-    if (emitter_.enabled() || caching_) return;
-    this->out_.forward(Windowed<K>{*key_, start, start + diff_},
-                       Change<VA>{agg.first, std::nullopt}, Stamp{agg.second, false});
+  void create_right(const typename Base::Stamped& agg) {
+    this->put_window(*key_, ts_ + 1, agg.first, agg.second);
   }
 
   void report_late(int64_t start, int64_t end) {
-    late_.count(*this->context_, this->name());
+    this->late_.count(*this->context_, this->name());
     if (late_offered_) return;
     late_offered_ = true;
-    late_.offer(*this->context_, this->name(), *key_, *value_, ts_, observed_,
-                "window [" + std::to_string(start) + "," + std::to_string(end) +
-                    "] closed: stream time " + std::to_string(observed_) + " > end " +
-                    std::to_string(end) + " + grace " + std::to_string(grace_));
+    this->late_.offer(*this->context_, this->name(), *key_, *value_, ts_, this->observed_,
+                      "window [" + std::to_string(start) + "," + std::to_string(end) +
+                          "] closed: stream time " + std::to_string(this->observed_) + " > end " +
+                          std::to_string(end) + " + grace " + std::to_string(this->grace_ms_));
   }
 
-  std::string store_name_;
   int64_t diff_;
-  int64_t grace_;
-  Serde<K> key_serde_;
-  StampedValueCodec<VA> codec_;
-  Init init_;
-  Agg agg_;
-  LateReporter<K, V> late_;
-  WindowCloseEmitter emitter_;
-  PersistedStreamTime stream_time_;
-  BytesWindowStore* store_ = nullptr;
-  bool caching_ = false;  // updates leave through the record cache's flushes
-  int64_t observed_ = -1;
   // The record being processed.
   int64_t close_ = 0;
   int64_t ts_ = 0;
   const K* key_ = nullptr;
   const V* value_ = nullptr;
   bool late_offered_ = false;
-  std::string key_buf_;
 };
 
 }  // namespace eddy::detail

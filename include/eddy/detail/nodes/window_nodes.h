@@ -20,7 +20,7 @@
 #include "eddy/detail/nodes/persisted_stream_time.h"
 #include "eddy/detail/nodes/session_close_emitter.h"
 #include "eddy/detail/nodes/timestamped_store.h"
-#include "eddy/detail/nodes/window_close_emitter.h"
+#include "eddy/detail/nodes/window_aggregate_base.h"
 #include "eddy/dsl/windowed.h"
 #include "eddy/dsl/windows.h"
 #include "eddy/state/bytes_stores.h"
@@ -33,45 +33,19 @@ namespace eddy::detail {
 // emit strategy on_window_close, updates are not forwarded; each window's final aggregate is,
 // once it closes (see window_close_emitter.h).
 template <typename K, typename V, typename VA>
-class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<VA>> {
+class TimeWindowAggregateNode final : public WindowAggregateBase<K, V, VA> {
+  using Base = WindowAggregateBase<K, V, VA>;
+
  public:
-  using Init = std::function<VA()>;  // empty: reduce (the first value is the aggregate)
-  using Agg = std::function<VA(const K&, const V&, const VA&)>;
+  using typename Base::Agg;
+  using typename Base::Init;
   TimeWindowAggregateNode(std::string name, std::string store, TimeWindows windows, Serde<K> ks,
                           Serde<VA> as, Init init, Agg agg, LateReporter<K, V> late,
                           WindowCloseEmitter emitter = {}, PersistedStreamTime stream_time = {})
-      : Node<K, V, Windowed<K>, Change<VA>>(std::move(name)),
-        store_name_(std::move(store)),
-        windows_(windows),
-        key_serde_(std::move(ks)),
-        codec_(std::move(as)),
-        init_(std::move(init)),
-        agg_(std::move(agg)),
-        late_(std::move(late)),
-        emitter_(std::move(emitter)),
-        stream_time_(std::move(stream_time)) {}
-
-  void init(TaskContext& context) override {
-    NodeInstance::init(context);
-    store_ = lookup_store_as<BytesWindowStore*>(context, store_name_, this->name(), "window");
-    emitter_.init(context, store_, this->name());
-    stream_time_.init(context, this->name());
-    observed_ = stream_time_.get();
-    // With a record cache in front of the store, updates go downstream when it flushes (on
-    // commit, or when the record caches are full): the latest aggregate per window, stamped
-    // with its timestamp, as Kafka Streams' windowed aggregations with caching on.
-    if (!emitter_.enabled()) {
-      caching_ = context.set_window_cache_flush_listener(
-          store_name_, [this](std::string_view key, int64_t start,
-                              std::optional<std::string_view> value, int64_t /*record_ts*/) {
-            if (!value) return;  // the aggregation never deletes a time window
-            auto [agg, agg_ts] = codec_.decode(*value, store_name_);
-            this->out_.forward(
-                Windowed<K>{key_serde_.deserialize(key), start, start + windows_.size_ms()},
-                Change<VA>{std::move(agg), std::nullopt}, Stamp{agg_ts, false});
-          });
-    }
-  }
+      : Base(std::move(name), std::move(store), windows.size_ms(), windows.grace_ms(),
+             std::move(ks), std::move(as), std::move(init), std::move(agg), std::move(late),
+             std::move(emitter), std::move(stream_time)),
+        windows_(windows) {}
 
   void process(const K& key, const V& value, Stamp stamp) override {
     if (stamp.null_key) {
@@ -79,64 +53,29 @@ class TimeWindowAggregateNode final : public Node<K, V, Windowed<K>, Change<VA>>
       return;
     }
     const int64_t ts = stamp.timestamp;
-    observed_ = stream_time_.advance(ts);
-    const int64_t close_time = observed_ - windows_.grace_ms();
-    emitter_.emit_closed(close_time, [this](const WindowCloseEmitter::Closed& c) {
-      auto [agg, agg_ts] = codec_.decode(c.value, store_name_);
-      this->out_.forward(
-          Windowed<K>{key_serde_.deserialize(c.key), c.start, c.start + windows_.size_ms()},
-          Change<VA>{std::move(agg), std::nullopt}, Stamp{agg_ts, false});
-    });
-    key_buf_.clear();
-    key_serde_.serialize(key, key_buf_);
+    const int64_t close_time = this->advance_stream_time(ts);
+    this->serialize_key(key);
     std::optional<int64_t> first_late;
     for (const int64_t start : windows_.window_starts_for(ts)) {
-      const int64_t end = start + windows_.size_ms();
-      if (end <= close_time) {
-        late_.count(*this->context_, this->name());
+      if (start + windows_.size_ms() <= close_time) {
+        this->late_.count(*this->context_, this->name());
         if (!first_late) first_late = start;
         continue;
       }
-      std::optional<VA> next;
-      int64_t out_ts = ts;
-      if (auto old = store_->fetch(key_buf_, start)) {
-        auto [agg, old_ts] = codec_.decode(*old, store_name_);
-        next = agg_(key, value, agg);
-        out_ts = std::max(ts, old_ts);
-      } else if (init_) {
-        next = agg_(key, value, init_());
-      } else if constexpr (std::is_convertible_v<const V&, VA>) {
-        next = VA(value);
-      }
-      store_->put(key_buf_, codec_.encode(*next, out_ts), start);
-      if (!emitter_.enabled() && !caching_) {
-        this->out_.forward(Windowed<K>{key, start, end}, Change<VA>{std::move(next), std::nullopt},
-                           Stamp{out_ts, false});
-      }
+      this->add_to_window(key, value, ts, start, this->fetch_window(start));
     }
     if (first_late) {
       const int64_t end = *first_late + windows_.size_ms();
-      late_.offer(*this->context_, this->name(), key, value, ts, observed_,
-                  "window [" + std::to_string(*first_late) + "," + std::to_string(end) +
-                      ") closed: stream time " + std::to_string(observed_) + " >= end " +
-                      std::to_string(end) + " + grace " + std::to_string(windows_.grace_ms()));
+      this->late_.offer(*this->context_, this->name(), key, value, ts, this->observed_,
+                        "window [" + std::to_string(*first_late) + "," + std::to_string(end) +
+                            ") closed: stream time " + std::to_string(this->observed_) +
+                            " >= end " + std::to_string(end) + " + grace " +
+                            std::to_string(windows_.grace_ms()));
     }
   }
 
  private:
-  std::string store_name_;
   TimeWindows windows_;
-  Serde<K> key_serde_;
-  StampedValueCodec<VA> codec_;
-  Init init_;
-  Agg agg_;
-  LateReporter<K, V> late_;
-  WindowCloseEmitter emitter_;
-  PersistedStreamTime stream_time_;
-  BytesWindowStore* store_ = nullptr;
-  bool caching_ = false;  // updates leave through the record cache's flushes
-  int64_t observed_ = -1;
-  std::string key_buf_;
 };
 
 // count / reduce / aggregate over SessionWindows. A record at t merges every session of its
