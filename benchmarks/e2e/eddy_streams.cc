@@ -71,6 +71,7 @@ struct Options {
   double timeout_s = 600;
   int64_t w9_gap_ms = 30000;       // W9: the sessions' inactivity gap (event time)
   int64_t w9_grace_ms = 0;         // W9: their grace
+  bool w9_cache = false;           // W9: the record cache on the session store (the example: off)
   std::vector<std::string> props;  // extra StreamsConfig properties key=value
 };
 
@@ -160,6 +161,7 @@ eddy::Topology build_topology(const Options& opt, const eddy::StreamsConfig& con
     options.output_topic = opt.output;
     options.gap = std::chrono::milliseconds(opt.w9_gap_ms);
     options.grace = std::chrono::milliseconds(opt.w9_grace_ms);
+    options.cache_sessions = opt.w9_cache;
     return eddy::examples::session_scoring_topology(config, options);
 #else
     throw std::runtime_error(
@@ -229,6 +231,8 @@ int main(int argc, char** argv) {
   app.add_option("--w9-grace-ms", opt.w9_grace_ms, "W9: session grace, ms")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_flag("--w9-cache", opt.w9_cache,
+               "W9: the record cache on the session store (the example's default: off)");
   app.add_option("--prop", opt.props,
                  "extra StreamsConfig property key=value (overrides the runner's defaults)");
   CLI11_PARSE(app, argc, argv);
