@@ -5,7 +5,7 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
-ALL_WORKLOADS=(W0 W1 W2 W2-nc W3 W4 W6 W7 W8)
+ALL_WORKLOADS=(W0 W1 W2 W2-nc W3 W4 W6 W7 W8 W9)
 ALL_RUNNERS=(eddy kstreams raw)
 
 usage() {
@@ -34,8 +34,16 @@ Runs the end-to-end workloads against a running Kafka broker and writes the repo
          the output and reports p50/p90/p99/p99.9 of (now - record timestamp), skipping the
          first --w7-warmup seconds
   W8     W2 under exactly_once_v2
-Runners: raw (W0, W1, W7), kstreams (W1, W2, W2-nc, W3, W6, W7, W8), eddy (all; "not built yet" until
-build/release/benchmarks/eddy-bench-streams exists). Each is benchmarks/runners/<name>.sh.
+  W9     session scoring: the topology of examples/session_scoring (session windows per
+         customer, gap --w9-gap-ms of event time, aggregate SessionFeatures, suppress until
+         the session closes, closed sessions to the output topic; no Redis sinks), beside the
+         same topology in Kafka Streams. Its own input: --records events shaped like the
+         example apps' (eddy-bench-load produce --shape retail: shopping sessions of
+         --keys customers, --rate events per event-time second); each runner processes all of
+         it. With --w9-check, each run compares the two runners' closed sessions
+         (scripts/bench/compare_sessions.py: same sessions per customer, same features)
+Runners: raw (W0, W1, W7), kstreams (W1, W2, W2-nc, W3, W4, W6, W7, W8, W9), eddy (all; "not built
+yet" until build/release/benchmarks/eddy-bench-streams exists). Each is benchmarks/runners/<name>.sh.
 
 For every run: a fresh input topic is pre-loaded by eddy-bench-load (before any measured
 process starts), then each workload x runner consumes it with its own group/application id
@@ -63,6 +71,9 @@ Options:
   --w6-records N     W6 changelog records to restore (default $W6_RECORDS)
   --w6-keys K        W6 distinct keys in the changelog (default $W6_KEYS)
   --w6-process N     W6 input records processed after the restore (default $W6_PROCESS)
+  --w9-gap-ms MS     W9 session inactivity gap, ms of event time (default $W9_GAP_MS)
+  --w9-check         W9: compare Eddy's and Kafka Streams' closed sessions after each run
+                     (fails the session when they differ)
   --no-build         do not (re)build the binaries and the Java app
   --no-report        do not regenerate docs/benchmarks.md (the summary is still printed)
   --keep-topics      keep this session's topics (default: deleted after each run)
@@ -94,6 +105,8 @@ W4_KEYS=10000000
 W4_RATE=50000
 W6_KEYS=10000000
 W6_PROCESS=10000
+W9_GAP_MS=30000
+W9_CHECK=0
 BOOTSTRAP=${EDDY_BENCH_BOOTSTRAP:-localhost:9092}
 RUNNERS=("${ALL_RUNNERS[@]}")
 BUILD=1
@@ -122,6 +135,8 @@ while (($#)); do
     --w6-records) W6_RECORDS=${2:?--w6-records needs a value}; shift 2 ;;
     --w6-keys) W6_KEYS=${2:?--w6-keys needs a value}; shift 2 ;;
     --w6-process) W6_PROCESS=${2:?--w6-process needs a value}; shift 2 ;;
+    --w9-gap-ms) W9_GAP_MS=${2:?--w9-gap-ms needs a value}; shift 2 ;;
+    --w9-check) W9_CHECK=1; shift ;;
     --no-build) BUILD=0; shift ;;
     --no-report) REPORT=0; shift ;;
     --keep-topics) KEEP_TOPICS=1; shift ;;
@@ -137,7 +152,7 @@ for r in "${RUNNERS[@]}"; do
   [[ -f $REPO_ROOT/benchmarks/runners/$r.sh ]] || die "unknown runner '$r' (no benchmarks/runners/$r.sh)"
 done
 for n in RECORDS RUNS PARTITIONS KEYS RATE TIMEOUT W7_RATE W7_SECONDS W7_WARMUP W6_RECORDS W6_KEYS \
-  W6_PROCESS W4_RECORDS W4_KEYS W4_RATE; do
+  W6_PROCESS W4_RECORDS W4_KEYS W4_RATE W9_GAP_MS; do
   opt=${n,,}
   [[ ${!n} =~ ^[1-9][0-9]*$ ]] || die "--${opt//_/-} must be a positive integer, got '${!n}'"
 done
@@ -158,7 +173,9 @@ if ((BUILD)); then
   # Always configure: another script (the demo) may have configured build/release without
   # the benchmark targets.
   log "configuring the release build (build/release)..."
-  (cd "$REPO_ROOT" && cmake --preset release -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_BENCHMARKS=ON >/dev/null)
+  # W9 links the session-scoring example's topology: examples on.
+  (cd "$REPO_ROOT" && cmake --preset release -DEDDY_BUILD_TESTS=OFF -DEDDY_BUILD_EXAMPLES=ON \
+    -DEDDY_BUILD_BENCHMARKS=ON >/dev/null)
   targets=(eddy-bench-raw-pipe eddy-bench-load eddy-bench-latency)
   grep -q '^build benchmarks/eddy-bench-streams:' "$BUILD_DIR/build.ninja" && targets+=(eddy-bench-streams)
   log "building ${targets[*]} (Release, -j2)..."
@@ -183,7 +200,7 @@ fi
 
 export BENCH_REPO=$REPO_ROOT BENCH_BUILD_DIR=$BUILD_DIR BENCH_WORK_DIR=$WORK_DIR
 export BENCH_BOOTSTRAP=$BOOTSTRAP BENCH_RECORDS=$RECORDS BENCH_PARTITIONS=$PARTITIONS
-export BENCH_TIMEOUT_S=$TIMEOUT
+export BENCH_TIMEOUT_S=$TIMEOUT BENCH_W9_GAP_MS=$W9_GAP_MS
 BENCH_KAFKA_CLASSPATH=$("$REPO_ROOT/scripts/kafka.sh" classpath)
 export BENCH_KAFKA_CLASSPATH
 
@@ -213,6 +230,7 @@ source "$REPO_ROOT/scripts/kafka/versions.env"
   --param "w7_rate=$W7_RATE" --param "w7_seconds=$W7_SECONDS" --param "w7_warmup=$W7_WARMUP" \
   --param "w4_records=$W4_RECORDS" --param "w4_keys=$W4_KEYS" --param "w4_rate=$W4_RATE" \
   --param "w6_records=$W6_RECORDS" --param "w6_keys=$W6_KEYS" --param "w6_process=$W6_PROCESS" \
+  --param "w9_gap_ms=$W9_GAP_MS" \
   --param "kafka=$KAFKA_VERSION" --param "bootstrap=$BOOTSTRAP" \
   --param "java_opts=${EDDY_BENCH_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseG1GC}" >>"$RESULTS"
 
@@ -291,6 +309,25 @@ measure_one() {
     set -e
     ((rc == 0)) || failures=$((failures + 1))
     finish_result "$("$LOADER" --bootstrap "$BOOTSTRAP" count --topic "$BENCH_OUTPUT" 2>/dev/null || echo null)"
+  elif [[ $w == W9 ]]; then
+    # Its own input, session-shaped retail events, loaded once per run for every runner; each
+    # runner processes all of it, so their closed sessions can be compared (--w9-check).
+    input=$run_prefix-w9-in
+    if [[ ! -f $LOG_DIR/load-w9-r$run.json ]]; then
+      log "run $run: loading $RECORDS retail events ($KEYS customers) into $input..."
+      "$LOADER" --bootstrap "$BOOTSTRAP" produce --shape retail --topic "$input" \
+        --partitions "$PARTITIONS" --records "$RECORDS" --keys "$KEYS" --rate "$RATE" \
+        --seed "$SEED" >"$LOG_DIR/load-w9-r$run.json" 2>"$LOG_DIR/load-w9-r$run.log" ||
+        { cat "$LOG_DIR/load-w9-r$run.log" >&2; die "loading $input failed"; }
+    fi
+    export BENCH_INPUT=$input
+    set +e
+    "${measure[@]}" --meta "input=$input" --meta "keys=$KEYS" --meta "w9_gap_ms=$W9_GAP_MS" \
+      -- "$REPO_ROOT/benchmarks/runners/$r.sh" run "$w"
+    rc=$?
+    set -e
+    ((rc == 0)) || failures=$((failures + 1))
+    finish_result "$("$LOADER" --bootstrap "$BOOTSTRAP" count --topic "$BENCH_OUTPUT" 2>/dev/null || echo null)"
   elif [[ $w == W6 ]]; then
     # The store's changelog (<application.id>-eddybench-w6-changelog, both runners' name for
     # it), pre-loaded before the measured process starts.
@@ -361,8 +398,35 @@ measure_one() {
   rm -rf "$BENCH_STATE_DIR"
 }
 
+# check_w9 RUN: Eddy's and Kafka Streams' closed sessions of this run's W9 must agree (same
+# sessions per customer, same features within rounding); the result goes to the results file.
+check_w9() {
+  local run=$1 run_prefix=$PREFIX-r$1 r
+  for r in eddy kstreams; do
+    [[ ${STATUS[W9/$r]} == ok ]] || { log "W9 check: runner $r did not run, skipped"; return 0; }
+    "$LOADER" --bootstrap "$BOOTSTRAP" dump --topic "$run_prefix-w9-$r-out" \
+      >"$LOG_DIR/W9-$r-r$run.out.tsv" 2>>"$LOG_DIR/admin.log" ||
+      { log "W9 check: cannot read $run_prefix-w9-$r-out"; failures=$((failures + 1)); return 0; }
+  done
+  local check=$LOG_DIR/W9-check-r$run.txt rc
+  set +e
+  "$PYTHON" "$SCRIPT_DIR/bench/compare_sessions.py" --names eddy,kstreams \
+    "$LOG_DIR/W9-eddy-r$run.out.tsv" "$LOG_DIR/W9-kstreams-r$run.out.tsv" >"$check"
+  rc=$?
+  set -e
+  head -n -1 "$check" | sed 's/^/bench.sh: W9 check: /' >&2
+  tail -1 "$check" | "$PYTHON" -c 'import json, sys; d = json.loads(sys.stdin.read()); d.update(type="check", session=sys.argv[1], run=int(sys.argv[2])); print(json.dumps(d, sort_keys=True))' \
+    "$SESSION" "$run" >>"$RESULTS"
+  if ((rc == 0)); then
+    log "W9 check run $run: Eddy and Kafka Streams agree"
+  else
+    log "W9 check run $run: Eddy and Kafka Streams DIFFER (see $check)"
+    failures=$((failures + 1))
+  fi
+}
+
 needs_preload=0
-for w in "${WORKLOADS[@]}"; do [[ $w == W7 || $w == W4 ]] || needs_preload=1; done
+for w in "${WORKLOADS[@]}"; do [[ $w == W7 || $w == W4 || $w == W9 ]] || needs_preload=1; done
 
 failures=0
 for ((run = 1; run <= RUNS; run++)); do
@@ -388,6 +452,7 @@ for ((run = 1; run <= RUNS; run++)); do
       [[ ${STATUS[$w/$r]} == ok ]] || continue
       measure_one "$w" "$r" "$run" "$input"
     done
+    if [[ $w == W9 ]] && ((W9_CHECK)); then check_w9 "$run"; fi
   done
   if ((!KEEP_TOPICS)); then
     "$LOADER" --bootstrap "$BOOTSTRAP" delete --prefix "$run_prefix-" 2>>"$LOG_DIR/admin.log" ||

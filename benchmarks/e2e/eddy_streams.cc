@@ -19,6 +19,13 @@
 //          again on the same state dir (the harness's W6-restart), it finds a valid
 //          checkpoint. Adds the restore figures (restore_*) and first_record_s (process start
 //          -> first input record processed) to the JSON line.
+//   W9     the session-scoring example's topology itself (examples/session_scoring:
+//          session_scoring_topology(), linked, not copied): retail events (its strict JSON
+//          serde, event time from "ts") -> session windows per customer (gap --w9-gap-ms,
+//          grace --w9-grace-ms) -> aggregate SessionFeatures -> suppress until the session
+//          closes -> the output topic (key customer_id, the published JSON of ClosedSession).
+//          No Redis sinks (final_sink / live_sink null). The harness feeds it events shaped by
+//          eddy-bench-load produce --shape retail.
 // Windowed counts go out as key "<customer>@<window start ms>", value "<count>" (strings), the
 // format of the Kafka Streams peer. Runner defaults below can be overridden with --prop.
 //
@@ -33,6 +40,7 @@
 #include <cstdio>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,6 +51,9 @@
 #include "eddy/errors.h"
 #include "eddy/kafka_streams.h"
 #include "eddy/logging.h"
+#ifdef EDDY_BENCH_HAS_W9
+#include "session_scoring/session_scoring_topology.h"
+#endif
 
 namespace {
 
@@ -58,6 +69,9 @@ struct Options {
   std::string app_id;
   std::string state_dir;
   double timeout_s = 600;
+  int64_t w9_gap_ms = 30000;       // W9: the sessions' inactivity gap (event time)
+  int64_t w9_grace_ms = 0;         // W9: their grace
+  bool w9_cache = false;           // W9: the record cache on the session store (the example: off)
   std::vector<std::string> props;  // extra StreamsConfig properties key=value
 };
 
@@ -140,6 +154,20 @@ struct RestoreWatch {
 RestoreWatch g_restore;
 
 eddy::Topology build_topology(const Options& opt, const eddy::StreamsConfig& config) {
+  if (opt.workload == "W9") {
+#ifdef EDDY_BENCH_HAS_W9
+    eddy::examples::SessionScoringOptions options;
+    options.events_topic = opt.input;
+    options.output_topic = opt.output;
+    options.gap = std::chrono::milliseconds(opt.w9_gap_ms);
+    options.grace = std::chrono::milliseconds(opt.w9_grace_ms);
+    options.cache_sessions = opt.w9_cache;
+    return eddy::examples::session_scoring_topology(config, options);
+#else
+    throw std::runtime_error(
+        "W9 needs the session-scoring example: configure with -DEDDY_BUILD_EXAMPLES=ON");
+#endif
+  }
   eddy::StreamsBuilder builder;
   auto source = builder.stream<std::string, std::string>(opt.input);
   if (opt.workload == "W0") {
@@ -186,7 +214,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Eddy runner of the end-to-end benchmarks (KafkaStreams + DSL topology)"};
   app.add_option("--workload", opt.workload, "workload id")
       ->required()
-      ->check(CLI::IsMember({"W0", "W1", "W2", "W2-nc", "W3", "W4", "W6", "W7", "W8"}));
+      ->check(CLI::IsMember({"W0", "W1", "W2", "W2-nc", "W3", "W4", "W6", "W7", "W8", "W9"}));
   app.add_option("--bootstrap", opt.bootstrap, "bootstrap.servers")->capture_default_str();
   app.add_option("--input", opt.input, "input topic")->required();
   app.add_option("--output", opt.output, "output topic (must exist)")->required();
@@ -197,6 +225,14 @@ int main(int argc, char** argv) {
   app.add_option("--state-dir", opt.state_dir, "state.dir")->required();
   app.add_option("--timeout-s", opt.timeout_s, "give up (exit 2) after this many seconds")
       ->capture_default_str();
+  app.add_option("--w9-gap-ms", opt.w9_gap_ms, "W9: session inactivity gap, ms of event time")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--w9-grace-ms", opt.w9_grace_ms, "W9: session grace, ms")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_flag("--w9-cache", opt.w9_cache,
+               "W9: the record cache on the session store (the example's default: off)");
   app.add_option("--prop", opt.props,
                  "extra StreamsConfig property key=value (overrides the runner's defaults)");
   CLI11_PARSE(app, argc, argv);

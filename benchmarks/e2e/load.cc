@@ -4,6 +4,10 @@
 //       creates T (P partitions, retention.ms=-1) and pre-loads N retail-like JSON events:
 //       key = customer id drawn from K keys, event time = start + i * 1000 / R ms (so R events
 //       per event-time second, increasing), deterministic for a given --seed and --start-ms.
+//   eddy-bench-load produce --shape retail ...  the example apps' events instead
+//       (examples/loadgen/retail_generator.h, docs/retail-events.md): shopping sessions of
+//       page views, cart adds/removes, checkouts and purchases, ~50 interleaved, customer ids
+//       "customer-<n>" of K customers, the same event-time pacing; the input of W9
 //   eddy-bench-load produce --changelog plain|stamped --topic T ...  the same keys, each value
 //       a count store's changelog value: "plain", an 8-byte big-endian count (Java's
 //       LongSerializer: Kafka Streams' changelog); "stamped", the record's timestamp (8 bytes,
@@ -13,6 +17,8 @@
 //       clock (for latency runs; runs beside the measured process)
 //   eddy-bench-load create --topic T --partitions P     create an (output) topic
 //   eddy-bench-load count --topic T                     print the number of records in T
+//   eddy-bench-load dump --topic T                      print every record of T (all
+//       partitions, up to their end when called) as one line "<key>\t<value>"
 //   eddy-bench-load delete --prefix P                   delete every topic whose name starts with P
 //
 // The pre-load happens before the measured process starts, so the generator never competes
@@ -30,6 +36,7 @@
 
 #include "bench_common.h"
 #include "kafka/admin.h"
+#include "loadgen/retail_generator.h"
 
 namespace {
 
@@ -122,6 +129,7 @@ struct ProduceOptions {
   uint64_t seed = 42;
   bool create = true;
   std::string changelog;  // "plain" / "stamped": count-store changelog values, not JSON events
+  std::string shape = "bench";  // "retail": the example apps' session-shaped events
 };
 
 int run_produce(const std::string& bootstrap, const ProduceOptions& opt) {
@@ -151,13 +159,28 @@ int run_produce(const std::string& bootstrap, const ProduceOptions& opt) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, opt.topic.c_str(), nullptr);
 
   Generator gen(opt.seed, opt.keys);
+  // --shape retail: the examples' generator, paced like the bench one (rate events per
+  // event-time second from `start`), in order, no inventory updates.
+  eddy::examples::RetailGenerator retail({.seed = opt.seed,
+                                          .customers = static_cast<int>(opt.keys),
+                                          .start_time_ms = start,
+                                          .events_per_event_second = static_cast<double>(opt.rate),
+                                          .inventory_every = 0});
+  const bool retail_shape = opt.shape == "retail";
   std::string key;
   std::string value;
   int64_t bytes = 0;
   double next_progress = now_s() + 1;
   for (int64_t i = 0; i < opt.records; ++i) {
-    const int64_t ts = start + i * 1000 / opt.rate;
-    gen.next(i, ts, key, value);
+    int64_t ts = start + i * 1000 / opt.rate;
+    if (retail_shape) {
+      eddy::examples::GeneratedRecord record = retail.next();
+      ts = record.timestamp_ms;
+      key = std::move(record.key);
+      value = std::move(record.value);
+    } else {
+      gen.next(i, ts, key, value);
+    }
     if (!opt.changelog.empty()) {
       // A count store's changelog: the key's running count (the event index + 1, so a later
       // record of a key holds a larger value), as Java's LongSerializer writes it, after the
@@ -312,6 +335,77 @@ int run_count(const std::string& bootstrap, const std::string& topic) {
   return 0;
 }
 
+// Every record of a topic, "<key>\t<value>" a line, partition after partition, each read from
+// its low to its high watermark as they are when called.
+int run_dump(const std::string& bootstrap, const std::string& topic) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", bootstrap);
+  set(conf, "group.id", "eddy-bench-load-dump");  // assign() only: never joins or commits
+  set(conf, "enable.auto.commit", "false");
+  set(conf, "isolation.level", "read_committed");
+  set(conf, "enable.partition.eof", "true");
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) die(std::string("consumer: ") + errstr);
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  if (auto err = rd_kafka_metadata(rk, 0, rkt, &md, 10000); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    die("metadata for " + topic + ": " + rd_kafka_err2str(err));
+  }
+  if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    die("topic " + topic + " not found");
+  }
+  const int partitions = md->topics[0].partition_cnt;
+  rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(rkt);
+  int64_t total = 0;
+  for (int p = 0; p < partitions; ++p) {
+    int64_t low = 0;
+    int64_t high = 0;
+    if (auto err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, 10000);
+        err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      die("watermarks of " + topic + ": " + rd_kafka_err2str(err));
+    }
+    if (high <= low) continue;
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = low;
+    if (auto err = rd_kafka_assign(rk, list); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      die("assign " + topic + ": " + rd_kafka_err2str(err));
+    }
+    rd_kafka_topic_partition_list_destroy(list);
+    int64_t next = low;
+    double deadline = now_s() + 60;
+    // Under read_committed, transaction markers take offsets too: stop at the high watermark
+    // or at the end of the partition.
+    while (next < high) {
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 500);
+      if (now_s() > deadline) die("reading " + topic + " timed out");
+      if (m == nullptr) continue;
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        rd_kafka_message_destroy(m);
+        break;
+      }
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const std::string what = rd_kafka_message_errstr(m);
+        rd_kafka_message_destroy(m);
+        die("reading " + topic + ": " + what);
+      }
+      std::fwrite(m->key, 1, m->key_len, stdout);
+      std::fputc('\t', stdout);
+      std::fwrite(m->payload, 1, m->len, stdout);
+      std::fputc('\n', stdout);
+      next = m->offset + 1;
+      ++total;
+      rd_kafka_message_destroy(m);
+    }
+  }
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  std::fprintf(stderr, "eddy-bench-load: dumped %lld records of %s\n",
+               static_cast<long long>(total), topic.c_str());
+  return 0;
+}
+
 int run_delete(const std::string& bootstrap, const std::string& prefix) {
   if (prefix.size() < 4) die("refusing to delete by a prefix shorter than 4 characters");
   eddy::kafka::Admin admin(admin_props(bootstrap));
@@ -351,6 +445,12 @@ int main(int argc, char** argv) {
                    "a count store's changelog instead of events: plain (Kafka Streams: 8-byte "
                    "count) or stamped (Eddy: 8-byte timestamp + 8-byte count)")
       ->check(CLI::IsMember({"plain", "stamped"}));
+  produce
+      ->add_option("--shape", popt.shape,
+                   "events: bench (flat, uniform keys) or retail (the example apps' sessions, "
+                   "examples/loadgen/retail_generator.h)")
+      ->check(CLI::IsMember({"bench", "retail"}))
+      ->capture_default_str();
 
   ProduceOptions lopt;
   double live_seconds = 40;
@@ -377,6 +477,8 @@ int main(int argc, char** argv) {
                    "message.timestamp.type=LogAppendTime (event time stays in the JSON \"ts\")");
   auto* count = app.add_subcommand("count", "print how many records a topic holds");
   count->add_option("--topic", topic, "topic")->required();
+  auto* dump = app.add_subcommand("dump", "print every record of a topic as <key>\\t<value>");
+  dump->add_option("--topic", topic, "topic")->required();
   std::string prefix;
   auto* del = app.add_subcommand("delete", "delete topics by name prefix");
   del->add_option("--prefix", prefix, "name prefix (at least 4 characters)")->required();
@@ -390,6 +492,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*count) return run_count(bootstrap, topic);
+    if (*dump) return run_dump(bootstrap, topic);
     if (*del) return run_delete(bootstrap, prefix);
   } catch (const std::exception& e) {
     die(e.what());

@@ -19,6 +19,15 @@
 //          closes; started again on the same state dir it finds a valid checkpoint. Adds the
 //          restore figures (a global StateRestoreListener: first start -> last end) and
 //          first_record_s (main() -> first input record processed; JVM start-up not counted).
+//   W9     session scoring, the topology of examples/session_scoring: retail events (JSON, as
+//          eddy-bench-load produce --shape retail writes them) -> groupByKey -> session windows
+//          (gap --w9-gap-ms, grace --w9-grace-ms) -> aggregate SessionFeatures (Features below:
+//          the same counts and sums as examples/session_scoring/session_features.cc, merged the
+//          same way) -> suppress(untilWindowCloses, unbounded) -> key customer_id, value the
+//          published JSON (every feature, money rounded to cents, window_start, window_end,
+//          score rounded to 4 decimals) -> the output topic. The session store's values are
+//          JSON too, as Eddy's. Event time: the record timestamp, which the loader sets to the
+//          event's "ts" (Eddy reads "ts"; they are equal).
 // Windowed counts go out as key "<customer>@<window start ms>", value "<count>" (strings).
 // Timestamps are the record timestamps (set by the loader).
 //
@@ -34,7 +43,11 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
@@ -44,7 +57,11 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.SessionWindows;
+import org.apache.kafka.streams.kstream.Suppressed;
 import org.apache.kafka.streams.kstream.TimeWindows;
 import org.apache.kafka.streams.processor.StateRestoreListener;
 
@@ -118,9 +135,11 @@ public final class EddyBench {
   static void usage(String error) {
     if (error != null) System.err.println("EddyBench: error: " + error);
     System.err.println(
-        "Usage: EddyBench --workload W1|W2|W2-nc|W3|W4|W6|W7|W8 --input T --output T --records N\n"
+        "Usage: EddyBench --workload W1|W2|W2-nc|W3|W4|W6|W7|W8|W9 --input T --output T"
+            + " --records N\n"
             + "                 [--bootstrap localhost:9092] [--app-id ID] [--state-dir DIR]\n"
-            + "                 [--timeout-s 600] [--prop key=value ...]");
+            + "                 [--timeout-s 600] [--w9-gap-ms 30000] [--w9-grace-ms 0]\n"
+            + "                 [--prop key=value ...]");
     System.exit(error == null ? 0 : 64);
   }
 
@@ -129,6 +148,8 @@ public final class EddyBench {
     Map<String, String> opt = new HashMap<>();
     opt.put("--bootstrap", "localhost:9092");
     opt.put("--timeout-s", "600");
+    opt.put("--w9-gap-ms", "30000");
+    opt.put("--w9-grace-ms", "0");
     Properties extra = new Properties();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -200,6 +221,13 @@ public final class EddyBench {
             .toStream()
             .mapValues(count -> String.valueOf(count))
             .to(output, Produced.with(Serdes.String(), Serdes.String()));
+        break;
+      case "W9":
+        sessionScoring(
+            counted,
+            Duration.ofMillis(Long.parseLong(opt.get("--w9-gap-ms"))),
+            Duration.ofMillis(Long.parseLong(opt.get("--w9-grace-ms"))),
+            output);
         break;
       case "W3":
         windowedCount(
@@ -322,6 +350,274 @@ public final class EddyBench {
         .count(Materialized.as("eddybench-counts"))
         .toStream()
         .map((wk, count) -> KeyValue.pair(wk.key() + "@" + wk.window().start(), count.toString()))
+        .to(output, Produced.with(Serdes.String(), Serdes.String()));
+  }
+
+  // ---- W9: session scoring -------------------------------------------------------------------
+
+  // One retail event, as far as the session features need it (the fields a strict reader of
+  // docs/retail-events.md checks are parsed too, as Eddy's RetailEvent serde does).
+  static final class Event {
+    String type = "";
+    String customerId = "";
+    double price = 0;
+    long quantity = 1;
+    long ts = 0;
+
+    double amount() {
+      return price * (double) quantity;
+    }
+  }
+
+  // SessionFeatures of examples/session_scoring/session_features.{h,cc}: the same counts, sums
+  // and merge, the same published JSON.
+  static final class Features {
+    long views, adds, removes, checkouts, failures, purchases;
+    double cartValue, revenue;
+
+    Features add(Event e) {
+      Features n = copy();
+      switch (e.type) {
+        case "page_view" -> ++n.views;
+        case "add_to_cart" -> {
+          ++n.adds;
+          n.cartValue += e.amount();
+        }
+        case "remove_from_cart" -> {
+          ++n.removes;
+          n.cartValue -= e.amount();
+        }
+        case "checkout_started" -> ++n.checkouts;
+        case "checkout_failed" -> ++n.failures;
+        case "purchase" -> {
+          ++n.purchases;
+          n.revenue += e.amount();
+        }
+        default -> {} // offer_exposure: no session feature
+      }
+      return n;
+    }
+
+    static Features merge(Features a, Features b) {
+      Features n = new Features();
+      n.views = a.views + b.views;
+      n.adds = a.adds + b.adds;
+      n.removes = a.removes + b.removes;
+      n.checkouts = a.checkouts + b.checkouts;
+      n.failures = a.failures + b.failures;
+      n.purchases = a.purchases + b.purchases;
+      n.cartValue = a.cartValue + b.cartValue;
+      n.revenue = a.revenue + b.revenue;
+      return n;
+    }
+
+    Features copy() {
+      return merge(this, new Features());
+    }
+
+    // C++'s std::round (half away from zero), then + 0.0 so -0.0 reads 0.0.
+    static double roundTo(double v, double scale) {
+      double r = Math.signum(v) * Math.floor(Math.abs(v) * scale + 0.5);
+      return r / scale + 0.0;
+    }
+
+    double score() {
+      double z =
+          0.05 * views + 0.40 * adds - 0.20 * removes + 1.00 * checkouts - 0.50 * failures - 2.0;
+      return roundTo(1.0 / (1.0 + Math.exp(-z)), 1e4);
+    }
+
+    // The store's form: every field, unrounded (Double.toString round-trips exactly).
+    String toStoreJson() {
+      return "{\"views\":" + views + ",\"adds\":" + adds + ",\"removes\":" + removes
+          + ",\"checkouts\":" + checkouts + ",\"failures\":" + failures
+          + ",\"purchases\":" + purchases + ",\"cart_value\":" + cartValue
+          + ",\"revenue\":" + revenue + "}";
+    }
+
+    // The published form (ClosedSession's JSON).
+    String toJson(long windowStart, long windowEnd) {
+      return "{\"views\":" + views + ",\"adds\":" + adds + ",\"removes\":" + removes
+          + ",\"checkouts\":" + checkouts + ",\"failures\":" + failures
+          + ",\"purchases\":" + purchases + ",\"cart_value\":" + roundTo(cartValue, 100)
+          + ",\"revenue\":" + roundTo(revenue, 100) + ",\"window_start\":" + windowStart
+          + ",\"window_end\":" + windowEnd + ",\"score\":" + score() + "}";
+    }
+
+    static Features fromStoreJson(String json) {
+      Features f = new Features();
+      new FlatJson(json).parse((name, text, isString) -> {
+        switch (name) {
+          case "views" -> f.views = Long.parseLong(text);
+          case "adds" -> f.adds = Long.parseLong(text);
+          case "removes" -> f.removes = Long.parseLong(text);
+          case "checkouts" -> f.checkouts = Long.parseLong(text);
+          case "failures" -> f.failures = Long.parseLong(text);
+          case "purchases" -> f.purchases = Long.parseLong(text);
+          case "cart_value" -> f.cartValue = Double.parseDouble(text);
+          case "revenue" -> f.revenue = Double.parseDouble(text);
+          default -> {}
+        }
+      });
+      return f;
+    }
+  }
+
+  // A reader of flat JSON objects (string, number, true/false/null values; no nesting), which
+  // is all the retail events and the store values are. No JSON library is on Kafka Streams'
+  // classpath; this keeps the peer dependency-free. Malformed input throws.
+  static final class FlatJson {
+    interface Field {
+      void accept(String name, String text, boolean isString);
+    }
+
+    private final String s;
+    private int i = 0;
+
+    FlatJson(String s) {
+      this.s = s;
+    }
+
+    void parse(Field field) {
+      ws();
+      expect('{');
+      ws();
+      if (peek() == '}') return;
+      while (true) {
+        ws();
+        String name = string();
+        ws();
+        expect(':');
+        ws();
+        if (peek() == '"') {
+          field.accept(name, string(), true);
+        } else {
+          int start = i;
+          while (i < s.length() && ",} \t\r\n".indexOf(s.charAt(i)) < 0) i++;
+          if (start == i) throw new IllegalArgumentException("json: value expected at " + i);
+          field.accept(name, s.substring(start, i), false);
+        }
+        ws();
+        char c = next();
+        if (c == '}') return;
+        if (c != ',') throw new IllegalArgumentException("json: ',' or '}' expected at " + i);
+      }
+    }
+
+    private String string() {
+      expect('"');
+      StringBuilder b = null;
+      int start = i;
+      while (true) {
+        char c = next();
+        if (c == '"') return b == null ? s.substring(start, i - 1) : b.toString();
+        if (c == '\\') {
+          if (b == null) b = new StringBuilder(s.substring(start, i - 1));
+          char e = next();
+          switch (e) {
+            case 'n' -> b.append('\n');
+            case 't' -> b.append('\t');
+            case 'r' -> b.append('\r');
+            case 'b' -> b.append('\b');
+            case 'f' -> b.append('\f');
+            case 'u' -> {
+              b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+              i += 4;
+            }
+            default -> b.append(e);
+          }
+        } else if (b != null) {
+          b.append(c);
+        }
+      }
+    }
+
+    private void ws() {
+      while (i < s.length() && Character.isWhitespace(s.charAt(i))) i++;
+    }
+
+    private char peek() {
+      if (i >= s.length()) throw new IllegalArgumentException("json: unexpected end");
+      return s.charAt(i);
+    }
+
+    private char next() {
+      char c = peek();
+      i++;
+      return c;
+    }
+
+    private void expect(char c) {
+      if (next() != c) throw new IllegalArgumentException("json: '" + c + "' expected at " + i);
+    }
+  }
+
+  static Event parseEvent(String json) {
+    Event e = new Event();
+    boolean[] seen = new boolean[3];
+    new FlatJson(json).parse((name, text, isString) -> {
+      switch (name) {
+        case "type" -> {
+          e.type = text;
+          seen[0] = true;
+        }
+        case "customer_id" -> {
+          e.customerId = text;
+          seen[1] = true;
+        }
+        case "ts" -> {
+          e.ts = Long.parseLong(text);
+          seen[2] = true;
+        }
+        case "price" -> e.price = Double.parseDouble(text);
+        case "quantity" -> e.quantity = Long.parseLong(text);
+        default -> {} // event_id, sku, category, offer_id: not features
+      }
+    });
+    if (!seen[0] || !seen[1] || !seen[2]) {
+      throw new IllegalArgumentException("retail event without type, customer_id or ts");
+    }
+    return e;
+  }
+
+  static final class FeaturesSerde implements Serde<Features> {
+    @Override
+    public Serializer<Features> serializer() {
+      return (topic, f) -> f == null ? null : f.toStoreJson().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public Deserializer<Features> deserializer() {
+      return (topic, bytes) ->
+          bytes == null ? null : Features.fromStoreJson(new String(bytes, StandardCharsets.UTF_8));
+    }
+  }
+
+  static void sessionScoring(
+      KStream<String, String> events, Duration gap, Duration grace, String output) {
+    events
+        .mapValues(EddyBench::parseEvent, Named.as("parse-events"))
+        .groupByKey(Grouped.with(Serdes.String(), null))
+        .windowedBy(SessionWindows.ofInactivityGapAndGrace(gap, grace))
+        .aggregate(
+            Features::new,
+            (customer, event, features) -> features.add(event),
+            (customer, a, b) -> Features.merge(a, b),
+            Named.as("score-sessions"),
+            Materialized.<String, Features, org.apache.kafka.streams.state.SessionStore<
+                        org.apache.kafka.common.utils.Bytes, byte[]>>as("session-features")
+                .withKeySerde(Serdes.String())
+                .withValueSerde(new FeaturesSerde()))
+        .suppress(
+            Suppressed.untilWindowCloses(Suppressed.BufferConfig.unbounded())
+                .withName("closed-sessions"))
+        .toStream(Named.as("closed-session-results"))
+        .filter((session, features) -> features != null)
+        .map(
+            (session, features) ->
+                KeyValue.pair(
+                    session.key(),
+                    features.toJson(session.window().start(), session.window().end())))
         .to(output, Produced.with(Serdes.String(), Serdes.String()));
   }
 }

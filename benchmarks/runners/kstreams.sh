@@ -10,7 +10,7 @@ workload=${2:?usage: kstreams.sh check|run WORKLOAD}
 classes=${BENCH_WORK_DIR:?}/kstreams
 
 case $workload in
-  W1 | W2 | W2-nc | W3 | W4 | W6 | W7 | W8) ;;
+  W1 | W2 | W2-nc | W3 | W4 | W6 | W7 | W8 | W9) ;;
   *) echo "n/a"; exit 4 ;;
 esac
 if [[ $cmd == check ]]; then
@@ -22,4 +22,5 @@ exec java "${java_opts[@]}" \
   -cp "$classes:${BENCH_KAFKA_CLASSPATH:?}" EddyBench \
   --workload "$workload" --bootstrap "$BENCH_BOOTSTRAP" --input "$BENCH_INPUT" \
   --output "$BENCH_OUTPUT" --records "$BENCH_RECORDS" --app-id "$BENCH_APP_ID" \
-  --state-dir "$BENCH_STATE_DIR" --timeout-s "${BENCH_TIMEOUT_S:-600}"
+  --state-dir "$BENCH_STATE_DIR" --timeout-s "${BENCH_TIMEOUT_S:-600}" \
+  --w9-gap-ms "${BENCH_W9_GAP_MS:-30000}" --w9-grace-ms "${BENCH_W9_GRACE_MS:-0}"

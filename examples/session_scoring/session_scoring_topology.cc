@@ -24,6 +24,9 @@ Topology session_scoring_topology(const StreamsConfig& config,
   using Session = Windowed<std::string>;                 // customer_id + session bounds
   using MaybeFeatures = std::optional<SessionFeatures>;  // nullopt: a session merged away
 
+  auto materialized = Materialized<std::string, SessionFeatures>::as(kSessionStore);
+  if (options.cache_sessions) materialized.with_caching_enabled();
+
   StreamsBuilder builder;
   KTable<Session, SessionFeatures> sessions =
       builder.stream<std::string, RetailEvent>(options.events_topic, retail_events_consumed())
@@ -37,8 +40,7 @@ Topology session_scoring_topology(const StreamsConfig& config,
               [](const std::string&, const SessionFeatures& a, const SessionFeatures& b) {
                 return SessionFeatures::merge(a, b);
               },
-              Materialized<std::string, SessionFeatures>::as(kSessionStore),
-              Named::as("score-sessions"));
+              materialized, Named::as("score-sessions"));
 
   auto has_features = [](const Session&, const MaybeFeatures& features) {
     return features.has_value();

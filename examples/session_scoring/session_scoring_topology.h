@@ -55,6 +55,11 @@ struct SessionScoringOptions {
   // Also close sessions once no event reached the operator for this long of wall-clock time
   // (an idle partition); 0: off, sessions close on stream time only.
   std::chrono::milliseconds idle_close{0};
+  // The record cache in front of the session store: updates of a session combine until the
+  // next commit (or cache flush), so the store, its changelog, live_sink and the suppress
+  // buffer see fewer of them. The closed sessions are the same. Default off: live_sink gets
+  // every event's update.
+  bool cache_sessions = false;
   // Final features of each closed session, keyed by customer_id; null: none.
   std::shared_ptr<FeatureSink> final_sink;
   // Features of the open session after every event, keyed by customer_id; null: none.

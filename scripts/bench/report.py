@@ -21,7 +21,7 @@ import sys
 RUNNER_ORDER = ["eddy", "kstreams", "raw"]
 RUNNER_LABEL = {"eddy": "Eddy", "kstreams": "Kafka Streams", "raw": "raw librdkafka pipe"}
 RUNNER_COLOR = {"eddy": "#1f77b4", "kstreams": "#ff7f0e", "raw": "#7f7f7f"}
-WORKLOAD_ORDER = ["W0", "W1", "W2", "W2-nc", "W3", "W4", "W6", "W6-restart", "W7", "W8"]
+WORKLOAD_ORDER = ["W0", "W1", "W2", "W2-nc", "W3", "W4", "W6", "W6-restart", "W7", "W8", "W9"]
 # Restore workloads: their own table (restore rate, time to processing), not in the throughput plots.
 RESTORE_WORKLOADS = ["W6", "W6-restart"]
 WORKLOAD_TEXT = {
@@ -42,6 +42,11 @@ WORKLOAD_TEXT = {
           "the runner's RocksDB store, then a few input records processed and a clean close. Restore = "
           "first task's restore start -> last task's restore end, as the runtime reports it (Eddy: its "
           "log lines; Kafka Streams: a global StateRestoreListener); CPU over the same span",
+    "W9": "session scoring: the topology of examples/session_scoring (session windows per customer, "
+          "gap w9_gap_ms of event time, aggregate SessionFeatures, suppress until the session closes, "
+          "closed sessions to the output topic; no Redis sinks) beside the same topology in Kafka Streams "
+          "(EddyBench.java); its own input of session-shaped retail events (eddy-bench-load --shape "
+          "retail), all of it processed by each runner",
     "W6-restart": "W6's runner started again on the same state dir (a valid checkpoint): first record "
                   "= process start (Kafka Streams: main(), JVM start-up not counted) -> first input "
                   "record processed",
@@ -49,7 +54,7 @@ WORKLOAD_TEXT = {
 
 
 def load(path, session):
-    sessions, results = {}, []
+    sessions, results, checks = {}, [], []
     with open(path) as f:
         for line in f:
             line = line.strip()
@@ -60,13 +65,37 @@ def load(path, session):
                 sessions[rec["session"]] = rec
             elif rec.get("type") == "result":
                 results.append(rec)
+            elif rec.get("type") == "check":
+                checks.append(rec)
     if not sessions:
         sys.exit(f"report.py: no session in {path}")
     if session is None:
         session = sorted(sessions)[-1]
     if session not in sessions:
         sys.exit(f"report.py: session {session} not in {path} (have: {', '.join(sorted(sessions))})")
-    return sessions[session], [r for r in results if r.get("session") == session]
+    info = dict(sessions[session])
+    info["checks"] = [c for c in checks if c.get("session") == session]
+    return info, [r for r in results if r.get("session") == session]
+
+
+def check_lines(info, w):
+    """W9: whether Eddy's and Kafka Streams' closed sessions agreed, run by run (--w9-check)."""
+    if w != "W9":
+        return []
+    checks = [c for c in info.get("checks", []) if c.get("check") == "w9_closed_sessions"]
+    if not checks:
+        return ["Correctness check: not run in this session (`scripts/bench.sh W9 --w9-check`)."]
+    out = []
+    for c in checks:
+        verdict = "**agree**" if c["ok"] else "**differ**"
+        out.append(
+            f"- Run {c['run']}: closed sessions {verdict}: {c['sessions'][0]} / {c['sessions'][1]} "
+            f"sessions, {c['customers'][0]} / {c['customers'][1]} customers (Eddy / Kafka Streams); "
+            f"customers with a different number of sessions {c['customers_count_differs']}, sessions "
+            f"only in one {c['only'][0]} / {c['only'][1]}, duplicates {c['duplicates'][0]} / "
+            f"{c['duplicates'][1]}, features differing {c['features_differ']}; largest difference "
+            f"money {c['max_money_diff']:.3g}, score {c['max_score_diff']:.3g}")
+    return out
 
 
 def spread(values):
@@ -417,6 +446,7 @@ def markdown(info, s, plots):
         out += [""]
         out += ratio_lines(s, w)
         out += budget_lines(s, w)
+        out += check_lines(info, w)
         out += [""]
     if plots:
         out += ["## Plots", ""]
@@ -453,7 +483,7 @@ def print_summary(info, s):
                   + (f"   latency p50 {fmt_spread(s.metric(w, runner, lambda r: latency(r, 'p50')), lambda x: f'{x:.0f}')} ms,"
                      f" p99 {fmt_spread(s.metric(w, runner, lambda r: latency(r, 'p99')), lambda x: f'{x:.0f}')} ms"
                      if has_latency(s, w) else ""))
-        for line in ratio_lines(s, w) + budget_lines(s, w):
+        for line in ratio_lines(s, w) + budget_lines(s, w) + check_lines(info, w):
             print("  " + line.replace("**", ""))
 
 

@@ -48,8 +48,10 @@ struct ScoringRun {
   std::vector<std::pair<std::string, ClosedSession>> observed;  // via on_closed
 };
 
-eddy::Topology topology(ScoringRun& run, std::chrono::milliseconds idle_close) {
+eddy::Topology topology(ScoringRun& run, std::chrono::milliseconds idle_close,
+                        bool cache_sessions = false) {
   eddy::examples::SessionScoringOptions options;
+  options.cache_sessions = cache_sessions;
   options.gap = eddy::testing_support::kScriptGap;
   options.grace = eddy::testing_support::kScriptGrace;
   options.idle_close = idle_close;
@@ -215,6 +217,27 @@ TEST(SessionScoringTopology, WithoutIdleCloseOpenSessionsWaitForStreamTime) {
   std::sort(closed.begin(), closed.end(),
             [](const auto& a, const auto& b) { return a.customer < b.customer; });
   expect_sessions(closed, {expected[4], expected[3]});
+}
+
+TEST(SessionScoringTopology, CachedSessionStoreClosesTheSameSessions) {
+  ScoringRun run;
+  eddy::TopologyTestDriver driver(topology(run, 0ms, /*cache_sessions=*/true), config());
+  const SessionScript script(kBase, "");
+  pipe_script(driver, script);
+  driver.pipe_raw("retail.events", std::string("erin"),
+                  std::string(R"({"type":"page_view","customer_id":"erin","ts":)") +
+                      std::to_string(script.at(57'000)) + "}",
+                  script.at(57'000), {});
+  driver.commit();  // the cache's updates reach the suppress buffer at a commit
+  auto closed = read_output(driver);
+  std::sort(closed.begin(), closed.end(), [](const auto& a, const auto& b) {
+    return a.features.at("window_end") < b.features.at("window_end");
+  });
+  auto expected = script.closed_sessions();
+  std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) {
+    return a.features.at("window_end") < b.features.at("window_end");
+  });
+  expect_sessions(closed, expected);
 }
 
 }  // namespace
