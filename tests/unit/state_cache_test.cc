@@ -6,6 +6,7 @@
 
 #include "eddy/state/stores.h"
 #include "state/decorators/metered_stores.h"
+#include "state/decorators/record_cache.h"
 #include "state/key_schema.h"
 #include "state/layered_store.h"
 #include "state/memory_changelog.h"
@@ -426,6 +427,25 @@ INSTANTIATE_TEST_SUITE_P(MemoryAndRocksDb, CacheTest, ::testing::Values(false, t
                          [](const auto& param_info) {
                            return param_info.param ? "RocksDb" : "Memory";
                          });
+
+// Eviction after a flush takes clean entries, least recently used first, down to 90 % of the
+// record caches' room, and never a dirty one (a flush listener may write while it runs).
+TEST(RecordCache, EvictionTakesCleanEntriesLeastRecentlyUsedFirstAndKeepsDirtyOnes) {
+  MemoryBudget budget({.total_bytes = 32 << 20, .record_cache_bytes = 10'000});
+  RecordCache cache(budget, /*entry_overhead=*/100, {});
+  cache.write("dirty-oldest", "v", 0, 1);  // the least recently used of all
+  for (int i = 0; i < 100; ++i) cache.insert_clean("clean-" + std::to_string(i), Bytes("v"), 0);
+  ASSERT_TRUE(cache.over_budget());
+  cache.evict_clean();
+  EXPECT_LE(budget.record_cache_usage(), 9'000);
+  EXPECT_GT(budget.record_cache_usage(), 8'000) << "it evicts only down to 90 %";
+  EXPECT_NE(cache.find("dirty-oldest"), cache.end());
+  EXPECT_EQ(cache.find("clean-0"), cache.end()) << "least recently used first";
+  EXPECT_NE(cache.find("clean-99"), cache.end());
+  EXPECT_EQ(cache.dirty().size(), 1u);
+  cache.clear();
+  EXPECT_EQ(budget.record_cache_usage(), 0);
+}
 
 }  // namespace
 }  // namespace eddy::state

@@ -77,71 +77,27 @@ CachingKeyValueStore::CachingKeyValueStore(std::unique_ptr<BytesKeyValueStore> i
                                            std::function<void(RecordContext&)> record_context)
     : inner_(std::move(inner)),
       timestamped_inner_(dynamic_cast<TimestampedBatchWriter*>(inner_.get())),
-      budget_(budget),
       record_timestamp_(std::move(record_timestamp)),
-      record_context_(std::move(record_context)) {}
+      cache_(budget, kEntryOverhead, std::move(record_context)) {}
 
-CachingKeyValueStore::~CachingKeyValueStore() {
-  budget_.add_record_cache_usage(-bytes_);
-}
-
-int64_t CachingKeyValueStore::entry_bytes(std::string_view key, const Entry& entry) {
-  return static_cast<int64_t>(key.size() + (entry.value ? entry.value->size() : 0)) +
-         kEntryOverhead + entry.context.heap_bytes();
-}
-
-void CachingKeyValueStore::account(int64_t delta) {
-  bytes_ += delta;
-  budget_.add_record_cache_usage(delta);
-}
-
-bool CachingKeyValueStore::set_cache_flush_listener(CacheFlushListener listener,
-                                                    bool send_old_values) {
-  listener_ = std::move(listener);
-  send_old_values_ = send_old_values;
-  return true;
-}
-
-CachingKeyValueStore::Map::iterator CachingKeyValueStore::insert(std::string_view key,
-                                                                 Entry entry) {
-  account(entry_bytes(key, entry));
-  auto it = cache_.emplace(Bytes(key), std::move(entry)).first;
-  lru_.push_front(it->first);
-  it->second.lru = lru_.begin();
-  return it;
-}
+CachingKeyValueStore::~CachingKeyValueStore() = default;
 
 std::optional<Bytes> CachingKeyValueStore::get(std::string_view key) {
   if (auto it = cache_.find(key); it != cache_.end()) {
     if (metrics_ != nullptr) metrics_->cache_hits.fetch_add(1, std::memory_order_relaxed);
-    touch(it->second);
+    cache_.touch(it->second);
     return it->second.value;
   }
   if (metrics_ != nullptr) metrics_->cache_misses.fetch_add(1, std::memory_order_relaxed);
   auto value = inner_->get(key);
-  insert(key, Entry{.value = value, .timestamp = 0, .dirty = false, .lru = {}});
+  cache_.insert_clean(key, value, 0);
   evict_if_full();
   return value;
 }
 
 void CachingKeyValueStore::put(std::string_view key, std::optional<std::string_view> value) {
   const int64_t timestamp = record_timestamp_ ? record_timestamp_() : 0;
-  auto it = cache_.find(key);
-  if (it == cache_.end()) {
-    it = insert(key, Entry{});
-  } else {
-    touch(it->second);
-  }
-  Entry& entry = it->second;
-  account(-entry_bytes(key, entry));
-  if (!entry.dirty) dirty_.emplace(it->first, &entry);
-  entry.value = value ? std::optional<Bytes>(Bytes(*value)) : std::nullopt;
-  entry.timestamp = timestamp;
-  entry.dirty = true;
-  entry.erased = erasing_ && !value;
-  entry.write_seq = ++writes_;
-  if (record_context_) record_context_(entry.context);  // assigns: reuses a hot key's buffers
-  account(entry_bytes(key, entry));
+  cache_.write(key, value, 0, timestamp);
   evict_if_full();
 }
 
@@ -149,23 +105,22 @@ std::unique_ptr<KeyValueIterator> CachingKeyValueStore::range(std::optional<std:
                                                               std::optional<std::string_view> to) {
   std::vector<std::pair<Bytes, std::optional<Bytes>>> cached;
   // Clean entries equal the inner store's; only dirty ones change what the range sees.
-  for (auto it = from ? dirty_.lower_bound(*from) : dirty_.begin();
-       it != dirty_.end() && (!to || it->first <= *to); ++it) {
+  const auto& dirty = cache_.dirty();
+  for (auto it = from ? dirty.lower_bound(*from) : dirty.begin();
+       it != dirty.end() && (!to || it->first <= *to); ++it) {
     cached.emplace_back(it->first, it->second->value);
   }
   return std::make_unique<MergedIterator>(inner_->range(from, to), std::move(cached));
 }
 
 void CachingKeyValueStore::flush_cache() {
-  if (dirty_.empty() || flushing_) return;
+  if (cache_.dirty().empty() || flushing_) return;
   flushing_ = true;
-  const auto flushed = take_dirty_entries<TimestampedWrite>(
-      dirty_, listener_ != nullptr, send_old_values_,
+  const auto flushed = cache_.take_dirty<TimestampedWrite>(
       [&](std::string_view key, const Entry&) { return inner_->get(key); },
       [](std::string_view key, const Entry& entry) {
-        return TimestampedWrite{Bytes(key), entry.value, entry.timestamp};
+        return TimestampedWrite{Bytes(key), entry.value, entry.record_timestamp};
       });
-  dirty_.clear();
   if (!flushed.writes.empty()) {
     if (timestamped_inner_ != nullptr) {
       timestamped_inner_->write_batch(flushed.writes);
@@ -177,28 +132,13 @@ void CachingKeyValueStore::flush_cache() {
     }
   }
   flushing_ = false;
-  if (listener_) {
-    forward_flushed(flushed, listener_, [](const TimestampedWrite& w) { return w.timestamp; });
-  }
-}
-
-void CachingKeyValueStore::clear() {
-  account(-bytes_);
-  lru_.clear();
-  dirty_.clear();
-  cache_.clear();
+  cache_.forward(flushed, [](const TimestampedWrite& w) { return w.timestamp; });
 }
 
 void CachingKeyValueStore::evict_if_full() {
-  if (!budget_.record_caches_full() || flushing_) return;
+  if (!cache_.over_budget() || flushing_) return;
   flush_cache();  // every entry is clean now, so any of them may go
-  const int64_t target = budget_.record_cache_room() / 10 * 9;
-  while (!lru_.empty() && budget_.record_cache_usage() > target) {
-    auto it = cache_.find(lru_.back());
-    lru_.pop_back();
-    account(-entry_bytes(it->first, it->second));
-    cache_.erase(it);
-  }
+  cache_.evict_clean();
 }
 
 void CachingKeyValueStore::flush() {
@@ -208,7 +148,7 @@ void CachingKeyValueStore::flush() {
 
 void CachingKeyValueStore::close() {
   flush_cache();
-  clear();
+  cache_.clear();
   inner_->close();
 }
 

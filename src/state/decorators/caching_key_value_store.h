@@ -15,14 +15,11 @@
 #pragma once
 
 #include <functional>
-#include <list>
-#include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 
 #include "eddy/state/bytes_stores.h"
-#include "state/decorators/cache_flush.h"
+#include "state/decorators/record_cache.h"
 #include "state/decorators/timestamped_batch.h"
 #include "state/layered_store.h"
 #include "state/memory_budget.h"
@@ -43,9 +40,12 @@ class CachingKeyValueStore final : public BytesKeyValueStore, public LayeredStor
   void flush() override;
   void close() override;
   StateStore* wrapped() const override { return inner_.get(); }
-  bool set_cache_flush_listener(CacheFlushListener listener, bool send_old_values) override;
+  bool set_cache_flush_listener(CacheFlushListener listener, bool send_old_values) override {
+    cache_.set_listener(std::move(listener), send_old_values);
+    return true;
+  }
   void set_erasing(bool on) override {
-    erasing_ = on;
+    cache_.set_erasing(on);
     LayeredStore::set_erasing(on);
   }
 
@@ -57,49 +57,20 @@ class CachingKeyValueStore final : public BytesKeyValueStore, public LayeredStor
 
   // Writes the dirty entries down and notifies the listener; keeps them as clean entries.
   void flush_cache();
-  int64_t cached_bytes() const { return bytes_; }
-  size_t dirty_count() const { return dirty_.size(); }
+  int64_t cached_bytes() const { return cache_.bytes(); }
+  size_t dirty_count() const { return cache_.dirty().size(); }
   // Counts reads answered by the cache (hits) or passed down (misses) in `metrics`.
   void count_reads_in(StoreMetrics* metrics) { metrics_ = metrics; }
 
  private:
-  struct Entry {
-    std::optional<Bytes> value;  // nullopt: deleted (dirty) or known absent (clean)
-    int64_t timestamp = 0;
-    bool dirty = false;
-    bool erased = false;     // a deletion by erasure: written down, never handed to the listener
-    uint64_t write_seq = 0;  // when it was last written: the flush order
-    RecordContext context;   // of the record that wrote it (dirty entries)
-    std::list<std::string_view>::iterator lru;  // position in lru_ (front = most recent)
-  };
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
-  };
-  // Point lookups hash; only the dirty entries are kept in key order (for ranges and for a
-  // flush that writes one sorted batch).
-  using Map = std::unordered_map<Bytes, Entry, Hash, std::equal_to<>>;
-  Map::iterator insert(std::string_view key, Entry entry);
-  void touch(Entry& entry) { lru_.splice(lru_.begin(), lru_, entry.lru); }
-  static int64_t entry_bytes(std::string_view key, const Entry& entry);
-  void account(int64_t delta);
+  using Entry = RecordCache::Entry;
   void evict_if_full();
-  void clear();
 
   std::unique_ptr<BytesKeyValueStore> inner_;
   TimestampedBatchWriter* timestamped_inner_;
-  MemoryBudget& budget_;
   std::function<int64_t()> record_timestamp_;
-  std::function<void(RecordContext&)> record_context_;
-  Map cache_;
-  std::list<std::string_view> lru_;  // views of cache_'s keys (map nodes never move)
-  int64_t bytes_ = 0;
-  std::map<std::string_view, Entry*> dirty_;  // views of cache_'s keys (nodes never move)
-  uint64_t writes_ = 0;
-  CacheFlushListener listener_;
-  bool send_old_values_ = false;
+  RecordCache cache_;
   bool flushing_ = false;
-  bool erasing_ = false;
   StoreMetrics* metrics_ = nullptr;
 };
 

@@ -15,13 +15,10 @@
 #pragma once
 
 #include <functional>
-#include <list>
-#include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 
-#include "state/decorators/cache_flush.h"
+#include "state/decorators/record_cache.h"
 #include "state/layered_store.h"
 #include "state/memory_budget.h"
 #include "state/segmented_store.h"
@@ -42,9 +39,12 @@ class CachingSegmentedStore final : public SegmentedBytesStore, public LayeredSt
   void flush() override;
   void close() override;
   StateStore* wrapped() const override { return inner_.get(); }
-  bool set_cache_flush_listener(CacheFlushListener listener, bool send_old_values) override;
+  bool set_cache_flush_listener(CacheFlushListener listener, bool send_old_values) override {
+    cache_.set_listener(std::move(listener), send_old_values);
+    return true;
+  }
   void set_erasing(bool on) override {
-    erasing_ = on;
+    cache_.set_erasing(on);
     LayeredStore::set_erasing(on);
   }
 
@@ -59,53 +59,23 @@ class CachingSegmentedStore final : public SegmentedBytesStore, public LayeredSt
 
   // Writes the dirty entries down and notifies the listener; keeps them as clean entries.
   void flush_cache();
-  int64_t cached_bytes() const { return bytes_; }
+  int64_t cached_bytes() const { return cache_.bytes(); }
   size_t cached_count() const { return cache_.size(); }
-  size_t dirty_count() const { return dirty_.size(); }
+  size_t dirty_count() const { return cache_.dirty().size(); }
   // Counts reads answered by the cache (hits) or passed down (misses) in `metrics`.
   void count_reads_in(StoreMetrics* metrics) { metrics_ = metrics; }
 
  private:
-  struct Entry {
-    std::optional<Bytes> value;    // nullopt: deleted (dirty) or known absent (clean)
-    int64_t timestamp = 0;         // segment timestamp (window start / session end)
-    int64_t record_timestamp = 0;  // of the record that wrote it: for the changelog, listener
-    bool dirty = false;
-    bool erased = false;     // a deletion by erasure: written down, never handed to the listener
-    uint64_t write_seq = 0;  // when it was last written: the flush order
-    RecordContext context;   // of the record that wrote it (dirty entries)
-    std::list<std::string_view>::iterator lru;  // position in lru_ (front = most recent)
-  };
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view key) const { return std::hash<std::string_view>()(key); }
-  };
-  using Map = std::unordered_map<Bytes, Entry, Hash, std::equal_to<>>;
-
-  Map::iterator insert(std::string_view key, Entry entry);
-  void erase(Map::iterator it);
-  void touch(Entry& entry) { lru_.splice(lru_.begin(), lru_, entry.lru); }
+  using Entry = RecordCache::Entry;
   // Whether the store below still holds the segment of `timestamp`.
   bool segment_live(int64_t timestamp) const;
-  static int64_t entry_bytes(std::string_view key, const Entry& entry);
-  void account(int64_t delta);
   void evict_if_full();
-  void clear();
 
   std::unique_ptr<SegmentedBytesStore> inner_;
-  MemoryBudget& budget_;
   std::function<int64_t()> record_timestamp_;
-  std::function<void(RecordContext&)> record_context_;
-  Map cache_;
-  std::list<std::string_view> lru_;           // views of cache_'s keys (nodes never move)
-  std::map<std::string_view, Entry*> dirty_;  // the dirty entries in key order
-  uint64_t writes_ = 0;
-  int64_t bytes_ = 0;
+  RecordCache cache_;
   int64_t stream_time_ = kNoStreamTime;
-  CacheFlushListener listener_;
-  bool send_old_values_ = false;
   bool flushing_ = false;
-  bool erasing_ = false;
   StoreMetrics* metrics_ = nullptr;
 };
 

@@ -1,0 +1,70 @@
+#include "state/decorators/record_cache.h"
+
+#include <iterator>
+
+namespace eddy::state {
+
+RecordCache::Map::iterator RecordCache::insert(std::string_view key, Entry entry) {
+  account(entry_bytes(key, entry));
+  auto it = cache_.emplace(Bytes(key), std::move(entry)).first;
+  lru_.push_front(it->first);
+  it->second.lru = lru_.begin();
+  return it;
+}
+
+void RecordCache::write(std::string_view key, std::optional<std::string_view> value,
+                        int64_t timestamp, int64_t record_timestamp) {
+  auto it = cache_.find(key);
+  if (it == cache_.end()) {
+    it = insert(key, Entry{});
+  } else {
+    touch(it->second);
+  }
+  Entry& entry = it->second;
+  account(-entry_bytes(key, entry));
+  if (!entry.dirty) dirty_.emplace(it->first, &entry);
+  if (!value) {
+    entry.value.reset();
+  } else if (entry.value) {
+    entry.value->assign(*value);  // reuses the buffer: a hot key or window is rewritten often
+  } else {
+    entry.value.emplace(*value);
+  }
+  entry.timestamp = timestamp;
+  entry.record_timestamp = record_timestamp;
+  entry.dirty = true;
+  entry.erased = erasing_ && !value;
+  entry.write_seq = ++writes_;
+  if (record_context_) record_context_(entry.context);  // assigns: reuses the buffers
+  account(entry_bytes(key, entry));
+}
+
+void RecordCache::erase(Map::iterator it) {
+  if (it->second.dirty) dirty_.erase(it->first);
+  lru_.erase(it->second.lru);
+  account(-entry_bytes(it->first, it->second));
+  cache_.erase(it);
+}
+
+void RecordCache::clear() {
+  account(-bytes_);
+  lru_.clear();
+  dirty_.clear();
+  cache_.clear();
+}
+
+void RecordCache::evict_clean() {
+  const int64_t target = budget_.record_cache_room() / 10 * 9;
+  // Least recently used first; a dirty entry (written by a flush listener during the flush)
+  // stays: evicting it would lose the write.
+  auto it = lru_.end();
+  while (it != lru_.begin() && budget_.record_cache_usage() > target) {
+    --it;
+    auto entry = cache_.find(*it);
+    if (entry->second.dirty) continue;
+    it = std::next(it);
+    erase(entry);  // removes the LRU node `it` pointed before
+  }
+}
+
+}  // namespace eddy::state
