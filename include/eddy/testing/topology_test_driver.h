@@ -72,6 +72,8 @@ class TopologyTestDriver {
   // Throws TopologyError when co-partitioned inputs get different partition counts.
   explicit TopologyTestDriver(const Topology& topology, StreamsConfig config = {},
                               TestDriverOptions options = {});
+  // Closes as a clean runtime close does: a last commit() (caches flushed, what they forward
+  // processed) while every processor is still open, then the tasks and their stores.
   ~TopologyTestDriver();
   TopologyTestDriver(const TopologyTestDriver&) = delete;
   TopologyTestDriver& operator=(const TopologyTestDriver&) = delete;
