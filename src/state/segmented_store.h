@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "eddy/state/state_store.h"
+#include "state/store_write.h"
 
 namespace eddy::state {
 
@@ -44,14 +45,6 @@ struct Segments {
   }
 };
 
-struct SegmentedWrite {
-  Bytes key;
-  std::optional<Bytes> value;  // nullopt deletes
-  int64_t timestamp = 0;       // selects the segment
-  // Timestamp of the record that made the change (for the changelog); -1: use `timestamp`.
-  int64_t record_timestamp = -1;
-};
-
 struct KeyValueBytes {
   Bytes key;
   Bytes value;
@@ -64,7 +57,8 @@ class SegmentedBytesStore : public StateStore {
   // segment that is already dropped is ignored (the record is expired).
   virtual void put(std::string_view key, std::optional<std::string_view> value,
                    int64_t timestamp) = 0;
-  virtual void put_all(std::span<const SegmentedWrite> writes) {
+  // `timestamp` of each write selects its segment.
+  virtual void put_all(std::span<const StoreWrite> writes) {
     for (const auto& w : writes) {
       put(w.key, w.value ? std::optional<std::string_view>(*w.value) : std::nullopt, w.timestamp);
     }

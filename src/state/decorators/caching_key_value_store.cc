@@ -116,11 +116,11 @@ std::unique_ptr<KeyValueIterator> CachingKeyValueStore::range(std::optional<std:
 void CachingKeyValueStore::flush_cache() {
   if (cache_.dirty().empty() || flushing_) return;
   flushing_ = true;
-  const auto flushed = cache_.take_dirty<TimestampedWrite>(
-      [&](std::string_view key, const Entry&) { return inner_->get(key); },
-      [](std::string_view key, const Entry& entry) {
-        return TimestampedWrite{Bytes(key), entry.value, entry.record_timestamp};
-      });
+  const auto flushed =
+      cache_.take_dirty([&](std::string_view key, const Entry&) { return inner_->get(key); },
+                        [](std::string_view key, const Entry& entry) {
+                          return StoreWrite{Bytes(key), entry.value, 0, entry.record_timestamp};
+                        });
   if (!flushed.writes.empty()) {
     if (timestamped_inner_ != nullptr) {
       timestamped_inner_->write_batch(flushed.writes);
@@ -132,7 +132,7 @@ void CachingKeyValueStore::flush_cache() {
     }
   }
   flushing_ = false;
-  cache_.forward(flushed, [](const TimestampedWrite& w) { return w.timestamp; });
+  cache_.forward(flushed);
 }
 
 void CachingKeyValueStore::evict_if_full() {

@@ -80,14 +80,14 @@ std::vector<KeyValueBytes> CachingSegmentedStore::range(std::string_view from,
 void CachingSegmentedStore::flush_cache() {
   if (cache_.dirty().empty() || flushing_) return;
   flushing_ = true;
-  const auto flushed = cache_.take_dirty<SegmentedWrite>(
+  const auto flushed = cache_.take_dirty(
       [&](std::string_view key, const Entry& entry) { return inner_->get(key, entry.timestamp); },
       [](std::string_view key, const Entry& entry) {
-        return SegmentedWrite{Bytes(key), entry.value, entry.timestamp, entry.record_timestamp};
+        return StoreWrite{Bytes(key), entry.value, entry.timestamp, entry.record_timestamp};
       });
   inner_->put_all(flushed.writes);
   flushing_ = false;
-  cache_.forward(flushed, [](const SegmentedWrite& w) { return w.record_timestamp; });
+  cache_.forward(flushed);
 }
 
 void CachingSegmentedStore::evict_if_full() {

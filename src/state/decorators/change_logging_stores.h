@@ -55,14 +55,14 @@ class ChangeLoggingKeyValueStore final : public BytesKeyValueStore,
       target_.log(key, value ? std::optional<std::string_view>(*value) : std::nullopt, timestamp);
     }
   }
-  void write_batch(std::span<const TimestampedWrite> writes) override {
+  void write_batch(std::span<const StoreWrite> writes) override {
     std::vector<std::pair<Bytes, std::optional<Bytes>>> batch;
     batch.reserve(writes.size());
     for (const auto& w : writes) batch.emplace_back(w.key, w.value);
     inner_->put_all(batch);
     for (const auto& w : writes) {
       target_.log(w.key, w.value ? std::optional<std::string_view>(*w.value) : std::nullopt,
-                  w.timestamp);
+                  w.changelog_timestamp());
     }
   }
   std::unique_ptr<KeyValueIterator> range(std::optional<std::string_view> from,
@@ -92,11 +92,11 @@ class ChangeLoggingSegmentedStore final : public SegmentedBytesStore, public Lay
     inner_->put(key, value, timestamp);
     target_.log(key, value, target_.record_timestamp ? target_.record_timestamp() : timestamp);
   }
-  void put_all(std::span<const SegmentedWrite> writes) override {
+  void put_all(std::span<const StoreWrite> writes) override {
     inner_->put_all(writes);
     for (const auto& w : writes) {
       target_.log(w.key, w.value ? std::optional<std::string_view>(*w.value) : std::nullopt,
-                  w.record_timestamp >= 0 ? w.record_timestamp : w.timestamp);
+                  w.changelog_timestamp());
     }
   }
   std::optional<Bytes> get(std::string_view key, int64_t timestamp) override {

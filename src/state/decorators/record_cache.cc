@@ -46,6 +46,18 @@ void RecordCache::erase(Map::iterator it) {
   cache_.erase(it);
 }
 
+void RecordCache::forward(const FlushedEntries& flushed) const {
+  if (!listener_) return;
+  for (size_t i = 0; i < flushed.writes.size(); ++i) {
+    if (flushed.erased[i]) continue;
+    const StoreWrite& w = flushed.writes[i];
+    std::optional<std::string_view> old_value;
+    if (flushed.old_values[i]) old_value = *flushed.old_values[i];
+    listener_(w.key, w.value ? std::optional<std::string_view>(*w.value) : std::nullopt, old_value,
+              w.changelog_timestamp(), flushed.contexts[i]);
+  }
+}
+
 void RecordCache::clear() {
   account(-bytes_);
   lru_.clear();

@@ -5,9 +5,9 @@
 // store below, and how a flushed batch is written down.
 //
 //   Entry& e = cache.write(key, value, segment_ts, record_ts);   // a put: dirty, combined
-//   auto flushed = cache.take_dirty<SegmentedWrite>(old_value_of, write_of);
+//   FlushedEntries flushed = cache.take_dirty(old_value_of, write_of);
 //   inner->put_all(flushed.writes);
-//   cache.forward(flushed, [](const SegmentedWrite& w) { return w.record_timestamp; });
+//   cache.forward(flushed);                                      // to the flush listener
 #pragma once
 
 #include <algorithm>
@@ -24,13 +24,13 @@
 #include "eddy/serde/serde.h"
 #include "state/layered_store.h"
 #include "state/memory_budget.h"
+#include "state/store_write.h"
 
 namespace eddy::state {
 
 // What a flush writes down and then forwards, entry by entry.
-template <class Write>
 struct FlushedEntries {
-  std::vector<Write> writes;  // in the order of the entries' last writes
+  std::vector<StoreWrite> writes;  // in the order of the entries' last writes
   // Beside `writes` when there is a listener:
   std::vector<std::optional<Bytes>> old_values;  // the value below, when old values are sent
   // Copied: the listener's downstream work may evict an entry.
@@ -101,12 +101,11 @@ class RecordCache {
   // what the store below never held is left out, as in Kafka Streams: nothing to write,
   // nothing to forward (a key, window or session created and removed since the last flush).
   // `write_of(key, entry)` makes the write.
-  template <class Write, class OldValueOf, class WriteOf>
-  FlushedEntries<Write> take_dirty(OldValueOf&& old_value_of, WriteOf&& write_of);
+  template <class OldValueOf, class WriteOf>
+  FlushedEntries take_dirty(OldValueOf&& old_value_of, WriteOf&& write_of);
   // Hands every flushed entry but an erasure's (state/erasure.h) to the listener, if any, with
-  // its record's context and the timestamp `timestamp_of(write)` gives.
-  template <class Write, class TimestampOf>
-  void forward(const FlushedEntries<Write>& flushed, TimestampOf&& timestamp_of) const;
+  // its record's timestamp and context.
+  void forward(const FlushedEntries& flushed) const;
 
   // Whether the process's record caches are over their share of the budget.
   bool over_budget() const { return budget_.record_caches_full(); }
@@ -138,13 +137,13 @@ class RecordCache {
   bool erasing_ = false;
 };
 
-template <class Write, class OldValueOf, class WriteOf>
-FlushedEntries<Write> RecordCache::take_dirty(OldValueOf&& old_value_of, WriteOf&& write_of) {
+template <class OldValueOf, class WriteOf>
+FlushedEntries RecordCache::take_dirty(OldValueOf&& old_value_of, WriteOf&& write_of) {
   std::vector<std::pair<std::string_view, Entry*>> order(dirty_.begin(), dirty_.end());
   std::sort(order.begin(), order.end(),
             [](const auto& a, const auto& b) { return a.second->write_seq < b.second->write_seq; });
   const bool listening = listener_ != nullptr;
-  FlushedEntries<Write> flushed;
+  FlushedEntries flushed;
   flushed.writes.reserve(order.size());
   if (listening) flushed.contexts.reserve(order.size());
   for (auto& [key, entry] : order) {
@@ -164,19 +163,6 @@ FlushedEntries<Write> RecordCache::take_dirty(OldValueOf&& old_value_of, WriteOf
   }
   dirty_.clear();
   return flushed;
-}
-
-template <class Write, class TimestampOf>
-void RecordCache::forward(const FlushedEntries<Write>& flushed, TimestampOf&& timestamp_of) const {
-  if (!listener_) return;
-  for (size_t i = 0; i < flushed.writes.size(); ++i) {
-    if (flushed.erased[i]) continue;
-    const Write& w = flushed.writes[i];
-    std::optional<std::string_view> old_value;
-    if (flushed.old_values[i]) old_value = *flushed.old_values[i];
-    listener_(w.key, w.value ? std::optional<std::string_view>(*w.value) : std::nullopt, old_value,
-              timestamp_of(w), flushed.contexts[i]);
-  }
 }
 
 }  // namespace eddy::state

@@ -7,21 +7,15 @@
 #include <optional>
 #include <span>
 
-#include "eddy/serde/serde.h"
+#include "state/store_write.h"
 
 namespace eddy::state {
-
-struct TimestampedWrite {
-  Bytes key;
-  std::optional<Bytes> value;  // nullopt deletes
-  int64_t timestamp = 0;       // record timestamp of the change
-};
 
 // Implemented by layers that care about per-write timestamps (change-logging).
 class TimestampedBatchWriter {
  public:
   virtual ~TimestampedBatchWriter() = default;
-  virtual void write_batch(std::span<const TimestampedWrite> writes) = 0;
+  virtual void write_batch(std::span<const StoreWrite> writes) = 0;
 };
 
 }  // namespace eddy::state

@@ -189,7 +189,7 @@ void RocksDbSegmentedStore::put(std::string_view key, std::optional<std::string_
                  "put");
 }
 
-void RocksDbSegmentedStore::put_all(std::span<const SegmentedWrite> writes) {
+void RocksDbSegmentedStore::put_all(std::span<const StoreWrite> writes) {
   empty_ = false;
   // Advance stream time (and drop segments) first, so the batch never names a dropped one.
   for (const auto& w : writes) advance_stream_time(w.timestamp);

@@ -46,7 +46,7 @@ class RocksDbSegmentedStore final : public SegmentedBytesStore,
   StateStore* wrapped() const override { return nullptr; }
 
   void put(std::string_view key, std::optional<std::string_view> value, int64_t timestamp) override;
-  void put_all(std::span<const SegmentedWrite> writes) override;
+  void put_all(std::span<const StoreWrite> writes) override;
   std::optional<Bytes> get(std::string_view key, int64_t timestamp) override;
   std::vector<KeyValueBytes> range(std::string_view from, std::optional<std::string_view> to,
                                    int64_t time_from, int64_t time_to) override;
