@@ -1,5 +1,7 @@
 #include "processor/local_task_stores.h"
 
+#include <exception>
+
 #include "common/log.h"
 #include "eddy/errors.h"
 #include "processor/task_store_context.h"
@@ -45,7 +47,17 @@ StateStore* LocalTaskStores::build(const StoreSpec& spec, TaskCore& task) {
 void LocalTaskStores::close() {
   if (closed_) return;
   closed_ = true;
-  for (auto& store : stores_) store->close();
+  // Every store closes even when one fails (a RocksDB store left open keeps its files); the
+  // first failure is rethrown.
+  std::exception_ptr first;
+  for (auto& store : stores_) {
+    try {
+      store->close();
+    } catch (...) {
+      if (!first) first = std::current_exception();
+    }
+  }
+  if (first) std::rethrow_exception(first);
 }
 
 }  // namespace eddy::processor

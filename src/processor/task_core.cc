@@ -863,7 +863,13 @@ void TaskCore::close() {
   for (auto& node : nodes_) {
     if (node && processors_initialized_) node->close();
   }
-  // The stores are closed by their provider (the runtime's after the final checkpoint).
+  // The stores are closed by their provider (the runtime's after the final checkpoint), and
+  // may outlive this task: what a cache flushes or a TTL store expires from now on has no
+  // processor to go to, so the listeners that lead into this task are taken off.
+  for (auto& [name, store] : stores_) {
+    state::set_cache_flush_listener(*store, {}, /*send_old_values=*/false);
+    if (expiry_listeners_.contains(name)) state::set_expiry_listener(*store, {});
+  }
   group_.clear();
 }
 

@@ -16,12 +16,10 @@ struct StoreWrite {
   // A window or session store's segment timestamp (window start / session end); 0 for a
   // key-value store.
   int64_t timestamp = 0;
-  // The timestamp of the record that made the change, for the changelog; -1: `timestamp`.
-  int64_t record_timestamp = -1;
+  // The timestamp of the record that made the change, for the changelog; unset: `timestamp`.
+  std::optional<int64_t> record_timestamp;
 
-  int64_t changelog_timestamp() const {
-    return record_timestamp >= 0 ? record_timestamp : timestamp;
-  }
+  int64_t changelog_timestamp() const { return record_timestamp.value_or(timestamp); }
 };
 
 }  // namespace eddy::state

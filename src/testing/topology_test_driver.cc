@@ -212,13 +212,22 @@ TopologyTestDriver::TopologyTestDriver(const Topology& topology, StreamsConfig c
 }
 
 TopologyTestDriver::~TopologyTestDriver() {
-  // A clean close, as the runtime's: a last commit empties the record caches while the
-  // processors they forward to are still open.
-  try {
-    commit();
-  } catch (const std::exception& e) {
-    EDDY_LOG_ERROR("test driver: the commit before closing failed: {}", e.what());
-  }
+  // A clean close, as the runtime's: a last commit empties the record caches while every
+  // processor is open; then the tasks close (the global one last: the others read its
+  // stores), then their stores. Nothing may escape a destructor: a failure is logged.
+  const auto logged = [](const char* what, const auto& step) {
+    try {
+      step();
+    } catch (const std::exception& e) {
+      EDDY_LOG_ERROR("test driver: {} failed while closing: {}", what, e.what());
+    } catch (...) {
+      EDDY_LOG_ERROR("test driver: {} failed while closing (not a std::exception)", what);
+    }
+  };
+  logged("the last commit", [&] { commit(); });
+  for (auto& [id, task] : impl_->tasks) logged("a task's close", [&] { task->close(); });
+  if (impl_->global_task) logged("the global task's close", [&] { impl_->global_task->close(); });
+  for (auto& stores : impl_->task_stores) logged("a task's stores", [&] { stores->close(); });
   impl_->tasks.clear();
   impl_->global_task.reset();
   impl_->task_stores.clear();

@@ -117,6 +117,30 @@ TEST(TaskCore, LocalStoresLogWithTheTaskRecordTimestampAndServeOneTaskOnly) {
                                       "serve one task, not two");
 }
 
+// Stores may outlive their task (the runtime closes them after the final checkpoint, the
+// driver after every task): a cache flushed then must not forward into the closed task.
+TEST(TaskCore, ClosingTheTaskTakesItsListenersOffTheStoresThatOutliveIt) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("a")
+      .group_by_key()
+      .count(Materialized<std::string, int64_t>::as("counts").with_caching_enabled())
+      .to_stream()
+      .to("out");
+  const auto topology = builder.build(test::test_config());
+  MemoryCollector collector;
+  ChangelogTimestamps changelog;
+  processor::LocalTaskStores stores({.state_dir = "", .changelog = &changelog});
+  processor::TaskCore task(topology.shared_plan(), 0, 0,
+                           {.collector = &collector, .store_provider = stores.provider()});
+  task.process(record("a", 0, 70, "k", "v"));
+  task.process(record("a", 1, 90, "j", "v"));
+  ASSERT_TRUE(collector.sent.empty()) << "the cache holds both counts";
+  task.close();
+  stores.close();  // flushes the cache: written down and logged, forwarded nowhere
+  EXPECT_TRUE(collector.sent.empty());
+  EXPECT_EQ(changelog.logged.size(), 2u);
+}
+
 TEST(TestDriver, PipingIntoATopicTheTopologyDoesNotReadFails) {
   TopologyTestDriver driver(merged_topology(), test::test_config());
   auto in = driver.create_input_topic<std::string, std::string>("nope");
