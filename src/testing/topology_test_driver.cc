@@ -225,7 +225,7 @@ TopologyTestDriver::~TopologyTestDriver() {
     }
   };
   logged("the last commit", [&] { commit(); });
-  for (auto& [id, task] : impl_->tasks) logged("a task's close", [&] { task->close(); });
+  for (auto& entry : impl_->tasks) logged("a task's close", [&] { entry.second->close(); });
   if (impl_->global_task) logged("the global task's close", [&] { impl_->global_task->close(); });
   for (auto& stores : impl_->task_stores) logged("a task's stores", [&] { stores->close(); });
   impl_->tasks.clear();
