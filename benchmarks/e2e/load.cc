@@ -302,13 +302,8 @@ int run_live(const std::string& bootstrap, const ProduceOptions& opt, double sec
   return 0;
 }
 
-// Records in a topic: sum over partitions of (high - low watermark).
-int run_count(const std::string& bootstrap, const std::string& topic) {
-  char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  set(conf, "bootstrap.servers", bootstrap);
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (rk == nullptr) die(std::string("client: ") + errstr);
+// The topic's partition count, from the broker's metadata; dies if the topic is missing.
+int partition_count(rd_kafka_t* rk, const std::string& topic) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
   const rd_kafka_metadata_t* md = nullptr;
   if (auto err = rd_kafka_metadata(rk, 0, rkt, &md, 10000); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -317,8 +312,21 @@ int run_count(const std::string& bootstrap, const std::string& topic) {
   if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     die("topic " + topic + " not found");
   }
-  int64_t total = 0;
   const int partitions = md->topics[0].partition_cnt;
+  rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(rkt);
+  return partitions;
+}
+
+// Records in a topic: sum over partitions of (high - low watermark).
+int run_count(const std::string& bootstrap, const std::string& topic) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  set(conf, "bootstrap.servers", bootstrap);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) die(std::string("client: ") + errstr);
+  int64_t total = 0;
+  const int partitions = partition_count(rk, topic);
   for (int p = 0; p < partitions; ++p) {
     int64_t low = 0;
     int64_t high = 0;
@@ -328,8 +336,6 @@ int run_count(const std::string& bootstrap, const std::string& topic) {
     }
     total += high - low;
   }
-  rd_kafka_metadata_destroy(md);
-  rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
   std::printf("%lld\n", static_cast<long long>(total));
   return 0;
@@ -347,17 +353,7 @@ int run_dump(const std::string& bootstrap, const std::string& topic) {
   set(conf, "enable.partition.eof", "true");
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
   if (rk == nullptr) die(std::string("consumer: ") + errstr);
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
-  const rd_kafka_metadata_t* md = nullptr;
-  if (auto err = rd_kafka_metadata(rk, 0, rkt, &md, 10000); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    die("metadata for " + topic + ": " + rd_kafka_err2str(err));
-  }
-  if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    die("topic " + topic + " not found");
-  }
-  const int partitions = md->topics[0].partition_cnt;
-  rd_kafka_metadata_destroy(md);
-  rd_kafka_topic_destroy(rkt);
+  const int partitions = partition_count(rk, topic);
   int64_t total = 0;
   for (int p = 0; p < partitions; ++p) {
     int64_t low = 0;
