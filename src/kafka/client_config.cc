@@ -92,6 +92,13 @@ Properties client_properties(const StreamsConfig& config, ClientKind kind) {
   return out;
 }
 
+bool consumer_starts_at_latest(const StreamsConfig& config) {
+  const auto& props = config.client_properties;
+  auto it = props.find(std::string(prefix_of(ClientKind::kConsumer)) + "auto.offset.reset");
+  if (it == props.end()) it = props.find("auto.offset.reset");
+  return it != props.end() && (it->second == "latest" || it->second == "largest");
+}
+
 void check_bootstrap_servers(const std::string& servers) {
   if (servers.empty() || servers == "embedded") return;
   std::string_view rest = servers;

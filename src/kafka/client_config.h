@@ -34,6 +34,10 @@ void check_client_property(const std::string& key, const std::string& value);
 // client.id of <client.id or application.id>-<kind> unless one is given for `kind`.
 Properties client_properties(const StreamsConfig& config, ClientKind kind);
 
+// True when the consumers of `config` start a partition that has no committed offset at its
+// end (auto.offset.reset latest or largest, consumer-prefixed or not); false: the beginning.
+bool consumer_starts_at_latest(const StreamsConfig& config);
+
 // Checks a bootstrap.servers list: comma-separated host:port, port 1..65535.
 // Throws ConfigError("bootstrap.servers", ...) saying what is wrong.
 void check_bootstrap_servers(const std::string& servers);

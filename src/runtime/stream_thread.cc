@@ -39,6 +39,14 @@ std::string partition_list(const std::vector<kafka::TopicPartition>& partitions)
   return out;
 }
 
+// One transactional producer per thread (EOS v2); zombies are fenced through the consumer
+// group metadata sent with the offsets. Empty under at-least-once.
+std::string transactional_id(const StreamThreadOptions& options) {
+  if (!options.config.exactly_once()) return {};
+  return options.config.application_id + "-" + options.process_id + "-" +
+         std::to_string(options.index);
+}
+
 int64_t wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -46,7 +54,10 @@ int64_t wall_clock_ms() {
 }
 }  // namespace
 
-StreamThread::StreamThread(StreamThreadOptions options) : options_(std::move(options)) {
+StreamThread::StreamThread(StreamThreadOptions options)
+    : options_(std::move(options)),
+      producer_(options_.config, transactional_id(options_)),
+      delivery_failures_(options_.config.exactly_once(), options_.index) {
   purger_ = std::make_unique<RepartitionPurger>(options_.config,
                                                 [factory = options_.factory](const std::string& t) {
                                                   return factory->is_repartition_topic(t);
@@ -65,8 +76,11 @@ StreamThread::StreamThread(StreamThreadOptions options) : options_(std::move(opt
   services_.processing_handler = options_.config.error_handler(ErrorKind::kProcessing);
   services_.production_handler = options_.config.error_handler(ErrorKind::kProduction);
   services_.delivery_tag = [this](const TaskId& task, const std::string* node) {
-    return delivery_tag(task, node);
+    return delivery_failures_.tag(task, node);
   };
+  if (options_.bounded != nullptr) {
+    bounded_ = std::make_unique<BoundedReading>(*options_.bounded, options_.config);
+  }
   if (options_.metrics != nullptr) {
     services_.metrics = options_.metrics;
     metrics_ = std::make_unique<ThreadMetrics>(*options_.metrics, services_.thread_name,
@@ -92,7 +106,7 @@ void StreamThread::join() {
 }
 
 void StreamThread::create_clients() {
-  create_producer();
+  create_producer(kClientTimeout);
   const StreamsConfig& config = options_.config;
   kafka::ConsumerOptions consumer_options{
       .properties = kafka::client_properties(config, kafka::ClientKind::kConsumer),
@@ -109,35 +123,11 @@ void StreamThread::create_clients() {
         config.group_instance_id + "-" + std::to_string(options_.index);
   }
   consumer_ = std::make_unique<kafka::Consumer>(std::move(consumer_options));
-  if (config.exactly_once()) producer_->init_transactions(kClientTimeout);
 }
 
-void StreamThread::create_producer() {
-  const StreamsConfig& config = options_.config;
-  kafka::ProducerOptions producer_options{
-      .properties = kafka::client_properties(config, kafka::ClientKind::kProducer),
-      .transactional_id = {},
-      // Records sent with an acknowledged_slot as opaque (changelog records) advance it.
-      .on_delivery = [](const kafka::DeliveryReport& report) {
-        if (report.opaque != nullptr && report.error_code == 0) {
-          auto* slot = static_cast<int64_t*>(report.opaque);
-          *slot = std::max(*slot, report.offset + 1);
-        }
-      }};
-  if (config.exactly_once()) {
-    const auto& props = producer_options.properties;
-    if (auto it = props.find("transaction.timeout.ms"); it != props.end()) {
-      try {
-        transaction_timeout_ = std::chrono::milliseconds(std::stoll(it->second));
-      } catch (const std::exception&) {
-      }
-    }
-    // One transactional producer per thread (EOS v2); fencing of zombies goes through the
-    // consumer group metadata sent with the offsets.
-    producer_options.transactional_id =
-        config.application_id + "-" + options_.process_id + "-" + std::to_string(options_.index);
-  }
-  producer_ = std::make_unique<kafka::Producer>(std::move(producer_options));
+void StreamThread::create_producer(std::chrono::milliseconds init_timeout) {
+  services_.producer = nullptr;
+  producer_.create(init_timeout);
   services_.producer = producer_.get();
 }
 
@@ -207,78 +197,23 @@ void StreamThread::fail(const std::string& name) {
 
 void StreamThread::discard_clients() {
   try {
-    if (in_transaction_ && producer_) producer_->abort_transaction(kAbortTimeout);
+    producer_.abort(kAbortTimeout);
   } catch (const std::exception& e) {
     EDDY_LOG_DEBUG("abort_transaction while discarding clients: {}", e.what());
   }
-  in_transaction_ = false;
   try {
     close_all(/*clean=*/false);
   } catch (const std::exception& e) {
     EDDY_LOG_WARN("closing tasks dirty: {}", e.what());
   }
   consumer_.reset();
-  producer_.reset();
   services_.producer = nullptr;
+  producer_.reset();
   assigned_ = false;
 }
 
-const void* StreamThread::delivery_tag(const TaskId& task, const std::string* node) {
-  auto key = std::make_pair(task, node != nullptr ? *node : std::string());
-  if (auto it = delivery_tag_index_.find(key); it != delivery_tag_index_.end()) return it->second;
-  const DeliveryTag& tag = delivery_tags_.emplace_back(
-      DeliveryTag{.task = task, .node = key.second, .dead_letter = node == nullptr});
-  delivery_tag_index_.emplace(std::move(key), &tag);
-  return &tag;
-}
-
 void StreamThread::handle_delivery_failures() {
-  if (!producer_) return;
-  std::vector<kafka::DeliveryFailure> failures = producer_->take_failures();
-  for (const auto& failure : failures) {
-    const auto* tag = static_cast<const DeliveryTag*>(failure.failure_tag);
-    const std::string where = "topic " + failure.topic + " partition " +
-                              std::to_string(failure.partition) + ": " + failure.error;
-    // Under exactly-once a failed delivery leaves the transaction abortable; when the cause
-    // may pass (a timeout, the broker away, a fenced producer) the thread aborts it and redoes
-    // its work (retriable), otherwise it fails.
-    const bool transient =
-        options_.config.exactly_once() && kafka::delivery_error_is_transient(failure.error_code);
-    if (tag == nullptr) {
-      // A changelog record (or another the runtime wrote itself): the state would diverge
-      // from its changelog, so no handler may skip it.
-      throw KafkaError("a record failed delivery; " + where, failure.error_code, transient);
-    }
-    if (tag->dead_letter) {
-      throw KafkaError(
-          "task " + tag->task.str() + ": a dead-letter record failed delivery; " + where,
-          failure.error_code, transient);
-    }
-    if (transient) {
-      throw KafkaError("task " + tag->task.str() + ": sink '" + tag->node +
-                           "': a record failed delivery; " + where,
-                       failure.error_code, /*retriable=*/true);
-    }
-    if (options_.config.exactly_once()) {
-      // librdkafka made the open transaction abortable: nothing of it can commit, whatever a
-      // handler would say (a record refused at send time is handled; see config.h).
-      throw KafkaError("task " + tag->task.str() + ": sink '" + tag->node +
-                           "': Kafka refused a record after it was sent (" + where +
-                           "); under exactly_once_v2 the transaction cannot commit. Make such "
-                           "records fail at send time (producer.message.max.bytes at most the "
-                           "topic's max.message.bytes) so the production handler can skip them",
-                       failure.error_code);
-    }
-    Task* task = tasks_->find(tag->task);
-    if (task == nullptr) {
-      // Closed dirty since (its offsets were not committed): the record is produced again
-      // when its input is re-processed.
-      EDDY_LOG_WARN("stream-thread-{}: task {} (closed since) had a record refused: {}",
-                    options_.index, tag->task.str(), where);
-      continue;
-    }
-    task->delivery_failed(failure, tag->node);
-  }
+  if (producer_.get() != nullptr) delivery_failures_.handle(producer_->take_failures(), *tasks_);
 }
 
 void StreamThread::run_once() {
@@ -321,55 +256,6 @@ void StreamThread::run_once() {
   tick_metrics(Clock::now());
 }
 
-void StreamThread::drop_past_end(const kafka::TopicPartition& partition,
-                                 std::span<kafka::Message>& run) {
-  const auto end = options_.bounded->end_of(partition);
-  if (!end) return;  // a repartition topic: read to its end, whenever that is
-  size_t keep = 0;
-  while (keep < run.size() && run[keep].offset() < *end) ++keep;
-  // The last record before the end (or one past it) was fetched: nothing more is wanted.
-  if (keep < run.size() || (keep > 0 && run[keep - 1].offset() + 1 >= *end)) {
-    at_end_.insert(partition);
-  }
-  run = run.first(keep);
-}
-
-int64_t StreamThread::position_of(const kafka::TopicPartition& partition) {
-  if (const int64_t position = consumer_->position(partition); position >= 0) return position;
-  // Nothing fetched yet (e.g. the committed offset is the end already): where it starts.
-  auto it = start_positions_.find(partition);
-  if (it != start_positions_.end()) return it->second;
-  int64_t start = -1;
-  for (const auto& committed : consumer_->committed({partition}, kClientTimeout)) {
-    start = committed.offset;
-  }
-  if (start < 0) {
-    const auto props = kafka::client_properties(options_.config, kafka::ClientKind::kConsumer);
-    const auto reset = props.find("auto.offset.reset");
-    const bool latest =
-        reset != props.end() && (reset->second == "latest" || reset->second == "largest");
-    const auto [low, high] = consumer_->watermarks(partition, kClientTimeout);
-    start = latest ? high : low;
-  }
-  start_positions_.emplace(partition, start);
-  return start;
-}
-
-bool StreamThread::read_to_end() {
-  // Mid-rewind (exactly-once recovery) the thread holds no tasks for a while: not at its end.
-  if (!assigned_ || rewind_pending_ || tasks_->restoring()) return false;
-  for (const auto& [tp, task] : tasks_->by_partition()) {
-    if (task->buffered(tp) > 0) return false;
-    const auto end = options_.bounded->end_of(tp);
-    // A repartition partition's end is where it is now: every thread committed (so flushed)
-    // its output before it reported, and BoundedRun ends the run only if nobody processed or
-    // committed anything since this look.
-    const int64_t target = end ? *end : consumer_->watermarks(tp, kClientTimeout).second;
-    if (position_of(tp) < target) return false;
-  }
-  return true;
-}
-
 void StreamThread::check_bounded_end(int64_t processed) {
   BoundedRun* run = options_.bounded;
   if (run == nullptr || shutdown_requested_) return;
@@ -381,7 +267,9 @@ void StreamThread::check_bounded_end(int64_t processed) {
   if (now - last_end_check_ < kEndCheckInterval) return;
   last_end_check_ = now;
   const int64_t seen = run->activity();
-  const bool at_end = read_to_end();
+  // Mid-rewind (exactly-once recovery) the thread holds no tasks for a while: not at its end.
+  const bool at_end = assigned_ && !rewind_pending_ && !tasks_->restoring() &&
+                      bounded_->read_to_end(*consumer_, *tasks_);
   if (at_end && processed_since_commit_ > 0) {
     commit_all(/*force=*/true);  // touches the run: every thread looks again after it
     return;
@@ -414,7 +302,7 @@ void StreamThread::route(std::vector<kafka::Message>& records) {
     kafka::TopicPartition tp{std::string(topic), partition};
     if (Task* task = tasks_->task_of(tp)) {
       std::span<kafka::Message> run(records.data() + start, end - start);
-      if (options_.bounded != nullptr) drop_past_end(tp, run);
+      if (bounded_) bounded_->drop_past_end(tp, run);
       if (!run.empty()) task->add_records(tp, run);
     }
     // Else a record of a partition no longer assigned (fetched before a revoke): dropped;
@@ -428,16 +316,13 @@ void StreamThread::update_pauses() {
   const auto limit = static_cast<size_t>(options_.config.buffered_records_per_partition);
   // A bounded run's partition read to its end offset stays paused: nothing past it is wanted.
   const auto change = tasks_->update_pauses(
-      limit, [this](const kafka::TopicPartition& tp) { return at_end_.contains(tp); });
+      limit, [this](const kafka::TopicPartition& tp) { return bounded_ && bounded_->at_end(tp); });
   if (!change.pause.empty()) consumer_->pause(change.pause);
   if (!change.resume.empty()) consumer_->resume(change.resume);
 }
 
 void StreamThread::begin_transaction_if_needed() {
-  if (!options_.config.exactly_once() || in_transaction_ || tasks_->empty()) return;
-  producer_->begin_transaction();
-  in_transaction_ = true;
-  transaction_started_ = Clock::now();
+  if (!tasks_->empty()) producer_.begin_if_needed();
 }
 
 void StreamThread::maybe_commit() {
@@ -476,8 +361,7 @@ void StreamThread::commit_all(bool force, bool releasing) {
       // it (transaction.timeout.ms), abort it here and rewind the tasks: their sink updates
       // stay queued in the sink, and the records are processed again once it drains.
       processed_since_commit_ = std::max<int64_t>(processed, 1);
-      if (in_transaction_ &&
-          (releasing || Clock::now() - transaction_started_ >= transaction_timeout_ / 2)) {
+      if (producer_.in_transaction() && (releasing || producer_.transaction_half_expired())) {
         abort_and_rewind("a feature sink has not acknowledged the updates of " +
                          std::to_string(held_back.size()) +
                          " task(s) within half of "
@@ -488,11 +372,7 @@ void StreamThread::commit_all(bool force, bool releasing) {
     begin_transaction_if_needed();
     handle_delivery_failures();
     try {
-      if (!offsets.empty()) {
-        producer_->send_offsets_to_transaction(offsets, consumer_->group_metadata().get(),
-                                               kClientTimeout);
-      }
-      producer_->commit_transaction(kClientTimeout);
+      producer_.commit(offsets, consumer_->group_metadata().get(), kClientTimeout);
     } catch (const KafkaError& e) {
       // A clearer error when a record Kafka refused is why (its report may still be queued).
       producer_->poll(std::chrono::milliseconds(200));
@@ -509,7 +389,6 @@ void StreamThread::commit_all(bool force, bool releasing) {
       abandon_transaction(std::string("commit failed: ") + e.what(), e.fatal());
       return;
     }
-    in_transaction_ = false;
   } else {
     // At-least-once: every effect acknowledged before the offsets that caused it commit.
     // Records Kafka refused go to their task's production handler first (a dead-letter
@@ -561,15 +440,13 @@ void StreamThread::close_tasks(const std::vector<kafka::TopicPartition>& partiti
 
 void StreamThread::close_all(bool clean) {
   forget_partitions(tasks_->close_all(clean));
-  at_end_.clear();
-  start_positions_.clear();
+  if (bounded_) bounded_->forget_all();
   stats_.tasks = 0;
 }
 
 void StreamThread::forget_partitions(const std::vector<kafka::TopicPartition>& partitions) {
   for (const auto& tp : partitions) {
-    at_end_.erase(tp);
-    start_positions_.erase(tp);
+    if (bounded_) bounded_->forget(tp);
     if (metrics_) metrics_->forget_partition(tp);
   }
 }
@@ -579,10 +456,7 @@ void StreamThread::abort_and_rewind(const std::string& why) {
       "stream-thread-{}: {}: aborting the transaction and rewinding {} task(s) to their "
       "last commit",
       options_.index, why, tasks_->size());
-  if (in_transaction_) {
-    producer_->abort_transaction(kClientTimeout);
-    in_transaction_ = false;
-  }
+  producer_.abort(kClientTimeout);
   producer_->take_failures();  // of the aborted transaction
   const std::vector<kafka::TopicPartition> partitions = tasks_->input_partitions();
   const std::vector<kafka::TopicPartition> paused = tasks_->clear_pauses();
@@ -596,10 +470,7 @@ void StreamThread::abort_and_rewind(const std::string& why) {
 void StreamThread::seek_to_committed(const std::vector<kafka::TopicPartition>& partitions) {
   if (partitions.empty()) return;
   // Re-read every input from its last committed offset (none: where auto.offset.reset says).
-  const auto props = kafka::client_properties(options_.config, kafka::ClientKind::kConsumer);
-  const auto reset = props.find("auto.offset.reset");
-  const bool latest =
-      reset != props.end() && (reset->second == "latest" || reset->second == "largest");
+  const bool latest = kafka::consumer_starts_at_latest(options_.config);
   for (const auto& committed : consumer_->committed(partitions, kClientTimeout)) {
     const int64_t offset = committed.offset >= 0
                                ? committed.offset
@@ -620,9 +491,9 @@ void StreamThread::abandon_transaction(const std::string& why, bool producer_bro
       "stream-thread-{}: {}: the open transaction cannot commit; aborting it{} and rewinding {} "
       "task(s) to their last commit",
       options_.index, why, producer_broken ? " (the producer is recreated)" : "", tasks_->size());
-  if (in_transaction_ && !producer_broken && producer_) {
+  if (!producer_broken) {
     try {
-      producer_->abort_transaction(kAbortTimeout);
+      producer_.abort(kAbortTimeout);
     } catch (const KafkaError& e) {
       // Fenced, fatal, or the broker away: a new producer's init_transactions() aborts it.
       EDDY_LOG_WARN("stream-thread-{}: abort failed ({}); recreating the producer", options_.index,
@@ -630,8 +501,7 @@ void StreamThread::abandon_transaction(const std::string& why, bool producer_bro
       producer_broken = true;
     }
   }
-  in_transaction_ = false;
-  if (producer_) producer_->take_failures();  // of the abandoned transaction
+  if (producer_.get() != nullptr) producer_->take_failures();  // of the abandoned transaction
   if (const auto paused = tasks_->clear_pauses(); !paused.empty()) {
     try {
       consumer_->resume(paused);
@@ -650,12 +520,9 @@ void StreamThread::finish_rewind() {
   if (Clock::now() < next_rewind_attempt_) return;
   try {
     if (producer_reset_pending_) {
-      services_.producer = nullptr;
-      producer_.reset();
-      create_producer();
-      // Bumps the epoch of this transactional.id: fences what is left of the old producer
-      // and aborts its open transaction, if the coordinator has not yet.
-      producer_->init_transactions(kProducerInitTimeout);
+      // Its init_transactions() bumps the epoch of this transactional.id: fences what is
+      // left of the old producer and aborts its open transaction, if the coordinator has not.
+      create_producer(kProducerInitTimeout);
       producer_reset_pending_ = false;
     }
     const std::vector<kafka::TopicPartition> assigned = consumer_->assignment();

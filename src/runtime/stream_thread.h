@@ -2,33 +2,37 @@
 // batches, routes records to the tasks of the assigned partitions, lets tasks process,
 // pauses partitions whose buffers are full or whose task's feature sink pushes back (and
 // keeps polling, punctuating and committing meanwhile), hands records Kafka refused to the
-// task that sent them (production handler), and commits on commit.interval.ms:
+// task that sent them (DeliveryFailures), and commits on commit.interval.ms:
 //   at-least-once: tasks flush -> producer flush (all acknowledged) -> commit offsets ->
-//   checkpoints exactly-once:  tasks flush -> offsets sent to the open transaction -> commit it ->
-//   checkpoints
+//                  checkpoints
+//   exactly-once:  tasks flush -> offsets sent to the open transaction -> commit it ->
+//                  checkpoints
 // A revoked task is committed before it is released; an assigned task is initialized
-// (restored) before it processes. The tasks themselves (by id and partition, their restore,
-// pauses and closing) are its TaskManager's.
+// (restored) before it processes. Under exactly-once a transaction that cannot commit is
+// aborted and every task rewound to its last commit, without leaving the group. The tasks
+// themselves (by id and partition, their restore, pauses and closing) are its TaskManager's,
+// the producer and its transaction its StreamsProducer's, a bounded run's end offsets its
+// BoundedReading's.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "eddy/config.h"
 #include "kafka/consumer.h"
-#include "kafka/producer.h"
+#include "runtime/bounded_reading.h"
 #include "runtime/bounded_run.h"
+#include "runtime/delivery_failures.h"
 #include "runtime/global_tables.h"
 #include "runtime/repartition_purger.h"
+#include "runtime/streams_producer.h"
 #include "runtime/task_factory.h"
 #include "runtime/task_manager.h"
 #include "runtime/thread_metrics.h"
@@ -99,7 +103,6 @@ class StreamThread final : private kafka::RebalanceListener {
   // Hands failed deliveries to their tasks' production handlers (throws when one fails, or
   // when a record that no handler may skip failed).
   void handle_delivery_failures();
-  const void* delivery_tag(const TaskId& task, const std::string* node);
   void update_pauses();
   void maybe_commit();
   // Commits every initialized task. `force` commits even when nothing was processed.
@@ -129,16 +132,14 @@ class StreamThread final : private kafka::RebalanceListener {
   // Exactly-once: true for an error after which a new transaction can go on (see
   // abandon_transaction); anything else ends the thread.
   bool recoverable_transaction_error(const KafkaError& error) const;
-  void create_producer();
+  // (Re)creates the producer (under exactly-once, init_transactions within `init_timeout`).
+  void create_producer(std::chrono::milliseconds init_timeout);
   void create_tasks(const std::vector<kafka::TopicPartition>& partitions);
   void seek_to_committed(const std::vector<kafka::TopicPartition>& partitions);
   void tick_metrics(std::chrono::steady_clock::time_point now);
-  // Bounded runs: drops records at or past a partition's end offset (pausing it), and tells
-  // the BoundedRun whether every partition of the thread is read to its end.
-  void drop_past_end(const kafka::TopicPartition& partition, std::span<kafka::Message>& run);
+  // Bounded runs: tells the BoundedRun whether every partition of the thread is read to its
+  // end (committing first what is left to commit).
   void check_bounded_end(int64_t processed);
-  bool read_to_end();
-  int64_t position_of(const kafka::TopicPartition& partition);
 
   void on_partitions_revoked(const std::vector<kafka::TopicPartition>& partitions) override;
   void on_partitions_assigned(const std::vector<kafka::TopicPartition>& partitions) override;
@@ -146,39 +147,26 @@ class StreamThread final : private kafka::RebalanceListener {
 
   StreamThreadOptions options_;
   std::unique_ptr<kafka::Consumer> consumer_;
-  std::unique_ptr<kafka::Producer> producer_;
+  StreamsProducer producer_;
+  DeliveryFailures delivery_failures_;
+  std::unique_ptr<BoundedReading> bounded_;      // a bounded run's (null: runs until shut down)
   std::unique_ptr<GlobalTables> global_tables_;  // when the topology has global tables
   std::unique_ptr<RepartitionPurger> purger_;    // deletes committed repartition records
   TaskServices services_;
   std::unique_ptr<TaskManager> tasks_;
   std::map<std::pair<std::string, int32_t>, int64_t> acknowledged_;  // see TaskServices
-  // Bounded runs: external partitions read to their end offset (kept paused), where a
-  // partition without a consumer position yet starts, whether the thread holds its
-  // assignment (false from a revocation to the next assignment), when it last looked.
-  std::set<kafka::TopicPartition> at_end_;
-  std::map<kafka::TopicPartition, int64_t> start_positions_;
+  // Whether the thread holds its assignment (false from a revocation to the next
+  // assignment), and when a bounded run last looked whether it is read to its end.
   bool assigned_ = false;
   std::chrono::steady_clock::time_point last_end_check_{};
-  // Delivery tags (TaskServices::delivery_tag): one per task and sink node, for the thread's
-  // lifetime (a deque: they never move).
-  struct DeliveryTag {
-    TaskId task;
-    std::string node;  // empty: the task's dead-letter records
-    bool dead_letter = false;
-  };
-  std::deque<DeliveryTag> delivery_tags_;
-  std::map<std::pair<TaskId, std::string>, const DeliveryTag*> delivery_tag_index_;
   std::vector<kafka::Message> poll_buffer_;  // reused by every poll
   int64_t commits_postponed_ = 0;            // task commits held back by a feature sink
   int64_t postponed_log_ms_ = 0;
-  bool in_transaction_ = false;
   bool rewind_pending_ = false;          // abandon_transaction() ran; finish_rewind() to do
   bool producer_reset_pending_ = false;  // the producer must be recreated before the rewind
   std::chrono::steady_clock::time_point next_rewind_attempt_{};
   int64_t rewind_retries_ = 0;
   int64_t rewind_log_ms_ = 0;
-  std::chrono::steady_clock::time_point transaction_started_{};
-  std::chrono::milliseconds transaction_timeout_{10'000};  // the producer's transaction.timeout.ms
   // Records processed since the last commit (at least 1 after a wall-clock punctuation or TTL
   // expiry did something); 0: a due commit has nothing to do.
   int64_t processed_since_commit_ = 0;

@@ -2,6 +2,7 @@
 
 #include "eddy/config.h"
 #include "eddy/errors.h"
+#include "kafka/client_config.h"
 
 namespace eddy {
 namespace {
@@ -217,6 +218,20 @@ TEST(StreamsConfig, StandbyReplicasDefaultToZeroAndAreValidated) {
   StreamsConfig config = StreamsConfig::from_properties({{"application.id", "a"}});
   config.num_standby_replicas = 17;
   EXPECT_THROW(config.validate(), ConfigError);
+}
+
+TEST(StreamsConfig, ConsumersStartAtLatestOnlyWhenAutoOffsetResetSaysSoTheConsumerPrefixWins) {
+  auto with = [](std::map<std::string, std::string> props) {
+    props["application.id"] = "a";
+    return kafka::consumer_starts_at_latest(StreamsConfig::from_properties(props));
+  };
+  EXPECT_FALSE(with({}));  // earliest, as Kafka Streams
+  EXPECT_TRUE(with({{"auto.offset.reset", "latest"}}));
+  EXPECT_TRUE(with({{"auto.offset.reset", "largest"}}));
+  EXPECT_FALSE(with({{"auto.offset.reset", "earliest"}}));
+  EXPECT_TRUE(with({{"auto.offset.reset", "earliest"}, {"consumer.auto.offset.reset", "latest"}}));
+  EXPECT_FALSE(with({{"auto.offset.reset", "latest"}, {"consumer.auto.offset.reset", "earliest"}}));
+  EXPECT_TRUE(with({{"producer.auto.offset.reset", "earliest"}, {"auto.offset.reset", "latest"}}));
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "eddy/errors.h"
+#include "runtime/delivery_failures.h"
+
 #include <stdexcept>
 
 namespace eddy::runtime {
@@ -52,6 +55,9 @@ class FakeTask final : public Task {
     return out;
   }
   void post_commit() override { ++post_commits; }
+  void delivery_failed(const kafka::DeliveryFailure& failure, const std::string& node) override {
+    refused.emplace_back(node, failure.topic);
+  }
   void close(bool clean) override {
     if (closes != nullptr) (*closes)[id_] = clean;
     if (throw_on_close) throw std::runtime_error("close failed");
@@ -69,7 +75,8 @@ class FakeTask final : public Task {
   int prepared = 0;
   bool durable = true;
   int post_commits = 0;
-  std::map<TaskId, bool>* closes = nullptr;  // the factory's: outlives the task
+  std::vector<std::pair<std::string, std::string>> refused;  // (sink node, topic)
+  std::map<TaskId, bool>* closes = nullptr;                  // the factory's: outlives the task
   bool throw_on_close = false;
 
  private:
@@ -305,6 +312,79 @@ TEST(TaskManagerObserver, IsToldBeforeATaskIsCreatedAndAfterItClosedEvenWhenClos
   factory.made.at({1, 1})->throw_on_close = true;
   EXPECT_THROW(tasks.close_all(/*clean=*/false), std::runtime_error);
   EXPECT_EQ(log.back(), "after 1_1") << "a failed close still hands the folder back";
+}
+
+// DeliveryFailures: a refused record reaches the task and sink that sent it, or ends the
+// processing when no handler may skip it.
+namespace delivery {
+constexpr int kMessageTooLarge = 10;  // RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: for good
+constexpr int kTimedOut = -192;       // RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: may pass
+
+kafka::DeliveryFailure refused(const void* tag, int code, std::string topic = "out") {
+  return kafka::DeliveryFailure{.topic = std::move(topic),
+                                .partition = 0,
+                                .error_code = code,
+                                .error = "refused",
+                                .failure_tag = tag};
+}
+}  // namespace delivery
+
+TEST_F(TaskManagerTest, ARefusedRecordReachesTheTaskAndSinkThatSentIt) {
+  tasks.create({{"clicks", 0}, {"orders", 1}});
+  DeliveryFailures failures(/*exactly_once=*/false, 0);
+  const std::string sink = "to-out";
+  const void* tag = failures.tag({1, 1}, &sink);
+  EXPECT_EQ(failures.tag({1, 1}, &sink), tag);  // one tag per task and node, kept
+  EXPECT_NE(failures.tag({0, 0}, &sink), tag);
+
+  failures.handle({delivery::refused(tag, delivery::kMessageTooLarge, "big")}, tasks);
+  EXPECT_EQ(factory.made.at({1, 1})->refused,
+            (std::vector<std::pair<std::string, std::string>>{{"to-out", "big"}}));
+  EXPECT_TRUE(factory.made.at({0, 0})->refused.empty());
+}
+
+TEST_F(TaskManagerTest, ARefusedRecordOfATaskClosedSinceIsDroppedItsInputIsReadAgain) {
+  tasks.create({{"orders", 0}});
+  DeliveryFailures failures(/*exactly_once=*/false, 0);
+  const std::string sink = "to-out";
+  const void* tag = failures.tag({1, 0}, &sink);
+  tasks.close({{"orders", 0}}, /*clean=*/false);
+  EXPECT_NO_THROW(failures.handle({delivery::refused(tag, delivery::kMessageTooLarge)}, tasks));
+}
+
+TEST_F(TaskManagerTest, NoHandlerMaySkipAChangelogOrDeadLetterRecord) {
+  tasks.create({{"orders", 0}});
+  DeliveryFailures failures(/*exactly_once=*/false, 0);
+  const void* dead_letter = failures.tag({1, 0}, nullptr);
+  for (const void* tag : {static_cast<const void*>(nullptr), dead_letter}) {
+    try {
+      failures.handle({delivery::refused(tag, delivery::kMessageTooLarge)}, tasks);
+      ADD_FAILURE() << "a record no handler may skip was skipped";
+    } catch (const KafkaError& e) {
+      EXPECT_FALSE(e.retriable());
+      EXPECT_EQ(e.code(), delivery::kMessageTooLarge);
+    }
+  }
+  EXPECT_TRUE(factory.made.at({1, 0})->refused.empty());
+}
+
+TEST_F(TaskManagerTest,
+       UnderExactlyOnceARefusedRecordFailsTheTransactionRetriablyIfTheCauseMayPass) {
+  tasks.create({{"orders", 0}});
+  DeliveryFailures failures(/*exactly_once=*/true, 0);
+  const std::string sink = "to-out";
+  const void* tag = failures.tag({1, 0}, &sink);
+  for (const auto& [code, retriable] :
+       {std::pair{delivery::kTimedOut, true}, std::pair{delivery::kMessageTooLarge, false}}) {
+    try {
+      failures.handle({delivery::refused(tag, code)}, tasks);
+      ADD_FAILURE() << "code " << code << ": the transaction would have committed";
+    } catch (const KafkaError& e) {
+      EXPECT_EQ(e.retriable(), retriable) << "code " << code << ": " << e.what();
+    }
+  }
+  // The production handler is not asked: nothing of the transaction can commit.
+  EXPECT_TRUE(factory.made.at({1, 0})->refused.empty());
 }
 
 }  // namespace
