@@ -1,6 +1,10 @@
 #include "session_scoring/session_features.h"
 
+#include <array>
+#include <charconv>
 #include <cmath>
+#include <optional>
+#include <string_view>
 
 namespace eddy::examples {
 namespace {
@@ -8,6 +12,151 @@ namespace {
 // + 0.0 turns a -0.0 (a cart emptied to within rounding) into 0.0, so JSON never says "-0.0".
 double round_to(double value, double scale) {
   return std::round(value * scale) / scale + 0.0;
+}
+
+// The store's fields in the order nlohmann writes an object (by name), as to_json did.
+enum Field { kAdds, kCartValue, kCheckouts, kFailures, kPurchases, kRemoves, kRevenue, kViews };
+constexpr std::array<std::string_view, 8> kFieldNames = {
+    "adds", "cart_value", "checkouts", "failures", "purchases", "removes", "revenue", "views"};
+
+int field_of(std::string_view name) {
+  for (size_t i = 0; i < kFieldNames.size(); ++i) {
+    if (kFieldNames[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? (from_chars alone
+// would also take "007", "inf" or "nan").
+bool is_json_number(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&] {
+    const size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    return i > start;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
+template <typename T>
+bool parse_whole(std::string_view s, T& out) {
+  if (!is_json_number(s)) return false;
+  const auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return error == std::errc() && end == s.data() + s.size();
+}
+
+bool read_field(int field, std::string_view number, SessionFeatures& f) {
+  switch (field) {
+    case kAdds:
+      return parse_whole(number, f.adds);
+    case kCartValue:
+      return parse_whole(number, f.cart_value);
+    case kCheckouts:
+      return parse_whole(number, f.checkouts);
+    case kFailures:
+      return parse_whole(number, f.failures);
+    case kPurchases:
+      return parse_whole(number, f.purchases);
+    case kRemoves:
+      return parse_whole(number, f.removes);
+    case kRevenue:
+      return parse_whole(number, f.revenue);
+    case kViews:
+      return parse_whole(number, f.views);
+    default:
+      return false;
+  }
+}
+
+// The object as the serde writes it: {"name":number,...}, each field once, no white space.
+// nullopt for any other shape (from_json then decides).
+std::optional<SessionFeatures> read_flat(std::string_view s) {
+  SessionFeatures f;
+  unsigned seen = 0;
+  if (s.size() < 2 || s.front() != '{' || s.back() != '}') return std::nullopt;
+  size_t i = 1;
+  while (i < s.size() - 1) {
+    if (s[i] != '"') return std::nullopt;
+    const size_t name_end = s.find('"', i + 1);
+    if (name_end == std::string_view::npos || name_end + 1 >= s.size() || s[name_end + 1] != ':') {
+      return std::nullopt;
+    }
+    const int field = field_of(s.substr(i + 1, name_end - i - 1));
+    if (field < 0 || (seen & (1U << field)) != 0) return std::nullopt;
+    const size_t value_start = name_end + 2;
+    const size_t value_end = s.find_first_of(",}", value_start);
+    if (!read_field(field, s.substr(value_start, value_end - value_start), f)) return std::nullopt;
+    seen |= 1U << field;
+    i = value_end + 1;
+    if (s[value_end] == '}') break;
+  }
+  if (i != s.size() || seen != (1U << kFieldNames.size()) - 1) return std::nullopt;
+  return f;
+}
+
+template <typename T>
+void append_number(std::string& out, T value) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (!std::isfinite(value)) {  // as nlohmann writes it (reading it back then fails)
+      out += "null";
+      return;
+    }
+  }
+  std::array<char, 32> buf;
+  const auto result = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+  out.append(buf.data(), result.ptr);
+}
+
+void write_flat(const SessionFeatures& f, std::string& out) {
+  out += '{';
+  for (size_t i = 0; i < kFieldNames.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    out += kFieldNames[i];
+    out += "\":";
+    switch (i) {
+      case kAdds:
+        append_number(out, f.adds);
+        break;
+      case kCartValue:
+        append_number(out, f.cart_value);
+        break;
+      case kCheckouts:
+        append_number(out, f.checkouts);
+        break;
+      case kFailures:
+        append_number(out, f.failures);
+        break;
+      case kPurchases:
+        append_number(out, f.purchases);
+        break;
+      case kRemoves:
+        append_number(out, f.removes);
+        break;
+      case kRevenue:
+        append_number(out, f.revenue);
+        break;
+      default:
+        append_number(out, f.views);
+        break;
+    }
+  }
+  out += '}';
 }
 
 }  // namespace
@@ -96,6 +245,17 @@ void from_json(const nlohmann::json& j, SessionFeatures& f) {
   j.at("purchases").get_to(f.purchases);
   j.at("cart_value").get_to(f.cart_value);
   j.at("revenue").get_to(f.revenue);
+}
+
+Serde<SessionFeatures> session_features_serde() {
+  const Serde<SessionFeatures> general = serdes::json<SessionFeatures>();
+  return Serde<SessionFeatures>(
+      [](const SessionFeatures& f, std::string& out) { write_flat(f, out); },
+      [general](std::string_view bytes) {
+        if (auto f = read_flat(bytes)) return *f;
+        return general.deserialize(bytes);
+      },
+      "session-features-json");
 }
 
 }  // namespace eddy::examples

@@ -24,7 +24,8 @@ Topology session_scoring_topology(const StreamsConfig& config,
   using Session = Windowed<std::string>;                 // customer_id + session bounds
   using MaybeFeatures = std::optional<SessionFeatures>;  // nullopt: a session merged away
 
-  auto materialized = Materialized<std::string, SessionFeatures>::as(kSessionStore);
+  auto materialized = Materialized<std::string, SessionFeatures>::as(kSessionStore)
+                          .with_value_serde(session_features_serde());
   if (options.cache_sessions) materialized.with_caching_enabled();
 
   StreamsBuilder builder;

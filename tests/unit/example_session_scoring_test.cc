@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <memory>
 
@@ -241,3 +242,75 @@ TEST(SessionScoringTopology, CachedSessionStoreClosesTheSameSessions) {
 }
 
 }  // namespace
+
+// The session store's serde writes and reads the JSON of to_json/from_json without a JSON
+// document; what it reads must be what from_json reads, whatever the shape.
+namespace store_serde {
+const SessionFeatures kFeatures{.views = 12,
+                                .adds = 3,
+                                .removes = 1,
+                                .checkouts = 1,
+                                .failures = 0,
+                                .purchases = 9'007'199'254'740'993,  // above 2^53: stays exact
+                                .cart_value = 0.1 + 0.2,
+                                .revenue = -1.5e-7};
+
+TEST(SessionFeaturesStoreSerde, RoundTripsEveryFieldExactly) {
+  const auto serde = eddy::examples::session_features_serde();
+  for (const SessionFeatures& f : {kFeatures, SessionFeatures{}}) {
+    EXPECT_EQ(serde.deserialize(serde.to_bytes(f)), f);
+  }
+}
+
+TEST(SessionFeaturesStoreSerde, ReadsWhatTheJsonSerdeWroteAndTheJsonSerdeReadsWhatItWrites) {
+  // Stores and changelogs written before this serde hold to_json's text.
+  const auto serde = eddy::examples::session_features_serde();
+  const auto json = eddy::serdes::json<SessionFeatures>();
+  EXPECT_EQ(serde.deserialize(json.to_bytes(kFeatures)), kFeatures);
+  EXPECT_EQ(json.deserialize(serde.to_bytes(kFeatures)), kFeatures);
+  EXPECT_EQ(serde.to_bytes(SessionFeatures{}),
+            R"({"adds":0,"cart_value":0,"checkouts":0,"failures":0,"purchases":0,)"
+            R"("removes":0,"revenue":0,"views":0})");
+}
+
+TEST(SessionFeaturesStoreSerde, AnyOtherShapeReadsAsFromJsonReadsIt) {
+  const auto serde = eddy::examples::session_features_serde();
+  const auto json = eddy::serdes::json<SessionFeatures>();
+  const std::string text = serde.to_bytes(kFeatures);
+  const std::vector<std::string> same = {
+      " " + text,  // white space
+      R"({"views":12,"adds":3,"removes":1,"checkouts":1,"failures":0,"purchases":)"
+      R"(9007199254740993,"cart_value":0.30000000000000004,"revenue":-1.5e-7})",  // order
+      text.substr(0, text.size() - 1) + R"(,"note":"x"})",  // a field it does not know
+      R"({"adds":3.0,"cart_value":0.30000000000000004,"checkouts":1,"failures":0,)"
+      R"("purchases":9007199254740993,"removes":1,"revenue":-1.5e-7,"views":12})"};  // 3.0
+  for (const std::string& shape : same) {
+    EXPECT_EQ(serde.deserialize(shape), json.deserialize(shape)) << shape;
+  }
+  const std::vector<std::string> refused = {
+      "",
+      "{}",
+      "null",
+      R"({"adds":007})",
+      text.substr(0, text.size() - 1),  // cut short
+      R"({"adds":1,"cart_value":null,"checkouts":0,"failures":0,"purchases":0,)"
+      R"("removes":0,"revenue":0,"views":0})",  // non-finite, as written
+      R"({"adds":1,"adds":1,"cart_value":0,"checkouts":0,"failures":0,"purchases":0,)"
+      R"("removes":0,"revenue":0})"};  // no views
+  for (const std::string& shape : refused) {
+    EXPECT_THROW(serde.deserialize(shape), eddy::SerdeError) << shape;
+    EXPECT_THROW(json.deserialize(shape), eddy::SerdeError) << shape;
+  }
+}
+
+TEST(SessionFeaturesStoreSerde, ANonFiniteAmountIsWrittenAsJsonWritesIt) {
+  SessionFeatures f = kFeatures;
+  f.revenue = std::numeric_limits<double>::infinity();
+  const auto serde = eddy::examples::session_features_serde();
+  for (const std::string& text :
+       {serde.to_bytes(f), eddy::serdes::json<SessionFeatures>().to_bytes(f)}) {
+    EXPECT_NE(text.find(R"("revenue":null)"), std::string::npos) << text;
+    EXPECT_THROW(serde.deserialize(text), eddy::SerdeError) << text;
+  }
+}
+}  // namespace store_serde
