@@ -5,7 +5,7 @@ set -euo pipefail
 
 SCRIPT_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 REPO_ROOT=$(cd -- "$SCRIPT_DIR/.." && pwd -P)
-ALL_WORKLOADS=(W0 W1 W2 W2-nc W3 W4 W6 W7 W8 W9)
+ALL_WORKLOADS=(W0 W1 W2 W2-nc W3 W4 W6 W7 W8 W9 W9-nc)
 ALL_RUNNERS=(eddy kstreams raw)
 
 usage() {
@@ -40,9 +40,11 @@ Runs the end-to-end workloads against a running Kafka broker and writes the repo
          same topology in Kafka Streams. Its own input: --records events shaped like the
          example apps' (eddy-bench-load produce --shape retail: shopping sessions of
          --keys customers, --rate events per event-time second); each runner processes all of
-         it. With --w9-check, each run compares the two runners' closed sessions
-         (scripts/bench/compare_sessions.py: same sessions per customer, same features)
-Runners: raw (W0, W1, W7), kstreams (W1, W2, W2-nc, W3, W4, W6, W7, W8, W9), eddy (all; "not built
+         it. The record cache is on in both (Kafka Streams' default). With --w9-check, each
+         run compares the two runners' closed sessions (scripts/bench/compare_sessions.py:
+         same sessions per customer, same features)
+  W9-nc  W9 with the record cache off in both (the example's default; statestore.cache.max.bytes=0)
+Runners: raw (W0, W1, W7), kstreams (W1, W2, W2-nc, W3, W4, W6, W7, W8, W9, W9-nc), eddy (all; "not built
 yet" until build/release/benchmarks/eddy-bench-streams exists). Each is benchmarks/runners/<name>.sh.
 
 For every run: a fresh input topic is pre-loaded by eddy-bench-load (before any measured
@@ -72,7 +74,7 @@ Options:
   --w6-keys K        W6 distinct keys in the changelog (default $W6_KEYS)
   --w6-process N     W6 input records processed after the restore (default $W6_PROCESS)
   --w9-gap-ms MS     W9 session inactivity gap, ms of event time (default $W9_GAP_MS)
-  --w9-check         W9: compare Eddy's and Kafka Streams' closed sessions after each run
+  --w9-check         W9, W9-nc: compare Eddy's and Kafka Streams' closed sessions after each run
                      (fails the session when they differ)
   --no-build         do not (re)build the binaries and the Java app
   --no-report        do not regenerate docs/benchmarks.md (the summary is still printed)
@@ -309,7 +311,7 @@ measure_one() {
     set -e
     ((rc == 0)) || failures=$((failures + 1))
     finish_result "$("$LOADER" --bootstrap "$BOOTSTRAP" count --topic "$BENCH_OUTPUT" 2>/dev/null || echo null)"
-  elif [[ $w == W9 ]]; then
+  elif [[ $w == W9 || $w == W9-nc ]]; then
     # Its own input, session-shaped retail events, loaded once per run for every runner; each
     # runner processes all of it, so their closed sessions can be compared (--w9-check).
     input=$run_prefix-w9-in
@@ -398,35 +400,37 @@ measure_one() {
   rm -rf "$BENCH_STATE_DIR"
 }
 
-# check_w9 RUN: Eddy's and Kafka Streams' closed sessions of this run's W9 must agree (same
-# sessions per customer, same features within rounding); the result goes to the results file.
+# check_w9 WORKLOAD RUN: Eddy's and Kafka Streams' closed sessions of this run's W9 (or W9-nc)
+# must agree (same sessions per customer, same features within rounding); the result goes to
+# the results file.
 check_w9() {
-  local run=$1 run_prefix=$PREFIX-r$1 r
+  local w=$1 run=$2 run_prefix=$PREFIX-r$2 r out
   for r in eddy kstreams; do
-    [[ ${STATUS[W9/$r]} == ok ]] || { log "W9 check: runner $r did not run, skipped"; return 0; }
-    "$LOADER" --bootstrap "$BOOTSTRAP" dump --topic "$run_prefix-w9-$r-out" \
-      >"$LOG_DIR/W9-$r-r$run.out.tsv" 2>>"$LOG_DIR/admin.log" ||
-      { log "W9 check: cannot read $run_prefix-w9-$r-out"; failures=$((failures + 1)); return 0; }
+    [[ ${STATUS[$w/$r]} == ok ]] || { log "$w check: runner $r did not run, skipped"; return 0; }
+    out=$run_prefix-${w,,}-$r-out
+    "$LOADER" --bootstrap "$BOOTSTRAP" dump --topic "$out" \
+      >"$LOG_DIR/$w-$r-r$run.out.tsv" 2>>"$LOG_DIR/admin.log" ||
+      { log "$w check: cannot read $out"; failures=$((failures + 1)); return 0; }
   done
-  local check=$LOG_DIR/W9-check-r$run.txt rc
+  local check=$LOG_DIR/$w-check-r$run.txt rc
   set +e
   "$PYTHON" "$SCRIPT_DIR/bench/compare_sessions.py" --names eddy,kstreams \
-    "$LOG_DIR/W9-eddy-r$run.out.tsv" "$LOG_DIR/W9-kstreams-r$run.out.tsv" >"$check"
+    "$LOG_DIR/$w-eddy-r$run.out.tsv" "$LOG_DIR/$w-kstreams-r$run.out.tsv" >"$check"
   rc=$?
   set -e
-  head -n -1 "$check" | sed 's/^/bench.sh: W9 check: /' >&2
-  tail -1 "$check" | "$PYTHON" -c 'import json, sys; d = json.loads(sys.stdin.read()); d.update(type="check", session=sys.argv[1], run=int(sys.argv[2])); print(json.dumps(d, sort_keys=True))' \
-    "$SESSION" "$run" >>"$RESULTS"
+  head -n -1 "$check" | sed "s/^/bench.sh: $w check: /" >&2
+  tail -1 "$check" | "$PYTHON" -c 'import json, sys; d = json.loads(sys.stdin.read()); d.update(type="check", session=sys.argv[1], run=int(sys.argv[2]), workload=sys.argv[3]); print(json.dumps(d, sort_keys=True))' \
+    "$SESSION" "$run" "$w" >>"$RESULTS"
   if ((rc == 0)); then
-    log "W9 check run $run: Eddy and Kafka Streams agree"
+    log "$w check run $run: Eddy and Kafka Streams agree"
   else
-    log "W9 check run $run: Eddy and Kafka Streams DIFFER (see $check)"
+    log "$w check run $run: Eddy and Kafka Streams DIFFER (see $check)"
     failures=$((failures + 1))
   fi
 }
 
 needs_preload=0
-for w in "${WORKLOADS[@]}"; do [[ $w == W7 || $w == W4 || $w == W9 ]] || needs_preload=1; done
+for w in "${WORKLOADS[@]}"; do [[ $w == W7 || $w == W4 || $w == W9* ]] || needs_preload=1; done
 
 failures=0
 for ((run = 1; run <= RUNS; run++)); do
@@ -452,7 +456,7 @@ for ((run = 1; run <= RUNS; run++)); do
       [[ ${STATUS[$w/$r]} == ok ]] || continue
       measure_one "$w" "$r" "$run" "$input"
     done
-    if [[ $w == W9 ]] && ((W9_CHECK)); then check_w9 "$run"; fi
+    if [[ $w == W9* ]] && ((W9_CHECK)); then check_w9 "$w" "$run"; fi
   done
   if ((!KEEP_TOPICS)); then
     "$LOADER" --bootstrap "$BOOTSTRAP" delete --prefix "$run_prefix-" 2>>"$LOG_DIR/admin.log" ||

@@ -25,7 +25,9 @@
 //          grace --w9-grace-ms) -> aggregate SessionFeatures -> suppress until the session
 //          closes -> the output topic (key customer_id, the published JSON of ClosedSession).
 //          No Redis sinks (final_sink / live_sink null). The harness feeds it events shaped by
-//          eddy-bench-load produce --shape retail.
+//          eddy-bench-load produce --shape retail. The record cache is on in front of the
+//          session store, as Kafka Streams' default cache is on for its peer.
+//   W9-nc  W9 with the cache off (the example's default), its peer with a 0-byte cache.
 // Windowed counts go out as key "<customer>@<window start ms>", value "<count>" (strings), the
 // format of the Kafka Streams peer. Runner defaults below can be overridden with --prop.
 //
@@ -71,7 +73,6 @@ struct Options {
   double timeout_s = 600;
   int64_t w9_gap_ms = 30000;       // W9: the sessions' inactivity gap (event time)
   int64_t w9_grace_ms = 0;         // W9: their grace
-  bool w9_cache = false;           // W9: the record cache on the session store (the example: off)
   std::vector<std::string> props;  // extra StreamsConfig properties key=value
 };
 
@@ -154,14 +155,14 @@ struct RestoreWatch {
 RestoreWatch g_restore;
 
 eddy::Topology build_topology(const Options& opt, const eddy::StreamsConfig& config) {
-  if (opt.workload == "W9") {
+  if (opt.workload == "W9" || opt.workload == "W9-nc") {
 #ifdef EDDY_BENCH_HAS_W9
     eddy::examples::SessionScoringOptions options;
     options.events_topic = opt.input;
     options.output_topic = opt.output;
     options.gap = std::chrono::milliseconds(opt.w9_gap_ms);
     options.grace = std::chrono::milliseconds(opt.w9_grace_ms);
-    options.cache_sessions = opt.w9_cache;
+    options.cache_sessions = opt.workload == "W9";
     return eddy::examples::session_scoring_topology(config, options);
 #else
     throw std::runtime_error(
@@ -214,7 +215,8 @@ int main(int argc, char** argv) {
   CLI::App app{"Eddy runner of the end-to-end benchmarks (KafkaStreams + DSL topology)"};
   app.add_option("--workload", opt.workload, "workload id")
       ->required()
-      ->check(CLI::IsMember({"W0", "W1", "W2", "W2-nc", "W3", "W4", "W6", "W7", "W8", "W9"}));
+      ->check(
+          CLI::IsMember({"W0", "W1", "W2", "W2-nc", "W3", "W4", "W6", "W7", "W8", "W9", "W9-nc"}));
   app.add_option("--bootstrap", opt.bootstrap, "bootstrap.servers")->capture_default_str();
   app.add_option("--input", opt.input, "input topic")->required();
   app.add_option("--output", opt.output, "output topic (must exist)")->required();
@@ -231,8 +233,6 @@ int main(int argc, char** argv) {
   app.add_option("--w9-grace-ms", opt.w9_grace_ms, "W9: session grace, ms")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  app.add_flag("--w9-cache", opt.w9_cache,
-               "W9: the record cache on the session store (the example's default: off)");
   app.add_option("--prop", opt.props,
                  "extra StreamsConfig property key=value (overrides the runner's defaults)");
   CLI11_PARSE(app, argc, argv);

@@ -27,7 +27,9 @@
 //          published JSON (every feature, money rounded to cents, window_start, window_end,
 //          score rounded to 4 decimals) -> the output topic. The session store's values are
 //          JSON too, as Eddy's. Event time: the record timestamp, which the loader sets to the
-//          event's "ts" (Eddy reads "ts"; they are equal).
+//          event's "ts" (Eddy reads "ts"; they are equal). Record cache: the default (10 MB).
+//   W9-nc  W9 with caching off (statestore.cache.max.bytes=0): every update reaches the session
+//          store and the suppress buffer.
 // Windowed counts go out as key "<customer>@<window start ms>", value "<count>" (strings).
 // Timestamps are the record timestamps (set by the loader).
 //
@@ -135,7 +137,7 @@ public final class EddyBench {
   static void usage(String error) {
     if (error != null) System.err.println("EddyBench: error: " + error);
     System.err.println(
-        "Usage: EddyBench --workload W1|W2|W2-nc|W3|W4|W6|W7|W8|W9 --input T --output T"
+        "Usage: EddyBench --workload W1|W2|W2-nc|W3|W4|W6|W7|W8|W9|W9-nc --input T --output T"
             + " --records N\n"
             + "                 [--bootstrap localhost:9092] [--app-id ID] [--state-dir DIR]\n"
             + "                 [--timeout-s 600] [--w9-gap-ms 30000] [--w9-grace-ms 0]\n"
@@ -221,6 +223,14 @@ public final class EddyBench {
             .toStream()
             .mapValues(count -> String.valueOf(count))
             .to(output, Produced.with(Serdes.String(), Serdes.String()));
+        break;
+      case "W9-nc":
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        sessionScoring(
+            counted,
+            Duration.ofMillis(Long.parseLong(opt.get("--w9-gap-ms"))),
+            Duration.ofMillis(Long.parseLong(opt.get("--w9-grace-ms"))),
+            output);
         break;
       case "W9":
         sessionScoring(

@@ -13,7 +13,7 @@ workload=${2:?usage: eddy.sh check|run WORKLOAD}
 bin=${EDDY_BENCH_STREAMS_BIN:-${BENCH_BUILD_DIR:?}/benchmarks/eddy-bench-streams}
 
 case $workload in
-  W0 | W1 | W2 | W2-nc | W3 | W4 | W6 | W7 | W8 | W9) ;;
+  W0 | W1 | W2 | W2-nc | W3 | W4 | W6 | W7 | W8 | W9 | W9-nc) ;;
   *) echo "n/a"; exit 4 ;;
 esac
 if [[ $cmd == check ]]; then
@@ -34,6 +34,6 @@ case $workload in
   W6) exec "$bin" --workload W6 "${common[@]}" ;;        # count store restored, then processes
   W7) exec "$bin" --workload W7 "${common[@]}" ;;        # the W1 topology, input fed live
   W8) exec "$bin" --workload W8 "${common[@]}" ;;        # W2 under exactly_once_v2
-  W9) exec "$bin" --workload W9 "${common[@]}" \
-    --w9-gap-ms "${BENCH_W9_GAP_MS:-30000}" --w9-grace-ms "${BENCH_W9_GRACE_MS:-0}" ;;  # session scoring
+  W9 | W9-nc) exec "$bin" --workload "$workload" "${common[@]}" \
+    --w9-gap-ms "${BENCH_W9_GAP_MS:-30000}" --w9-grace-ms "${BENCH_W9_GRACE_MS:-0}" ;;  # session scoring, cache on | off
 esac

@@ -10,7 +10,7 @@ workload=${2:?usage: kstreams.sh check|run WORKLOAD}
 classes=${BENCH_WORK_DIR:?}/kstreams
 
 case $workload in
-  W1 | W2 | W2-nc | W3 | W4 | W6 | W7 | W8 | W9) ;;
+  W1 | W2 | W2-nc | W3 | W4 | W6 | W7 | W8 | W9 | W9-nc) ;;
   *) echo "n/a"; exit 4 ;;
 esac
 if [[ $cmd == check ]]; then
