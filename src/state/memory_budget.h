@@ -47,31 +47,34 @@ class MemoryBudget {
   int64_t rocksdb_bytes() const { return total_bytes_ - record_cache_bytes_; }
   int64_t memtable_bytes() const { return memtable_bytes_; }
 
-  // Record caches give way to suppress buffers first: they are full once caches + suppress buffers
-  // exceed record_cache_bytes, and a cache that sees that flushes and empties itself (Kafka
-  // Streams' ThreadCache evicts from the cache being written, too) down to 90 % of what is left.
+  // The record caches are full once they hold more than record_cache_room(); the cache being
+  // written then evicts until they fit (Kafka Streams' ThreadCache evicts from the cache being
+  // written, too; RecordCache::evict_eldest_clean).
   void add_record_cache_usage(int64_t delta) {
     record_cache_usage_.fetch_add(delta, std::memory_order_relaxed);
   }
   int64_t record_cache_usage() const { return record_cache_usage_.load(std::memory_order_relaxed); }
-  bool record_caches_full() const {
-    return record_cache_usage() + suppress_buffer_usage() > record_cache_bytes_;
-  }
-  // What the record caches may hold now: record_cache_bytes minus the suppress buffers.
+  bool record_caches_full() const { return record_cache_usage() > record_cache_room(); }
+  // What the record caches may hold now: record_cache_bytes, less what suppress buffers hold
+  // beyond the block cache's share (they give way last: a cache that flushes on every write
+  // saves nothing, and in Kafka Streams suppress buffers never shrink the cache at all).
   int64_t record_cache_room() const {
-    return std::max<int64_t>(0, record_cache_bytes_ - suppress_buffer_usage());
+    const int64_t beyond = std::max<int64_t>(0, suppress_buffer_usage() - block_cache_share());
+    return std::max<int64_t>(0, record_cache_bytes_ - beyond);
   }
 
   // Suppress buffers report what they hold. They cannot flush (their entries wait for their
-  // time). Beyond record_cache_bytes they take their bytes from the RocksDB block cache,
-  // whose capacity shrinks (in 1 MiB steps) by what they hold beyond it, down to half the
-  // total: so suppress buffers may hold up to suppress_buffer_limit() = total / 2. Beyond
-  // that they are full, and a buffer that grows applies its BufferConfig's full behaviour
-  // (fail the task, or emit its oldest entries early).
+  // time). They take their bytes from the RocksDB block cache first, whose capacity shrinks
+  // (in 1 MiB steps) by what they hold, down to half the total (block_cache_share()), then
+  // from the record caches: so suppress buffers may hold up to suppress_buffer_limit() =
+  // total / 2. Beyond that they are full, and a buffer that grows applies its BufferConfig's
+  // full behaviour (fail the task, or emit its oldest entries early).
   void add_suppress_buffer_usage(int64_t delta) {
     const int64_t now = suppress_buffer_usage_.fetch_add(delta, std::memory_order_relaxed) + delta;
-    if (now > record_cache_bytes_ || now - delta > record_cache_bytes_) fit_rocksdb_capacity();
+    if (block_cache_taken(now) != block_cache_taken(now - delta)) fit_rocksdb_capacity();
   }
+  // What suppress buffers may take from the block cache: down to half the total.
+  int64_t block_cache_share() const { return total_bytes_ / 2 - record_cache_bytes_; }
   int64_t suppress_buffer_usage() const {
     return suppress_buffer_usage_.load(std::memory_order_relaxed);
   }
@@ -90,6 +93,13 @@ class MemoryBudget {
 
  private:
   void fit_rocksdb_capacity();
+  // What suppress buffers holding `usage` take from the block cache, in whole 1 MiB steps
+  // (SetCapacity locks every shard: not for every byte).
+  int64_t block_cache_taken(int64_t usage) const {
+    constexpr int64_t kStep = 1 << 20;
+    const int64_t wanted = std::clamp<int64_t>(usage, 0, block_cache_share());
+    return std::min((wanted + kStep - 1) / kStep * kStep, block_cache_share());
+  }
 
   int64_t total_bytes_;
   int64_t record_cache_bytes_;

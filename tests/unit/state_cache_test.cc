@@ -380,7 +380,7 @@ TEST_P(CacheTest, LoggingWithoutCacheWritesEveryChange) {
   EXPECT_EQ(log[1].timestamp, 3);
 }
 
-TEST_P(CacheTest, RecordCachesGiveWayToSuppressBuffers) {
+TEST_P(CacheTest, RecordCachesGiveWayToSuppressBuffersOnceTheBlockCacheGaveItsShare) {
   auto built = build(Stores::persistent_key_value("counts"));
   auto& store = dynamic_cast<BytesKeyValueStore&>(*built.store);
   const std::string value(100, 'v');
@@ -388,32 +388,42 @@ TEST_P(CacheTest, RecordCachesGiveWayToSuppressBuffers) {
   const int64_t cached = budget_.record_cache_usage();
   EXPECT_GT(cached, 10'000);  // 100 entries of > 100 bytes, all dirty
   EXPECT_TRUE(flushed_.empty());
-  // A suppress buffer takes 60 KiB of the 64 KiB part: the next write finds caches +
-  // buffers over it, flushes every dirty entry, and evicts down to 90 % of the 4 KiB left.
+  // Suppress buffers holding the block cache's share leave the record caches alone.
+  budget_.add_suppress_buffer_usage(budget_.block_cache_share());
+  EXPECT_FALSE(budget_.record_caches_full());
+  EXPECT_EQ(budget_.record_cache_room(), 64 << 10);
+  // 60 KiB more take 60 KiB of the caches' 64 KiB: the next write finds the caches over
+  // their room and its eldest entry dirty, flushes every dirty entry, and evicts until the
+  // cache fits in the 4 KiB left.
   budget_.add_suppress_buffer_usage(60 << 10);
   EXPECT_TRUE(budget_.record_caches_full());
   EXPECT_EQ(budget_.record_cache_room(), 4 << 10);
   store.put("key-2000", value);
   EXPECT_EQ(flushed_.size(), 101u);
-  EXPECT_LE(budget_.record_cache_usage(), (4 << 10) / 10 * 9);
+  EXPECT_LE(budget_.record_cache_usage(), 4 << 10);
   EXPECT_EQ(store.get("key-1000"), value);  // flushed, so still there below the cache
-  budget_.add_suppress_buffer_usage(-(60 << 10));
+  budget_.add_suppress_buffer_usage(-(60 << 10) - budget_.block_cache_share());
   EXPECT_FALSE(budget_.record_caches_full());
 }
 
-TEST(MemoryBudget, SuppressBuffersTakeFromTheBlockCacheUpToHalfTheTotal) {
+TEST(MemoryBudget, SuppressBuffersTakeFromTheBlockCacheDownToHalfTheTotalThenFromTheCaches) {
   MemoryBudget budget({.total_bytes = 8 << 20, .record_cache_bytes = 1 << 20});
   EXPECT_EQ(budget.suppress_buffer_limit(), 4 << 20);
+  EXPECT_EQ(budget.block_cache_share(), 3 << 20);
   EXPECT_EQ(budget.rocksdb_capacity(), 7 << 20);
-  budget.add_suppress_buffer_usage(1 << 20);  // within the record caches' part
-  EXPECT_EQ(budget.rocksdb_capacity(), 7 << 20);
-  EXPECT_EQ(budget.record_cache_room(), 0);
-  budget.add_suppress_buffer_usage(1);  // 1 byte beyond: one 1 MiB step of the block cache
+  budget.add_suppress_buffer_usage(1);  // one 1 MiB step of the block cache
   EXPECT_EQ(budget.rocksdb_capacity(), 6 << 20);
-  budget.add_suppress_buffer_usage((2 << 20) - 1);  // 3 MiB: two steps
+  EXPECT_EQ(budget.record_cache_room(), 1 << 20);
+  budget.add_suppress_buffer_usage((2 << 20) - 1);  // 2 MiB: two steps
   EXPECT_EQ(budget.rocksdb_capacity(), 5 << 20);
-  budget.add_suppress_buffer_usage(1 << 20);  // 4 MiB, the limit: the block cache's floor
+  budget.add_suppress_buffer_usage(1 << 20);  // 3 MiB: the block cache's floor
   EXPECT_EQ(budget.rocksdb_capacity(), 4 << 20);
+  EXPECT_EQ(budget.record_cache_room(), 1 << 20);
+  budget.add_suppress_buffer_usage(1);  // beyond the share: from the record caches
+  EXPECT_EQ(budget.rocksdb_capacity(), 4 << 20);
+  EXPECT_EQ(budget.record_cache_room(), (1 << 20) - 1);
+  budget.add_suppress_buffer_usage((1 << 20) - 1);  // 4 MiB, the limit
+  EXPECT_EQ(budget.record_cache_room(), 0);
   EXPECT_FALSE(budget.suppress_buffers_full());
   budget.add_suppress_buffer_usage(1);
   EXPECT_TRUE(budget.suppress_buffers_full());
@@ -421,6 +431,7 @@ TEST(MemoryBudget, SuppressBuffersTakeFromTheBlockCacheUpToHalfTheTotal) {
   budget.add_suppress_buffer_usage(-(4 << 20) - 1);  // all emitted
   EXPECT_EQ(budget.suppress_buffer_usage(), 0);
   EXPECT_EQ(budget.rocksdb_capacity(), 7 << 20);
+  EXPECT_EQ(budget.record_cache_room(), 1 << 20);
 }
 
 INSTANTIATE_TEST_SUITE_P(MemoryAndRocksDb, CacheTest, ::testing::Values(false, true),
@@ -428,8 +439,9 @@ INSTANTIATE_TEST_SUITE_P(MemoryAndRocksDb, CacheTest, ::testing::Values(false, t
                            return param_info.param ? "RocksDb" : "Memory";
                          });
 
-// Eviction after a flush takes clean entries, least recently used first, down to 90 % of the
-// record caches' room, and never a dirty one (a flush listener may write while it runs).
+// Eviction after a flush takes clean entries, least recently used first, until the record
+// caches fit their room (not further: this cache would empty itself when others hold most of
+// it), and never a dirty one (a flush listener may write while it runs).
 TEST(RecordCache, EvictionTakesCleanEntriesLeastRecentlyUsedFirstAndKeepsDirtyOnes) {
   MemoryBudget budget({.total_bytes = 32 << 20, .record_cache_bytes = 10'000});
   RecordCache cache(budget, /*entry_overhead=*/100, {});
@@ -437,14 +449,38 @@ TEST(RecordCache, EvictionTakesCleanEntriesLeastRecentlyUsedFirstAndKeepsDirtyOn
   for (int i = 0; i < 100; ++i) cache.insert_clean("clean-" + std::to_string(i), Bytes("v"), 0);
   ASSERT_TRUE(cache.over_budget());
   cache.evict_clean();
-  EXPECT_LE(budget.record_cache_usage(), 9'000);
-  EXPECT_GT(budget.record_cache_usage(), 8'000) << "it evicts only down to 90 %";
+  EXPECT_LE(budget.record_cache_usage(), 10'000);
+  EXPECT_GT(budget.record_cache_usage(), 9'800) << "it evicts only until the caches fit";
   EXPECT_NE(cache.find("dirty-oldest"), cache.end());
   EXPECT_EQ(cache.find("clean-0"), cache.end()) << "least recently used first";
   EXPECT_NE(cache.find("clean-99"), cache.end());
   EXPECT_EQ(cache.dirty().size(), 1u);
   cache.clear();
   EXPECT_EQ(budget.record_cache_usage(), 0);
+}
+
+// Over budget, the cache being written gives up its eldest entries while they are clean
+// (flushed already), and asks for a flush only once the eldest is dirty (Kafka Streams'
+// NamedCache): entries still being combined are not flushed while older ones could go.
+TEST(RecordCache, OverBudgetTheEldestCleanEntriesGoFirstAndADirtyEldestAsksForAFlush) {
+  MemoryBudget budget({.total_bytes = 32 << 20, .record_cache_bytes = 10'000});
+  RecordCache cache(budget, /*entry_overhead=*/100, {});
+  for (int i = 0; i < 50; ++i) cache.insert_clean("clean-" + std::to_string(i), Bytes("v"), 0);
+  for (int i = 0; i < 50; ++i) cache.write("dirty-" + std::to_string(i), "v", 0, 1);
+  ASSERT_TRUE(cache.over_budget());
+  EXPECT_TRUE(cache.evict_eldest_clean());
+  EXPECT_FALSE(cache.over_budget());
+  EXPECT_EQ(cache.find("clean-0"), cache.end());
+  EXPECT_NE(cache.find("clean-49"), cache.end()) << "only what the caches needed";
+  EXPECT_EQ(cache.dirty().size(), 50u);
+
+  RecordCache dirty_first(budget, /*entry_overhead=*/100, {});
+  dirty_first.write("dirty-eldest", "v", 0, 1);
+  for (int i = 0; i < 60; ++i) dirty_first.insert_clean("c-" + std::to_string(i), Bytes("v"), 0);
+  ASSERT_TRUE(dirty_first.over_budget());
+  const size_t before = dirty_first.size();
+  EXPECT_FALSE(dirty_first.evict_eldest_clean()) << "the eldest is dirty: flush first";
+  EXPECT_EQ(dirty_first.size(), before);
 }
 
 }  // namespace

@@ -55,22 +55,27 @@ TEST(SuppressBufferMemory, CountsInTheBudgetUntilEmitted) {
   auto out = driver.create_output_topic<Windowed<std::string>, int64_t>(
       "out", serdes::time_windowed(serdes::string(), 10), serdes::int64());
   EXPECT_EQ(out.read_records_to_list().size(), 2u);
-  // Far below the record caches' part: RocksDB keeps its whole share.
-  EXPECT_EQ(driver.memory_usage().rocksdb_capacity, (256 << 20) - (10 << 20));
+  // The block cache gives way first, in 1 MiB steps: one step for a few bytes.
+  EXPECT_EQ(driver.memory_usage().rocksdb_capacity, (256 << 20) - (10 << 20) - (1 << 20));
 }
 
-TEST(SuppressBufferMemory, TakesFromTheBlockCacheBeyondTheCachesPartAndGivesItBack) {
+TEST(SuppressBufferMemory, TakesFromTheBlockCacheFirstDownToItsFloor) {
+  // Total 2000, record caches 500: the block cache (1500) may give 500 (down to half the
+  // total); here a 1 MiB step is more than that, so any entry takes all of it.
   const StreamsConfig config = small_budget();
   TopologyTestDriver driver(final_counts(config), config);
   auto in = driver.create_input_topic<std::string, int64_t>("in");
+  EXPECT_EQ(driver.memory_usage().rocksdb_capacity, 1500);
   for (char k = 'a'; k < 'a' + 5; ++k) in.pipe_input(std::string(1, k), 1, 1);
-  EXPECT_EQ(driver.memory_usage().suppress_buffers, 5 * kWindowedEntry);  // 490 <= 500
-  EXPECT_EQ(driver.memory_usage().rocksdb_capacity, 1500);
-  in.pipe_input("f", 1, 1);  // 588 > 500: the block cache shrinks to its floor
+  EXPECT_EQ(driver.memory_usage().suppress_buffers, 5 * kWindowedEntry);  // 490
   EXPECT_EQ(driver.memory_usage().rocksdb_capacity, 1000);
-  in.pipe_input("g", 1, 10);  // [0,10) closes: six results out, one entry left
+  in.pipe_input("f", 1, 1);  // 588: 88 beyond the block cache's share come from the caches
+  EXPECT_EQ(driver.memory_usage().rocksdb_capacity, 1000);  // never below its floor
+  in.pipe_input("g", 1, 10);  // [0,10) closes: six results out, g waits
+  in.pipe_input("h", 1, 20);  // [10,20) closes: g out, h waits
   EXPECT_EQ(driver.memory_usage().suppress_buffers, kWindowedEntry);
-  EXPECT_EQ(driver.memory_usage().rocksdb_capacity, 1500);
+  EXPECT_EQ(driver.memory_usage().rocksdb_capacity, 1000);  // still holding h; the bytes
+  // come back once the buffers are empty (MemoryBudget.SuppressBuffersTakeFrom...)
 }
 
 TEST(SuppressBufferMemory, ShutsDownNamingTheOperatorWhenTheBudgetIsExhausted) {

@@ -181,7 +181,7 @@ class TopologyTestDriver {
   // hold now (docs/state.md, "Memory budget").
   struct MemoryUsage {
     int64_t total = 0;
-    int64_t record_cache_budget = 0;    // caches + suppress buffers beyond it: caches give way
+    int64_t record_cache_budget = 0;    // statestore.cache.max.bytes (docs/state.md)
     int64_t suppress_buffer_limit = 0;  // half the total: beyond it suppress buffers are full
     int64_t rocksdb_capacity = 0;       // block cache now (less what suppress buffers took)
     int64_t record_caches = 0;

@@ -10,8 +10,9 @@
 // - with a listener, a deletion of a key the store below does not hold is neither written
 //   nor forwarded (a key created and deleted since the last flush).
 // Reads hit the cache first; misses are cached too (clean entries). When the record caches
-// are over budget, this cache flushes its dirty entries (one batch) and then evicts clean
-// entries, least recently used first, until the caches are back under 90 %.
+// are over budget, this cache evicts its least recently used entries while they are clean;
+// once the eldest is dirty it flushes its dirty entries (one batch) and evicts clean ones
+// until the caches fit (RecordCache::evict_eldest_clean).
 #pragma once
 
 #include <functional>

@@ -91,7 +91,7 @@ void CachingSegmentedStore::flush_cache() {
 }
 
 void CachingSegmentedStore::evict_if_full() {
-  if (!cache_.over_budget() || flushing_) return;
+  if (!cache_.over_budget() || flushing_ || cache_.evict_eldest_clean()) return;
   flush_cache();  // every entry is clean now, so any of them may go
   cache_.evict_clean();
 }

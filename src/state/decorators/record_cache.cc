@@ -65,8 +65,20 @@ void RecordCache::clear() {
   cache_.clear();
 }
 
+bool RecordCache::evict_eldest_clean() {
+  const int64_t target = budget_.record_cache_room();
+  while (!lru_.empty() && budget_.record_cache_usage() > target) {
+    auto eldest = cache_.find(lru_.back());
+    if (eldest->second.dirty) return false;
+    erase(eldest);
+  }
+  return budget_.record_cache_usage() <= target;
+}
+
 void RecordCache::evict_clean() {
-  const int64_t target = budget_.record_cache_room() / 10 * 9;
+  // Only down to the room, not below it: when other caches hold most of the room, evicting
+  // further would empty this cache, which then flushes a handful of entries on every write.
+  const int64_t target = budget_.record_cache_room();
   // Least recently used first; a dirty entry (written by a flush listener during the flush)
   // stays: evicting it would lose the write.
   auto it = lru_.end();

@@ -109,8 +109,15 @@ class RecordCache {
 
   // Whether the process's record caches are over their share of the budget.
   bool over_budget() const { return budget_.record_caches_full(); }
-  // Evicts clean entries, least recently used first, until the record caches are back under
-  // 90 % of their share. Call after a flush: a dirty entry is never evicted.
+  // Evicts entries from the least recently used end while the eldest is clean, until the
+  // record caches are back within their room. False when that was not enough (the eldest is
+  // dirty, or this cache is empty): the caller flushes, then evict_clean(). As Kafka Streams'
+  // ThreadCache and NamedCache: evict from the cache being written until the caches fit, and
+  // flush only when the entry to evict is dirty; a cache whose older entries were flushed
+  // already gives those up before it flushes what it is still combining.
+  bool evict_eldest_clean();
+  // Evicts clean entries, least recently used first, until the record caches are back within
+  // their room. Call after a flush: a dirty entry is never evicted.
   void evict_clean();
 
  private:

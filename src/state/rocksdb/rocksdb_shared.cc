@@ -111,10 +111,7 @@ int64_t MemoryBudget::rocksdb_capacity() const {
 }
 
 void MemoryBudget::fit_rocksdb_capacity() {
-  constexpr int64_t kStep = 1 << 20;  // SetCapacity locks every shard: not for every byte
-  const int64_t beyond = std::max<int64_t>(0, suppress_buffer_usage() - record_cache_bytes_);
-  const int64_t taken = (beyond + kStep - 1) / kStep * kStep;
-  const int64_t capacity = std::max(rocksdb_bytes() - taken, total_bytes_ - total_bytes_ / 2);
+  const int64_t capacity = rocksdb_bytes() - block_cache_taken(suppress_buffer_usage());
   std::lock_guard lock(capacity_mutex_);
   if (capacity == capacity_) return;
   capacity_ = capacity;

@@ -17,7 +17,7 @@
 //
 // Size: an entry counts its key bytes + stored value bytes + kEntryOverhead; the sum is
 // what BufferConfig::max_bytes bounds and what the node reports to the process memory
-// budget (record caches, then the RocksDB block cache give way to it; docs/state.md). When
+// budget (the RocksDB block cache, then record caches give way to it; docs/state.md). When
 // the suppress buffers alone exceed half the budget, the buffer that just grew applies its
 // full behaviour, as for its own BufferConfig bounds.
 #pragma once
