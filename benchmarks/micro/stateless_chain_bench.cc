@@ -9,11 +9,13 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 #include <string>
 #include <vector>
 
+#include "../e2e/bench_common.h"
 #include "eddy/dsl/streams_builder.h"
 #include "eddy/testing/topology_test_driver.h"
 #include "processor/task_core.h"
@@ -130,6 +132,70 @@ void BM_StatelessChain_TaskCore(benchmark::State& state) {
       static_cast<double>(collector.records) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_StatelessChain_TaskCore);
+
+// W1 of the end-to-end benchmarks without Kafka: string serdes, ~150-byte retail JSON values
+// (eddy-bench-load's shape), filter (bench_common.h w1_keep) -> map_values (w1_map into a new
+// string, as benchmarks/e2e/eddy_streams.cc does) -> to. The framework's part of the e2e W1
+// stream thread: source copy, the two operators, the sink and the collector call. Its
+// allocations are the user's: map_values' new string, one per record the filter keeps.
+void BM_W1Chain_TaskCore(benchmark::State& state) {
+  eddy::StreamsBuilder builder;
+  builder.stream<std::string, std::string>("in")
+      .filter(
+          [](const std::string&, const std::string& value) { return eddy::bench::w1_keep(value); })
+      .map_values([](const std::string& value) -> std::string {
+        std::string mapped;
+        mapped.reserve(value.size() + eddy::bench::kW1Suffix.size());
+        eddy::bench::w1_map(value, mapped);
+        return mapped;
+      })
+      .to("out");
+  eddy::StreamsConfig config;
+  config.application_id = "bench";
+  const auto topology = builder.build(config);
+  CountingCollector collector;
+  eddy::processor::TaskCore task(topology.shared_plan(), 0, 0, {.collector = &collector});
+  constexpr const char* kCategories[] = {"electronics", "grocery", "apparel", "home",
+                                         "toys",        "books",   "beauty",  "sports"};
+  std::vector<eddy::processor::IncomingRecord> records;
+  for (int64_t i = 0; i < 4096; ++i) {
+    // The loader's mix: 70 % page views, 20 % add-to-cart, 10 % purchases; 8 categories.
+    const int64_t roll = i % 10;
+    const char* type = roll < 7 ? "page_view" : roll < 9 ? "add_to_cart" : "purchase";
+    char key[32];
+    const int klen = std::snprintf(key, sizeof key, "c%07lld", static_cast<long long>(i % 1000));
+    char value[320];
+    const int vlen = std::snprintf(
+        value, sizeof value,
+        R"({"event_id":%lld,"customer_id":"%s","type":"%s","category":"%s","sku":"sku-%05lld","qty":%lld,"price":%lld.%02lld,"ts":%lld})",
+        static_cast<long long>(i), key, type, kCategories[(i / 10) % 8],
+        static_cast<long long>(i % 20000), static_cast<long long>(1 + i % 5),
+        static_cast<long long>(2 + i % 497), static_cast<long long>(i % 100),
+        static_cast<long long>(1796666948000 + i));
+    eddy::processor::IncomingRecord record;
+    record.topic = "in";
+    record.offset = i;
+    record.timestamp = 1796666948000 + i;
+    record.key.emplace(key, static_cast<size_t>(klen));
+    record.value.emplace(value, static_cast<size_t>(vlen));
+    records.push_back(std::move(record));
+  }
+  for (const auto& r : records) task.process(r);  // warm up the reused buffers
+  size_t i = 0;
+  const int64_t allocations_before = g_allocations.load();
+  const int64_t out_before = collector.records;
+  for (auto _ : state) {
+    task.process(records[i]);
+    i = (i + 1) & 4095;
+  }
+  state.counters["allocs/record"] = static_cast<double>(g_allocations.load() - allocations_before) /
+                                    static_cast<double>(state.iterations());
+  state.counters["records/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["out/in"] =
+      static_cast<double>(collector.records - out_before) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_W1Chain_TaskCore);
 
 // The same chain piped through TopologyTestDriver (copies, topic logs, routing): the cost of
 // the test harness on top of the core.
