@@ -10,6 +10,7 @@
 //   builder.stream<std::string, RetailEvent>("retail.events", retail_events_consumed());
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -18,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/retail_event_reader.h"
 #include "eddy/dsl/consumed.h"
 #include "eddy/errors.h"
 #include "eddy/serde/serdes.h"
@@ -65,6 +67,8 @@ struct RetailEvent {
 
   // price × quantity: what this event moves into (or out of) a cart, or pays.
   double amount() const { return price * static_cast<double>(quantity); }
+
+  bool operator==(const RetailEvent&) const = default;
 };
 
 inline void to_json(nlohmann::json& j, const RetailEvent& e) {
@@ -138,9 +142,55 @@ inline void from_json(const nlohmann::json& j, RetailEvent& e) {
   }
 }
 
-// Values of retail.events: JSON, strict (see above).
+// The event in `bytes` when it is plainly valid (RetailEventSax), without a JSON document;
+// nullopt for anything else, from_json's to decide (retail_event_reader.h).
+inline std::optional<RetailEvent> read_retail_event(std::string_view bytes) {
+  RetailEventSax sax;
+  if (!nlohmann::json::sax_parse(bytes.begin(), bytes.end(), &sax) || !sax.object ||
+      !sax.has_type || !sax.has_customer_id || !sax.has_ts) {
+    return std::nullopt;
+  }
+  static const std::pair<std::string_view, EventType> kTypes[] = {
+      {"page_view", EventType::kPageView},
+      {"add_to_cart", EventType::kAddToCart},
+      {"remove_from_cart", EventType::kRemoveFromCart},
+      {"checkout_started", EventType::kCheckoutStarted},
+      {"checkout_failed", EventType::kCheckoutFailed},
+      {"purchase", EventType::kPurchase},
+      {"offer_exposure", EventType::kOfferExposure}};
+  RetailEvent e;
+  const auto* type = std::find_if(std::begin(kTypes), std::end(kTypes),
+                                  [&](const auto& t) { return t.first == sax.type; });
+  if (type == std::end(kTypes)) return std::nullopt;
+  e.type = type->second;
+  // from_json's checks (an event it refuses is left to it, for its error).
+  if (!std::isfinite(sax.price) || sax.price < 0 || sax.price > kMaxRetailPrice ||
+      sax.quantity < 0 || sax.quantity > kMaxRetailQuantity ||
+      (e.type == EventType::kOfferExposure && (sax.offer_id.empty() || sax.sku.empty()))) {
+    return std::nullopt;
+  }
+  e.event_id = std::move(sax.event_id);
+  e.customer_id = std::move(sax.customer_id);
+  e.sku = std::move(sax.sku);
+  e.category = std::move(sax.category);
+  e.price = sax.price;
+  e.quantity = sax.quantity;
+  e.offer_id = std::move(sax.offer_id);
+  e.ts = sax.ts;
+  return e;
+}
+
+// Values of retail.events: JSON, strict (see above). Plainly valid events are read without a
+// JSON document (read_retail_event); from_json reads the rest and names what is wrong.
 inline Serde<RetailEvent> retail_event_serde() {
-  return serdes::json<RetailEvent>();
+  const Serde<RetailEvent> general = serdes::json<RetailEvent>();
+  return Serde<RetailEvent>(
+      [general](const RetailEvent& e, std::string& out) { general.serialize(e, out); },
+      [general](std::string_view bytes) {
+        if (auto e = read_retail_event(bytes)) return std::move(*e);
+        return general.deserialize(bytes);
+      },
+      general.name());
 }
 
 // How every app reads retail.events: string keys, strict JSON values, event time from `ts`.

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <optional>
 #include <string_view>
+#include <variant>
 
 namespace eddy::examples {
 namespace {
@@ -15,13 +16,23 @@ double round_to(double value, double scale) {
 }
 
 // The store's fields in the order nlohmann writes an object (by name), as to_json did.
-enum Field { kAdds, kCartValue, kCheckouts, kFailures, kPurchases, kRemoves, kRevenue, kViews };
-constexpr std::array<std::string_view, 8> kFieldNames = {
-    "adds", "cart_value", "checkouts", "failures", "purchases", "removes", "revenue", "views"};
+using Member = std::variant<int64_t SessionFeatures::*, double SessionFeatures::*>;
+struct StoreField {
+  std::string_view name;
+  Member member;
+};
+constexpr std::array<StoreField, 8> kFields = {{{"adds", &SessionFeatures::adds},
+                                                {"cart_value", &SessionFeatures::cart_value},
+                                                {"checkouts", &SessionFeatures::checkouts},
+                                                {"failures", &SessionFeatures::failures},
+                                                {"purchases", &SessionFeatures::purchases},
+                                                {"removes", &SessionFeatures::removes},
+                                                {"revenue", &SessionFeatures::revenue},
+                                                {"views", &SessionFeatures::views}}};
 
 int field_of(std::string_view name) {
-  for (size_t i = 0; i < kFieldNames.size(); ++i) {
-    if (kFieldNames[i] == name) return static_cast<int>(i);
+  for (size_t i = 0; i < kFields.size(); ++i) {
+    if (kFields[i].name == name) return static_cast<int>(i);
   }
   return -1;
 }
@@ -61,26 +72,8 @@ bool parse_whole(std::string_view s, T& out) {
 }
 
 bool read_field(int field, std::string_view number, SessionFeatures& f) {
-  switch (field) {
-    case kAdds:
-      return parse_whole(number, f.adds);
-    case kCartValue:
-      return parse_whole(number, f.cart_value);
-    case kCheckouts:
-      return parse_whole(number, f.checkouts);
-    case kFailures:
-      return parse_whole(number, f.failures);
-    case kPurchases:
-      return parse_whole(number, f.purchases);
-    case kRemoves:
-      return parse_whole(number, f.removes);
-    case kRevenue:
-      return parse_whole(number, f.revenue);
-    case kViews:
-      return parse_whole(number, f.views);
-    default:
-      return false;
-  }
+  return std::visit([&](auto member) { return parse_whole(number, f.*member); },
+                    kFields[static_cast<size_t>(field)].member);
 }
 
 // The object as the serde writes it: {"name":number,...}, each field once, no white space.
@@ -105,7 +98,7 @@ std::optional<SessionFeatures> read_flat(std::string_view s) {
     i = value_end + 1;
     if (s[value_end] == '}') break;
   }
-  if (i != s.size() || seen != (1U << kFieldNames.size()) - 1) return std::nullopt;
+  if (i != s.size() || seen != (1U << kFields.size()) - 1) return std::nullopt;
   return f;
 }
 
@@ -123,38 +116,14 @@ void append_number(std::string& out, T value) {
 }
 
 void write_flat(const SessionFeatures& f, std::string& out) {
-  out += '{';
-  for (size_t i = 0; i < kFieldNames.size(); ++i) {
-    if (i > 0) out += ',';
+  char separator = '{';
+  for (const StoreField& field : kFields) {
+    out += separator;
+    separator = ',';
     out += '"';
-    out += kFieldNames[i];
+    out += field.name;
     out += "\":";
-    switch (i) {
-      case kAdds:
-        append_number(out, f.adds);
-        break;
-      case kCartValue:
-        append_number(out, f.cart_value);
-        break;
-      case kCheckouts:
-        append_number(out, f.checkouts);
-        break;
-      case kFailures:
-        append_number(out, f.failures);
-        break;
-      case kPurchases:
-        append_number(out, f.purchases);
-        break;
-      case kRemoves:
-        append_number(out, f.removes);
-        break;
-      case kRevenue:
-        append_number(out, f.revenue);
-        break;
-      default:
-        append_number(out, f.views);
-        break;
-    }
+    std::visit([&](auto member) { append_number(out, f.*member); }, field.member);
   }
   out += '}';
 }

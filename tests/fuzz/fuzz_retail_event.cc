@@ -1,6 +1,7 @@
 // libFuzzer target: the retail example apps' event parser (examples/common/retail_event.h) on
 // arbitrary record values. It may refuse a value only with eddy::SerdeError; an event it
-// accepts has a finite, bounded price and quantity and survives a round trip unchanged.
+// accepts has a finite, bounded price and quantity and survives a round trip unchanged; an
+// event its fast path (read_retail_event) accepts, from_json accepts and reads alike.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +19,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     event = serde.deserialize(bytes);
   } catch (const eddy::SerdeError&) {
     return 0;
+  }
+  if (const auto fast = eddy::examples::read_retail_event(bytes);
+      fast && !(*fast == eddy::serdes::json<eddy::examples::RetailEvent>().deserialize(bytes))) {
+    std::abort();  // the fast path read something from_json reads otherwise (or refuses)
   }
   if (!std::isfinite(event.price) || event.price < 0 ||
       event.price > eddy::examples::kMaxRetailPrice || event.quantity < 0 ||

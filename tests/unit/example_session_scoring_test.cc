@@ -159,6 +159,43 @@ TEST(SessionScoringFeatures, MalformedEventsAreSerdeErrors) {
             1'700'000'000'000);
 }
 
+// The serde's fast path (read_retail_event, no JSON document) takes only plainly valid
+// events and reads them as from_json does; every other value is from_json's to read or refuse.
+TEST(SessionScoringFeatures, TheFastEventReaderReadsWhatFromJsonReadsAndLeavesTheRestToIt) {
+  const auto json = eddy::serdes::json<RetailEvent>();
+  const std::vector<std::string> plain = {
+      R"({"event_id":"e1","type":"add_to_cart","customer_id":"c","sku":"s","category":"books",)"
+      R"("price":19.99,"quantity":2,"ts":1796666948000})",
+      R"({"type":"page_view","customer_id":"c","ts":5,"extra":{"a":[1,{"b":null}]},"z":true})",
+      R"({"ts":5,"customer_id":"c","type":"purchase","price":3,"quantity":0})",
+      R"({"type":"page_view","customer_id":"c","ts":1,"ts":2})",  // the last one, as from_json
+      R"({"type":"offer_exposure","customer_id":"c","ts":1,"offer_id":"o","sku":"s"})",
+      "  {\"type\":\"page_view\",\"customer_id\":\"\\u00e9\",\"ts\":1}  "};
+  for (const std::string& value : plain) {
+    SCOPED_TRACE(value);
+    const auto fast = eddy::examples::read_retail_event(value);
+    ASSERT_TRUE(fast.has_value());
+    EXPECT_EQ(*fast, json.deserialize(value));
+  }
+  const std::vector<std::string> left_to_from_json = {
+      R"({"type":"page_view","customer_id":"c","ts":1.7e12})",  // a whole double
+      R"({"type":"page_view","customer_id":"c","ts":1,"sku":null})",
+      R"({"type":"page_view","customer_id":"c","ts":1,"price":"1"})",
+      R"({"type":"page_view","customer_id":"c","ts":1,"quantity":[1]})",
+      R"({"type":"teleport","customer_id":"c","ts":1})",
+      R"({"type":"offer_exposure","customer_id":"c","ts":1,"offer_id":"o"})",
+      R"({"type":"page_view","customer_id":"c"})",
+      R"([{"type":"page_view","customer_id":"c","ts":1}])",
+      R"({"type":"page_view","customer_id":"c","ts":1} trailing)",
+      R"("text")",
+      "7",
+      "not json{"};
+  for (const std::string& value : left_to_from_json) {
+    SCOPED_TRACE(value);
+    EXPECT_FALSE(eddy::examples::read_retail_event(value).has_value());
+  }
+}
+
 TEST(SessionScoringTopology, ScriptGivesEveryClosedSessionAndServedValue) {
   ScoringRun run;
   eddy::TopologyTestDriver driver(topology(run, 2s), config());
