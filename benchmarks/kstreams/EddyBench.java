@@ -226,12 +226,7 @@ public final class EddyBench {
         break;
       case "W9-nc":
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-        sessionScoring(
-            counted,
-            Duration.ofMillis(Long.parseLong(opt.get("--w9-gap-ms"))),
-            Duration.ofMillis(Long.parseLong(opt.get("--w9-grace-ms"))),
-            output);
-        break;
+        // fall through: W9 with the cache off
       case "W9":
         sessionScoring(
             counted,

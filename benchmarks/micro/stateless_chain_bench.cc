@@ -56,6 +56,12 @@ class CountingCollector final : public eddy::processor::RecordCollector {
   int64_t bytes = 0;
 };
 
+eddy::Topology bench_topology(eddy::StreamsBuilder& builder) {
+  eddy::StreamsConfig config;
+  config.application_id = "bench";
+  return builder.build(config);
+}
+
 eddy::Topology chain_topology() {
   eddy::StreamsBuilder builder;
   builder.stream<std::string, int64_t>("in")
@@ -63,9 +69,7 @@ eddy::Topology chain_topology() {
       .map_values([](int64_t v) { return v * 3; })
       .select_key([](const std::string& k, int64_t v) { return v % 2 == 0 ? k : k + "o"; })
       .to("out");
-  eddy::StreamsConfig config;
-  config.application_id = "bench";
-  return builder.build(config);
+  return bench_topology(builder);
 }
 
 std::vector<eddy::processor::IncomingRecord> make_records(size_t n) {
@@ -84,6 +88,28 @@ std::vector<eddy::processor::IncomingRecord> make_records(size_t n) {
 }
 
 // filter -> map_values only (no key change): the path that must not allocate.
+// Processes `records` (4096, cycled) with one task of `topology` for the benchmark's
+// iterations, after one warm-up pass (the reused buffers), and reports allocations per record,
+// records/s and out/in.
+void run_on_task_core(benchmark::State& state, const eddy::Topology& topology,
+                      const std::vector<eddy::processor::IncomingRecord>& records) {
+  CountingCollector collector;
+  eddy::processor::TaskCore task(topology.shared_plan(), 0, 0, {.collector = &collector});
+  for (const auto& r : records) task.process(r);
+  size_t i = 0;
+  const int64_t allocations_before = g_allocations.load();
+  const int64_t out_before = collector.records;
+  for (auto _ : state) {
+    task.process(records[i]);
+    i = (i + 1) & 4095;
+  }
+  const auto iterations = static_cast<double>(state.iterations());
+  state.counters["allocs/record"] =
+      static_cast<double>(g_allocations.load() - allocations_before) / iterations;
+  state.counters["records/s"] = benchmark::Counter(iterations, benchmark::Counter::kIsRate);
+  state.counters["out/in"] = static_cast<double>(collector.records - out_before) / iterations;
+}
+
 void BM_FilterMapValuesChain_TaskCore(benchmark::State& state) {
   eddy::StreamsBuilder builder;
   builder.stream<std::string, int64_t>("in")
@@ -92,44 +118,12 @@ void BM_FilterMapValuesChain_TaskCore(benchmark::State& state) {
       .filter([](const std::string&, int64_t v) { return v > 0; })
       .map_values([](int64_t v) { return static_cast<double>(v) / 2.0; })
       .to("out");
-  eddy::StreamsConfig config;
-  config.application_id = "bench";
-  const auto topology = builder.build(config);
-  CountingCollector collector;
-  eddy::processor::TaskCore task(topology.shared_plan(), 0, 0, {.collector = &collector});
-  const auto records = make_records(4096);
-  for (const auto& r : records) task.process(r);
-  size_t i = 0;
-  const int64_t allocations_before = g_allocations.load();
-  for (auto _ : state) {
-    task.process(records[i]);
-    i = (i + 1) & 4095;
-  }
-  state.counters["allocs/record"] = static_cast<double>(g_allocations.load() - allocations_before) /
-                                    static_cast<double>(state.iterations());
-  state.counters["records/s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  run_on_task_core(state, bench_topology(builder), make_records(4096));
 }
 BENCHMARK(BM_FilterMapValuesChain_TaskCore);
 
 void BM_StatelessChain_TaskCore(benchmark::State& state) {
-  const auto topology = chain_topology();
-  CountingCollector collector;
-  eddy::processor::TaskCore task(topology.shared_plan(), 0, 0, {.collector = &collector});
-  const auto records = make_records(4096);
-  for (const auto& r : records) task.process(r);  // warm up the reused buffers
-  size_t i = 0;
-  const int64_t allocations_before = g_allocations.load();
-  for (auto _ : state) {
-    task.process(records[i]);
-    i = (i + 1) & 4095;
-  }
-  state.counters["allocs/record"] = static_cast<double>(g_allocations.load() - allocations_before) /
-                                    static_cast<double>(state.iterations());
-  state.counters["records/s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["out/in"] =
-      static_cast<double>(collector.records) / static_cast<double>(state.iterations());
+  run_on_task_core(state, chain_topology(), make_records(4096));
 }
 BENCHMARK(BM_StatelessChain_TaskCore);
 
@@ -150,11 +144,6 @@ void BM_W1Chain_TaskCore(benchmark::State& state) {
         return mapped;
       })
       .to("out");
-  eddy::StreamsConfig config;
-  config.application_id = "bench";
-  const auto topology = builder.build(config);
-  CountingCollector collector;
-  eddy::processor::TaskCore task(topology.shared_plan(), 0, 0, {.collector = &collector});
   constexpr const char* kCategories[] = {"electronics", "grocery", "apparel", "home",
                                          "toys",        "books",   "beauty",  "sports"};
   std::vector<eddy::processor::IncomingRecord> records;
@@ -180,20 +169,7 @@ void BM_W1Chain_TaskCore(benchmark::State& state) {
     record.value.emplace(value, static_cast<size_t>(vlen));
     records.push_back(std::move(record));
   }
-  for (const auto& r : records) task.process(r);  // warm up the reused buffers
-  size_t i = 0;
-  const int64_t allocations_before = g_allocations.load();
-  const int64_t out_before = collector.records;
-  for (auto _ : state) {
-    task.process(records[i]);
-    i = (i + 1) & 4095;
-  }
-  state.counters["allocs/record"] = static_cast<double>(g_allocations.load() - allocations_before) /
-                                    static_cast<double>(state.iterations());
-  state.counters["records/s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["out/in"] =
-      static_cast<double>(collector.records - out_before) / static_cast<double>(state.iterations());
+  run_on_task_core(state, bench_topology(builder), records);
 }
 BENCHMARK(BM_W1Chain_TaskCore);
 
