@@ -222,9 +222,13 @@ void Consumer::seek(const TopicPartition& partition, int64_t offset,
                     std::chrono::milliseconds timeout) {
   PartitionListPtr list =
       to_list(std::vector<TopicPartitionOffset>{{partition.topic, partition.partition, offset}});
+  const std::string what = "seek " + partition.topic + "-" + std::to_string(partition.partition) +
+                           " to offset " + std::to_string(offset);
   throw_if_error(
-      rd_kafka_seek_partitions(handle_.get(), list.get(), static_cast<int>(timeout.count())),
-      "seek " + partition.topic + "-" + std::to_string(partition.partition));
+      rd_kafka_seek_partitions(handle_.get(), list.get(), static_cast<int>(timeout.count())), what);
+  // The call succeeds when the partition's seek did not (not assigned, timed out): the
+  // position would stay where it was, and a rewind would silently skip what it re-reads.
+  throw_if_error(list->elems[0].err, what);
 }
 
 std::vector<TopicPartition> Consumer::assignment() {

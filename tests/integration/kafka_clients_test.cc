@@ -229,6 +229,24 @@ TEST(RealKafka, DeliveryFailureNamesTopicAndPartition) {
   }
 }
 
+// A seek that fails for its partition fails the call (rd_kafka_seek_partitions reports it
+// only in the partition list): a rewind must never go on from where the consumer was.
+TEST(RealKafka, ASeekThatFailsForItsPartitionThrows) {
+  const std::string topic = unique_name("it.seek");
+  Admin admin(real_props());
+  admin.create_topics({{.name = topic, .partitions = 2}});
+  Consumer consumer({.properties = real_props(), .group_id = unique_name("it.seek")});
+  consumer.assign({{topic, 0, kOffsetBeginning}});
+  EXPECT_NO_THROW(consumer.seek({topic, 0}, 0, 10s));
+  try {
+    consumer.seek({topic, 1}, 0, 10s);  // not assigned
+    FAIL() << "expected KafkaError";
+  } catch (const KafkaError& e) {
+    EXPECT_NE(std::string(e.what()).find("seek " + topic + "-1 to offset 0"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(RealKafka, UnknownTopicCreationErrorsAreClear) {
   Admin admin(real_props());
   try {
