@@ -15,8 +15,13 @@ void throw_if_error(int code, const std::string& what) {
       err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
       err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__WAIT_COORD ||
       err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS;
+  // A static member fenced by another with its group.instance.id (say, after a broker outage
+  // outlived its session) cannot go on: librdkafka raises it as a fatal error, but a call that
+  // meets it first (a commit) returns the broker's code. Fatal, so the thread recreates its
+  // clients instead of dying (StreamThread::run).
+  const bool fatal = err == RD_KAFKA_RESP_ERR__FATAL || err == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID;
   throw KafkaError(what + ": " + rd_kafka_err2str(err) + " (" + rd_kafka_err2name(err) + ")", code,
-                   retriable, err == RD_KAFKA_RESP_ERR__FATAL);
+                   retriable, fatal);
 }
 
 void throw_if_error(rd_kafka_error_s* error, const std::string& what) {
