@@ -226,9 +226,13 @@ void Consumer::seek(const TopicPartition& partition, int64_t offset,
                            " to offset " + std::to_string(offset);
   throw_if_error(
       rd_kafka_seek_partitions(handle_.get(), list.get(), static_cast<int>(timeout.count())), what);
-  // The call succeeds when the partition's seek did not (not assigned, timed out): the
-  // position would stay where it was, and a rewind would silently skip what it re-reads.
-  throw_if_error(list->elems[0].err, what);
+  // The call succeeds when the partition's seek did not (not assigned or not fetching yet,
+  // timed out): the position would stay where it was, and a rewind would silently skip what
+  // it re-reads. Retriable: the rewind tries again a second later.
+  if (const rd_kafka_resp_err_t err = list->elems[0].err; err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw KafkaError(what + ": " + rd_kafka_err2str(err) + " (" + rd_kafka_err2name(err) + ")", err,
+                     /*retriable=*/true);
+  }
 }
 
 std::vector<TopicPartition> Consumer::assignment() {

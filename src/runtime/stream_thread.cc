@@ -456,7 +456,15 @@ void StreamThread::abort_and_rewind(const std::string& why) {
       "stream-thread-{}: {}: aborting the transaction and rewinding {} task(s) to their "
       "last commit",
       options_.index, why, tasks_->size());
-  producer_.abort(kClientTimeout);
+  try {
+    producer_.abort(kClientTimeout);
+  } catch (const KafkaError& e) {
+    // The abort did not finish (timed out, fenced): the producer may still be aborting, so a
+    // new transaction on it would fail. Recreate it (its init_transactions() aborts what is
+    // left) and rewind from the poll loop.
+    abandon_transaction(why + "; the abort failed: " + e.what(), /*producer_broken=*/true);
+    return;
+  }
   producer_->take_failures();  // of the aborted transaction
   const std::vector<kafka::TopicPartition> partitions = tasks_->input_partitions();
   const std::vector<kafka::TopicPartition> paused = tasks_->clear_pauses();
@@ -501,6 +509,9 @@ void StreamThread::abandon_transaction(const std::string& why, bool producer_bro
       producer_broken = true;
     }
   }
+  // A broken producer is not asked to abort (discard_clients() would otherwise wait on it):
+  // the new one's init_transactions() does.
+  if (producer_broken) producer_.forget_transaction();
   if (producer_.get() != nullptr) producer_->take_failures();  // of the abandoned transaction
   if (const auto paused = tasks_->clear_pauses(); !paused.empty()) {
     try {

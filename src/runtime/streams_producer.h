@@ -46,8 +46,12 @@ class StreamsProducer {
   void commit(const std::vector<kafka::TopicPartitionOffset>& offsets,
               const void* consumer_group_metadata, std::chrono::milliseconds timeout);
   // Aborts the open transaction, if any; throws what the client throws. The transaction is
-  // over either way: a producer whose abort failed must be recreated before the next one.
+  // over either way: a producer whose abort failed must be recreated (create()) before the
+  // next one, since it may still be aborting.
   void abort(std::chrono::milliseconds timeout);
+  // Forgets the open transaction without aborting it: the producer is broken and will be
+  // recreated, and the new one's init_transactions() aborts it.
+  void forget_transaction() { in_transaction_ = false; }
 
  private:
   const StreamsConfig& config_;

@@ -244,6 +244,7 @@ TEST(RealKafka, ASeekThatFailsForItsPartitionThrows) {
   } catch (const KafkaError& e) {
     EXPECT_NE(std::string(e.what()).find("seek " + topic + "-1 to offset 0"), std::string::npos)
         << e.what();
+    EXPECT_TRUE(e.retriable()) << "a rewind tries its seeks again";
   }
 }
 
