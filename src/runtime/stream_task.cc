@@ -144,12 +144,21 @@ void StreamTask::initialize() {
   };
   restore_start_ = std::chrono::steady_clock::now();
   // Only tasks with logged stores restore anything worth a log line.
-  logged_stores_ = 0;
-  for (const auto& store : plan_->subtopologies.at(static_cast<size_t>(id_.subtopology)).stores)
-    logged_stores_ += plan_->changelogs.count(store);
+  logged_stores_ = logged_store_count();
   if (logged_stores_ > 0)
     EDDY_LOG_INFO("task {}: restore started ({} logged store(s))", id_.str(), logged_stores_);
   state_->begin_restore(*restore_reader_, options);
+}
+
+size_t StreamTask::logged_store_count() const {
+  size_t logged = 0;
+  for (const auto& store : plan_->subtopologies.at(static_cast<size_t>(id_.subtopology)).stores)
+    logged += plan_->changelogs.count(store);
+  return logged;
+}
+
+bool StreamTask::restores_state() const {
+  return logged_store_count() > 0;
 }
 
 bool StreamTask::restore_step() {

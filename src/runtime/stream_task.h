@@ -63,6 +63,7 @@ class StreamTask final : public Task {
   }
   void initialize() override;
   bool restore_step() override;
+  bool restores_state() const override;
   void add_records(const kafka::TopicPartition& partition,
                    std::span<kafka::Message> records) override;
   size_t buffered(const kafka::TopicPartition& partition) const override;
@@ -80,6 +81,7 @@ class StreamTask final : public Task {
 
  private:
   void publish_metrics();
+  size_t logged_store_count() const;  // of its sub-topology's stores, those with a changelog
 
   TaskId id_;
   std::vector<kafka::TopicPartition> partitions_;

@@ -35,6 +35,8 @@ class Task {
   // process. The thread calls it between its other tasks' work, so one task's long restore
   // neither stalls the others nor delays a shutdown or a rebalance.
   virtual bool restore_step() { return true; }
+  // Whether it has changelogs to restore (a stateless task is done with its first step).
+  virtual bool restores_state() const { return false; }
 
   // Takes ownership of consumed records of one of its partitions (in offset order), moving
   // them out of `records`.

@@ -123,9 +123,17 @@ std::vector<kafka::TopicPartition> TaskManager::input_partitions() const {
 
 void TaskManager::restore_step() {
   if (restoring_.empty()) return;
+  size_t started = 0;
+  bool finished = false;
+  for (const auto& [id, since] : restoring_) started += since.has_value() ? 1 : 0;
   for (auto it = restoring_.begin(); it != restoring_.end();) {
     Task& task = *tasks_.at(it->first);
     if (!it->second) {
+      if (started >= kConcurrentRestores && task.restores_state()) {
+        ++it;  // its turn comes when one finishes
+        continue;
+      }
+      ++started;
       it->second = Clock::now();
       task.initialize();
     }
@@ -137,9 +145,13 @@ void TaskManager::restore_step() {
         "task {} initialized in {} ms", task.id().str(),
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *it->second).count());
     it = restoring_.erase(it);
+    --started;
+    finished = true;
   }
-  // What the restores read is freed now; hand it back (common/heap.h says why).
-  if (restoring_.empty()) common::return_free_heap_memory();
+  // What a finished restore read (its consumer's fetch queue, its bulk-load buffers) is freed
+  // now; hand it back before the next restore's consumer allocates in other arenas
+  // (common/heap.h says why).
+  if (finished) common::return_free_heap_memory();
 }
 
 bool TaskManager::has_work() const {

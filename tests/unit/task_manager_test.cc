@@ -23,6 +23,7 @@ class FakeTask final : public Task {
   const std::vector<TP>& input_partitions() const override { return partitions_; }
   void initialize() override { ++initialized; }
   bool restore_step() override { return ++restore_calls >= restore_steps; }
+  bool restores_state() const override { return stateful; }
   void add_records(const TP& partition, std::span<kafka::Message> records) override {
     buffer[partition] += records.size();
   }
@@ -64,6 +65,7 @@ class FakeTask final : public Task {
   }
 
   int restore_steps = 1;
+  bool stateful = true;
   int restore_calls = 0;
   int initialized = 0;
   std::map<TP, size_t> buffer;
@@ -98,12 +100,15 @@ class FakeFactory final : public TaskFactory {
                                const TaskServices&) override {
     auto task = std::make_unique<FakeTask>(id, std::move(partitions));
     task->restore_steps = restore_steps;
+    task->stateful = id.subtopology != stateless_subtopology;
+    if (!task->stateful) task->restore_steps = 1;
     task->closes = &closes;
     made[id] = task.get();
     ++created;
     return task;
   }
   int restore_steps = 1;
+  int stateless_subtopology = -1;  // its tasks have no changelog
   int created = 0;
   std::map<TaskId, FakeTask*> made;  // the last task made for each id (dangles once closed)
   std::map<TaskId, bool> closes;     // closed tasks: clean or not
@@ -158,6 +163,31 @@ TEST_F(TaskManagerTest, ATaskRestoresBeforeItProcessesOrCommits) {
   EXPECT_EQ(task.initialized, 1) << "initialize() runs once, before the first restore step";
   EXPECT_EQ(task.restore_calls, 3);
   EXPECT_EQ(tasks.process(100, 1s), 5u);
+}
+
+TEST_F(TaskManagerTest, AtMostTwoTasksRestoreAtOnceAndStatelessTasksDoNotWait) {
+  static_assert(TaskManager::kConcurrentRestores == 2);
+  factory.restore_steps = 2;
+  factory.stateless_subtopology = 1;
+  tasks.create({{"clicks", 0}, {"clicks", 1}, {"clicks", 2}, {"orders", 0}});
+  const auto initialized = [&](int subtopology, int partition) {
+    return factory.made.at({subtopology, partition})->initialized;
+  };
+
+  tasks.restore_step();
+  EXPECT_EQ(initialized(0, 0), 1);
+  EXPECT_EQ(initialized(0, 1), 1);
+  EXPECT_EQ(initialized(0, 2), 0) << "a third restore waits for a free turn";
+  EXPECT_EQ(initialized(1, 0), 1) << "a task without changelogs never waits";
+  EXPECT_TRUE(tasks.running({1, 0}));
+
+  tasks.restore_step();  // 0_0 and 0_1 finish, and 0_2 takes a turn in the same step
+  EXPECT_TRUE(tasks.running({0, 0}));
+  EXPECT_TRUE(tasks.running({0, 1}));
+  EXPECT_EQ(initialized(0, 2), 1);
+  EXPECT_TRUE(tasks.restoring());
+  tasks.restore_step();
+  EXPECT_FALSE(tasks.restoring());
 }
 
 TEST_F(TaskManagerTest, ProcessesEveryTaskRoundRobinInSlicesUntilTheBuffersAreEmpty) {
