@@ -274,7 +274,17 @@ std::vector<kafka::TopicPartitionOffset> StreamTask::committable_offsets() const
 
 void StreamTask::post_commit() {
   // In the background: a commit must not stall every record behind it for a memtable flush.
-  if (!services_.exactly_once) state_->checkpoint_in_background(changelog_->acknowledged());
+  if (!services_.exactly_once) {
+    state_->checkpoint_in_background(changelog_->acknowledged());
+    return;
+  }
+  // Exactly-once commits every 100 ms and writes no checkpoint while running; its memtables
+  // are flushed at the pace at-least-once commits by default, so what they hold is bounded by
+  // recent writes, not by how long the process has run.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_memtable_flush_ < kExactlyOnceFlushInterval) return;
+  last_memtable_flush_ = now;
+  state_->flush_in_background();
 }
 
 void StreamTask::close(bool clean) {

@@ -4,6 +4,7 @@
 // per commit, failed records sent to the configured handlers.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 
@@ -93,6 +94,10 @@ class StreamTask final : public Task {
   std::unique_ptr<KafkaChangelogReader> restore_reader_;  // while restoring
   std::chrono::steady_clock::time_point restore_start_{};
   size_t logged_stores_ = 0;
+  // Exactly-once: when post_commit() last started a memtable flush (the interval is
+  // at-least-once's default commit interval).
+  static constexpr std::chrono::seconds kExactlyOnceFlushInterval{30};
+  std::chrono::steady_clock::time_point last_memtable_flush_ = std::chrono::steady_clock::now();
   std::unique_ptr<processor::TaskCore> core_;
   // Declared after the stores' owner (state_) so it is destroyed first: its scrape-time
   // counters read the stores' atomics.

@@ -450,6 +450,29 @@ TEST_P(RestoreTest, BackgroundCheckpointIsWrittenOnceItsFlushIsDone) {
   EXPECT_EQ(offset_on_disk(), 45'001);
 }
 
+TEST_P(RestoreTest, ExactlyOnceFlushMovesMemtablesToDiskWithoutACheckpoint) {
+  if (!GetParam()) GTEST_SKIP() << "in-memory stores have no memtables";
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  state.restore(changelog_);
+  state.invalidate_checkpoint_until_commit();  // exactly-once: none while processing
+  const auto sst_files = [&] {
+    int n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(task_dir() / "kv"))
+      n += entry.path().extension() == ".sst" ? 1 : 0;
+    return n;
+  };
+  const int before = sst_files();
+  for (int i = 0; i < 1000; ++i) kv.put("k" + std::to_string(i), "v");
+  state.flush_in_background();
+  for (int i = 0; i < 500 && sst_files() == before; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(sst_files(), before + 1) << "the memtable went to an SST file";
+  EXPECT_FALSE(std::filesystem::exists(task_dir() / ".checkpoint"));
+  EXPECT_EQ(kv.get("k999"), std::optional<std::string>("v"));
+}
+
 TEST_P(RestoreTest, CorruptCheckpointMeansFullRestore) {
   {
     TaskStateManager state(dir_.path(), context());

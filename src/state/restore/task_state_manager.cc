@@ -262,6 +262,12 @@ void TaskStateManager::checkpoint_in_background(const ChangelogOffsets& written)
     write_checkpoint(persisted);  // nothing to wait for
   }
 }
+void TaskStateManager::flush_in_background() {
+  for (const auto& s : stores_) {
+    if (s->spec.persistent && s->built.restore != nullptr) s->built.restore->begin_persist();
+  }
+}
+
 void TaskStateManager::close(const ChangelogOffsets& written) {
   if (closed_) return;
   closed_ = true;
