@@ -59,6 +59,7 @@ Options:
   --runs R           runs per workload x runner (default $RUNS); medians and min-max
   --partitions P     input/output partitions (default $PARTITIONS)
   --keys K           distinct customer keys (default $KEYS)
+  --threads N        stream threads of each runner (num.stream.threads; default $THREADS)
   --rate R           events per event-time second in the input (default $RATE)
   --seed S           loader seed (default $SEED)
   --runners LIST     comma-separated subset of: ${ALL_RUNNERS[*]} (default all)
@@ -95,6 +96,7 @@ RECORDS=1000000
 RUNS=3
 PARTITIONS=4
 KEYS=10000
+THREADS=1
 RATE=1000
 SEED=42
 TIMEOUT=600
@@ -131,6 +133,7 @@ while (($#)); do
     --w7-rate) W7_RATE=${2:?--w7-rate needs a value}; shift 2 ;;
     --w7-seconds) W7_SECONDS=${2:?--w7-seconds needs a value}; shift 2 ;;
     --w7-warmup) W7_WARMUP=${2:?--w7-warmup needs a value}; shift 2 ;;
+    --threads) THREADS=${2:?--threads needs a value}; shift 2 ;;
     --w4-records) W4_RECORDS=${2:?--w4-records needs a value}; shift 2 ;;
     --w4-keys) W4_KEYS=${2:?--w4-keys needs a value}; shift 2 ;;
     --w4-rate) W4_RATE=${2:?--w4-rate needs a value}; shift 2 ;;
@@ -153,7 +156,7 @@ done
 for r in "${RUNNERS[@]}"; do
   [[ -f $REPO_ROOT/benchmarks/runners/$r.sh ]] || die "unknown runner '$r' (no benchmarks/runners/$r.sh)"
 done
-for n in RECORDS RUNS PARTITIONS KEYS RATE TIMEOUT W7_RATE W7_SECONDS W7_WARMUP W6_RECORDS W6_KEYS \
+for n in RECORDS RUNS PARTITIONS KEYS THREADS RATE TIMEOUT W7_RATE W7_SECONDS W7_WARMUP W6_RECORDS W6_KEYS \
   W6_PROCESS W4_RECORDS W4_KEYS W4_RATE W9_GAP_MS; do
   opt=${n,,}
   [[ ${!n} =~ ^[1-9][0-9]*$ ]] || die "--${opt//_/-} must be a positive integer, got '${!n}'"
@@ -202,7 +205,7 @@ fi
 
 export BENCH_REPO=$REPO_ROOT BENCH_BUILD_DIR=$BUILD_DIR BENCH_WORK_DIR=$WORK_DIR
 export BENCH_BOOTSTRAP=$BOOTSTRAP BENCH_RECORDS=$RECORDS BENCH_PARTITIONS=$PARTITIONS
-export BENCH_TIMEOUT_S=$TIMEOUT BENCH_W9_GAP_MS=$W9_GAP_MS
+export BENCH_TIMEOUT_S=$TIMEOUT BENCH_W9_GAP_MS=$W9_GAP_MS BENCH_THREADS=$THREADS
 BENCH_KAFKA_CLASSPATH=$("$REPO_ROOT/scripts/kafka.sh" classpath)
 export BENCH_KAFKA_CLASSPATH
 
@@ -228,7 +231,7 @@ source "$REPO_ROOT/scripts/kafka/versions.env"
 "$PYTHON" "$SCRIPT_DIR/bench/session_info.py" --session "$SESSION" \
   --param "workloads=${WORKLOADS[*]}" --param "runners=${RUNNERS[*]}" \
   --param "records=$RECORDS" --param "runs=$RUNS" --param "partitions=$PARTITIONS" \
-  --param "keys=$KEYS" --param "rate=$RATE" --param "seed=$SEED" \
+  --param "keys=$KEYS" --param "threads=$THREADS" --param "rate=$RATE" --param "seed=$SEED" \
   --param "w7_rate=$W7_RATE" --param "w7_seconds=$W7_SECONDS" --param "w7_warmup=$W7_WARMUP" \
   --param "w4_records=$W4_RECORDS" --param "w4_keys=$W4_KEYS" --param "w4_rate=$W4_RATE" \
   --param "w6_records=$W6_RECORDS" --param "w6_keys=$W6_KEYS" --param "w6_process=$W6_PROCESS" \
@@ -236,7 +239,7 @@ source "$REPO_ROOT/scripts/kafka/versions.env"
   --param "kafka=$KAFKA_VERSION" --param "bootstrap=$BOOTSTRAP" \
   --param "java_opts=${EDDY_BENCH_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseG1GC}" >>"$RESULTS"
 
-log "session $SESSION: workloads ${WORKLOADS[*]}; runners ${RUNNERS[*]}; $RUNS run(s) of $RECORDS records, $PARTITIONS partitions, $KEYS keys"
+log "session $SESSION: workloads ${WORKLOADS[*]}; runners ${RUNNERS[*]}; $RUNS run(s) of $RECORDS records, $PARTITIONS partitions, $KEYS keys, $THREADS stream thread(s)"
 log "results: $RESULTS; logs: $LOG_DIR"
 t_session=$SECONDS
 

@@ -23,7 +23,7 @@ fi
 # own flags (e.g. a different cache size) without touching the harness.
 common=(--bootstrap "$BENCH_BOOTSTRAP" --input "$BENCH_INPUT" --output "$BENCH_OUTPUT"
   --records "$BENCH_RECORDS" --app-id "$BENCH_APP_ID" --state-dir "$BENCH_STATE_DIR"
-  --timeout-s "${BENCH_TIMEOUT_S:-600}")
+  --timeout-s "${BENCH_TIMEOUT_S:-600}" --prop "num.stream.threads=${BENCH_THREADS:-1}")
 case $workload in
   W0) exec "$bin" --workload W0 "${common[@]}" ;;        # pass-through: stream(in).to(out)
   W1) exec "$bin" --workload W1 "${common[@]}" ;;        # filter + mapValues + to

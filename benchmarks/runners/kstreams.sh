@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runner "kstreams": the Kafka Streams 4.x peer (benchmarks/kstreams/EddyBench.java, compiled
-# by scripts/bench.sh into $BENCH_WORK_DIR/kstreams). One stream thread, String serdes.
+# by scripts/bench.sh into $BENCH_WORK_DIR/kstreams). $BENCH_THREADS stream threads (default 1), String serdes.
 # JVM options: $EDDY_BENCH_JAVA_OPTS (default -Xms256m -Xmx1g -XX:+UseG1GC).
 #   kstreams.sh check WORKLOAD   print ok | not built yet | n/a   (exit 0 | 3 | 4)
 #   kstreams.sh run WORKLOAD     exec the measured JVM (env BENCH_* set by scripts/bench.sh)
@@ -23,4 +23,5 @@ exec java "${java_opts[@]}" \
   --workload "$workload" --bootstrap "$BENCH_BOOTSTRAP" --input "$BENCH_INPUT" \
   --output "$BENCH_OUTPUT" --records "$BENCH_RECORDS" --app-id "$BENCH_APP_ID" \
   --state-dir "$BENCH_STATE_DIR" --timeout-s "${BENCH_TIMEOUT_S:-600}" \
-  --w9-gap-ms "${BENCH_W9_GAP_MS:-30000}" --w9-grace-ms "${BENCH_W9_GRACE_MS:-0}"
+  --w9-gap-ms "${BENCH_W9_GAP_MS:-30000}" --w9-grace-ms "${BENCH_W9_GRACE_MS:-0}" \
+  --prop "num.stream.threads=${BENCH_THREADS:-1}"
