@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/heap.h"
 #include "common/log.h"
 #include "common/log_throttle.h"
 #include "eddy/errors.h"
@@ -25,6 +26,9 @@ constexpr auto kClientTimeout = 30s;
 constexpr auto kAbortTimeout = 5s;
 constexpr auto kProducerInitTimeout = 10s;
 constexpr auto kRewindRetryDelay = 1s;
+// How often the process hands freed heap back to the OS (common/heap.h): below a millisecond
+// for an instance of tens of MiB, and a minute of steady-state frees is what it keeps.
+constexpr auto kHeapTrimInterval = 60s;
 constexpr int kMaxRecoveries = 10;        // client re-creations before the thread gives up
 constexpr auto kMetricsTick = 100ms;      // lag and CPU gauges refresh, summary log check
 constexpr auto kEndCheckInterval = 50ms;  // bounded runs: how often an idle thread looks
@@ -329,6 +333,7 @@ void StreamThread::maybe_commit() {
   const bool due = Clock::now() - last_commit_ >= options_.config.effective_commit_interval();
   if (!due && !commit_requested_) return;
   commit_all(/*force=*/commit_requested_);
+  common::return_free_heap_memory_at_most_every(kHeapTrimInterval);
 }
 
 void StreamThread::commit_all(bool force, bool releasing) {

@@ -165,26 +165,26 @@ TEST_F(TaskManagerTest, ATaskRestoresBeforeItProcessesOrCommits) {
   EXPECT_EQ(tasks.process(100, 1s), 5u);
 }
 
-TEST_F(TaskManagerTest, AtMostTwoTasksRestoreAtOnceAndStatelessTasksDoNotWait) {
-  static_assert(TaskManager::kConcurrentRestores == 2);
+TEST_F(TaskManagerTest, AtMostAFewTasksRestoreAtOnceAndStatelessTasksDoNotWait) {
+  constexpr int kCap = static_cast<int>(TaskManager::kConcurrentRestores);
   factory.restore_steps = 2;
   factory.stateless_subtopology = 1;
-  tasks.create({{"clicks", 0}, {"clicks", 1}, {"clicks", 2}, {"orders", 0}});
+  std::vector<TP> partitions{{"orders", 0}};  // sub-topology 1: stateless
+  for (int p = 0; p <= kCap; ++p) partitions.push_back({"clicks", p});
+  tasks.create(partitions);
   const auto initialized = [&](int subtopology, int partition) {
     return factory.made.at({subtopology, partition})->initialized;
   };
 
   tasks.restore_step();
-  EXPECT_EQ(initialized(0, 0), 1);
-  EXPECT_EQ(initialized(0, 1), 1);
-  EXPECT_EQ(initialized(0, 2), 0) << "a third restore waits for a free turn";
+  for (int p = 0; p < kCap; ++p) EXPECT_EQ(initialized(0, p), 1) << "task 0_" << p;
+  EXPECT_EQ(initialized(0, kCap), 0) << "one restore more than the cap waits for a turn";
   EXPECT_EQ(initialized(1, 0), 1) << "a task without changelogs never waits";
   EXPECT_TRUE(tasks.running({1, 0}));
 
-  tasks.restore_step();  // 0_0 and 0_1 finish, and 0_2 takes a turn in the same step
-  EXPECT_TRUE(tasks.running({0, 0}));
-  EXPECT_TRUE(tasks.running({0, 1}));
-  EXPECT_EQ(initialized(0, 2), 1);
+  tasks.restore_step();  // the first ones finish, and the waiting one starts in the same step
+  for (int p = 0; p < kCap; ++p) EXPECT_TRUE(tasks.running({0, p})) << "task 0_" << p;
+  EXPECT_EQ(initialized(0, kCap), 1);
   EXPECT_TRUE(tasks.restoring());
   tasks.restore_step();
   EXPECT_FALSE(tasks.restoring());
