@@ -42,11 +42,10 @@ namespace {
 
 class CountingCollector final : public eddy::processor::RecordCollector {
  public:
-  std::optional<eddy::processor::SendRefusal> send(const std::string&, std::optional<int32_t>,
-                                                   std::optional<std::string_view> key,
-                                                   std::optional<std::string_view> value, int64_t,
-                                                   const eddy::Headers&, eddy::processor::SendKind,
-                                                   std::string_view) override {
+  std::optional<eddy::processor::SendRefusal> send(
+      const std::string&, const std::optional<int32_t>&, const std::optional<std::string_view>& key,
+      const std::optional<std::string_view>& value, int64_t, const eddy::Headers&,
+      eddy::processor::SendKind, std::string_view) override {
     ++records;
     bytes += (key ? key->size() : 0) + (value ? value->size() : 0);
     return std::nullopt;

@@ -45,9 +45,10 @@ class Router final : public processor::RecordCollector {
       tasks_.push_back(std::make_unique<processor::TaskCore>(plan_, sub.id, 0, env));
     }
   }
-  std::optional<processor::SendRefusal> send(const std::string& topic, std::optional<int32_t>,
-                                             std::optional<std::string_view> key,
-                                             std::optional<std::string_view> value,
+  std::optional<processor::SendRefusal> send(const std::string& topic,
+                                             const std::optional<int32_t>&,
+                                             const std::optional<std::string_view>& key,
+                                             const std::optional<std::string_view>& value,
                                              int64_t timestamp, const Headers&, processor::SendKind,
                                              std::string_view) override {
     if (plan_->topic_to_subtopology.count(topic) == 0) {

@@ -18,9 +18,9 @@ namespace eddy::bench {
 
 class NullCollector final : public processor::RecordCollector {
  public:
-  std::optional<processor::SendRefusal> send(const std::string&, std::optional<int32_t>,
-                                             std::optional<std::string_view>,
-                                             std::optional<std::string_view>, int64_t,
+  std::optional<processor::SendRefusal> send(const std::string&, const std::optional<int32_t>&,
+                                             const std::optional<std::string_view>&,
+                                             const std::optional<std::string_view>&, int64_t,
                                              const Headers&, processor::SendKind,
                                              std::string_view) override {
     ++records;

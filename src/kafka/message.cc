@@ -31,6 +31,20 @@ int64_t Message::timestamp(bool& log_append_time) const {
   return ts;
 }
 
+Message::Fields Message::fields() const {
+  Fields out;
+  out.partition = message_->partition;
+  out.offset = message_->offset;
+  rd_kafka_timestamp_type_t type;
+  out.timestamp = rd_kafka_message_timestamp(message_, &type);
+  out.log_append_time = type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME;
+  out.key = static_cast<const char*>(message_->key);
+  out.key_size = message_->key_len;
+  out.value = static_cast<const char*>(message_->payload);
+  out.value_size = message_->len;
+  return out;
+}
+
 int32_t Message::partition() const {
   return message_->partition;
 }

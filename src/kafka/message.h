@@ -4,6 +4,7 @@
 // the consumer's destructor block forever.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -39,6 +40,19 @@ class Message {
   bool log_append_time() const;
   // Both at once (one librdkafka call).
   int64_t timestamp(bool& log_append_time) const;
+  // What a task reads of every consumed record, in one call: the accessors above each cost a
+  // call per record. A null key or value has a null `data`.
+  struct Fields {
+    int32_t partition = 0;
+    int64_t offset = 0;
+    int64_t timestamp = -1;
+    bool log_append_time = false;
+    const char* key = nullptr;
+    size_t key_size = 0;
+    const char* value = nullptr;
+    size_t value_size = 0;
+  };
+  Fields fields() const;
   // Copies the headers out (only called when a processor asks for them).
   Headers headers() const;
 

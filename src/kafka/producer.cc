@@ -116,7 +116,6 @@ int Producer::try_send(const OutgoingRecord& record, std::string* reason) {
         RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_TIMESTAMP(record.timestamp),
         RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      in_flight_.fetch_add(1, std::memory_order_relaxed);
       // Serve delivery reports as we go, once per batch of sends (a poll per record costs
       // more than the send itself).
       if (++sends_since_poll_ >= kSendsPerPoll) {
@@ -139,6 +138,10 @@ int Producer::try_send(const OutgoingRecord& record, std::string* reason) {
     }
     rd_kafka_poll(handle_.get(), 10);  // queue full: wait for acknowledgements, then retry
   }
+}
+
+int64_t Producer::in_flight() const {
+  return rd_kafka_outq_len(handle_.get());
 }
 
 int Producer::poll(std::chrono::milliseconds timeout) {
@@ -189,7 +192,6 @@ TopicPartitionCounts Producer::topic_partitions(std::chrono::milliseconds timeou
 void Producer::on_delivery_report(rd_kafka_s* /*rk*/, const rd_kafka_message_s* message,
                                   void* opaque) {
   auto* self = static_cast<Producer*>(opaque);
-  self->in_flight_.fetch_sub(1, std::memory_order_relaxed);
   // A failure tag is the sender's pointer with the low bit set; it is reported with a failure
   // only. An untagged opaque is reported either way.
   const auto bits = reinterpret_cast<uintptr_t>(message->_private);

@@ -93,8 +93,9 @@ class Producer {
   // Failures recorded since the last call, oldest first.
   std::vector<DeliveryFailure> take_failures();
 
-  // Records queued and not yet acknowledged.
-  int64_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
+  // Records queued and not yet acknowledged (librdkafka's count: it includes requests in
+  // flight, and needs no counting per record here).
+  int64_t in_flight() const;
 
   // Metadata round trip: throws KafkaError when no broker answers within `timeout`.
   TopicPartitionCounts topic_partitions(std::chrono::milliseconds timeout);
@@ -131,7 +132,6 @@ class Producer {
   int sends_since_poll_ = 0;
   std::string bootstrap_;
   DeliveryCallback on_delivery_;
-  std::atomic<int64_t> in_flight_{0};
   std::mutex failures_mutex_;
   std::vector<DeliveryFailure> failures_;
   int64_t failures_logged_ = 0;

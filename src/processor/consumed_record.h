@@ -62,6 +62,13 @@ class ConsumedRecord {
 
   // Releases the bytes now (the views must not be used afterwards).
   void reset() noexcept { release(); }
+  // Releases what the record held and takes `handle`, owned by `owner`: for a record filled
+  // in place (RecordRing::emplace_back), whose caller then sets every field.
+  void adopt(const Owner* owner, void* handle) noexcept {
+    release();
+    owner_ = owner;
+    handle_ = handle;
+  }
 
   // Reads the headers into `out` (cleared first); false when there are none.
   bool read_headers(Headers& out) const {

@@ -47,6 +47,14 @@ class RecordRing {
     slots_[(head_ + size_) & (slots_.size() - 1)] = std::move(record);
     ++size_;
   }
+  // The next slot, to be filled in place (ConsumedRecord::adopt, then every field: the slot
+  // holds an older record's values). Saves building a record and moving it in.
+  ConsumedRecord& emplace_back() {
+    if (size_ == slots_.size()) grow();
+    ConsumedRecord& slot = slots_[(head_ + size_) & (slots_.size() - 1)];
+    ++size_;
+    return slot;
+  }
   void pop_front() {
     slots_[head_].reset();  // releases the record's bytes now
     head_ = (head_ + 1) & (slots_.size() - 1);
@@ -87,6 +95,11 @@ class PartitionGroup {
   void push(Queue& queue, ConsumedRecord&& record) {
     queue.records.push_back(std::move(record));
     ++buffered_;
+  }
+  // A record at the back of `queue` for the caller to fill in place (RecordRing::emplace_back).
+  ConsumedRecord& emplace(Queue& queue) {
+    ++buffered_;
+    return queue.records.emplace_back();
   }
   size_t buffered() const { return buffered_; }
 

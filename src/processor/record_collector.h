@@ -32,10 +32,10 @@ class RecordCollector {
   // at once (for example larger than the producer's message.max.bytes), nullopt when it was
   // accepted; a failure Kafka reports later reaches the task through the runtime.
   virtual std::optional<SendRefusal> send(const std::string& topic,
-                                          std::optional<int32_t> partition,
-                                          std::optional<std::string_view> key,
-                                          std::optional<std::string_view> value, int64_t timestamp,
-                                          const Headers& headers, SendKind kind,
+                                          const std::optional<int32_t>& partition,
+                                          const std::optional<std::string_view>& key,
+                                          const std::optional<std::string_view>& value,
+                                          int64_t timestamp, const Headers& headers, SendKind kind,
                                           std::string_view node) = 0;
   // The number of partitions of `topic` (asked by partitioners before send); throws Error
   // naming the topic when it does not exist.

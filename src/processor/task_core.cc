@@ -407,9 +407,10 @@ StateStore* TaskCore::local_store(const std::string& name) const {
   return it == stores_.end() ? nullptr : it->second;
 }
 
-void TaskCore::send(const std::string& topic, std::optional<int32_t> partition,
-                    std::optional<std::string_view> key, std::optional<std::string_view> value,
-                    int64_t timestamp, std::string_view node) {
+void TaskCore::send(const std::string& topic, const std::optional<int32_t>& partition,
+                    const std::optional<std::string_view>& key,
+                    const std::optional<std::string_view>& value, int64_t timestamp,
+                    std::string_view node) {
   if (env_.collector == nullptr) {
     throw TopologyError("task " + task_id_ + " has a sink to '" + topic +
                         "' but no record collector");

@@ -156,6 +156,9 @@ class TaskCore final : public detail::TaskContext {
   void add_record(PartitionGroup::Queue& queue, ConsumedRecord&& record) {
     group_.push(queue, std::move(record));
   }
+  // A record buffered at the back of `queue`, for the caller to fill in place (see
+  // RecordRing::emplace_back): the runtime's way, one record per consumed message.
+  ConsumedRecord& emplace_record(PartitionGroup::Queue& queue) { return group_.emplace(queue); }
   void add_record(const IncomingRecord& record);
   size_t buffered() const { return group_.buffered(); }
   size_t buffered(std::string_view topic, int32_t partition) const;
@@ -228,9 +231,10 @@ class TaskCore final : public detail::TaskContext {
   int64_t outer_join_emit_interval_ms() const override { return env_.outer_join_emit_interval_ms; }
   StateStore* store(const std::string& name) override;
   Cancellable schedule(int64_t interval_ms, PunctuationType type, Punctuator fn) override;
-  void send(const std::string& topic, std::optional<int32_t> partition,
-            std::optional<std::string_view> key, std::optional<std::string_view> value,
-            int64_t timestamp, std::string_view node) override;
+  void send(const std::string& topic, const std::optional<int32_t>& partition,
+            const std::optional<std::string_view>& key,
+            const std::optional<std::string_view>& value, int64_t timestamp,
+            std::string_view node) override;
   int32_t partition_count(const std::string& topic) override;
   void record_dropped(const std::string& node, const char* reason) override;
   void record_late(const std::string& node) override;

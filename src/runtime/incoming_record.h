@@ -23,25 +23,30 @@ inline const processor::ConsumedRecord::Owner& kafka_message_owner() {
   return owner;
 }
 
-// `topic`: the message's topic name when the caller knows it (records come in runs of one
-// partition; reading the name costs a strlen).
-inline processor::ConsumedRecord to_consumed(kafka::Message&& m, std::string_view topic = {}) {
+// Fills `record` (every field) with views into `m` and takes its librdkafka message.
+// `topic`: the message's topic name (records come in runs of one partition: the caller reads
+// the name once, it costs a strlen).
+inline void fill_consumed(processor::ConsumedRecord& record, kafka::Message&& m,
+                          std::string_view topic) {
   // Read the views first: the bytes stay where they are when the message changes hands.
-  if (topic.empty()) topic = m.topic();
-  const int32_t partition = m.partition();
-  const int64_t offset = m.offset();
-  bool log_append_time = false;
-  const int64_t timestamp = m.timestamp(log_append_time);
-  const auto key = m.key();
-  const auto value = m.value();
-  processor::ConsumedRecord record(&kafka_message_owner(), m.release());
+  const kafka::Message::Fields f = m.fields();
+  record.adopt(&kafka_message_owner(), m.release());
   record.topic = topic;
-  record.partition = partition;
-  record.offset = offset;
-  record.timestamp = timestamp;
-  if (log_append_time) record.append_time_ms = timestamp;
-  record.key = key;
-  record.value = value;
+  record.partition = f.partition;
+  record.offset = f.offset;
+  record.timestamp = f.timestamp;
+  record.append_time_ms = f.log_append_time ? f.timestamp : -1;
+  record.key = f.key != nullptr ? std::optional<std::string_view>(std::in_place, f.key, f.key_size)
+                                : std::nullopt;
+  record.value = f.value != nullptr
+                     ? std::optional<std::string_view>(std::in_place, f.value, f.value_size)
+                     : std::nullopt;
+}
+
+inline processor::ConsumedRecord to_consumed(kafka::Message&& m) {
+  const std::string_view topic = m.topic();
+  processor::ConsumedRecord record;
+  fill_consumed(record, std::move(m), topic);
   return record;
 }
 

@@ -38,9 +38,9 @@ const void* KafkaRecordCollector::tag_for(processor::SendKind kind, std::string_
 }
 
 std::optional<processor::SendRefusal> KafkaRecordCollector::send(
-    const std::string& topic, std::optional<int32_t> partition, std::optional<std::string_view> key,
-    std::optional<std::string_view> value, int64_t timestamp, const Headers& headers,
-    processor::SendKind kind, std::string_view node) {
+    const std::string& topic, const std::optional<int32_t>& partition,
+    const std::optional<std::string_view>& key, const std::optional<std::string_view>& value,
+    int64_t timestamp, const Headers& headers, processor::SendKind kind, std::string_view node) {
   std::string reason;
   const int err = producer_.try_send({.topic = topic,
                                       .partition = partition.value_or(kafka::kAnyPartition),
@@ -194,7 +194,7 @@ void StreamTask::add_records(const kafka::TopicPartition& partition,
   // lives with librdkafka's topic object as long as any of its messages).
   const std::string_view topic = records.front().topic();
   auto& queue = core_->input_queue(partition.topic, partition.partition);
-  for (auto& m : records) core_->add_record(queue, to_consumed(std::move(m), topic));
+  for (auto& m : records) fill_consumed(core_->emplace_record(queue), std::move(m), topic);
 }
 
 size_t StreamTask::buffered(const kafka::TopicPartition& partition) const {

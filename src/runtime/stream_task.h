@@ -26,10 +26,13 @@ class KafkaRecordCollector final : public processor::RecordCollector {
   KafkaRecordCollector(kafka::Producer& producer, TaskId task_id,
                        std::function<const void*(const TaskId&, const std::string*)> tags)
       : producer_(producer), task_id_(task_id), tags_(std::move(tags)) {}
-  std::optional<processor::SendRefusal> send(
-      const std::string& topic, std::optional<int32_t> partition,
-      std::optional<std::string_view> key, std::optional<std::string_view> value, int64_t timestamp,
-      const Headers& headers, processor::SendKind kind, std::string_view node) override;
+  std::optional<processor::SendRefusal> send(const std::string& topic,
+                                             const std::optional<int32_t>& partition,
+                                             const std::optional<std::string_view>& key,
+                                             const std::optional<std::string_view>& value,
+                                             int64_t timestamp, const Headers& headers,
+                                             processor::SendKind kind,
+                                             std::string_view node) override;
   // From the producer's metadata, fetched again only for a topic not seen yet (a topic
   // grown later keeps its old count here until the task is recreated, e.g. by a rebalance).
   int32_t partition_count(const std::string& topic) override;

@@ -54,10 +54,13 @@ struct TopologyTestDriver::Impl final : processor::RecordCollector, state::Chang
 
   // RecordCollector
   int32_t partition_count(const std::string& topic) override { return partitions(topic); }
-  std::optional<processor::SendRefusal> send(
-      const std::string& topic, std::optional<int32_t> partition,
-      std::optional<std::string_view> key, std::optional<std::string_view> value, int64_t timestamp,
-      const Headers& headers, processor::SendKind /*kind*/, std::string_view /*node*/) override {
+  std::optional<processor::SendRefusal> send(const std::string& topic,
+                                             const std::optional<int32_t>& partition,
+                                             const std::optional<std::string_view>& key,
+                                             const std::optional<std::string_view>& value,
+                                             int64_t timestamp, const Headers& headers,
+                                             processor::SendKind /*kind*/,
+                                             std::string_view /*node*/) override {
     const int32_t p = partition ? *partition : pick_partition(topic, key);
     auto& log = logs[topic];
     const int64_t offset = log.next_offset[p]++;

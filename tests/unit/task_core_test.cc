@@ -10,9 +10,10 @@ namespace {
 
 class MemoryCollector final : public processor::RecordCollector {
  public:
-  std::optional<processor::SendRefusal> send(const std::string& topic, std::optional<int32_t>,
-                                             std::optional<std::string_view> key,
-                                             std::optional<std::string_view> value,
+  std::optional<processor::SendRefusal> send(const std::string& topic,
+                                             const std::optional<int32_t>&,
+                                             const std::optional<std::string_view>& key,
+                                             const std::optional<std::string_view>& value,
                                              int64_t timestamp, const Headers&, processor::SendKind,
                                              std::string_view) override {
     sent.push_back(topic + ":" + std::string(key.value_or("null")) + "=" +

@@ -41,10 +41,13 @@ class TaskContext {
   virtual Cancellable schedule(int64_t interval_ms, PunctuationType type, Punctuator fn) = 0;
   // Hands a serialized record to the record collector; `partition` std::nullopt: chosen by
   // Kafka's default partitioner on the key bytes. `node` names the sink node sending it (for
-  // the production handler when Kafka refuses the record).
-  virtual void send(const std::string& topic, std::optional<int32_t> partition,
-                    std::optional<std::string_view> key, std::optional<std::string_view> value,
-                    int64_t timestamp, std::string_view node = {}) = 0;
+  // the production handler when Kafka refuses the record). The optionals go by reference: a
+  // sink builds them just before the call, and a copy of one read back whole from the bytes
+  // just stored stalls the CPU on every record.
+  virtual void send(const std::string& topic, const std::optional<int32_t>& partition,
+                    const std::optional<std::string_view>& key,
+                    const std::optional<std::string_view>& value, int64_t timestamp,
+                    std::string_view node = {}) = 0;
   // The number of partitions of `topic` (for partitioners); throws Error when the topic
   // does not exist.
   virtual int32_t partition_count(const std::string& topic) = 0;
