@@ -71,7 +71,8 @@ rd_kafka_topic_t* Producer::topic_handle(std::string_view name) {
 
 Producer::~Producer() {
   if (in_flight() > 0) {
-    EDDY_LOG_WARN("producer closed with {} records not acknowledged; they are failed", in_flight());
+    EDDY_LOG_WARN("producer closed with {} records or events not acknowledged; they are failed",
+                  in_flight());
     rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
     rd_kafka_poll(handle_.get(), 0);
   }

@@ -93,8 +93,9 @@ class Producer {
   // Failures recorded since the last call, oldest first.
   std::vector<DeliveryFailure> take_failures();
 
-  // Records queued and not yet acknowledged (librdkafka's count: it includes requests in
-  // flight, and needs no counting per record here).
+  // librdkafka's out-queue length (rd_kafka_outq_len): records not yet acknowledged, plus
+  // requests in flight and events not yet served (delivery reports, errors), so it is an
+  // upper bound on the records still pending; no counting per record here.
   int64_t in_flight() const;
 
   // Metadata round trip: throws KafkaError when no broker answers within `timeout`.

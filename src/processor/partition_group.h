@@ -98,8 +98,9 @@ class PartitionGroup {
   }
   // A record at the back of `queue` for the caller to fill in place (RecordRing::emplace_back).
   ConsumedRecord& emplace(Queue& queue) {
+    ConsumedRecord& slot = queue.records.emplace_back();  // may grow the ring (and throw)
     ++buffered_;
-    return queue.records.emplace_back();
+    return slot;
   }
   size_t buffered() const { return buffered_; }
 

@@ -216,6 +216,7 @@ size_t StreamTask::process(size_t max_records, std::chrono::steady_clock::time_p
     ++done;
     if (metrics_ && timestamp >= 0) e2e_latency_ms_.record(wall_ms - timestamp);
   }
+  if (done > 0) worked_since_flush_ = true;
   if (metrics_) {
     if (done > 0) metrics_->records_in(static_cast<int64_t>(done));
     if (now - last_publish_ >= kPublishInterval) {
@@ -253,7 +254,9 @@ void StreamTask::delivery_failed(const kafka::DeliveryFailure& failure, const st
 }
 
 bool StreamTask::punctuate_wall_clock(int64_t wall_clock_ms) {
-  return core_->advance_wall_clock(wall_clock_ms);
+  const bool punctuated = core_->advance_wall_clock(wall_clock_ms);
+  if (punctuated) worked_since_flush_ = true;
+  return punctuated;
 }
 
 void StreamTask::prepare_commit() {
@@ -281,9 +284,12 @@ void StreamTask::post_commit() {
   // Exactly-once commits every 100 ms and writes no checkpoint while running; its memtables
   // are flushed at the pace at-least-once commits by default, so what they hold is bounded by
   // recent writes, not by how long the process has run.
+  // Only after work: an idle windowed store would otherwise write a one-key SST (its stream
+  // time) every interval.
   const auto now = std::chrono::steady_clock::now();
-  if (now - last_memtable_flush_ < kExactlyOnceFlushInterval) return;
+  if (!worked_since_flush_ || now - last_memtable_flush_ < kExactlyOnceFlushInterval) return;
   last_memtable_flush_ = now;
+  worked_since_flush_ = false;
   state_->flush_in_background();
 }
 

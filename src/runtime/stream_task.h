@@ -101,6 +101,7 @@ class StreamTask final : public Task {
   // at-least-once's default commit interval).
   static constexpr std::chrono::seconds kExactlyOnceFlushInterval{30};
   std::chrono::steady_clock::time_point last_memtable_flush_ = std::chrono::steady_clock::now();
+  bool worked_since_flush_ = false;  // records processed or punctuations since that flush
   std::unique_ptr<processor::TaskCore> core_;
   // Declared after the stores' owner (state_) so it is destroyed first: its scrape-time
   // counters read the stores' atomics.

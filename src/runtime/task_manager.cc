@@ -146,7 +146,7 @@ void TaskManager::restore_step() {
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - *it->second).count());
     it = restoring_.erase(it);
     --started;
-    finished = true;
+    finished = finished || task.restores_state();
   }
   // What a finished restore read (its consumer's fetch queue, its bulk-load buffers) is freed
   // now; hand it back before the next restore's consumer allocates in other arenas

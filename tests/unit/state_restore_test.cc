@@ -368,6 +368,33 @@ TEST_P(RestoreTest, CorruptLocalStoreIsRebuiltFromTheChangelog) {
   EXPECT_EQ(testing::drain(kv.all()).size(), 100u);
 }
 
+TEST_P(RestoreTest, AMissingStoreClosedBeforeItsRestoreBeganIsRebuiltInFullNextTime) {
+  if (!GetParam()) GTEST_SKIP() << "in-memory stores have no local files";
+  {
+    TaskStateManager state(dir_.path(), context());
+    auto& kv = dynamic_cast<BytesKeyValueStore&>(
+        state.register_store(spec(Stores::persistent_key_value("kv"))));
+    state.restore(changelog_);
+    for (int i = 0; i < 100; ++i) kv.put("k" + std::to_string(i), "v");
+    state.close({{{"app-kv-changelog", 0}, changelog_.end_offset("app-kv-changelog", 0)}});
+  }
+  std::filesystem::remove_all(task_dir() / "kv");  // the checkpoint stays
+  {
+    // The task is created (its store opens, empty) and closed before its restore begins, as
+    // a task waiting for its restore turn is when a rebalance takes it away.
+    TaskStateManager state(dir_.path(), context());
+    state.register_store(spec(Stores::persistent_key_value("kv")));
+    state.close({});
+  }
+  const int64_t read_before = changelog_.records_read();
+  TaskStateManager state(dir_.path(), context());
+  auto& kv = dynamic_cast<BytesKeyValueStore&>(
+      state.register_store(spec(Stores::persistent_key_value("kv"))));
+  state.restore(changelog_);
+  EXPECT_EQ(changelog_.records_read() - read_before, 100) << "a full restore, not the tail";
+  EXPECT_EQ(testing::drain(kv.all()).size(), 100u);
+}
+
 TEST_P(RestoreTest, ExactlyOnceInvalidatesTheCheckpointUntilTheNextCommit) {
   TaskStateManager state(dir_.path(), context());
   auto& kv = dynamic_cast<BytesKeyValueStore&>(

@@ -37,9 +37,23 @@ StateStore& TaskStateManager::register_store(const StoreSpec& spec) {
                         "' registered twice");
   }
   auto registered = std::make_unique<Registered>(Registered{spec, build_store(spec, context_)});
+  forget_checkpoint_of_empty_store(registered->built);
   StateStore& out = *registered->built.store;
   stores_.push_back(std::move(registered));
   return out;
+}
+
+void TaskStateManager::forget_checkpoint_of_empty_store(const BuiltStore& built) {
+  if (built.changelog_topic.empty() || built.restore == nullptr) return;
+  if (built.restore->local_state_valid() || !loaded_checkpoint_) return;
+  const std::pair<std::string, int32_t> partition{built.changelog_topic, context_.partition};
+  if (loaded_checkpoint_->erase(partition) == 0) return;
+  // The store opened empty (its folder was missing, or unreadable and wiped) and now exists
+  // on disk: the checkpoint's offset for its changelog vouches for nothing. Dropped on disk
+  // at once, so neither a close before the restore begins (a task waiting for its restore
+  // turn) nor a crash leaves that offset beside an empty store that looks valid next time.
+  offsets_.erase(partition);
+  write_checkpoint(*loaded_checkpoint_);
 }
 
 StateStore* TaskStateManager::store(const std::string& name) const {

@@ -118,6 +118,9 @@ class TaskStateManager {
     return !checkpoint_on_disk_ || advanced >= kCheckpointDeltaRecords;
   }
   void write_checkpoint(const ChangelogOffsets& offsets);
+  // A newly registered store with a changelog but no valid local state: its checkpoint entry
+  // goes, in memory and on disk.
+  void forget_checkpoint_of_empty_store(const BuiltStore& built);
   // Forgets the last restore round's progress and reads `reader` next (begin_restore and
   // begin_catch_up then say where each store starts).
   void start_round(ChangelogReader& reader, const RestoreOptions& options);
