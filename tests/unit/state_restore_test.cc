@@ -31,6 +31,16 @@ class RestoreTest : public ::testing::TestWithParam<bool>,  // param: persistent
     return s;
   }
   std::filesystem::path task_dir() const { return dir_.path() / "app" / "1_0"; }
+  // A task that restores its kv store, writes `n` keys and closes with a checkpoint at the
+  // changelog's end.
+  void write_keys_and_close(int n) {
+    TaskStateManager state(dir_.path(), context());
+    auto& kv = dynamic_cast<BytesKeyValueStore&>(
+        state.register_store(spec(Stores::persistent_key_value("kv"))));
+    state.restore(changelog_);
+    for (int i = 0; i < n; ++i) kv.put("k" + std::to_string(i), "v");
+    state.close({{{"app-kv-changelog", 0}, changelog_.end_offset("app-kv-changelog", 0)}});
+  }
   // The kv store's changelog offset in the checkpoint file on disk; -1 when there is none.
   int64_t offset_on_disk() const {
     auto read = CheckpointFile(task_dir() / ".checkpoint").read();
@@ -170,14 +180,7 @@ TEST_P(RestoreTest, ProgressIsReportedAfterEveryBatch) {
 }
 
 TEST_P(RestoreTest, ValidCheckpointReplaysOnlyTheTail) {
-  {
-    TaskStateManager state(dir_.path(), context());
-    auto& kv = dynamic_cast<BytesKeyValueStore&>(
-        state.register_store(spec(Stores::persistent_key_value("kv"))));
-    state.restore(changelog_);
-    for (int i = 0; i < 1000; ++i) kv.put("k" + std::to_string(i), "v");
-    state.close({{{"app-kv-changelog", 0}, changelog_.end_offset("app-kv-changelog", 0)}});
-  }
+  write_keys_and_close(1000);
   // Another instance (or this one before a crash) logged 25 more changes after the checkpoint.
   for (int i = 0; i < 25; ++i)
     changelog_.log("app-kv-changelog", 0, "t" + std::to_string(i), "tail", 0);
@@ -345,14 +348,7 @@ TEST_P(RestoreTest, LocalStateWithoutCheckpointIsWipedAndRebuilt) {
 
 TEST_P(RestoreTest, CorruptLocalStoreIsRebuiltFromTheChangelog) {
   if (!GetParam()) GTEST_SKIP() << "in-memory stores have no local files";
-  {
-    TaskStateManager state(dir_.path(), context());
-    auto& kv = dynamic_cast<BytesKeyValueStore&>(
-        state.register_store(spec(Stores::persistent_key_value("kv"))));
-    state.restore(changelog_);
-    for (int i = 0; i < 100; ++i) kv.put("k" + std::to_string(i), "v");
-    state.close({{{"app-kv-changelog", 0}, changelog_.end_offset("app-kv-changelog", 0)}});
-  }
+  write_keys_and_close(100);
   // Corrupt every SST file and the manifest pointer.
   for (const auto& entry : std::filesystem::directory_iterator(task_dir() / "kv")) {
     if (entry.path().extension() == ".sst" || entry.path().filename() == "CURRENT") {
@@ -370,14 +366,7 @@ TEST_P(RestoreTest, CorruptLocalStoreIsRebuiltFromTheChangelog) {
 
 TEST_P(RestoreTest, AMissingStoreClosedBeforeItsRestoreBeganIsRebuiltInFullNextTime) {
   if (!GetParam()) GTEST_SKIP() << "in-memory stores have no local files";
-  {
-    TaskStateManager state(dir_.path(), context());
-    auto& kv = dynamic_cast<BytesKeyValueStore&>(
-        state.register_store(spec(Stores::persistent_key_value("kv"))));
-    state.restore(changelog_);
-    for (int i = 0; i < 100; ++i) kv.put("k" + std::to_string(i), "v");
-    state.close({{{"app-kv-changelog", 0}, changelog_.end_offset("app-kv-changelog", 0)}});
-  }
+  write_keys_and_close(100);
   std::filesystem::remove_all(task_dir() / "kv");  // the checkpoint stays
   {
     // The task is created (its store opens, empty) and closed before its restore begins, as
