@@ -134,6 +134,10 @@ rocksdb::Options make_rocksdb_options(const MemoryBudget& budget, const std::str
   options.write_buffer_size =
       static_cast<size_t>(std::clamp<int64_t>(budget.memtable_bytes() / 2, 1 << 20, 64 << 20));
   options.max_write_buffer_number = 3;
+  // A bloom filter over each memtable's whole keys: a point read of a key the memtable does
+  // not hold (every new window or session of an aggregation) skips the skip-list search.
+  options.memtable_prefix_bloom_size_ratio = 0.02;
+  options.memtable_whole_key_filtering = true;
   options.max_background_jobs = 2;
   options.compression = rocksdb::kLZ4Compression;
   options.avoid_flush_during_shutdown = false;
