@@ -31,6 +31,6 @@ OpenedStore<BytesKeyValueStore> open_persistent_key_value_store(std::string name
 // Opens (creating) a RocksDB segmented store in `dir`; see rocksdb/rocksdb_segmented_store.h.
 OpenedStore<SegmentedBytesStore> open_persistent_segmented_store(
     std::string name, std::filesystem::path dir, Segments segments, SegmentTimeFn segment_time_of,
-    MemoryBudget& budget, RocksDbConfigSetter config_setter);
+    MemoryBudget& budget, ReadPattern reads, RocksDbConfigSetter config_setter);
 
 }  // namespace eddy::state

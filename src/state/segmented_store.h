@@ -22,6 +22,11 @@ namespace eddy::state {
 
 inline constexpr int64_t kNoStreamTime = -1;
 
+// How a store's entries are mostly read, so the store below can index for it: window stores
+// read one window at a time (a point read, which misses for every new window), session stores
+// scan a key's sessions.
+enum class ReadPattern { kPointReads, kRangeScans };
+
 // Segment arithmetic shared by every implementation, so memory and RocksDB expire alike
 // (the rules of Kafka Streams' AbstractSegments).
 struct Segments {

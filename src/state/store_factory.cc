@@ -66,12 +66,13 @@ struct SegmentedInner {
   RestoreTarget* restore = nullptr;
 };
 
-SegmentedInner make_segmented(const StoreSpec& spec, StoreContext& context, SegmentTimeFn time_of) {
+SegmentedInner make_segmented(const StoreSpec& spec, StoreContext& context, SegmentTimeFn time_of,
+                              ReadPattern reads) {
   const Segments segments{.retention_ms = spec.retention_ms,
                           .interval_ms = Segments::default_interval(spec.retention_ms)};
   if (on_disk(spec, context)) {
     auto opened = open_persistent_segmented_store(spec.name, store_dir(spec, context), segments,
-                                                  std::move(time_of), budget_of(context),
+                                                  std::move(time_of), budget_of(context), reads,
                                                   context.rocksdb_config_setter);
     return {std::move(opened.store), opened.restore};
   }
@@ -210,9 +211,12 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
       return built;
     }
     case StoreKind::kWindow: {
-      auto inner = make_segmented(spec, context, [](std::string_view key) {
-        return WindowKeySchema::valid(key) ? WindowKeySchema::window_start(key) : 0;
-      });
+      auto inner = make_segmented(
+          spec, context,
+          [](std::string_view key) {
+            return WindowKeySchema::valid(key) ? WindowKeySchema::window_start(key) : 0;
+          },
+          ReadPattern::kPointReads);
       built.restore = inner.restore;
       auto metered = std::make_unique<MeteredWindowStore>(std::make_unique<SegmentedWindowStore>(
           decorate_segmented(std::move(inner.store), spec, context), spec.retain_duplicates,
@@ -233,9 +237,12 @@ BuiltStore build_store(const StoreSpec& spec, StoreContext& context) {
       return built;
     }
     case StoreKind::kSession: {
-      auto inner = make_segmented(spec, context, [](std::string_view key) {
-        return SessionKeySchema::valid(key) ? SessionKeySchema::window(key).end : 0;
-      });
+      auto inner = make_segmented(
+          spec, context,
+          [](std::string_view key) {
+            return SessionKeySchema::valid(key) ? SessionKeySchema::window(key).end : 0;
+          },
+          ReadPattern::kRangeScans);
       built.restore = inner.restore;
       auto metered = std::make_unique<MeteredSessionStore>(std::make_unique<SegmentedSessionStore>(
           decorate_segmented(std::move(inner.store), spec, context)));

@@ -22,8 +22,8 @@ TEST(RocksDbOptions, EveryStoreSharesTheBudgetsCacheAndWriteBuffers) {
   MemoryBudget budget({.total_bytes = 64 << 20, .record_cache_bytes = 8 << 20});
   EXPECT_EQ(budget.rocksdb_bytes(), 56 << 20);
   EXPECT_EQ(budget.memtable_bytes(), 28 << 20);
-  const rocksdb::Options a = make_rocksdb_options(budget, "a", {});
-  const rocksdb::Options b = make_rocksdb_options(budget, "b", {});
+  const rocksdb::Options a = make_rocksdb_options(budget, "a", {}, ReadPattern::kPointReads);
+  const rocksdb::Options b = make_rocksdb_options(budget, "b", {}, ReadPattern::kRangeScans);
   EXPECT_EQ(a.write_buffer_manager, budget.rocksdb().write_buffers);
   EXPECT_EQ(a.write_buffer_manager, b.write_buffer_manager);
   auto* table_a = a.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
@@ -33,24 +33,36 @@ TEST(RocksDbOptions, EveryStoreSharesTheBudgetsCacheAndWriteBuffers) {
   EXPECT_EQ(table_a->block_cache, table_b->block_cache);
   EXPECT_TRUE(table_a->cache_index_and_filter_blocks);
   EXPECT_EQ(budget.rocksdb().cache->GetCapacity(), static_cast<size_t>(56 << 20));
+  // A memtable bloom filter only where point reads are expected.
+  EXPECT_GT(a.memtable_prefix_bloom_size_ratio, 0.0);
+  EXPECT_TRUE(a.memtable_whole_key_filtering);
+  EXPECT_EQ(b.memtable_prefix_bloom_size_ratio, 0.0);
 }
 
 TEST(RocksDbOptions, ConfigSetterSeesEachStore) {
   testing::TempDir dir;
   MemoryBudget budget({.total_bytes = 32 << 20, .record_cache_bytes = 1 << 20});
   std::set<std::string> seen;
+  std::map<std::string, bool> memtable_bloom;
   StoreContext context;
   context.task_dir = dir.path();
   context.memory_budget = &budget;
   context.rocksdb_config_setter = [&](const std::string& store, rocksdb::Options& options) {
     seen.insert(store);
+    memtable_bloom[store] = options.memtable_prefix_bloom_size_ratio > 0;
     options.compression = rocksdb::kNoCompression;
   };
   auto kv = build_store(Stores::persistent_key_value("kv").spec(), context);
   auto win = build_store(
       Stores::persistent_window("win", std::chrono::minutes(10), std::chrono::minutes(1)).spec(),
       context);
-  EXPECT_EQ(seen, (std::set<std::string>{"kv", "win"}));
+  auto session =
+      build_store(Stores::persistent_session("session", std::chrono::minutes(10)).spec(), context);
+  EXPECT_EQ(seen, (std::set<std::string>{"kv", "win", "session"}));
+  // Key-value and window stores are read key by key (a new window's read misses), session
+  // stores by range scans: only the first two get a memtable bloom filter.
+  EXPECT_EQ(memtable_bloom,
+            (std::map<std::string, bool>{{"kv", true}, {"win", true}, {"session", false}}));
 }
 
 // Through the public config: every task's RocksDB stores (one instance per partition),

@@ -17,9 +17,9 @@ OpenedStore<BytesKeyValueStore> open_persistent_key_value_store(std::string name
 
 OpenedStore<SegmentedBytesStore> open_persistent_segmented_store(
     std::string name, std::filesystem::path dir, Segments segments, SegmentTimeFn segment_time_of,
-    MemoryBudget& budget, RocksDbConfigSetter config_setter) {
+    MemoryBudget& budget, ReadPattern reads, RocksDbConfigSetter config_setter) {
   auto store = std::make_unique<RocksDbSegmentedStore>(std::move(name), std::move(dir), segments,
-                                                       std::move(segment_time_of), budget,
+                                                       std::move(segment_time_of), budget, reads,
                                                        std::move(config_setter));
   RestoreTarget* restore = store.get();
   return {std::move(store), restore};

@@ -72,8 +72,8 @@ void RocksDbKeyValueStore::open() {
   std::error_code ec;
   opened_existing_ = std::filesystem::exists(path_ / "CURRENT", ec);
   std::filesystem::create_directories(path_.parent_path(), ec);
-  options_ =
-      std::make_unique<rocksdb::Options>(make_rocksdb_options(budget_, name_, config_setter_));
+  options_ = std::make_unique<rocksdb::Options>(
+      make_rocksdb_options(budget_, name_, config_setter_, ReadPattern::kPointReads));
   const rocksdb::Options& options = *options_;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(options, path_.string(), &raw);

@@ -34,7 +34,7 @@ std::string segment_name(int64_t id) {
 
 RocksDbSegmentedStore::RocksDbSegmentedStore(std::string name, std::filesystem::path dir,
                                              Segments segments, SegmentTimeFn segment_time_of,
-                                             MemoryBudget& budget,
+                                             MemoryBudget& budget, ReadPattern reads,
                                              RocksDbConfigSetter config_setter)
     : name_(std::move(name)),
       path_(std::move(dir)),
@@ -43,7 +43,7 @@ RocksDbSegmentedStore::RocksDbSegmentedStore(std::string name, std::filesystem::
       budget_(budget),
       config_setter_(std::move(config_setter)),
       options_(std::make_unique<rocksdb::Options>(
-          make_rocksdb_options(budget_, name_, config_setter_))) {
+          make_rocksdb_options(budget_, name_, config_setter_, reads))) {
   open();
 }
 

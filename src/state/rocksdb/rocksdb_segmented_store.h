@@ -30,7 +30,7 @@ class RocksDbSegmentedStore final : public SegmentedBytesStore,
                                     public LayeredStore {
  public:
   RocksDbSegmentedStore(std::string name, std::filesystem::path dir, Segments segments,
-                        SegmentTimeFn segment_time_of, MemoryBudget& budget,
+                        SegmentTimeFn segment_time_of, MemoryBudget& budget, ReadPattern reads,
                         RocksDbConfigSetter config_setter = {});
   ~RocksDbSegmentedStore() override;
 

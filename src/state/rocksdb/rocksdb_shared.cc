@@ -124,7 +124,7 @@ MemoryBudget& default_memory_budget() {
 }
 
 rocksdb::Options make_rocksdb_options(const MemoryBudget& budget, const std::string& store_name,
-                                      const RocksDbConfigSetter& setter) {
+                                      const RocksDbConfigSetter& setter, ReadPattern reads) {
   rocksdb::Options options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
@@ -134,10 +134,14 @@ rocksdb::Options make_rocksdb_options(const MemoryBudget& budget, const std::str
   options.write_buffer_size =
       static_cast<size_t>(std::clamp<int64_t>(budget.memtable_bytes() / 2, 1 << 20, 64 << 20));
   options.max_write_buffer_number = 3;
-  // A bloom filter over each memtable's whole keys: a point read of a key the memtable does
-  // not hold (every new window or session of an aggregation) skips the skip-list search.
-  options.memtable_prefix_bloom_size_ratio = 0.02;
-  options.memtable_whole_key_filtering = true;
+  if (reads == ReadPattern::kPointReads) {
+    // A bloom filter over each memtable's whole keys: a point read of a key the memtable does
+    // not hold (a new key, every new window of an aggregation) skips the skip-list search.
+    // Its bits (1 % of the write buffer, counted in the memtables' budget) are allocated with
+    // each memtable, so range-scanned stores (sessions), which would not use it, go without.
+    options.memtable_prefix_bloom_size_ratio = 0.01;
+    options.memtable_whole_key_filtering = true;
+  }
   options.max_background_jobs = 2;
   options.compression = rocksdb::kLZ4Compression;
   options.avoid_flush_during_shutdown = false;

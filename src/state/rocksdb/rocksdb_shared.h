@@ -15,6 +15,7 @@
 
 #include "eddy/state/rocksdb_config_setter.h"
 #include "state/memory_budget.h"
+#include "state/segmented_store.h"
 
 namespace eddy::state {
 
@@ -23,10 +24,11 @@ struct MemoryBudget::RocksDbShared {
   std::shared_ptr<rocksdb::WriteBufferManager> write_buffers;
 };
 
-// Options for one store: shared cache and write buffers from `budget`, bloom filters,
-// index and filter blocks charged to the cache, then the user's setter (if any).
+// Options for one store: shared cache and write buffers from `budget`, bloom filters (over
+// the memtables too for a store read by point reads), index and filter blocks charged to the
+// cache, then the user's setter (if any).
 rocksdb::Options make_rocksdb_options(const MemoryBudget& budget, const std::string& store_name,
-                                      const RocksDbConfigSetter& setter);
+                                      const RocksDbConfigSetter& setter, ReadPattern reads);
 
 // Throws StateStoreError("store '<name>' at <path>: <what>: <status>") unless `status` is ok.
 void throw_if_error(const rocksdb::Status& status, const std::string& store_name,
