@@ -136,15 +136,9 @@ void RocksDbKeyValueStore::put(std::string_view key, std::optional<std::string_v
 
 void RocksDbKeyValueStore::put_all(
     const std::vector<std::pair<Bytes, std::optional<Bytes>>>& entries) {
-  // In key order, for the memtable's skip list (see RocksDbSegmentedStore::put_all); stable,
-  // so a key written twice keeps its last write.
-  std::vector<const std::pair<Bytes, std::optional<Bytes>>*> ordered;
-  ordered.reserve(entries.size());
-  for (const auto& entry : entries) ordered.push_back(&entry);
-  std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const auto* a, const auto* b) { return a->first < b->first; });
   rocksdb::WriteBatch batch;
-  for (const auto* entry : ordered) {
+  for (const auto* entry : in_key_order(
+           std::span(entries), [](const auto& e) -> std::string_view { return e.first; })) {
     const auto& [key, value] = *entry;
     if (value) {
       batch.Put(key, *value);

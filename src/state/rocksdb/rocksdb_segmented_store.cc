@@ -195,21 +195,11 @@ void RocksDbSegmentedStore::put_all(std::span<const StoreWrite> writes) {
   empty_ = false;
   // Advance stream time (and drop segments) first, so the batch never names a dropped one.
   for (const auto& w : writes) advance_stream_time(w.timestamp);
-  // The batch goes into the memtables in key order, whatever order the writes came in (a
-  // cache flush hands them over in the order of their last write, for the changelog and
-  // downstream): RocksDB's skip list then reuses its last insert position instead of searching
-  // from the top for each key, which halved the memtable insert's cost of a flush. A stable
-  // sort keeps a key written twice in one batch in its order (the last write wins).
-  std::vector<std::pair<int64_t, const StoreWrite*>> ordered;
-  ordered.reserve(writes.size());
-  for (const auto& w : writes) ordered.emplace_back(segments_.id(w.timestamp), &w);
-  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : a.second->key < b.second->key;
-  });
   rocksdb::WriteBatch batch;
-  for (const auto& [segment_id, write] : ordered) {
+  for (const StoreWrite* write :
+       in_key_order(writes, [](const StoreWrite& w) -> std::string_view { return w.key; })) {
     const StoreWrite& w = *write;
-    auto* segment = segment_for_write(segment_id);
+    auto* segment = segment_for_write(segments_.id(w.timestamp));
     if (segment == nullptr) continue;
     if (w.value) {
       batch.Put(segment, slice(w.key), slice(*w.value));

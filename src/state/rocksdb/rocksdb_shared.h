@@ -2,9 +2,12 @@
 // RocksDB store uses to open itself and report errors.
 #pragma once
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <rocksdb/cache.h>
@@ -29,6 +32,23 @@ struct MemoryBudget::RocksDbShared {
 // cache, then the user's setter (if any).
 rocksdb::Options make_rocksdb_options(const MemoryBudget& budget, const std::string& store_name,
                                       const RocksDbConfigSetter& setter, ReadPattern reads);
+
+// The elements of a write batch in key order, for RocksDB's memtable: its skip list starts each
+// insert from the last one, so sorted keys are inserted much faster (a record cache's flush
+// halved its memtable insert cost). In place when already sorted (a record cache's flush is);
+// otherwise a stable sort, so a key written twice keeps its last write last. Keys in different
+// column families need no order between them, but one order for all keeps each family sorted.
+template <typename T, typename KeyOf>
+std::vector<const T*> in_key_order(std::span<const T> batch, KeyOf key_of) {
+  std::vector<const T*> ordered;
+  ordered.reserve(batch.size());
+  for (const T& element : batch) ordered.push_back(&element);
+  const auto less = [&](const T* a, const T* b) { return key_of(*a) < key_of(*b); };
+  if (!std::is_sorted(ordered.begin(), ordered.end(), less)) {
+    std::stable_sort(ordered.begin(), ordered.end(), less);
+  }
+  return ordered;
+}
 
 // Throws StateStoreError("store '<name>' at <path>: <what>: <status>") unless `status` is ok.
 void throw_if_error(const rocksdb::Status& status, const std::string& store_name,
