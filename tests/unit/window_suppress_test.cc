@@ -109,6 +109,58 @@ TEST(SuppressUntilWindowCloses, RestartNeitherLosesNorRepeatsFinalResults) {
   EXPECT_EQ(all, (std::vector<Out>{{"a", 0, 10, 2, 5}, {"b", 10, 20, 2, 12}}));
 }
 
+// The buffer's mirror store is written at a commit, one record per key changed since the last
+// (its state then), as Kafka Streams' buffer logs its dirty keys when flushed: a session that
+// grows replaces its key on every event, and none of the keys in between reach the changelog
+// one write at a time.
+TEST(SuppressUntilWindowCloses, MirrorStoreIsWrittenAtTheCommitOnceForEachChangedKey) {
+  StreamsBuilder builder;
+  builder.stream<std::string, int64_t>("in")
+      .group_by_key()
+      .windowed_by(SessionWindows::of_inactivity_gap_with_no_grace(10ms))
+      .count(Materialized<std::string, int64_t>::as("sessions"))
+      .suppress(Suppressed::until_window_closes().with_name("final"))
+      .to_stream()
+      .to("out");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto in = driver.create_input_topic<std::string, int64_t>("in");
+  // What the mirror's changelog got since the last call, by kind of record.
+  struct Written {
+    int stream_time = 0;  // the empty key: the stream time of the last emission
+    int deletes = 0;      // entries emitted (or merged-away sessions dropped) since
+    int buffered_deletes = 0;
+    int sessions = 0;
+    bool operator==(const Written&) const = default;
+  };
+  auto drain = [&] {
+    Written w;
+    while (auto record = driver.read_raw("app-final-store-changelog")) {
+      if (record->key && record->key->empty()) {
+        ++w.stream_time;
+      } else if (!record->value) {
+        ++w.deletes;
+      } else if (record->value->at(16) == '\1') {
+        ++w.sessions;
+      } else {
+        ++w.buffered_deletes;
+      }
+    }
+    return w;
+  };
+  // [0,0] grows to [0,15]: each event deletes the session key before and writes a new one;
+  // stream times 10 and 15 emit (drop) the merged-away [0,0] and [0,5].
+  for (int64_t t : {0, 5, 10, 15}) in.pipe_input("a", 1, t);
+  EXPECT_EQ(drain(), Written{});  // nothing before the commit
+  driver.commit();
+  EXPECT_EQ(drain(),
+            (Written{.stream_time = 1, .deletes = 2, .buffered_deletes = 1, .sessions = 1}));
+  in.pipe_input("a", 1, 30);  // a new session; stream time 30 closes [0,15] (and drops [0,10])
+  EXPECT_EQ(drain(), Written{});
+  driver.commit();
+  EXPECT_EQ(drain(),
+            (Written{.stream_time = 1, .deletes = 2, .buffered_deletes = 0, .sessions = 1}));
+}
+
 // The minimal cases of issue 15, with Kafka Streams 4.4's outputs (its TopologyTestDriver,
 // statestore.cache.max.bytes=0): sliding and session aggregations still accept a window at
 // stream time = end + close, after suppress emitted it; that update is emitted again, so no

@@ -13,7 +13,11 @@
 // The buffer lives in memory, mirrored in a key-value store (with a changelog):
 //   key bytes -> [8 buffer time][8 record timestamp][1 present][value bytes]
 // and, under the empty key, the node's stream time as of its last emission, so a restart
-// never reopens a window whose final result went out.
+// never reopens a window whose final result went out. The mirror is written at each commit
+// (flush()): one batch of the keys changed since the last one, each with its state then, as
+// Kafka Streams' buffer logs its dirty keys when it is flushed. A growing session replaces its
+// key on every event; only what is left at the commit reaches RocksDB and the changelog. A
+// crash before the commit loses nothing the uncommitted input does not bring back.
 //
 // Size: an entry counts its key bytes + stored value bytes + kEntryOverhead; the sum is
 // what BufferConfig::max_bytes bounds and what the node reports to the process memory
@@ -28,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -87,14 +92,17 @@ class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
     idle_base_ = observed_;
     key_buf_.clear();
     key_serde_.serialize(key, key_buf_);
-    Entry entry{key, value, stamp.timestamp, time, 0};
+    Entry entry{key, value, stamp.timestamp, time, 0, {}};
     if (auto it = index_.find(key_buf_); it != index_.end()) {
       entry.time = it->second;  // keeps its place (first update's time)
-      account(-buffer_.at({it->second, key_buf_}).bytes);
+      Entry& old = buffer_.at({it->second, key_buf_});
+      account(-old.bytes);
+      entry.stored = std::move(old.stored);  // encode() reuses its buffer
       buffer_.erase({it->second, key_buf_});
     }
-    persist(key_buf_, entry);
-    entry.bytes = entry_bytes(key_buf_.size(), value_buf_.size());
+    encode(entry);
+    dirty_.insert(key_buf_);
+    entry.bytes = entry_bytes(key_buf_.size(), entry.stored.size());
     account(entry.bytes);
     index_[key_buf_] = entry.time;
     buffer_.emplace(std::make_pair(entry.time, key_buf_), std::move(entry));
@@ -115,15 +123,43 @@ class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
       account(-it->second.bytes);
       buffer_.erase(it);
       index_.erase(position.second);
+      dirty_.erase(position.second);
       store_->put(position.second, std::nullopt);
     }
     return static_cast<int64_t>(matches.size());
   }
 
+  // Writes the keys changed since the last commit to the mirror store, in one batch.
+  void flush() override {
+    if (dirty_.empty() && !dirty_stream_time_) return;
+    std::vector<std::pair<Bytes, std::optional<Bytes>>> batch;
+    batch.reserve(dirty_.size() + 1);
+    if (dirty_stream_time_) {
+      std::string bytes;
+      append_big_endian_u64(static_cast<uint64_t>(*dirty_stream_time_), bytes);
+      batch.emplace_back(Bytes(), std::move(bytes));
+    }
+    for (const Bytes& key : dirty_) {
+      auto it = index_.find(key);
+      if (it == index_.end()) {
+        batch.emplace_back(key, std::nullopt);  // emitted (or a delete dropped) since
+      } else {
+        batch.emplace_back(key, buffer_.at({it->second, key}).stored);
+      }
+    }
+    dirty_.clear();
+    dirty_stream_time_.reset();
+    store_->put_all(batch);
+  }
+
   // The buffer's memory goes back to the budget when the task closes (revoked, shut down).
+  // A clean close committed (flushed) before; a dirty one drops what changed since the last
+  // commit, as the input it came from is processed again.
   void close() override {
     if (this->context_ != nullptr) this->context_->add_suppress_buffer_usage(-bytes_);
     bytes_ = 0;
+    dirty_.clear();
+    dirty_stream_time_.reset();
   }
 
   size_t buffered() const { return buffer_.size(); }
@@ -139,6 +175,7 @@ class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
     int64_t timestamp;
     int64_t time;
     int64_t bytes;  // counted size (entry_bytes)
+    Bytes stored;   // the mirror store's value (its bytes are what `bytes` counts)
   };
 
   // Whether the buffered key bytes `stored` (at buffer time `time`) are those of the erased
@@ -196,9 +233,7 @@ class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
   void evict() {
     const int64_t expiry = observed_ - duration_ms_;
     if (buffer_.empty() || buffer_.begin()->first.first > expiry) return;
-    std::string bytes;
-    append_big_endian_u64(static_cast<uint64_t>(observed_), bytes);
-    store_->put(std::string_view(), std::string_view(bytes));
+    dirty_stream_time_ = observed_;
     while (!buffer_.empty() && buffer_.begin()->first.first <= expiry) emit_oldest();
   }
 
@@ -240,7 +275,7 @@ class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
     account(-entry.bytes);
     buffer_.erase(it);
     index_.erase(key_bytes);
-    store_->put(key_bytes, std::nullopt);
+    dirty_.insert(key_bytes);
     if (final_results() && !entry.value) return;  // deletes of final results are not emitted
     this->out_.forward(entry.key, Change<V>{std::move(entry.value), std::nullopt},
                        Stamp{entry.timestamp, false});
@@ -250,13 +285,13 @@ class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
     return static_cast<int64_t>(key_bytes + stored_value_bytes) + kEntryOverhead;
   }
 
-  void persist(const Bytes& key, const Entry& e) {
-    value_buf_.clear();
-    append_big_endian_u64(static_cast<uint64_t>(e.time), value_buf_);
-    append_big_endian_u64(static_cast<uint64_t>(e.timestamp), value_buf_);
-    value_buf_.push_back(e.value ? '\1' : '\0');
-    if (e.value) value_serde_.serialize(*e.value, value_buf_);
-    store_->put(key, std::string_view(value_buf_));
+  // The entry's bytes in the mirror store.
+  void encode(Entry& e) const {
+    e.stored.clear();
+    append_big_endian_u64(static_cast<uint64_t>(e.time), e.stored);
+    append_big_endian_u64(static_cast<uint64_t>(e.timestamp), e.stored);
+    e.stored.push_back(e.value ? '\1' : '\0');
+    if (e.value) value_serde_.serialize(*e.value, e.stored);
   }
 
   void restore() {
@@ -268,10 +303,12 @@ class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
         idle_base_ = observed_;
         continue;
       }
-      Entry e{key_serde_.deserialize(k), std::nullopt,
+      Entry e{key_serde_.deserialize(k),
+              std::nullopt,
               static_cast<int64_t>(read_big_endian_u64(v.substr(8, 8), "timestamp")),
               static_cast<int64_t>(read_big_endian_u64(v.substr(0, 8), "buffer time")),
-              entry_bytes(k.size(), v.size())};
+              entry_bytes(k.size(), v.size()),
+              Bytes(v)};
       if (v[16] != '\0') e.value = value_serde_.deserialize(v.substr(17));
       Bytes kb(k);
       account(e.bytes);
@@ -288,12 +325,15 @@ class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
   BytesKeyValueStore* store_ = nullptr;
   std::map<std::pair<int64_t, Bytes>, Entry> buffer_;  // by (buffer time, key bytes)
   std::unordered_map<Bytes, int64_t> index_;           // key bytes -> buffer time
+  // Keys whose mirror value changed since the last flush() (a few dozen bytes each, outside
+  // the buffer's count), and the stream time to persist with them.
+  std::unordered_set<Bytes> dirty_;
+  std::optional<int64_t> dirty_stream_time_;
   int64_t bytes_ = 0;
   int64_t observed_ = -1;
   int64_t idle_base_ = -1;  // stream time when the node last saw a record
   int64_t last_record_wall_ = 0;
   std::string key_buf_;
-  std::string value_buf_;
 };
 
 }  // namespace eddy::detail
