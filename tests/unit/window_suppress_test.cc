@@ -161,6 +161,25 @@ TEST(SuppressUntilWindowCloses, MirrorStoreIsWrittenAtTheCommitOnceForEachChange
             (Written{.stream_time = 1, .deletes = 2, .buffered_deletes = 0, .sessions = 1}));
 }
 
+// However long the commit interval, the keys waiting for the mirror store stay bounded: once
+// 50 000 changed, they are written without waiting for the commit.
+TEST(SuppressUntilWindowCloses, ManyChangedKeysAreWrittenBeforeTheCommit) {
+  StreamsBuilder builder;
+  builder.stream<std::string, int64_t>("in")
+      .group_by_key()
+      .windowed_by(TimeWindows::of_size_with_no_grace(1h))
+      .count(Materialized<std::string, int64_t>::as("counts"))
+      .suppress(Suppressed::until_window_closes().with_name("final"))
+      .to_stream()
+      .to("out");
+  TopologyTestDriver driver(builder.build(test_config()), test_config());
+  auto in = driver.create_input_topic<std::string, int64_t>("in");
+  for (int i = 0; i < 49'999; ++i) in.pipe_input("k" + std::to_string(i), 1, 0);
+  EXPECT_EQ(driver.unread("app-final-store-changelog"), 0u);
+  in.pipe_input("k49999", 1, 0);
+  EXPECT_EQ(driver.unread("app-final-store-changelog"), 50'000u);
+}
+
 // The minimal cases of issue 15, with Kafka Streams 4.4's outputs (its TopologyTestDriver,
 // statestore.cache.max.bytes=0): sliding and session aggregations still accept a window at
 // stream time = end + close, after suppress emitted it; that update is emitted again, so no

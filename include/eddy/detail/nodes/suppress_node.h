@@ -108,6 +108,7 @@ class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
     buffer_.emplace(std::make_pair(entry.time, key_buf_), std::move(entry));
     evict();
     enforce_capacity();
+    if (dirty_.size() >= kDirtyKeysToWrite) flush();
   }
 
   // Erasure: every buffered result of the key goes, from memory and from the store (each a
@@ -130,14 +131,18 @@ class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
   }
 
   // Writes the keys changed since the last commit to the mirror store, in one batch.
+  // Also called between commits once kDirtyKeysToWrite keys changed, so what waits (and the
+  // batch copied for the store) stays small however long the commit interval: writing early
+  // is what every update did before, and is always safe.
   void flush() override {
     if (dirty_.empty() && !dirty_stream_time_) return;
     std::vector<std::pair<Bytes, std::optional<Bytes>>> batch;
-    batch.reserve(dirty_.size() + 1);
+    batch.reserve(std::min(dirty_.size(), kDirtyKeysToWrite) + 1);
     if (dirty_stream_time_) {
       std::string bytes;
       append_big_endian_u64(static_cast<uint64_t>(*dirty_stream_time_), bytes);
       batch.emplace_back(Bytes(), std::move(bytes));
+      dirty_stream_time_.reset();
     }
     for (const Bytes& key : dirty_) {
       auto it = index_.find(key);
@@ -146,10 +151,13 @@ class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
       } else {
         batch.emplace_back(key, buffer_.at({it->second, key}).stored);
       }
+      if (batch.size() >= kDirtyKeysToWrite) {
+        store_->put_all(batch);
+        batch.clear();
+      }
     }
     dirty_.clear();
-    dirty_stream_time_.reset();
-    store_->put_all(batch);
+    if (!batch.empty()) store_->put_all(batch);
   }
 
   // The buffer's memory goes back to the budget when the task closes (revoked, shut down).
@@ -167,6 +175,9 @@ class SuppressNode final : public Node<K, Change<V>, K, Change<V>> {
   // Per entry, beyond its key and value bytes: the ordered buffer's node, the index entry
   // (a second copy of the key) and the decoded key and value.
   static constexpr int64_t kEntryOverhead = 64;
+  // Changed keys written to the mirror store in one batch; more changes than this between two
+  // commits are written as they reach it.
+  static constexpr size_t kDirtyKeysToWrite = 50'000;
 
  private:
   struct Entry {
